@@ -1,0 +1,157 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/swkit/swkit/internal/config"
+	"github.com/swkit/swkit/internal/sitebuild"
+)
+
+func runBuild(args []string, stdout, stderr io.Writer) error {
+	fl := newFlagSet("build", "[--config swkit.json] [DIR]", stderr)
+	configPath := fl.String("config", "", "config file (default: DIR/swkit.json when it exists)")
+	dir, err := folderArg(fl, args)
+	if err != nil {
+		return err
+	}
+	cfg, err := loadConfig(*configPath, dir)
+	if err != nil {
+		return err
+	}
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return fmt.Errorf("open folder: %w", err)
+	}
+	defer root.Close()
+
+	out, err := sitebuild.Build(root.FS(), cfg)
+	if err != nil {
+		return err
+	}
+	for _, w := range out.Manifest.Warnings {
+		fmt.Fprintf(stderr, "warning: %s: %s\n", w.Path, w.Message)
+	}
+	if err := writeGenerated(dir, sitebuild.PageHelperName, out.PageHelper); err != nil {
+		return err
+	}
+	if err := writeGenerated(dir, cfg.SwDest, out.Worker); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "precached %d files, %s; wrote %s (%s) in %s\n",
+		len(out.Manifest.Entries), humanBytes(out.Manifest.Bytes),
+		filepath.Join(dir, cfg.SwDest), humanBytes(int64(len(out.Worker))), roundDuration(out.Elapsed))
+	return nil
+}
+
+// folderArg parses the flags and returns the one optional folder argument
+// (default "."), checked to be an existing folder.
+func folderArg(fl *flag.FlagSet, args []string) (string, error) {
+	pos, err := parseFlags(fl, args)
+	if err != nil {
+		return "", err
+	}
+	dir := "."
+	switch len(pos) {
+	case 0:
+	case 1:
+		dir = pos[0]
+	default:
+		fmt.Fprintf(fl.Output(), "%s: want at most one folder, got %d arguments\n", fl.Name(), len(pos))
+		fl.Usage()
+		return "", errUsage
+	}
+	info, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return "", fmt.Errorf("folder %q does not exist: pass the site's folder, e.g. %q", dir, fl.Name()+" public/")
+	case err != nil:
+		return "", fmt.Errorf("folder %q: %w", dir, err)
+	case !info.IsDir():
+		return "", fmt.Errorf("%q is a file, not a folder: pass the folder that holds the site", dir)
+	}
+	return dir, nil
+}
+
+// loadConfig reads the config named by --config, or DIR/swkit.json when it exists,
+// or returns the defaults.
+func loadConfig(path, dir string) (config.Config, error) {
+	if path == "" {
+		candidate := filepath.Join(dir, "swkit.json")
+		if _, err := os.Stat(candidate); err == nil {
+			path = candidate
+		}
+	}
+	var cfg config.Config
+	if path != "" {
+		var err error
+		cfg, err = config.Load(path)
+		if err != nil {
+			return config.Config{}, err
+		}
+	}
+	return config.Defaults(cfg), nil
+}
+
+// writeGenerated writes data to dir/name atomically, refusing to overwrite a
+// file that swkit did not generate, and leaves an identical file untouched.
+func writeGenerated(dir, name string, data []byte) error {
+	path := filepath.Join(dir, name)
+	old, err := os.ReadFile(path)
+	switch {
+	case err == nil && string(old) == string(data):
+		return nil
+	case err == nil && !sitebuild.IsOurs(old):
+		return fmt.Errorf("%s %w: move it away or set swDest to another name", path, sitebuild.ErrNotOurs)
+	case err != nil && !errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("read %s: %w", path, err)
+	}
+	tmp, err := os.CreateTemp(dir, "."+name+".tmp*")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := tmp.Chmod(0o644); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}
+
+func humanBytes(n int64) string {
+	switch {
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	default:
+		return fmt.Sprintf("%d B", n)
+	}
+}
+
+func roundDuration(d time.Duration) time.Duration {
+	switch {
+	case d >= time.Second:
+		return d.Round(10 * time.Millisecond)
+	case d >= time.Millisecond:
+		return d.Round(100 * time.Microsecond)
+	default:
+		return d.Round(time.Microsecond)
+	}
+}

@@ -1,0 +1,37 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/swkit/swkit/internal/demo"
+)
+
+func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fl := newFlagSet("demo", "[--addr 127.0.0.1:3000] [--rotate 10s] [--images DIR]", stderr)
+	addr := fl.String("addr", "127.0.0.1:3000", "address to listen on")
+	rotate := fl.Duration("rotate", 10*time.Second, "how often /img moves to the next image")
+	images := fl.String("images", "", "folder with cat-1.jpg .. cat-10.jpg (default: generated images)")
+	pos, err := parseFlags(fl, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		fmt.Fprintf(stderr, "swkit demo: unexpected argument %q\n", pos[0])
+		fl.Usage()
+		return errUsage
+	}
+	if *rotate <= 0 {
+		return fmt.Errorf("--rotate must be positive, got %s", *rotate)
+	}
+	d, err := demo.New(demo.Options{Rotate: *rotate, ImagesDir: *images})
+	if err != nil {
+		return err
+	}
+	return listenAndServe(ctx, *addr, d, func(url string) {
+		fmt.Fprintf(stdout, "swkit demo listening at %s\n", url)
+		fmt.Fprintln(stdout, "open it, reload once, then stop the server (Ctrl-C) and reload: the page still works")
+	})
+}

@@ -1,0 +1,58 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+
+	"github.com/swkit/swkit/internal/sitebuild"
+	"github.com/swkit/swkit/internal/static"
+)
+
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fl := newFlagSet("serve", "[--addr 127.0.0.1:8080] [--config swkit.json] [DIR]", stderr)
+	addr := fl.String("addr", "127.0.0.1:8080", "address to listen on")
+	configPath := fl.String("config", "", "config file (default: DIR/swkit.json when it exists)")
+	dir, err := folderArg(fl, args)
+	if err != nil {
+		return err
+	}
+	cfg, err := loadConfig(*configPath, dir)
+	if err != nil {
+		return err
+	}
+	// os.Root keeps symlinks from leading out of the folder, which os.DirFS allows.
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return fmt.Errorf("open folder: %w", err)
+	}
+	defer root.Close()
+	fsys := root.FS()
+
+	files := map[string][]byte{}
+	generated := "using its " + cfg.SwDest
+	if _, err := fs.Stat(fsys, cfg.SwDest); errors.Is(err, fs.ErrNotExist) {
+		out, err := sitebuild.Build(fsys, cfg)
+		if err != nil {
+			return err
+		}
+		for _, w := range out.Manifest.Warnings {
+			fmt.Fprintf(stderr, "warning: %s: %s\n", w.Path, w.Message)
+		}
+		files[cfg.SwDest] = out.Worker
+		files[sitebuild.PageHelperName] = out.PageHelper
+		generated = fmt.Sprintf("worker generated in memory, %d files precached", len(out.Manifest.Entries))
+	} else if err != nil {
+		return fmt.Errorf("look for %s: %w", cfg.SwDest, err)
+	}
+	h, err := static.New(fsys, static.Options{Files: files, SwDest: cfg.SwDest, Compress: true})
+	if err != nil {
+		return err
+	}
+	return listenAndServe(ctx, *addr, h, func(url string) {
+		fmt.Fprintf(stdout, "serving %s at %s (%s)\n", dir, url, generated)
+	})
+}

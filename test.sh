@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Runs every swkit test: formatting, vet, unit, command-line and browser tests.
+# It installs what the tests need when it is missing (Debian's chromium), so a
+# fresh Debian machine needs only Go. Nothing is skipped silently: a missing tool
+# that cannot be installed stops the run with a message saying how to get it.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+log() { printf '==> %s\n' "$*" >&2; }
+die() { printf 'test.sh: %s\n' "$*" >&2; exit 1; }
+
+command -v go >/dev/null || die "go not found: install Go 1.26 or newer (https://go.dev/doc/install)"
+
+apt_updated=
+apt_install() { # package...
+	local sudo=
+	if [ "$(id -u)" -ne 0 ]; then
+		command -v sudo >/dev/null && sudo -n true 2>/dev/null || die "need $* but cannot install it: run 'sudo apt-get install -y $*' and try again"
+		sudo="sudo -n"
+	fi
+	command -v apt-get >/dev/null || die "need $* and this is not a Debian-like system: install $* with your package manager and try again"
+	if [ -z "$apt_updated" ]; then
+		log "apt-get update"
+		$sudo apt-get update -qq >/dev/null || die "apt-get update failed: check the package sources, then run 'apt-get install -y $*'"
+		apt_updated=1
+	fi
+	log "installing $*"
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$@" >/dev/null || die "apt-get install $* failed"
+}
+
+# Browser tests need the full Chromium (not chromium-headless-shell, which keeps
+# notifications denied and background sync off): see docs/testing.md.
+chromium="${SWKIT_CHROMIUM:-/usr/bin/chromium}"
+if [ ! -x "$chromium" ]; then
+	[ -n "${SWKIT_CHROMIUM:-}" ] && die "SWKIT_CHROMIUM=$chromium is not an executable"
+	apt_install chromium
+fi
+export SWKIT_CHROMIUM="$chromium"
+
+log "gofmt"
+unformatted="$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))"
+[ -z "$unformatted" ] || die "gofmt needed on: $unformatted (run 'gofmt -w .')"
+
+log "go vet"
+go vet ./...
+
+log "go test"
+# -race everywhere: the browser tests spend their time in Chromium, so it is cheap.
+go test -race -count=1 -timeout 30m "$@" ./...
