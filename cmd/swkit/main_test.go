@@ -1,0 +1,189 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"swkit": func() { main() },
+	})
+}
+
+// TestScripts runs the command-line scenarios in testdata/script: what a user
+// types and what they must see.
+func TestScripts(t *testing.T) {
+	testscript.Run(t, testscript.Params{
+		Dir: "testdata/script",
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			// stderrlines N: the last command wrote exactly N lines to stderr.
+			"stderrlines": func(ts *testscript.TestScript, neg bool, args []string) {
+				if len(args) != 1 {
+					ts.Fatalf("usage: stderrlines N")
+				}
+				want, err := strconv.Atoi(args[0])
+				ts.Check(err)
+				got := strings.Count(ts.ReadFile("stderr"), "\n")
+				if (got == want) == neg {
+					ts.Fatalf("stderr has %d lines, want %d", got, want)
+				}
+			},
+		},
+	})
+}
+
+// syncBuffer is a bytes.Buffer safe to read while a command writes to it.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+var urlLine = regexp.MustCompile(`http://127\.0\.0\.1:\d+/`)
+
+// startCommand runs a serving command in the background and returns the URL it
+// printed, failing the test if none appears before the deadline.
+func startCommand(t *testing.T, args ...string) (url string, stop func() int) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	var stdout, stderr syncBuffer
+	done := make(chan int, 1)
+	go func() { done <- run(ctx, args, &stdout, &stderr) }()
+	deadline := time.Now().Add(20 * time.Second)
+	for url == "" {
+		select {
+		case code := <-done:
+			cancel()
+			t.Fatalf("swkit %s exited with %d before serving; stderr: %s", strings.Join(args, " "), code, stderr.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			cancel()
+			t.Fatalf("swkit %s printed no URL in time; stdout: %q", strings.Join(args, " "), stdout.String())
+		}
+		url = urlLine.FindString(stdout.String())
+		time.Sleep(10 * time.Millisecond)
+	}
+	var once sync.Once
+	var code int
+	stop = func() int {
+		once.Do(func() {
+			cancel()
+			select {
+			case code = <-done:
+			case <-time.After(10 * time.Second):
+				t.Fatalf("swkit %s did not shut down within 10s", args[0])
+			}
+		})
+		return code
+	}
+	t.Cleanup(func() { stop() })
+	return url, stop
+}
+
+func get(t *testing.T, url string) (*http.Response, []byte) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp, body
+}
+
+func TestServeGeneratesWorkerInMemory(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "index.html"), "<!doctype html><title>hi</title>")
+	url, stop := startCommand(t, "serve", "--addr", "127.0.0.1:0", dir)
+
+	resp, body := get(t, url+"sw.js")
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /sw.js: status %d", resp.StatusCode)
+	}
+	if got := resp.Header.Get("Cache-Control"); got != "no-cache" {
+		t.Errorf("sw.js Cache-Control = %q, want no-cache", got)
+	}
+	if !bytes.Contains(body, []byte("index.html")) {
+		t.Errorf("generated sw.js does not precache index.html")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "sw.js")); !os.IsNotExist(err) {
+		t.Errorf("serve wrote sw.js into the folder (err=%v); it must generate it in memory", err)
+	}
+	if resp, _ := get(t, url+"swkit.js"); resp.StatusCode != http.StatusOK {
+		t.Errorf("GET /swkit.js: status %d", resp.StatusCode)
+	}
+	if code := stop(); code != 0 {
+		t.Errorf("graceful shutdown exited %d, want 0", code)
+	}
+}
+
+func TestServePortInUse(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), []string{"serve", "--addr", ln.Addr().String(), t.TempDir()}, &stdout, &stderr)
+	if code != 1 {
+		t.Errorf("exit code %d, want 1", code)
+	}
+	want := fmt.Sprintf("swkit serve: address %s is already in use: stop the other server or pass --addr with a free port\n", ln.Addr())
+	if got := stderr.String(); got != want {
+		t.Errorf("stderr:\n got %q\nwant %q", got, want)
+	}
+}
+
+func TestDemoPrintsURLAndServes(t *testing.T) {
+	url, stop := startCommand(t, "demo", "--addr", "127.0.0.1:0", "--rotate", "1h")
+	resp, body := get(t, url)
+	if resp.StatusCode != http.StatusOK || !bytes.Contains(body, []byte("<img")) {
+		t.Fatalf("GET /: status %d, body %.200q", resp.StatusCode, body)
+	}
+	if resp, _ := get(t, url+"img"); resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /img: status %d", resp.StatusCode)
+	}
+	if code := stop(); code != 0 {
+		t.Errorf("graceful shutdown exited %d, want 0", code)
+	}
+}
+
+func writeFile(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
