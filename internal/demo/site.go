@@ -1,0 +1,98 @@
+package demo
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"io/fs"
+	"net/http"
+	"strconv"
+	"testing/fstest"
+	"time"
+)
+
+// site holds the page. index.html is a complete page by itself; the server
+// only fills in the rotate interval.
+//
+//go:embed site
+var siteFiles embed.FS
+
+// rotateMeta is the tag in site/index.html that renderIndex fills in.
+const rotateMeta = `<meta name="swkit-rotate" content="10000">`
+
+// newSite renders the page, builds the precache manifest over exactly the bytes
+// that will be served, generates the worker and returns the file server.
+func newSite(rotate time.Duration) (http.Handler, error) {
+	site, err := fs.Sub(siteFiles, "site")
+	if err != nil {
+		return nil, fmt.Errorf("demo: site: %w", err)
+	}
+	page, err := fs.ReadFile(site, "index.html")
+	if err != nil {
+		return nil, fmt.Errorf("demo: site: %w", err)
+	}
+	index, err := renderIndex(page, rotate)
+	if err != nil {
+		return nil, err
+	}
+	helper, err := pageHelper()
+	if err != nil {
+		return nil, fmt.Errorf("demo: page helper: %w", err)
+	}
+	generated := map[string][]byte{"index.html": index, "swkit.js": helper}
+
+	// The manifest revisions must match what the server sends, so hash the
+	// rendered index.html and the helper, not the embedded template.
+	precache, err := overlay(site, generated)
+	if err != nil {
+		return nil, fmt.Errorf("demo: site: %w", err)
+	}
+	entries, err := precacheManifest(precache)
+	if err != nil {
+		return nil, fmt.Errorf("demo: precache manifest: %w", err)
+	}
+	sw, err := workerScript(workerConfig(), entries)
+	if err != nil {
+		return nil, fmt.Errorf("demo: generate sw.js: %w", err)
+	}
+	generated["sw.js"] = sw
+	h, err := fileServer(site, generated)
+	if err != nil {
+		return nil, fmt.Errorf("demo: file server: %w", err)
+	}
+	return h, nil
+}
+
+// renderIndex fills the rotate interval (milliseconds) into the page's meta tag.
+func renderIndex(page []byte, rotate time.Duration) ([]byte, error) {
+	if n := bytes.Count(page, []byte(rotateMeta)); n != 1 {
+		return nil, fmt.Errorf("demo: site/index.html must hold %s exactly once, found %d", rotateMeta, n)
+	}
+	ms := max(rotate.Milliseconds(), 1)
+	meta := `<meta name="swkit-rotate" content="` + strconv.FormatInt(ms, 10) + `">`
+	return bytes.Replace(page, []byte(rotateMeta), []byte(meta), 1), nil
+}
+
+// overlay copies fsys into memory with files replaced or added. The site is a
+// handful of small files, so a copy is the simplest correct fs.FS.
+func overlay(fsys fs.FS, files map[string][]byte) (fs.FS, error) {
+	out := fstest.MapFS{}
+	err := fs.WalkDir(fsys, ".", func(name string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := fs.ReadFile(fsys, name)
+		if err != nil {
+			return err
+		}
+		out[name] = &fstest.MapFile{Data: b, Mode: 0o444}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	for name, b := range files {
+		out[name] = &fstest.MapFile{Data: b, Mode: 0o444}
+	}
+	return out, nil
+}

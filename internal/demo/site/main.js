@@ -1,0 +1,122 @@
+// @ts-check
+// The demo page: registers the worker through the swkit page helper and shows
+// Mozilla's "cache, update and refresh": the worker answers /img from its cache
+// at once, revalidates it in the background and, when the server had a new cat,
+// tells the page, which fetches /img again (now answered from the refreshed
+// cache) and swaps the picture in.
+//
+// Observable state, for people and for browser tests:
+//   #status text              registering | offline-ready | controlled |
+//                             update waiting | unsupported
+//   document.body.dataset.imageUpdates   how many times the cat was swapped
+//   document.body.dataset.swError        the last error the helper reported
+import {register} from './swkit.js';
+
+const IMG_URL = new URL('/img', location.href).href;
+
+const statusEl = /** @type {HTMLElement} */ (document.getElementById('status'));
+const cat = /** @type {HTMLImageElement} */ (document.getElementById('cat'));
+const banner = /** @type {HTMLElement} */ (document.getElementById('update'));
+const updateButton = /** @type {HTMLButtonElement} */ (document.getElementById('update-button'));
+
+/** How often the server rotates its cat, from the meta tag the server fills in. */
+const rotateMS = Math.max(
+  1000,
+  Number(document.querySelector('meta[name="swkit-rotate"]')?.getAttribute('content')) || 10000,
+);
+
+// Statuses only move forward: a page that is controlled is also offline-ready,
+// and an update waiting stays shown until the page reloads.
+const RANK = {registering: 0, 'offline-ready': 1, controlled: 2, 'update waiting': 3};
+
+/** @param {keyof typeof RANK} status */
+function setStatus(status) {
+  const current = /** @type {keyof typeof RANK} */ (statusEl.textContent);
+  if (current in RANK && RANK[current] > RANK[status]) return;
+  statusEl.textContent = status;
+}
+
+let imageUpdates = 0;
+let objectURL = '';
+document.body.dataset.imageUpdates = '0';
+
+/**
+ * Fetches /img (answered by the worker from the cache it has just refreshed)
+ * and shows it, releasing the previous object URL.
+ */
+async function refreshImage() {
+  const response = await fetch(IMG_URL);
+  if (!response.ok) throw new Error(`GET /img: ${response.status}`);
+  const url = URL.createObjectURL(await response.blob());
+  cat.src = url;
+  try {
+    await cat.decode();
+  } catch (err) {
+    URL.revokeObjectURL(url);
+    throw new Error('decode the new cat', {cause: err});
+  }
+  if (objectURL) URL.revokeObjectURL(objectURL);
+  objectURL = url;
+  imageUpdates++;
+  document.body.dataset.imageUpdates = String(imageUpdates);
+}
+
+/** @param {unknown} err */
+function reportError(err) {
+  console.error('swkit demo:', err);
+  document.body.dataset.swError = err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * Asks the waiting worker to take over. The helper's method when it has one,
+ * else the message the worker listens for; reloadOnUpdate then reloads the
+ * page on controllerchange.
+ * @param {any} sw
+ */
+async function skipWaiting(sw) {
+  if (typeof sw.messageSkipWaiting === 'function') {
+    await sw.messageSkipWaiting();
+    return;
+  }
+  const registration = await navigator.serviceWorker.getRegistration();
+  registration?.waiting?.postMessage({type: 'swkit:skip-waiting'});
+}
+
+async function start() {
+  if (!('serviceWorker' in navigator)) {
+    statusEl.textContent = 'unsupported';
+    return;
+  }
+  if (navigator.serviceWorker.controller) setStatus('controlled');
+
+  // register may return the EventTarget or a promise of it.
+  const sw = await register('./sw.js', {reloadOnUpdate: true});
+
+  sw.addEventListener('activated', () => setStatus('offline-ready'));
+  sw.addEventListener('controlling', () => setStatus('controlled'));
+  sw.addEventListener('waiting', () => {
+    setStatus('update waiting');
+    banner.hidden = false;
+  });
+  sw.addEventListener('cache-updated', (/** @type {any} */ event) => {
+    const url = event.detail?.url;
+    if (url && new URL(url, location.href).href === IMG_URL) {
+      refreshImage().catch(reportError);
+    }
+  });
+  sw.addEventListener('error', (/** @type {any} */ event) => reportError(event.detail ?? event.error ?? 'error'));
+  updateButton.addEventListener('click', () => {
+    updateButton.disabled = true;
+    skipWaiting(sw).catch(reportError);
+  });
+
+  // A long-lived page keeps asking for the cat: each request lets the worker
+  // revalidate /img, and a new cat comes back as a cache-updated event.
+  setInterval(() => {
+    fetch(IMG_URL).catch(() => {
+      // Offline and not cached yet: nothing to show, try again next time.
+    });
+  }, rotateMS);
+}
+
+start().catch(reportError);
