@@ -1,0 +1,182 @@
+package static
+
+import (
+	"bytes"
+	"compress/gzip"
+	"net/http"
+	"strings"
+	"sync"
+)
+
+// coding is a content coding the handler can serve.
+type coding struct {
+	name   []string // Content-Encoding value
+	suffix string   // extension of the precompressed sibling
+}
+
+var (
+	codingBr   = &coding{name: []string{"br"}, suffix: ".br"}
+	codingGzip = &coding{name: []string{"gzip"}, suffix: ".gz"}
+)
+
+// acceptedCodings returns the codings the request accepts, most preferred
+// first: by q-value, brotli before gzip on a tie. A coding with q=0 is refused
+// (RFC 9110 §12.5.3); "*" stands for any coding not named. A request without
+// Accept-Encoding gets identity, as browsers always send the header and other
+// clients rarely want compressed bodies by surprise.
+func acceptedCodings(h http.Header) (out [2]*coding, n int) {
+	values := h["Accept-Encoding"]
+	if len(values) == 0 {
+		return out, 0
+	}
+	br, gz, star := -1, -1, -1
+	for _, v := range values {
+		for item := range strings.SplitSeq(v, ",") {
+			tok, params, _ := strings.Cut(item, ";")
+			tok = strings.TrimSpace(tok)
+			q, ok := parseQ(params)
+			if !ok {
+				continue
+			}
+			switch {
+			case strings.EqualFold(tok, "br"):
+				br = q
+			case strings.EqualFold(tok, "gzip"), strings.EqualFold(tok, "x-gzip"):
+				// RFC 9110 §8.4.1.3: x-gzip is an alias of gzip.
+				gz = max(gz, q)
+			case tok == "*":
+				star = q
+			}
+		}
+	}
+	if br < 0 {
+		br = max(star, 0)
+	}
+	if gz < 0 {
+		gz = max(star, 0)
+	}
+	if br > 0 && br >= gz {
+		out[n] = codingBr
+		n++
+	}
+	if gz > 0 {
+		out[n] = codingGzip
+		n++
+	}
+	if br > 0 && br < gz {
+		out[n] = codingBr
+		n++
+	}
+	return out, n
+}
+
+// parseQ reads the q parameter of one Accept-Encoding item as thousandths
+// (RFC 9110 §12.4.2: "0" to "1" with at most three decimals). No q means 1000.
+// A malformed weight makes the item ignored (ok false).
+func parseQ(params string) (q int, ok bool) {
+	q = 1000
+	for p := range strings.SplitSeq(params, ";") {
+		k, v, found := strings.Cut(strings.TrimSpace(p), "=")
+		if !found || !strings.EqualFold(strings.TrimSpace(k), "q") {
+			continue
+		}
+		v = strings.TrimSpace(v)
+		if v == "" || len(v) > 5 || (v[0] != '0' && v[0] != '1') {
+			return 0, false
+		}
+		whole := int(v[0]-'0') * 1000
+		frac := 0
+		if len(v) > 1 {
+			if v[1] != '.' {
+				return 0, false
+			}
+			scale := 100
+			for i := 2; i < len(v); i++ {
+				c := v[i]
+				if c < '0' || c > '9' {
+					return 0, false
+				}
+				frac += int(c-'0') * scale
+				scale /= 10
+			}
+		}
+		if whole+frac > 1000 {
+			return 0, false
+		}
+		q = whole + frac
+	}
+	return q, true
+}
+
+const (
+	// minCompressSize: below about a kilobyte gzip saves less than a packet.
+	minCompressSize = 1024
+	// maxCompressSize bounds what is compressed on the fly, and so the memory
+	// one file can take in the cache.
+	maxCompressSize = 8 << 20
+	// maxGzipCacheBytes bounds the whole on-the-fly cache.
+	maxGzipCacheBytes = 64 << 20
+)
+
+// gzipEntry is a compressed body and its ETag.
+type gzipEntry struct {
+	data []byte
+	etag []string
+}
+
+// gzipCache holds on-the-fly gzip bodies keyed by the identity ETag, so a
+// file is compressed once per version. When full it starts over: simple, and a
+// site's text assets fit many times over.
+type gzipCache struct {
+	mu    sync.RWMutex
+	m     map[string]*gzipEntry
+	bytes int
+}
+
+func (c *gzipCache) get(etag string) *gzipEntry {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.m[etag]
+}
+
+func (c *gzipCache) put(etag string, e *gzipEntry) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || c.bytes+len(e.data) > maxGzipCacheBytes {
+		c.m = make(map[string]*gzipEntry)
+		c.bytes = 0
+	}
+	if old, ok := c.m[etag]; ok {
+		c.bytes -= len(old.data)
+	}
+	c.m[etag] = e
+	c.bytes += len(e.data)
+}
+
+// compress returns the gzip entry for content whose identity ETag is etag
+// (quoted), compressing it on a miss.
+func (c *gzipCache) compress(etag string, content []byte) (*gzipEntry, error) {
+	if e := c.get(etag); e != nil {
+		return e, nil
+	}
+	var buf bytes.Buffer
+	buf.Grow(len(content) / 3)
+	zw, err := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := zw.Write(content); err != nil {
+		return nil, err
+	}
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	// A distinct validator: the gzip body is another representation (RFC 9110
+	// §8.8.3). Derived from the identity ETag, so it is stable across restarts.
+	e := &gzipEntry{
+		data: buf.Bytes(),
+		etag: []string{strings.TrimSuffix(etag, `"`) + `-gzip"`},
+	}
+	c.put(etag, e)
+	return e, nil
+}

@@ -1,0 +1,473 @@
+// Package static is swkit's production file server: one [http.Handler] over an
+// [fs.FS] with the headers a site with a service worker needs.
+//
+//   - Only GET and HEAD; anything else is 405 with Allow.
+//   - "/" and "/dir/" serve index.html; "/dir" redirects to "/dir/"; there are
+//     no directory listings.
+//   - Dotfiles, dot-folders and any path that could leave the root are 404,
+//     never 403, so that nothing is revealed (see [Resolve]).
+//   - Strong ETags from the content, so revalidation is exact and works for
+//     embed.FS, which has no modification times; conditional and range
+//     requests are left to [http.ServeContent]. No Last-Modified is sent: a
+//     deploy that moves a file's time backwards must not produce a false 304.
+//   - Content-Type from a fixed extension table, never sniffed
+//     (X-Content-Type-Options: nosniff), unknown types as
+//     application/octet-stream.
+//   - Cache-Control: no-cache for the worker script, in-memory files, HTML and
+//     the web app manifest; "public, max-age=31536000, immutable" for
+//     fingerprinted names; no-cache (revalidated by ETag) for the rest.
+//   - Precompressed siblings ("app.js.br", "app.js.gz") served with
+//     Content-Encoding and their own ETag when the client accepts them, and
+//     optionally gzip on the fly.
+//
+// # Security
+//
+// Resolve rejects anything lexically unsafe, but a symbolic link inside the
+// folder can still point anywhere. Callers must therefore pass the FS of an
+// [os.Root] ([os.OpenRoot] then [os.Root.FS]), which refuses to follow a link
+// out of the root, and never [os.DirFS], which follows it:
+//
+//	root, err := os.OpenRoot(dir)
+//	...
+//	h, err := static.New(root.FS(), static.Options{})
+//
+// Error responses are short plain text ("Not Found") without caching headers;
+// they never contain a path or a Go error.
+package static
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/http"
+	"net/textproto"
+	"net/url"
+	"path"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Options configures a [Handler]. The zero value serves the folder as is.
+type Options struct {
+	// Files are in-memory files (a generated "sw.js", "swkit.js") served in
+	// place of any file of the same name in the folder. Keys are slash paths
+	// without a leading slash and must pass [Resolve]. New copies the contents
+	// and computes their ETags once. They are always sent with no-cache, and a
+	// precompressed sibling on disk ("sw.js.br") is never used for them nor
+	// served at its own URL, since it would be a stale copy.
+	Files map[string][]byte
+
+	// Headers are added to every response, errors and redirects included
+	// (Content-Security-Policy, Strict-Transport-Security, ...). Headers the
+	// handler manages itself (Content-Type, Cache-Control, ETag, ...) are
+	// rejected by New rather than silently overridden.
+	Headers map[string]string
+
+	// ServiceWorkerAllowed, when set, is sent as Service-Worker-Allowed with
+	// the worker script, letting it control a scope above its own folder.
+	// Caveat: a wider scope lets that script intercept every page under it.
+	ServiceWorkerAllowed string
+
+	// SwDest is the worker script's path in the folder. Default "sw.js".
+	SwDest string
+
+	// IsHashedName reports whether a file's name (a slash path such as
+	// "assets/app.3f2a9c1b.js") carries a content fingerprint, so that it may
+	// be cached for a year as immutable. Nil means [DefaultHashedName].
+	// Caveat: a false positive pins a changing file in browsers for a year.
+	// HTML, the web app manifest and the worker are never treated as hashed.
+	IsHashedName func(name string) bool
+
+	// Compress gzips compressible responses (text types, SVG, JSON, wasm...)
+	// larger than 1 KB on the fly when no precompressed sibling exists and the
+	// client accepts gzip. Bodies are cached per ETag (up to 64 MiB in all,
+	// files up to 8 MiB). Default false: precompress at build time instead.
+	// Caveat: like any compression of responses that mix secrets with
+	// attacker-controlled text, it enables BREACH-style attacks; static files
+	// normally carry no secrets.
+	Compress bool
+}
+
+// Handler serves a folder. It is safe for concurrent use.
+type Handler struct {
+	fsys     fs.FS
+	files    map[string]*memFile
+	headers  []header
+	swDest   string
+	swAllow  []string
+	isHashed func(string) bool
+	compress bool
+
+	etags etagCache
+	gzips gzipCache
+}
+
+type header struct {
+	key  string // canonical
+	vals []string
+}
+
+// memFile is an in-memory file with everything precomputed.
+type memFile struct {
+	data []byte
+	etag []string
+	ti   typeInfo
+}
+
+// Prebuilt header values (len == cap, see typeInfo).
+var (
+	noCache     = []string{"no-cache"}
+	immutable   = []string{"public, max-age=31536000, immutable"}
+	nosniff     = []string{"nosniff"}
+	allowed     = []string{"GET, HEAD"}
+	varyEncode  = []string{"Accept-Encoding"}
+	textPlain   = []string{"text/plain; charset=utf-8"}
+	reservedHdr = []string{
+		"Accept-Ranges", "Allow", "Cache-Control", "Content-Encoding",
+		"Content-Length", "Content-Range", "Content-Type", "Etag",
+		"Last-Modified", "Location", "Service-Worker-Allowed",
+		"Transfer-Encoding", "X-Content-Type-Options",
+	}
+)
+
+// New returns a handler serving fsys with opts. It returns an error for an
+// invalid option: a Files key or SwDest that Resolve rejects, a header that is
+// malformed or managed by the handler.
+func New(fsys fs.FS, opts Options) (*Handler, error) {
+	if fsys == nil {
+		return nil, errors.New("static: nil file system")
+	}
+	h := &Handler{
+		fsys:     fsys,
+		files:    make(map[string]*memFile, len(opts.Files)),
+		swDest:   opts.SwDest,
+		isHashed: opts.IsHashedName,
+		compress: opts.Compress,
+	}
+	if h.swDest == "" {
+		h.swDest = "sw.js"
+	}
+	if err := checkFileName(h.swDest); err != nil {
+		return nil, fmt.Errorf("static: SwDest %q: %w", h.swDest, err)
+	}
+	if h.isHashed == nil {
+		h.isHashed = DefaultHashedName
+	}
+	if v := opts.ServiceWorkerAllowed; v != "" {
+		if !validHeaderValue(v) {
+			return nil, fmt.Errorf("static: ServiceWorkerAllowed %q: invalid header value", v)
+		}
+		h.swAllow = []string{v}
+	}
+	for name, data := range opts.Files {
+		if err := checkFileName(name); err != nil {
+			return nil, fmt.Errorf("static: Files key %q: %w", name, err)
+		}
+		data = bytes.Clone(data)
+		if data == nil {
+			data = []byte{}
+		}
+		h.files[name] = &memFile{
+			data: data,
+			etag: []string{etagOf(sha256.Sum256(data))},
+			ti:   typeOf(name),
+		}
+	}
+	for k, v := range opts.Headers {
+		if !validHeaderName(k) || !validHeaderValue(v) {
+			return nil, fmt.Errorf("static: Headers %q: invalid header", k)
+		}
+		ck := textproto.CanonicalMIMEHeaderKey(k)
+		for _, r := range reservedHdr {
+			if ck == r {
+				return nil, fmt.Errorf("static: Headers %q: set by the handler itself", k)
+			}
+		}
+		h.headers = append(h.headers, header{key: ck, vals: []string{v}})
+	}
+	return h, nil
+}
+
+// checkFileName reports whether name is a file path that requests can reach.
+func checkFileName(name string) error {
+	got, err := Resolve("/" + name)
+	if err != nil {
+		return err
+	}
+	if got != name {
+		return errors.New("not a file path")
+	}
+	return nil
+}
+
+// ServeHTTP serves the file named by r.URL.Path.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	hdr := w.Header()
+	for _, kv := range h.headers {
+		hdr[kv.key] = kv.vals
+	}
+	hdr["X-Content-Type-Options"] = nosniff
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		hdr["Allow"] = allowed
+		h.fail(w, http.StatusMethodNotAllowed)
+		return
+	}
+	name, err := Resolve(r.URL.Path)
+	if err != nil {
+		h.fail(w, http.StatusNotFound)
+		return
+	}
+	if mf, ok := h.files[name]; ok {
+		h.serveMem(w, r, name, mf)
+		return
+	}
+	if h.shadowedSibling(name) {
+		h.fail(w, http.StatusNotFound)
+		return
+	}
+	h.serveFile(w, r, name)
+}
+
+// shadowedSibling reports whether name is a precompressed copy of an in-memory
+// file, which would be stale.
+func (h *Handler) shadowedSibling(name string) bool {
+	for _, c := range []*coding{codingBr, codingGzip} {
+		if base, ok := strings.CutSuffix(name, c.suffix); ok {
+			if _, ok := h.files[base]; ok {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func (h *Handler) serveMem(w http.ResponseWriter, r *http.Request, name string, mf *memFile) {
+	hdr := w.Header()
+	hdr["Content-Type"] = mf.ti.contentType
+	hdr["Cache-Control"] = noCache
+	h.setWorkerHeader(hdr, name)
+	if mf.ti.compressible {
+		addVary(hdr)
+		codings, n := acceptedCodings(r.Header)
+		if h.wantGzip(codings[:n], int64(len(mf.data))) {
+			if ge, err := h.gzips.compress(mf.etag[0], mf.data); err == nil {
+				serveGzip(w, r, ge)
+				return
+			}
+		}
+	}
+	hdr["Etag"] = mf.etag
+	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(mf.data))
+}
+
+func (h *Handler) serveFile(w http.ResponseWriter, r *http.Request, name string) {
+	f, err := h.fsys.Open(name)
+	if err != nil {
+		// Missing, unreadable, a link out of the root, a file used as a folder:
+		// to the client all of these are simply not there.
+		h.fail(w, http.StatusNotFound)
+		return
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		h.fail(w, http.StatusNotFound)
+		return
+	}
+	if fi.IsDir() {
+		if strings.HasSuffix(r.URL.Path, "/") {
+			// "/dir/" whose index.html is itself a folder.
+			h.fail(w, http.StatusNotFound)
+			return
+		}
+		h.redirectToDir(w, r)
+		return
+	}
+	if !fi.Mode().IsRegular() {
+		h.fail(w, http.StatusNotFound)
+		return
+	}
+
+	ti := typeOf(name)
+	hdr := w.Header()
+	hdr["Content-Type"] = ti.contentType
+	hdr["Cache-Control"] = h.cacheControl(name, ti)
+	h.setWorkerHeader(hdr, name)
+	var codings [2]*coding
+	var n int
+	if ti.compressible {
+		// Every response of a compressible path varies, identity included,
+		// so that a shared cache never hands a br body to a client without br.
+		addVary(hdr)
+		codings, n = acceptedCodings(r.Header)
+		for _, c := range codings[:n] {
+			if h.serveSibling(w, r, name+c.suffix, c) {
+				return
+			}
+		}
+	}
+
+	e, content, err := h.etags.lookup(name, f, fi)
+	if err != nil {
+		h.fail(w, http.StatusInternalServerError)
+		return
+	}
+	if ti.compressible && h.wantGzip(codings[:n], fi.Size()) {
+		ge := h.gzips.get(e.etag[0])
+		if ge == nil {
+			data, err := io.ReadAll(content)
+			if err == nil {
+				ge, err = h.gzips.compress(e.etag[0], data)
+			}
+			if err != nil {
+				h.fail(w, http.StatusInternalServerError)
+				return
+			}
+		}
+		serveGzip(w, r, ge)
+		return
+	}
+	hdr["Etag"] = e.etag
+	http.ServeContent(w, r, "", time.Time{}, content)
+}
+
+// serveSibling serves the precompressed file sib with coding c, and reports
+// whether it did. A missing or unusable sibling falls back to the original.
+// The sibling has its own ETag: it is another representation.
+func (h *Handler) serveSibling(w http.ResponseWriter, r *http.Request, sib string, c *coding) bool {
+	f, err := h.fsys.Open(sib)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil || !fi.Mode().IsRegular() {
+		return false
+	}
+	e, content, err := h.etags.lookup(sib, f, fi)
+	if err != nil {
+		return false
+	}
+	hdr := w.Header()
+	hdr["Content-Encoding"] = c.name
+	hdr["Etag"] = e.etag
+	// ServeContent leaves Content-Length out when Content-Encoding is set; the
+	// length is known, and it removes this one itself on 206, 304 and errors.
+	hdr["Content-Length"] = []string{strconv.FormatInt(fi.Size(), 10)}
+	http.ServeContent(w, r, "", time.Time{}, content)
+	return true
+}
+
+// wantGzip reports whether a compressible body of size bytes is to be
+// gzipped on the fly for a request accepting codings.
+func (h *Handler) wantGzip(codings []*coding, size int64) bool {
+	if !h.compress || size <= minCompressSize || size > maxCompressSize {
+		return false
+	}
+	for _, c := range codings {
+		if c == codingGzip {
+			return true
+		}
+	}
+	return false
+}
+
+// serveGzip serves a body gzipped on the fly.
+func serveGzip(w http.ResponseWriter, r *http.Request, ge *gzipEntry) {
+	hdr := w.Header()
+	hdr["Content-Encoding"] = codingGzip.name
+	hdr["Etag"] = ge.etag
+	hdr["Content-Length"] = []string{strconv.Itoa(len(ge.data))}
+	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(ge.data))
+}
+
+// cacheControl picks Cache-Control for a file of the folder.
+func (h *Handler) cacheControl(name string, ti typeInfo) []string {
+	if name == h.swDest || ti.revalidate {
+		// The worker must be checked on every navigation (browsers also cap
+		// its HTTP caching at 24 hours); HTML and the manifest name the
+		// fingerprinted files, so they must be fresh for those to change.
+		return noCache
+	}
+	if h.isHashed(name) {
+		return immutable
+	}
+	return noCache
+}
+
+func (h *Handler) setWorkerHeader(hdr http.Header, name string) {
+	if h.swAllow != nil && name == h.swDest {
+		hdr["Service-Worker-Allowed"] = h.swAllow
+	}
+}
+
+// addVary adds Accept-Encoding to Vary, keeping any Vary from Options.Headers.
+func addVary(hdr http.Header) {
+	if len(hdr["Vary"]) == 0 {
+		hdr["Vary"] = varyEncode
+		return
+	}
+	hdr.Add("Vary", "Accept-Encoding")
+}
+
+// redirectToDir answers "/dir" with a redirect to "/dir/", keeping the query.
+// The Location is relative ("./dir/"), so it stays right behind
+// http.StripPrefix; the "./" keeps a segment such as "a:b" from reading as a
+// scheme.
+func (h *Handler) redirectToDir(w http.ResponseWriter, r *http.Request) {
+	loc := "./" + url.PathEscape(path.Base(r.URL.Path)) + "/"
+	if r.URL.RawQuery != "" {
+		loc += "?" + r.URL.RawQuery
+	}
+	hdr := w.Header()
+	hdr["Location"] = []string{loc}
+	hdr["Content-Type"] = textPlain
+	w.WriteHeader(http.StatusMovedPermanently)
+	if r.Method != http.MethodHead {
+		io.WriteString(w, "Moved Permanently\n")
+	}
+}
+
+// fail writes a short plain-text error. It drops any caching or
+// representation header set before the error was known.
+func (h *Handler) fail(w http.ResponseWriter, code int) {
+	hdr := w.Header()
+	for _, k := range []string{"Cache-Control", "Etag", "Last-Modified", "Content-Encoding", "Content-Length", "Service-Worker-Allowed"} {
+		delete(hdr, k)
+	}
+	hdr["Content-Type"] = textPlain
+	w.WriteHeader(code)
+	io.WriteString(w, http.StatusText(code)+"\n")
+}
+
+// validHeaderName reports whether s is an RFC 9110 §5.1 field name (a token).
+func validHeaderName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' {
+			continue
+		}
+		if !strings.ContainsRune("!#$%&'*+-.^_`|~", rune(c)) {
+			return false
+		}
+	}
+	return true
+}
+
+// validHeaderValue reports whether s is a field value without control
+// characters other than tab (RFC 9110 §5.5), so no header can be injected.
+func validHeaderValue(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 && c != '\t' || c == 0x7f {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,154 @@
+package static
+
+import (
+	"path"
+	"strings"
+)
+
+// typeInfo is what the handler needs to know about a file from its extension.
+// The header values are prebuilt slices (len == cap, so an append by a
+// middleware copies instead of writing into them).
+type typeInfo struct {
+	contentType []string
+	// compressible: text-like content that gains from gzip or brotli. Only
+	// these get Vary: Accept-Encoding, sibling lookups and on-the-fly gzip.
+	compressible bool
+	// revalidate: HTML and the web app manifest must always be revalidated,
+	// even if their names look fingerprinted.
+	revalidate bool
+}
+
+var octetStream = typeInfo{contentType: []string{"application/octet-stream"}}
+
+// types maps lower-case extensions to types. It is a fixed table rather than
+// mime.TypeByExtension, whose answers depend on the host's mime.types files:
+// the same folder must be served the same way on every machine.
+var types = map[string]typeInfo{}
+
+func init() {
+	add := func(ct string, compressible, revalidate bool, exts ...string) {
+		for _, e := range exts {
+			types[e] = typeInfo{contentType: []string{ct}, compressible: compressible, revalidate: revalidate}
+		}
+	}
+	const utf8 = "; charset=utf-8"
+	// Documents and code.
+	add("text/html"+utf8, true, true, ".html", ".htm")
+	add("application/manifest+json", true, true, ".webmanifest")
+	add("text/css"+utf8, true, false, ".css")
+	// RFC 9239: text/javascript is the one JavaScript type, modules included.
+	add("text/javascript"+utf8, true, false, ".js", ".mjs", ".cjs")
+	// RFC 8259 §11: JSON has no charset parameter; it is UTF-8.
+	add("application/json", true, false, ".json", ".map")
+	add("application/ld+json", true, false, ".jsonld")
+	add("application/wasm", true, false, ".wasm")
+	add("image/svg+xml", true, false, ".svg")
+	add("application/xml", true, false, ".xml")
+	add("application/rss+xml", true, false, ".rss")
+	add("application/atom+xml", true, false, ".atom")
+	add("text/plain"+utf8, true, false, ".txt")
+	add("text/markdown"+utf8, true, false, ".md")
+	add("text/csv"+utf8, true, false, ".csv")
+	add("text/calendar"+utf8, true, false, ".ics")
+	add("text/vtt"+utf8, true, false, ".vtt")
+	// Fonts. TrueType and OpenType compress well; WOFF and WOFF2 already are.
+	add("font/woff2", false, false, ".woff2")
+	add("font/woff", false, false, ".woff")
+	add("font/ttf", true, false, ".ttf")
+	add("font/otf", true, false, ".otf")
+	// Images, audio, video, archives: already compressed.
+	add("image/avif", false, false, ".avif")
+	add("image/webp", false, false, ".webp")
+	add("image/png", false, false, ".png")
+	add("image/jpeg", false, false, ".jpg", ".jpeg")
+	add("image/gif", false, false, ".gif")
+	add("image/x-icon", true, false, ".ico")
+	add("image/bmp", false, false, ".bmp")
+	add("video/mp4", false, false, ".mp4")
+	add("video/webm", false, false, ".webm")
+	add("audio/mpeg", false, false, ".mp3")
+	add("audio/ogg", false, false, ".ogg", ".oga")
+	add("audio/wav", false, false, ".wav")
+	add("application/pdf", false, false, ".pdf")
+	add("application/zip", false, false, ".zip")
+	add("application/gzip", false, false, ".gz")
+}
+
+// typeOf returns the type information for a file name by its extension.
+func typeOf(name string) typeInfo {
+	ext := path.Ext(name)
+	if ext == "" {
+		return octetStream
+	}
+	if ti, ok := types[ext]; ok {
+		return ti
+	}
+	if ti, ok := types[strings.ToLower(ext)]; ok {
+		return ti
+	}
+	return octetStream
+}
+
+// DefaultHashedName reports whether the base name of name carries a content
+// fingerprint, and so may be cached as immutable. It is deliberately
+// conservative, because a false positive pins a changing file in browsers for a
+// year: the token between the last "." or "-" and the extension must be
+//
+//   - 8 to 64 hex digits, of one case, with at least one digit and one letter
+//     ("app.3f2a9c1b.js", "app-3F2A9C1B.css"), or
+//   - exactly 8 letters and digits with at least one upper-case letter, one
+//     lower-case letter and one digit ("index-BqRbTq0K.js").
+//
+// So "report-20240101.pdf", "app-MyWidget.js" and "app.js" do not count. A
+// fingerprint that does not qualify only costs a revalidation.
+func DefaultHashedName(name string) bool {
+	base := path.Base(name)
+	stem := strings.TrimSuffix(base, path.Ext(base))
+	i := strings.LastIndexAny(stem, ".-")
+	if i <= 0 {
+		// No separator, or nothing before it (".3f2a9c1b" is a dotfile anyway).
+		return false
+	}
+	tok := stem[i+1:]
+	return isHexToken(tok) || isMixedToken(tok)
+}
+
+func isHexToken(s string) bool {
+	if len(s) < 8 || len(s) > 64 {
+		return false
+	}
+	var digit, lower, upper bool
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= '0' && c <= '9':
+			digit = true
+		case c >= 'a' && c <= 'f':
+			lower = true
+		case c >= 'A' && c <= 'F':
+			upper = true
+		default:
+			return false
+		}
+	}
+	return digit && (lower != upper)
+}
+
+func isMixedToken(s string) bool {
+	if len(s) != 8 {
+		return false
+	}
+	var digit, lower, upper bool
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= '0' && c <= '9':
+			digit = true
+		case c >= 'a' && c <= 'z':
+			lower = true
+		case c >= 'A' && c <= 'Z':
+			upper = true
+		default:
+			return false
+		}
+	}
+	return digit && lower && upper
+}
