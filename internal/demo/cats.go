@@ -6,6 +6,7 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"sync"
 )
 
 // The generated cats: 480x360 PNGs drawn with the few primitives below, so the
@@ -43,6 +44,10 @@ var (
 	black = rgb(0x11, 0x18, 0x27)
 	white = rgb(0xff, 0xff, 0xff)
 )
+
+// sharedCats draws the cats once per process: every Demo serves the same bytes
+// (they are never written to), and tests that start many demos stay fast.
+var sharedCats = sync.OnceValues(generatedCats)
 
 // generatedCats draws and encodes the ten cats.
 func generatedCats() ([numImages][]byte, error) {

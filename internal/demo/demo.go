@@ -86,7 +86,7 @@ type catImage struct {
 // moment New returns.
 func New(opts Options) (*Demo, error) {
 	if opts.Rotate < 0 {
-		return nil, fmt.Errorf("demo: rotate interval %v is negative", opts.Rotate)
+		return nil, fmt.Errorf("rotate interval %v is negative", opts.Rotate)
 	}
 	d := &Demo{
 		now:    opts.Now,
@@ -105,7 +105,7 @@ func New(opts Options) (*Demo, error) {
 	if opts.ImagesDir != "" {
 		raw, err = loadImages(opts.ImagesDir)
 	} else {
-		raw, err = generatedCats()
+		raw, err = sharedCats()
 	}
 	if err != nil {
 		return nil, err
@@ -202,11 +202,11 @@ func loadImages(dir string) ([numImages][]byte, error) {
 	st, err := os.Stat(dir)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		return out, fmt.Errorf("demo: images folder %q does not exist: create it with cat-1.jpg .. cat-10.jpg (or .png), or leave the images option empty to use generated cats", dir)
+		return out, fmt.Errorf("images folder %q does not exist: create it with cat-1.jpg .. cat-10.jpg (or .png), or leave ImagesDir (--images) empty to use generated cats", dir)
 	case err != nil:
-		return out, fmt.Errorf("demo: images folder: %w", err)
+		return out, fmt.Errorf("images folder: %w", err)
 	case !st.IsDir():
-		return out, fmt.Errorf("demo: images folder %q is a file, not a folder: point it at a folder holding cat-1.jpg .. cat-10.jpg (or .png)", dir)
+		return out, fmt.Errorf("images folder %q is a file, not a folder: point it at a folder holding cat-1.jpg .. cat-10.jpg (or .png)", dir)
 	}
 	for i := range out {
 		n := i + 1
@@ -219,18 +219,18 @@ func loadImages(dir string) ([numImages][]byte, error) {
 				continue
 			}
 			if err != nil {
-				return out, fmt.Errorf("demo: read image: %w", err)
+				return out, fmt.Errorf("read image: %w", err)
 			}
 			switch ct := http.DetectContentType(b); ct {
 			case "image/jpeg", "image/png":
 			default:
-				return out, fmt.Errorf("demo: %s is not a JPEG or PNG image (its content looks like %s): replace it with a cat picture", filepath.Join(dir, name), ct)
+				return out, fmt.Errorf("%s is not a JPEG or PNG image (its content looks like %s): replace it with a cat picture", filepath.Join(dir, name), ct)
 			}
 			out[i] = b
 			break
 		}
 		if out[i] == nil {
-			return out, fmt.Errorf("demo: images folder %q has no cat-%d image (tried %s): add it, the demo needs cat-1 .. cat-10", dir, n, strings.Join(tried, ", "))
+			return out, fmt.Errorf("images folder %q has no cat-%d image (tried %s): add it, the demo needs cat-1 .. cat-10", dir, n, strings.Join(tried, ", "))
 		}
 	}
 	return out, nil

@@ -25,11 +25,11 @@ const rotateMeta = `<meta name="swkit-rotate" content="10000">`
 func newSite(rotate time.Duration) (http.Handler, error) {
 	site, err := fs.Sub(siteFiles, "site")
 	if err != nil {
-		return nil, fmt.Errorf("demo: site: %w", err)
+		return nil, fmt.Errorf("site: %w", err)
 	}
 	page, err := fs.ReadFile(site, "index.html")
 	if err != nil {
-		return nil, fmt.Errorf("demo: site: %w", err)
+		return nil, fmt.Errorf("site: %w", err)
 	}
 	index, err := renderIndex(page, rotate)
 	if err != nil {
@@ -37,7 +37,7 @@ func newSite(rotate time.Duration) (http.Handler, error) {
 	}
 	helper, err := pageHelper()
 	if err != nil {
-		return nil, fmt.Errorf("demo: page helper: %w", err)
+		return nil, fmt.Errorf("page helper: %w", err)
 	}
 	generated := map[string][]byte{"index.html": index, "swkit.js": helper}
 
@@ -45,20 +45,20 @@ func newSite(rotate time.Duration) (http.Handler, error) {
 	// rendered index.html and the helper, not the embedded template.
 	precache, err := overlay(site, generated)
 	if err != nil {
-		return nil, fmt.Errorf("demo: site: %w", err)
+		return nil, fmt.Errorf("site: %w", err)
 	}
 	entries, err := precacheManifest(precache)
 	if err != nil {
-		return nil, fmt.Errorf("demo: precache manifest: %w", err)
+		return nil, fmt.Errorf("precache manifest: %w", err)
 	}
 	sw, err := workerScript(workerConfig(), entries)
 	if err != nil {
-		return nil, fmt.Errorf("demo: generate sw.js: %w", err)
+		return nil, fmt.Errorf("generate sw.js: %w", err)
 	}
 	generated["sw.js"] = sw
 	h, err := fileServer(site, generated)
 	if err != nil {
-		return nil, fmt.Errorf("demo: file server: %w", err)
+		return nil, fmt.Errorf("file server: %w", err)
 	}
 	return h, nil
 }
@@ -66,7 +66,7 @@ func newSite(rotate time.Duration) (http.Handler, error) {
 // renderIndex fills the rotate interval (milliseconds) into the page's meta tag.
 func renderIndex(page []byte, rotate time.Duration) ([]byte, error) {
 	if n := bytes.Count(page, []byte(rotateMeta)); n != 1 {
-		return nil, fmt.Errorf("demo: site/index.html must hold %s exactly once, found %d", rotateMeta, n)
+		return nil, fmt.Errorf("site/index.html must hold %s exactly once, found %d", rotateMeta, n)
 	}
 	ms := max(rotate.Milliseconds(), 1)
 	meta := `<meta name="swkit-rotate" content="` + strconv.FormatInt(ms, 10) + `">`
