@@ -449,4 +449,3 @@ func TestRenderIndex(t *testing.T) {
 		t.Error("renderIndex of a page without the meta tag: no error")
 	}
 }
-
