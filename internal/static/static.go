@@ -261,7 +261,7 @@ func (h *Handler) serveMem(w http.ResponseWriter, r *http.Request, name string, 
 		}
 	}
 	hdr["Etag"] = mf.etag
-	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(mf.data))
+	serveContent(w, r, "", time.Time{}, bytes.NewReader(mf.data))
 }
 
 func (h *Handler) serveFile(w http.ResponseWriter, r *http.Request, name string) {
@@ -332,7 +332,7 @@ func (h *Handler) serveFile(w http.ResponseWriter, r *http.Request, name string)
 		return
 	}
 	hdr["Etag"] = e.etag
-	http.ServeContent(w, r, "", time.Time{}, content)
+	serveContent(w, r, "", time.Time{}, content)
 }
 
 // serveSibling serves the precompressed file sib with coding c, and reports
@@ -358,9 +358,34 @@ func (h *Handler) serveSibling(w http.ResponseWriter, r *http.Request, sib strin
 	// ServeContent leaves Content-Length out when Content-Encoding is set; the
 	// length is known, and it removes this one itself on 206, 304 and errors.
 	hdr["Content-Length"] = []string{strconv.FormatInt(fi.Size(), 10)}
-	http.ServeContent(w, r, "", time.Time{}, content)
+	serveContent(w, r, "", time.Time{}, content)
 	return true
 }
+
+// serveContent is http.ServeContent, except that the 412 it writes itself
+// (not through its error path) also loses the caching headers, as every error
+// response of this package does.
+func serveContent(w http.ResponseWriter, r *http.Request, name string, modtime time.Time, content io.ReadSeeker) {
+	if len(r.Header["If-Match"]) > 0 || len(r.Header["If-Unmodified-Since"]) > 0 {
+		w = &errorCleaner{ResponseWriter: w}
+	}
+	http.ServeContent(w, r, name, modtime, content)
+}
+
+// errorCleaner drops caching and representation headers from error responses.
+type errorCleaner struct {
+	http.ResponseWriter
+}
+
+func (c *errorCleaner) WriteHeader(code int) {
+	if code >= 400 {
+		dropForError(c.Header())
+	}
+	c.ResponseWriter.WriteHeader(code)
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (c *errorCleaner) Unwrap() http.ResponseWriter { return c.ResponseWriter }
 
 // wantGzip reports whether a compressible body of size bytes is to be
 // gzipped on the fly for a request accepting codings.
@@ -382,7 +407,7 @@ func serveGzip(w http.ResponseWriter, r *http.Request, ge *gzipEntry) {
 	hdr["Content-Encoding"] = codingGzip.name
 	hdr["Etag"] = ge.etag
 	hdr["Content-Length"] = []string{strconv.Itoa(len(ge.data))}
-	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(ge.data))
+	serveContent(w, r, "", time.Time{}, bytes.NewReader(ge.data))
 }
 
 // cacheControl picks Cache-Control for a file of the folder.
@@ -436,12 +461,17 @@ func (h *Handler) redirectToDir(w http.ResponseWriter, r *http.Request) {
 // representation header set before the error was known.
 func (h *Handler) fail(w http.ResponseWriter, code int) {
 	hdr := w.Header()
-	for _, k := range []string{"Cache-Control", "Etag", "Last-Modified", "Content-Encoding", "Content-Length", "Service-Worker-Allowed"} {
-		delete(hdr, k)
-	}
+	dropForError(hdr)
 	hdr["Content-Type"] = textPlain
 	w.WriteHeader(code)
 	io.WriteString(w, http.StatusText(code)+"\n")
+}
+
+// dropForError removes what describes a successful representation.
+func dropForError(hdr http.Header) {
+	for _, k := range []string{"Cache-Control", "Etag", "Last-Modified", "Content-Encoding", "Content-Length", "Service-Worker-Allowed"} {
+		delete(hdr, k)
+	}
 }
 
 // validHeaderName reports whether s is an RFC 9110 §5.1 field name (a token).
