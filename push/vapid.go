@@ -1,0 +1,124 @@
+package push
+
+import (
+	"crypto/ecdsa"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+)
+
+const (
+	// tokenLifetime is how long a signed token is valid. RFC 8292 §2 caps
+	// exp at 24 hours from the request; 12 hours leaves room for clock skew
+	// between us and the push service.
+	tokenLifetime = 12 * time.Hour
+	// tokenRenewBefore is how long before expiry a cached token is replaced,
+	// so that no request carries a token about to lapse in flight.
+	tokenRenewBefore = time.Hour
+)
+
+type tokenKey struct{ aud, sub string }
+
+type token struct {
+	header string // the whole Authorization value
+	exp    time.Time
+}
+
+// authorization returns the Authorization header value for a request to
+// the push service at origin aud (RFC 8292 §3: "vapid t=<jwt>, k=<key>").
+// Tokens are cached per (audience, subject) and reused until an hour
+// before they expire: signing once per push service, not once per message.
+func (v *VAPID) authorization(aud, sub string) (string, error) {
+	now := v.now()
+	k := tokenKey{aud, sub}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if t, ok := v.tokens[k]; ok && now.Before(t.exp.Add(-tokenRenewBefore)) {
+		return t.header, nil
+	}
+	exp := now.Add(tokenLifetime)
+	jwt, err := v.sign(aud, sub, exp)
+	if err != nil {
+		return "", err
+	}
+	if v.tokens == nil {
+		v.tokens = make(map[tokenKey]token)
+	}
+	h := "vapid t=" + jwt + ", k=" + v.public
+	v.tokens[k] = token{header: h, exp: exp}
+	v.signs++
+	return h, nil
+}
+
+// jwtHeader is the fixed JOSE header, base64url-encoded once.
+var jwtHeader = b64.EncodeToString([]byte(`{"typ":"JWT","alg":"ES256"}`))
+
+// sign makes an ES256 JWT (RFC 7515/7519) with the claims RFC 8292 §2
+// requires: aud, exp and sub.
+func (v *VAPID) sign(aud, sub string, exp time.Time) (string, error) {
+	claims, err := json.Marshal(struct {
+		Aud string `json:"aud"`
+		Exp int64  `json:"exp"`
+		Sub string `json:"sub"`
+	}{aud, exp.Unix(), sub})
+	if err != nil {
+		return "", err
+	}
+	input := jwtHeader + "." + b64.EncodeToString(claims)
+	digest := sha256.Sum256([]byte(input))
+	r, s, err := ecdsa.Sign(rand.Reader, v.key, digest[:])
+	if err != nil {
+		return "", fmt.Errorf("push: sign vapid token: %w", err)
+	}
+	// JWS ES256 signatures are R||S as two 32-byte big-endian integers
+	// (RFC 7518 §3.4), not the ASN.1 DER that crypto/ecdsa's SignASN1 makes.
+	var sig [64]byte
+	r.FillBytes(sig[:32])
+	s.FillBytes(sig[32:])
+	return input + "." + b64.EncodeToString(sig[:]), nil
+}
+
+// checkSubject validates the sub claim: RFC 8292 §2.1 asks for a mailto: or
+// https: URI a push service operator can use to reach us.
+func checkSubject(sub string) error {
+	if sub == "" {
+		return errors.New("push: Subject is required (a mailto: or https: URI, RFC 8292 §2.1)")
+	}
+	u, err := url.Parse(sub)
+	if err != nil {
+		return fmt.Errorf("push: Subject %q: %w", sub, err)
+	}
+	switch strings.ToLower(u.Scheme) {
+	case "mailto":
+		if u.Opaque == "" || !strings.Contains(u.Opaque, "@") {
+			return fmt.Errorf("push: Subject %q: want mailto:user@host", sub)
+		}
+	case "https":
+		if u.Host == "" {
+			return fmt.Errorf("push: Subject %q: want an absolute https URL", sub)
+		}
+	default:
+		return fmt.Errorf("push: Subject %q: want a mailto: or https: URI", sub)
+	}
+	return nil
+}
+
+// audience is the origin of a push endpoint, the aud claim (RFC 8292 §2).
+// A default port is dropped, as in the serialisation of an origin (RFC 6454
+// §6.1), so that https://h:443/x and https://h/x share one token.
+func audience(u *url.URL) string {
+	scheme := strings.ToLower(u.Scheme)
+	host := strings.ToLower(u.Host)
+	if p := u.Port(); (scheme == "https" && p == "443") || (scheme == "http" && p == "80") {
+		host = strings.ToLower(u.Hostname())
+		if strings.Contains(host, ":") {
+			host = "[" + host + "]"
+		}
+	}
+	return scheme + "://" + host
+}
