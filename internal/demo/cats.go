@@ -85,17 +85,26 @@ func drawCat(n int, s catStyle) *image.RGBA {
 
 	// Nose, mouth and whiskers.
 	fillTriangle(img, pt(cx-13, cy+18), pt(cx+13, cy+18), pt(cx, cy+32), s.inner)
-	line(img, pt(cx, cy+32), pt(cx, cy+44), 3, black)
-	line(img, pt(cx, cy+44), pt(cx-16, cy+54), 3, black)
-	line(img, pt(cx, cy+44), pt(cx+16, cy+54), 3, black)
+	ink := black
+	if luma(s.fur) < 96 { // a dark cat needs light whiskers
+		ink = rgb(0xe5, 0xe7, 0xeb)
+	}
+	line(img, pt(cx, cy+32), pt(cx, cy+42), 3, ink)
+	for _, side := range []int{-1, 1} { // a smiling "w"
+		line(img, pt(cx, cy+42), pt(cx+side*10, cy+50), 3, ink)
+		line(img, pt(cx+side*10, cy+50), pt(cx+side*20, cy+42), 3, ink)
+	}
 	for _, dy := range []int{-8, 6, 20} {
-		line(img, pt(cx-30, cy+30), pt(cx-125, cy+30+dy*2), 2, black)
-		line(img, pt(cx+30, cy+30), pt(cx+125, cy+30+dy*2), 2, black)
+		line(img, pt(cx-30, cy+30), pt(cx-125, cy+30+dy*2), 2, ink)
+		line(img, pt(cx+30, cy+30), pt(cx+125, cy+30+dy*2), 2, ink)
 	}
 
 	drawNumber(img, n, 395, 180, 13, black)
 	return img
 }
+
+// luma is the perceived brightness of c, 0..255 (ITU-R BT.601 weights).
+func luma(c color.RGBA) int { return (299*int(c.R) + 587*int(c.G) + 114*int(c.B)) / 1000 }
 
 func pt(x, y int) image.Point { return image.Point{x, y} }
 
@@ -124,7 +133,7 @@ func fillEllipse(img *image.RGBA, cx, cy, rx, ry int, c color.RGBA) {
 // fillTriangle fills the triangle abc: a pixel is inside when it lies on the
 // same side of all three edges.
 func fillTriangle(img *image.RGBA, a, b, c image.Point, col color.RGBA) {
-	bb := image.Rectangle{a, a}.Union(image.Rectangle{b, b}).Union(image.Rectangle{c, c})
+	bb := bounds(a, b, c)
 	edge := func(p, q, r image.Point) int { return (q.X-p.X)*(r.Y-p.Y) - (q.Y-p.Y)*(r.X-p.X) }
 	for y := bb.Min.Y; y <= bb.Max.Y; y++ {
 		for x := bb.Min.X; x <= bb.Max.X; x++ {
@@ -140,7 +149,7 @@ func fillTriangle(img *image.RGBA, a, b, c image.Point, col color.RGBA) {
 // line draws a segment of the given width: every pixel within width/2 of it.
 func line(img *image.RGBA, a, b image.Point, width int, c color.RGBA) {
 	half := float64(width) / 2
-	bb := image.Rectangle{a, a}.Union(image.Rectangle{b, b}).Inset(-width)
+	bb := bounds(a, b).Inset(-width)
 	dx, dy := float64(b.X-a.X), float64(b.Y-a.Y)
 	length2 := dx*dx + dy*dy
 	for y := bb.Min.Y; y <= bb.Max.Y; y++ {
@@ -156,6 +165,18 @@ func line(img *image.RGBA, a, b image.Point, width int, c color.RGBA) {
 			}
 		}
 	}
+}
+
+// bounds is the smallest rectangle holding the points, inclusive: the loops
+// above run to Max. (image.Rectangle.Union skips empty rectangles, so it
+// cannot build this from points.)
+func bounds(pts ...image.Point) image.Rectangle {
+	r := image.Rectangle{pts[0], pts[0]}
+	for _, p := range pts[1:] {
+		r.Min.X, r.Min.Y = min(r.Min.X, p.X), min(r.Min.Y, p.Y)
+		r.Max.X, r.Max.Y = max(r.Max.X, p.X), max(r.Max.Y, p.Y)
+	}
+	return r
 }
 
 func setClipped(img *image.RGBA, x, y int, c color.RGBA) {
