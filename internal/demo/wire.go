@@ -1,8 +1,9 @@
 package demo
 
 // The seam between the demo and the packages that build and serve the worker
-// (internal/manifest, internal/swgen, internal/static). Until those land these
-// are small stand-ins with the same shapes; newSite calls only these four.
+// (internal/manifest, internal/swgen, internal/static). newSite calls only
+// these four. Until manifest and swgen land, the first three are small
+// stand-ins with the same shapes.
 
 import (
 	"crypto/sha256"
@@ -10,10 +11,10 @@ import (
 	"encoding/json"
 	"io/fs"
 	"net/http"
-	"path"
 	"sort"
 
 	"github.com/swkit/swkit/internal/config"
+	"github.com/swkit/swkit/internal/static"
 )
 
 // precacheEntry stands in for manifest.Entry.
@@ -81,24 +82,7 @@ export function register(scriptURL, options = {}) {
 `), nil
 }
 
-// fileServer stands in for static.New: files overlaid on site, no-cache.
+// fileServer serves site with the generated files overlaid.
 func fileServer(site fs.FS, files map[string][]byte) (http.Handler, error) {
-	fsrv := http.FileServerFS(site)
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		name := path.Clean(r.URL.Path)[1:]
-		if name == "" {
-			name = "index.html"
-		}
-		w.Header().Set("Cache-Control", "no-cache")
-		if b, ok := files[name]; ok {
-			if path.Ext(name) == ".js" {
-				w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
-			} else {
-				w.Header().Set("Content-Type", "text/html; charset=utf-8")
-			}
-			w.Write(b)
-			return
-		}
-		fsrv.ServeHTTP(w, r)
-	}), nil
+	return static.New(site, static.Options{Files: files})
 }
