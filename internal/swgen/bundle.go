@@ -1,0 +1,98 @@
+package swgen
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"strings"
+
+	"github.com/evanw/esbuild/pkg/api"
+
+	swruntime "github.com/swkit/swkit/runtime"
+)
+
+// entryPath names the in-memory entry module inside the runtime namespace. It
+// sits at the root, so "./sw/sw.js" resolves to the embedded runtime file.
+const entryPath = "swkit-entry.js"
+
+// namespace is the esbuild namespace of every module swgen bundles.
+const namespace = "swkit"
+
+// bundle runs esbuild in-process on entry (a module path inside the embedded
+// runtime, or entryPath with source as its contents). Every import must
+// resolve inside the embedded runtime: nothing is read from disk.
+func bundle(entry, source string, format api.Format, banner string) ([]byte, error) {
+	res := api.Build(api.BuildOptions{
+		EntryPoints:       []string{entry},
+		Bundle:            true,
+		Write:             false,
+		Format:            format,
+		Target:            api.ES2020,
+		Platform:          api.PlatformBrowser,
+		MinifyWhitespace:  true,
+		MinifyIdentifiers: true,
+		MinifySyntax:      true,
+		LegalComments:     api.LegalCommentsNone,
+		Charset:           api.CharsetUTF8,
+		Banner:            map[string]string{"js": banner},
+		LogLevel:          api.LogLevelSilent,
+		Plugins:           []api.Plugin{runtimeOnly(source)},
+	})
+	if len(res.Errors) > 0 {
+		return nil, buildError(res.Errors)
+	}
+	if len(res.OutputFiles) != 1 {
+		return nil, fmt.Errorf("esbuild wrote %d files, want 1", len(res.OutputFiles))
+	}
+	return res.OutputFiles[0].Contents, nil
+}
+
+// runtimeOnly is the esbuild plugin that serves modules from swruntime.FS and
+// the generated entry from memory, and refuses everything else.
+func runtimeOnly(entrySource string) api.Plugin {
+	return api.Plugin{
+		Name: "swkit-runtime",
+		Setup: func(b api.PluginBuild) {
+			b.OnResolve(api.OnResolveOptions{Filter: ".*"}, func(args api.OnResolveArgs) (api.OnResolveResult, error) {
+				p := args.Path
+				if args.Kind != api.ResolveEntryPoint {
+					if !strings.HasPrefix(p, "./") && !strings.HasPrefix(p, "../") {
+						return api.OnResolveResult{}, fmt.Errorf("import %q: only relative imports of runtime modules are allowed", p)
+					}
+					p = path.Join(path.Dir(args.Importer), p)
+				}
+				if p != entryPath {
+					if _, err := fs.Stat(swruntime.FS, p); err != nil {
+						return api.OnResolveResult{}, fmt.Errorf("import %q: no such runtime module", args.Path)
+					}
+				}
+				return api.OnResolveResult{Path: p, Namespace: namespace}, nil
+			})
+			b.OnLoad(api.OnLoadOptions{Filter: ".*", Namespace: namespace}, func(args api.OnLoadArgs) (api.OnLoadResult, error) {
+				contents := entrySource
+				if args.Path != entryPath {
+					data, err := fs.ReadFile(swruntime.FS, args.Path)
+					if err != nil {
+						return api.OnLoadResult{}, err
+					}
+					contents = string(data)
+				}
+				return api.OnLoadResult{Contents: &contents, Loader: api.LoaderJS}, nil
+			})
+		},
+	}
+}
+
+// buildError joins esbuild's messages as "file:line:column: text" lines.
+func buildError(msgs []api.Message) error {
+	errs := make([]error, 0, len(msgs))
+	for _, m := range msgs {
+		if l := m.Location; l != nil {
+			errs = append(errs, fmt.Errorf("%s:%d:%d: %s\n\t%s", l.File, l.Line, l.Column+1, m.Text, l.LineText))
+		} else {
+			errs = append(errs, errors.New(m.Text))
+		}
+	}
+	return fmt.Errorf("bundling the runtime: %w", errors.Join(errs...))
+}

@@ -1,0 +1,167 @@
+package swgen
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/swkit/swkit/internal/config"
+)
+
+// precacheEntry is one manifest entry as the worker sees it.
+type precacheEntry struct {
+	URL       string `json:"url"`
+	Revision  string `json:"revision,omitempty"`
+	Integrity string `json:"integrity,omitempty"`
+}
+
+// strategies maps every accepted handler spelling to its runtime module
+// (runtime/sw/strategies/<name>.js, exporting <name>).
+var strategies = map[string]string{
+	"cacheFirst": "cacheFirst", "CacheFirst": "cacheFirst",
+	"networkFirst": "networkFirst", "NetworkFirst": "networkFirst",
+	"staleWhileRevalidate": "staleWhileRevalidate", "StaleWhileRevalidate": "staleWhileRevalidate",
+	"networkOnly": "networkOnly", "NetworkOnly": "networkOnly",
+	"cacheOnly": "cacheOnly", "CacheOnly": "cacheOnly",
+}
+
+// entryModule writes the JavaScript module that esbuild bundles: imports of
+// exactly the runtime modules cfg uses, and one call of sw() with the
+// manifest and options. cfg has its defaults applied.
+func entryModule(cfg config.Config, entries []precacheEntry) (string, error) {
+	imports := map[string]string{"sw": "./sw/sw.js"} // export name -> module
+	var routes []string
+	for i, rc := range cfg.RuntimeCaching {
+		route, err := routeSource(cfg, rc, imports)
+		if err != nil {
+			return "", fmt.Errorf("runtimeCaching[%d]: %w", i, err)
+		}
+		routes = append(routes, route)
+	}
+
+	var body strings.Builder
+	field := func(name, value string) { fmt.Fprintf(&body, "  %s: %s,\n", name, value) }
+	field("manifest", jsonText(entries))
+	field("precache", fmt.Sprintf("{ cacheId: %s, directoryIndex: %s, cleanURLs: true, ignoreURLParametersMatching: %s }",
+		jsonText(cfg.CacheID), jsonText(cfg.DirectoryIndex), regExps(cfg.IgnoreURLParametersMatching)))
+	field("skipWaiting", jsonText(cfg.SkipWaiting))
+	field("clientsClaim", jsonText(cfg.ClientsClaim))
+	field("cleanupOutdatedCaches", jsonText(cfg.CleanupOutdatedCaches == nil || *cfg.CleanupOutdatedCaches))
+	if cfg.NavigateFallback != "" {
+		field("navigateFallback", jsonText(cfg.NavigateFallback))
+		field("navigateFallbackAllowlist", regExps(cfg.NavigateFallbackAllowlist))
+		field("navigateFallbackDenylist", regExps(cfg.NavigateFallbackDenylist))
+	}
+	if cfg.OfflinePage != "" {
+		field("offlinePage", jsonText(cfg.OfflinePage))
+	}
+	field("navigationPreload", jsonText(cfg.NavigationPreload))
+	field("routes", "[\n    "+strings.Join(routes, ",\n    ")+"\n  ]")
+
+	// The version identifies manifest and options (everything above); the
+	// worker answers swkit:get-version with it.
+	sum := sha256.Sum256([]byte(body.String()))
+	version := hex.EncodeToString(sum[:8])
+
+	var src strings.Builder
+	names := make([]string, 0, len(imports))
+	for name := range imports {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		fmt.Fprintf(&src, "import { %s } from %s;\n", name, jsonText(imports[name]))
+	}
+	fmt.Fprintf(&src, "sw({\n  version: %s,\n%s});\n", jsonText(version), body.String())
+	return src.String(), nil
+}
+
+// routeSource writes one route object and records the modules it imports.
+func routeSource(cfg config.Config, rc config.RuntimeCaching, imports map[string]string) (string, error) {
+	strategy, ok := strategies[rc.Handler]
+	if !ok {
+		return "", fmt.Errorf("handler %q: want one of cacheFirst, networkFirst, staleWhileRevalidate, networkOnly, cacheOnly", rc.Handler)
+	}
+	o := rc.Options
+	// Refuse options the runtime cannot honour yet rather than ship a worker
+	// that silently ignores them (an unbounded cache, lost requests).
+	if o.Expiration != nil {
+		return "", fmt.Errorf("options.expiration: not supported yet")
+	}
+	if o.BackgroundSync != nil {
+		return "", fmt.Errorf("options.backgroundSync: not supported yet")
+	}
+	m, err := compilePattern(rc.URLPattern)
+	if err != nil {
+		return "", err
+	}
+	imports["urlPattern"] = "./sw/urlPattern.js"
+	imports[strategy] = "./sw/strategies/" + strategy + ".js"
+
+	cacheName := o.CacheName
+	if cacheName == config.DefaultRuntimeCacheName && cfg.CacheID != "" {
+		cacheName = cfg.CacheID + "-" + cacheName
+	}
+	opts := []string{"cacheName: " + jsonText(cacheName)}
+	if cr := o.CacheableResponse; cr != nil {
+		statuses := cr.Statuses
+		if statuses == nil {
+			statuses = []int{200}
+		}
+		cacheable := "cacheable: { statuses: " + jsonText(statuses)
+		if len(cr.Headers) > 0 {
+			cacheable += ", headers: " + jsonText(cr.Headers) // encoding/json sorts the keys
+		}
+		opts = append(opts, cacheable+" }")
+	}
+	if bu := o.BroadcastUpdate; bu != nil {
+		if strategy != "staleWhileRevalidate" {
+			return "", fmt.Errorf("options.broadcastUpdate: only staleWhileRevalidate revalidates, not %s", strategy)
+		}
+		h := make([]string, len(bu.HeadersToCheck))
+		for i, name := range bu.HeadersToCheck {
+			h[i] = strings.ToLower(name)
+		}
+		if len(h) == 0 {
+			opts = append(opts, "broadcastUpdate: {}")
+		} else {
+			opts = append(opts, "broadcastUpdate: { headersToCheck: "+jsonText(h)+" }")
+		}
+	}
+	if o.NetworkTimeoutSeconds > 0 {
+		if strategy != "networkFirst" {
+			return "", fmt.Errorf("options.networkTimeoutSeconds: only for networkFirst, not %s", strategy)
+		}
+		opts = append(opts, "networkTimeoutSeconds: "+jsonText(o.NetworkTimeoutSeconds))
+	}
+	method := strings.ToUpper(rc.Method)
+	if method == "" {
+		method = config.DefaultMethod
+	}
+	return fmt.Sprintf("{ match: urlPattern(%s, %s), method: %s, handler: %s({ %s }) }",
+		m.literal, jsonText(m.on), jsonText(method), strategy, strings.Join(opts, ", ")), nil
+}
+
+// regExps writes a list of regular expressions as new RegExp(...) calls.
+func regExps(sources []string) string {
+	parts := make([]string, len(sources))
+	for i, s := range sources {
+		parts[i] = "new RegExp(" + jsonText(s) + ")"
+	}
+	return "[" + strings.Join(parts, ", ") + "]"
+}
+
+// jsonText is v as JSON, which is also a JavaScript expression.
+func jsonText(v any) string {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		panic(fmt.Sprintf("swgen: encoding %T: %v", v, err)) // only plain values reach here
+	}
+	return strings.TrimSuffix(b.String(), "\n")
+}

@@ -1,0 +1,56 @@
+// Package swgen generates sw.js: it bundles the runtime modules a config
+// needs (runtime/sw), the precache manifest and the config's options into one
+// minified script, in-process with esbuild's Go API. It also bundles the page
+// helper (runtime/page) served as /swkit.js.
+//
+// The output is deterministic: the same config and entries, in any order, give
+// the same bytes, so that a rebuild with no change never makes browsers
+// install a new worker.
+package swgen
+
+import (
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/evanw/esbuild/pkg/api"
+
+	"github.com/swkit/swkit/internal/config"
+	"github.com/swkit/swkit/internal/manifest"
+)
+
+// Banner is the first line of every generated worker.
+const Banner = "/* swkit service worker — generated, do not edit */"
+
+// Generate returns sw.js: the runtime modules that cfg needs, the manifest and
+// cfg's options, bundled and minified. Deterministic: same inputs, same bytes.
+// Unset options take config.Defaults (applying it twice changes nothing).
+// Errors name the option at fault, or carry esbuild's file:line text.
+func Generate(cfg config.Config, entries []manifest.Entry) ([]byte, error) {
+	pre := make([]precacheEntry, len(entries))
+	for i, e := range entries {
+		pre[i] = precacheEntry{URL: e.URL, Revision: e.Revision, Integrity: e.Integrity}
+	}
+	slices.SortFunc(pre, func(a, b precacheEntry) int { return strings.Compare(a.URL, b.URL) })
+	source, err := entryModule(config.Defaults(cfg), pre)
+	if err != nil {
+		return nil, err
+	}
+	return bundle(entryPath, source, api.FormatIIFE, Banner)
+}
+
+var pageHelper struct {
+	once sync.Once
+	code []byte
+	err  error
+}
+
+// PageHelper returns the page helper ES module (served as /swkit.js). It is
+// bundled on the first call and cached; each call returns a fresh copy.
+func PageHelper() ([]byte, error) {
+	pageHelper.once.Do(func() {
+		pageHelper.code, pageHelper.err = bundle("page/register.js", "", api.FormatESModule,
+			"/* swkit page helper — generated, do not edit */")
+	})
+	return slices.Clone(pageHelper.code), pageHelper.err
+}

@@ -1,0 +1,96 @@
+/**
+ * @typedef {object} RegisterOptions
+ * @property {string} [scope] Registration scope (default: the script's folder).
+ * @property {number} [updateInterval] Milliseconds between update checks, for long-lived pages.
+ * @property {boolean} [reloadOnUpdate] Reload once when an updated worker takes control.
+ */
+
+/**
+ * @typedef {EventTarget & {
+ *   registration: ServiceWorkerRegistration | null,
+ *   messageSkipWaiting: () => boolean,
+ * }} Updates
+ */
+
+/**
+ * Registers the service worker after the page has loaded, where service
+ * workers exist, and reports its lifecycle as events:
+ * - `waiting`: a new version is installed and waits (also at page load when
+ *   one already waits); ask the user, then call messageSkipWaiting().
+ * - `controlling`: a worker took control of this page (controllerchange).
+ * - `activated`: a worker of this registration became active.
+ * - `cache-updated`: the worker stored newer content; detail {cacheName, url}.
+ * - `error`: registration or an update check failed; detail {error}.
+ *
+ * @param {string} [scriptURL]
+ * @param {RegisterOptions} [options]
+ * @returns {Updates}
+ */
+export function register(scriptURL = '/sw.js', { scope, updateInterval, reloadOnUpdate } = {}) {
+  const updates = /** @type {Updates} */ (new EventTarget());
+  updates.registration = null;
+  updates.messageSkipWaiting = () => {
+    const waiting = updates.registration && updates.registration.waiting;
+    if (waiting) waiting.postMessage({ type: 'swkit:skip-waiting' });
+    return Boolean(waiting);
+  };
+  if (!('serviceWorker' in navigator)) return updates;
+
+  const container = navigator.serviceWorker;
+  /** @param {string} type @param {object} [detail] */
+  const emit = (type, detail) => updates.dispatchEvent(new CustomEvent(type, { detail }));
+
+  container.addEventListener('message', (event) => {
+    const data = event.data;
+    if (data && data.type === 'swkit:cache-updated') {
+      emit('cache-updated', { cacheName: data.cacheName, url: data.url });
+    }
+  });
+
+  // An update replaces a controller; a first install (with clientsClaim)
+  // gives one to a page that had none, which needs no reload.
+  let controlled = Boolean(container.controller);
+  let reloading = false;
+  container.addEventListener('controllerchange', () => {
+    emit('controlling');
+    if (reloadOnUpdate && controlled && !reloading) {
+      reloading = true;
+      location.reload();
+    }
+    controlled = true;
+  });
+
+  /** @type {WeakSet<ServiceWorker>} */
+  const tracked = new WeakSet();
+  /** @param {ServiceWorkerRegistration} registration @param {ServiceWorker | null} worker */
+  const track = (registration, worker) => {
+    // updatefound can fire before or after register() resolves.
+    if (!worker || tracked.has(worker)) return;
+    tracked.add(worker);
+    worker.addEventListener('statechange', () => {
+      // Waiting means installed beside an active older version.
+      if (worker.state === 'installed' && registration.active) emit('waiting', { worker });
+      if (worker.state === 'activated') emit('activated', { worker });
+    });
+  };
+
+  const start = async () => {
+    try {
+      const registration = await container.register(scriptURL, scope ? { scope } : undefined);
+      updates.registration = registration;
+      if (registration.waiting && registration.active) emit('waiting', { worker: registration.waiting });
+      track(registration, registration.installing);
+      registration.addEventListener('updatefound', () => track(registration, registration.installing));
+      if (updateInterval && updateInterval > 0) {
+        setInterval(() => registration.update().catch((error) => emit('error', { error })), updateInterval);
+      }
+    } catch (error) {
+      emit('error', { error });
+    }
+  };
+  // After load, so the worker's precaching does not compete with the page's
+  // own first loads.
+  if (document.readyState === 'complete') start();
+  else addEventListener('load', start, { once: true });
+  return updates;
+}

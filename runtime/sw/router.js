@@ -1,0 +1,17 @@
+/**
+ * @typedef {object} Route
+ * @property {(url: URL, request: Request) => boolean} match
+ * @property {string} method Upper-case HTTP method.
+ * @property {(context: {event: FetchEvent, request: Request, url: URL}) => Promise<Response>} handler
+ */
+
+/**
+ * A router over routes in order: the first route whose method equals the
+ * request's and whose match accepts its URL wins.
+ *
+ * @param {Route[]} routes
+ * @returns {(url: URL, request: Request) => Route | undefined}
+ */
+export function router(routes) {
+  return (url, request) => routes.find((r) => r.method === request.method && r.match(url, request));
+}

@@ -1,0 +1,16 @@
+import { cacheMatch } from './cacheMatch.js';
+
+/**
+ * Cache only: the cached response, or a rejection the browser shows as a
+ * network error.
+ *
+ * @param {import('./cachePut.js').Store} options
+ * @returns {(context: import('./fetchAndCache.js').Context) => Promise<Response>}
+ */
+export function cacheOnly(options) {
+  return async ({ request }) => {
+    const cached = await cacheMatch(options, request);
+    if (!cached) throw new Error(`swkit: ${request.url} is not in cache ${options.cacheName}`);
+    return cached;
+  };
+}

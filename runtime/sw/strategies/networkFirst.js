@@ -1,0 +1,40 @@
+import { cacheMatch } from './cacheMatch.js';
+import { fetchAndCache } from './fetchAndCache.js';
+
+/**
+ * Network first: the network's response (cached for later), or the cached
+ * one when the network fails or, with networkTimeoutSeconds, is slow. A slow
+ * network with nothing cached is still awaited.
+ *
+ * @param {import('./cachePut.js').Store & {networkTimeoutSeconds?: number}} options
+ * @returns {(context: import('./fetchAndCache.js').Context) => Promise<Response>}
+ */
+export function networkFirst(options) {
+  return async (context) => {
+    const network = fetchAndCache(context, options);
+    // Keep the worker alive for the network (and its cache put) even when the
+    // cache answers first; this also marks a late rejection as handled.
+    context.event.waitUntil(network.catch(() => {}));
+    /** @type {Promise<Response | undefined>[]} */
+    const racers = [network];
+    let timer;
+    if (options.networkTimeoutSeconds) {
+      racers.push(
+        new Promise((resolve) => {
+          timer = setTimeout(resolve, options.networkTimeoutSeconds * 1000);
+        }).then(() => cacheMatch(options, context.request)),
+      );
+    }
+    try {
+      const first = await Promise.race(racers);
+      if (first) return first;
+      return await network;
+    } catch (err) {
+      const cached = await cacheMatch(options, context.request);
+      if (cached) return cached;
+      throw new Error(`swkit: ${context.request.url}: network failed and nothing is cached`, { cause: err });
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+}

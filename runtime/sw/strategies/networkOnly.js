@@ -1,0 +1,9 @@
+/**
+ * Network only: the route exists to keep the request away from later routes
+ * and from the precache's fallbacks.
+ *
+ * @returns {(context: import('./fetchAndCache.js').Context) => Promise<Response>}
+ */
+export function networkOnly() {
+  return ({ request }) => fetch(request);
+}

@@ -1,0 +1,42 @@
+import { broadcastUpdate } from './broadcastUpdate.js';
+import { cacheMatch } from './cacheMatch.js';
+import { cachePut } from './cachePut.js';
+import { fetchAndCache } from './fetchAndCache.js';
+import { responsesDiffer } from './responsesDiffer.js';
+import { warnOnce } from './warnOnce.js';
+
+/**
+ * @typedef {import('./cachePut.js').Store & {
+ *   broadcastUpdate?: {headersToCheck?: string[]},
+ * }} SWROptions
+ */
+
+/**
+ * Stale-while-revalidate (the seed's "cache and update"): answer from the
+ * cache at once and refresh the cache from the network in the background;
+ * on a miss, answer from the network. With broadcastUpdate, pages hear
+ * about a refreshed response that differs from the one they were given.
+ *
+ * @param {SWROptions} options
+ * @returns {(context: import('./fetchAndCache.js').Context) => Promise<Response>}
+ */
+export function staleWhileRevalidate(options) {
+  return async (context) => {
+    const { event, request } = context;
+    const cached = await cacheMatch(options, request);
+    if (!cached) return fetchAndCache(context, options);
+
+    // Clone now: the page consumes the cached body.
+    const before = options.broadcastUpdate ? cached.clone() : undefined;
+    const revalidate = async () => {
+      const response = await fetch(request);
+      const after = before ? response.clone() : undefined;
+      if (!(await cachePut(options, request, response))) return;
+      if (before && after && (await responsesDiffer(before, after, options.broadcastUpdate?.headersToCheck))) {
+        await broadcastUpdate(options.cacheName, request.url);
+      }
+    };
+    event.waitUntil(revalidate().catch((err) => warnOnce(`swkit: revalidating ${request.url} failed`, err)));
+    return cached;
+  };
+}

@@ -1,0 +1,154 @@
+import { precache } from './precache.js';
+import { router } from './router.js';
+
+/**
+ * @typedef {object} WorkerConfig
+ * @property {string} version Build version (hash of manifest and options), for swkit:get-version.
+ * @property {import('./cacheKey.js').ManifestEntry[]} manifest
+ * @property {import('./precache.js').PrecacheOptions} precache
+ * @property {boolean} [skipWaiting]
+ * @property {boolean} [clientsClaim]
+ * @property {boolean} [cleanupOutdatedCaches]
+ * @property {string} [navigateFallback] Precached URL for navigations nothing else answers.
+ * @property {RegExp[]} [navigateFallbackAllowlist] Paths the fallback may answer (all when empty).
+ * @property {RegExp[]} [navigateFallbackDenylist] Paths the fallback never answers.
+ * @property {string} [offlinePage] Precached URL for navigations that fail for lack of network.
+ * @property {boolean} [navigationPreload]
+ * @property {import('./router.js').Route[]} [routes]
+ */
+
+/**
+ * Wires the worker's event listeners. Called once, at the top level of the
+ * generated sw.js (listeners must be added during the script's first run).
+ *
+ * @param {WorkerConfig} config
+ */
+export function sw(config) {
+  const pre = precache(config.manifest, config.precache);
+  const findRoute = router(config.routes || []);
+  const allow = config.navigateFallbackAllowlist || [];
+  const deny = config.navigateFallbackDenylist || [];
+
+  self.addEventListener('install', (event) => {
+    // A rejection fails the install: the old worker keeps control.
+    event.waitUntil(
+      pre.install().then(() => {
+        if (config.skipWaiting) return self.skipWaiting();
+      }),
+    );
+  });
+
+  self.addEventListener('activate', (event) => {
+    event.waitUntil(
+      (async () => {
+        await pre.activate(config.cleanupOutdatedCaches ?? true);
+        if (config.clientsClaim) await self.clients.claim();
+        // Turn it off too when not configured: an older version may have
+        // turned it on, and nobody would read the preload responses.
+        const preload = self.registration.navigationPreload;
+        if (preload) await (config.navigationPreload ? preload.enable() : preload.disable());
+      })(),
+    );
+  });
+
+  self.addEventListener('message', (event) => {
+    const type = event.data && event.data.type;
+    if (type === 'swkit:skip-waiting') {
+      event.waitUntil(self.skipWaiting());
+    } else if (type === 'swkit:get-version' && event.ports[0]) {
+      event.ports[0].postMessage({ version: config.version });
+    }
+  });
+
+  self.addEventListener('fetch', (event) => {
+    const answer = respond(event);
+    // No respondWith when nothing matched: the browser fetches as if no
+    // worker were there.
+    if (answer) event.respondWith(answer);
+  });
+
+  /**
+   * @param {FetchEvent} event
+   * @returns {Promise<Response> | undefined}
+   */
+  function respond(event) {
+    const { request } = event;
+    const url = new URL(request.url);
+    const navigation = request.mode === 'navigate';
+    if (navigation && config.navigationPreload && event.preloadResponse) {
+      // Answers that do not use the preload (precache hits) would otherwise
+      // cancel it with a console error.
+      event.waitUntil(event.preloadResponse.catch(() => {}));
+    }
+
+    if (request.method === 'GET') {
+      const key = pre.keyFor(url);
+      if (key) return fromPrecache(key, () => network(event));
+    }
+
+    const route = findRoute(url, request);
+    if (route) {
+      const answer = route.handler({ event, request, url });
+      return navigation ? orOfflinePage(answer) : answer;
+    }
+
+    if (!navigation || request.method !== 'GET') return undefined;
+
+    if (config.navigateFallback && fallbackAllowed(url.pathname)) {
+      const key = pre.keyFor(config.navigateFallback);
+      if (key) return fromPrecache(key, () => orOfflinePage(network(event)));
+    }
+    if (config.offlinePage || config.navigationPreload) return orOfflinePage(network(event));
+    return undefined;
+  }
+
+  /**
+   * The precached response under key; the network when the cache lost it
+   * (storage cleared under a running worker).
+   *
+   * @param {string} key
+   * @param {() => Promise<Response>} otherwise
+   */
+  async function fromPrecache(key, otherwise) {
+    return (await pre.matchKey(key)) || otherwise();
+  }
+
+  /**
+   * The network's answer for a navigation or any request: the navigation
+   * preload response when there is one.
+   *
+   * @param {FetchEvent} event
+   * @returns {Promise<Response>}
+   */
+  async function network(event) {
+    if (config.navigationPreload && event.preloadResponse) {
+      const preloaded = await event.preloadResponse;
+      if (preloaded) return preloaded;
+    }
+    return fetch(event.request);
+  }
+
+  /**
+   * answer, or the precached offline page when it fails.
+   *
+   * @param {Promise<Response>} answer
+   * @returns {Promise<Response>}
+   */
+  async function orOfflinePage(answer) {
+    if (!config.offlinePage) return answer;
+    try {
+      return await answer;
+    } catch (err) {
+      const key = pre.keyFor(config.offlinePage);
+      const page = key && (await pre.matchKey(key));
+      if (page) return page;
+      throw new Error('swkit: navigation failed and the offline page is not cached', { cause: err });
+    }
+  }
+
+  /** @param {string} path */
+  function fallbackAllowed(path) {
+    if (deny.some((re) => re.test(path))) return false;
+    return allow.length === 0 || allow.some((re) => re.test(path));
+  }
+}
