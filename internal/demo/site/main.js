@@ -38,6 +38,7 @@ function setStatus(status) {
 
 let imageUpdates = 0;
 let objectURL = '';
+let refreshing = Promise.resolve();
 document.body.dataset.imageUpdates = '0';
 
 /**
@@ -67,21 +68,6 @@ function reportError(err) {
   document.body.dataset.swError = err instanceof Error ? err.message : String(err);
 }
 
-/**
- * Asks the waiting worker to take over. The helper's method when it has one,
- * else the message the worker listens for; reloadOnUpdate then reloads the
- * page on controllerchange.
- * @param {any} sw
- */
-async function skipWaiting(sw) {
-  if (typeof sw.messageSkipWaiting === 'function') {
-    await sw.messageSkipWaiting();
-    return;
-  }
-  const registration = await navigator.serviceWorker.getRegistration();
-  registration?.waiting?.postMessage({type: 'swkit:skip-waiting'});
-}
-
 async function start() {
   if (!('serviceWorker' in navigator)) {
     statusEl.textContent = 'unsupported';
@@ -89,9 +75,13 @@ async function start() {
   }
   if (navigator.serviceWorker.controller) setStatus('controlled');
 
-  // register may return the EventTarget or a promise of it.
-  const sw = await register('./sw.js', {reloadOnUpdate: true});
+  const sw = register('./sw.js', {reloadOnUpdate: true});
 
+  // ready resolves once the registration has an active worker, which has
+  // precached everything (install fails otherwise): on the first visit after
+  // activation, and at once on later visits. (The seed passed ready.then the
+  // result of console.log, not a function.)
+  navigator.serviceWorker.ready.then(() => setStatus('offline-ready'));
   sw.addEventListener('activated', () => setStatus('offline-ready'));
   sw.addEventListener('controlling', () => setStatus('controlled'));
   sw.addEventListener('waiting', () => {
@@ -101,13 +91,15 @@ async function start() {
   sw.addEventListener('cache-updated', (/** @type {any} */ event) => {
     const url = event.detail?.url;
     if (url && new URL(url, location.href).href === IMG_URL) {
-      refreshImage().catch(reportError);
+      // One swap at a time, so a swap never revokes the URL another is decoding.
+      refreshing = refreshing.then(refreshImage).catch(reportError);
     }
   });
-  sw.addEventListener('error', (/** @type {any} */ event) => reportError(event.detail ?? event.error ?? 'error'));
+  sw.addEventListener('error', (/** @type {any} */ event) => reportError(event.detail?.error ?? event.detail ?? 'error'));
   updateButton.addEventListener('click', () => {
-    updateButton.disabled = true;
-    skipWaiting(sw).catch(reportError);
+    // The waiting worker takes over; reloadOnUpdate then reloads the page
+    // once, on controllerchange. False when no worker waits any more.
+    updateButton.disabled = sw.messageSkipWaiting();
   });
 
   // A long-lived page keeps asking for the cat: each request lets the worker
