@@ -35,27 +35,17 @@ func newSite(rotate time.Duration) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	helper, err := pageHelper()
-	if err != nil {
-		return nil, fmt.Errorf("page helper: %w", err)
-	}
-	generated := map[string][]byte{"index.html": index, "swkit.js": helper}
-
-	// The manifest revisions must match what the server sends, so hash the
-	// rendered index.html and the helper, not the embedded template.
-	precache, err := overlay(site, generated)
+	// The manifest revisions must match what the server sends, so the worker
+	// is built over the rendered index.html, not the embedded one.
+	rendered, err := overlay(site, map[string][]byte{"index.html": index})
 	if err != nil {
 		return nil, fmt.Errorf("site: %w", err)
 	}
-	entries, err := precacheManifest(precache)
+	worker, helper, err := buildWorker(rendered, workerConfig())
 	if err != nil {
-		return nil, fmt.Errorf("precache manifest: %w", err)
+		return nil, fmt.Errorf("build sw.js: %w", err)
 	}
-	sw, err := workerScript(workerConfig(), entries)
-	if err != nil {
-		return nil, fmt.Errorf("generate sw.js: %w", err)
-	}
-	generated["sw.js"] = sw
+	generated := map[string][]byte{"index.html": index, "swkit.js": helper, "sw.js": worker}
 	h, err := fileServer(site, generated)
 	if err != nil {
 		return nil, fmt.Errorf("file server: %w", err)

@@ -1,9 +1,8 @@
 package demo
 
-// The seam between the demo and the packages that build and serve the worker
-// (internal/manifest, internal/swgen, internal/static). newSite calls only
-// these four. Until manifest and swgen land, the first three are small
-// stand-ins with the same shapes.
+// The seam between the demo and the packages that build and serve the worker.
+// newSite calls only these two. buildWorker stands in for sitebuild.Build
+// (manifest.Build plus swgen) until internal/manifest lands.
 
 import (
 	"crypto/sha256"
@@ -17,16 +16,25 @@ import (
 	"github.com/swkit/swkit/internal/static"
 )
 
-// precacheEntry stands in for manifest.Entry.
-type precacheEntry struct {
-	URL      string `json:"url"`
-	Revision string `json:"revision"`
+// buildWorker returns the worker (sw.js) and the page helper (swkit.js) for
+// site, precaching every file of site and the helper.
+func buildWorker(site fs.FS, _ config.Config) (worker, helper []byte, err error) {
+	helper = []byte(`// stand-in page helper until internal/swgen lands
+export function register(scriptURL, options = {}) {
+  const target = new EventTarget();
+  const emit = (type, detail) => target.dispatchEvent(new CustomEvent(type, {detail}));
+  target.messageSkipWaiting = () => false;
+  navigator.serviceWorker.register(scriptURL, {scope: options.scope})
+    .catch((error) => emit('error', {error}));
+  return target;
 }
-
-// precacheManifest lists every file of site with a content revision.
-func precacheManifest(site fs.FS) ([]precacheEntry, error) {
-	var out []precacheEntry
-	err := fs.WalkDir(site, ".", func(name string, d fs.DirEntry, err error) error {
+`)
+	type entry struct {
+		URL      string `json:"url"`
+		Revision string `json:"revision"`
+	}
+	entries := []entry{{URL: "swkit.js", Revision: revision(helper)}}
+	err = fs.WalkDir(site, ".", func(name string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
@@ -34,21 +42,18 @@ func precacheManifest(site fs.FS) ([]precacheEntry, error) {
 		if err != nil {
 			return err
 		}
-		sum := sha256.Sum256(b)
-		out = append(out, precacheEntry{URL: name, Revision: hex.EncodeToString(sum[:8])})
+		entries = append(entries, entry{URL: name, Revision: revision(b)})
 		return nil
 	})
-	sort.Slice(out, func(i, j int) bool { return out[i].URL < out[j].URL })
-	return out, err
-}
-
-// workerScript stands in for swgen.Generate: precache only, no runtime routes.
-func workerScript(_ config.Config, entries []precacheEntry) ([]byte, error) {
+	if err != nil {
+		return nil, nil, err
+	}
+	sort.Slice(entries, func(i, j int) bool { return entries[i].URL < entries[j].URL })
 	list, err := json.Marshal(entries)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return []byte(`// stand-in worker until internal/swgen lands
+	worker = []byte(`// stand-in worker until internal/swgen lands
 const PRECACHE = 'swkit-precache-v1-' + self.registration.scope;
 const MANIFEST = ` + string(list) + `;
 self.addEventListener('install', (event) => {
@@ -59,27 +64,13 @@ self.addEventListener('fetch', (event) => {
   if (event.request.method !== 'GET') return;
   event.respondWith(caches.match(event.request).then((r) => r || fetch(event.request)));
 });
-`), nil
+`)
+	return worker, helper, nil
 }
 
-// pageHelper stands in for swgen.PageHelper.
-func pageHelper() ([]byte, error) {
-	return []byte(`// stand-in page helper until internal/swgen lands
-export function register(scriptURL, options = {}) {
-  const target = new EventTarget();
-  const emit = (type, detail) => target.dispatchEvent(new CustomEvent(type, {detail}));
-  target.messageSkipWaiting = async () => {
-    const reg = await navigator.serviceWorker.getRegistration(options.scope);
-    reg?.waiting?.postMessage({type: 'swkit:skip-waiting'});
-  };
-  if (navigator.serviceWorker.controller) queueMicrotask(() => emit('controlling'));
-  navigator.serviceWorker.register(scriptURL, {scope: options.scope})
-    .then(() => navigator.serviceWorker.ready)
-    .then(() => emit('activated'))
-    .catch((err) => emit('error', err));
-  return target;
-}
-`), nil
+func revision(b []byte) string {
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:8])
 }
 
 // fileServer serves site with the generated files overlaid.
