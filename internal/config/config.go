@@ -14,9 +14,12 @@ type Config struct {
 	// MaximumFileSizeToCacheInBytes skips larger files with a warning naming each.
 	// Default: 2 MiB, as Workbox.
 	MaximumFileSizeToCacheInBytes int64 `json:"maximumFileSizeToCacheInBytes,omitempty"`
-	// DontCacheBustURLsMatching is a regular expression (Go syntax) for file names
-	// that already carry a content hash: they are precached under their URL alone.
-	// Default: see manifest.DefaultHashedName.
+	// DontCacheBustURLsMatching is a regular expression for file paths
+	// ("css/app.3f9a1c2b.css", slash-separated, relative to the site folder)
+	// that already carry a content hash: they are precached under their URL
+	// alone. It runs in Go; Parse rejects the Go-only syntax (such as "(?P<",
+	// "(?i)", `\z`) that JavaScript would read differently, as for every
+	// regular expression in this file. Default: see manifest.DefaultHashedName.
 	DontCacheBustURLsMatching string `json:"dontCacheBustURLsMatching,omitempty"`
 	// SwDest is the worker's file name inside the site folder. Default: "sw.js".
 	SwDest string `json:"swDest,omitempty"`
@@ -56,12 +59,15 @@ type RuntimeCaching struct {
 	// optional flags ("/\\.png$/i", JavaScript syntax, tested against the full
 	// URL), or a path pattern ("/img", "/api/*", "/assets/**", or an absolute
 	// "https://fonts.example/**") where * matches within one path segment and **
-	// across segments.
+	// across segments. It is a regular expression when it has the form
+	// /source/flags and source holds one of \ ^ $ ( ) [ ] { } | + ? (see
+	// SplitRegExp), so "/api/users" and "/img/" stay path patterns. Required.
 	URLPattern string `json:"urlPattern"`
-	// Method is the HTTP method the route answers. Default: "GET".
+	// Method is the HTTP method the route answers, uppercase. Default: "GET".
 	Method string `json:"method,omitempty"`
 	// Handler is one of cacheFirst, networkFirst, staleWhileRevalidate,
-	// networkOnly, cacheOnly (Workbox's CacheFirst etc. are accepted too).
+	// networkOnly, cacheOnly (Workbox's CacheFirst etc. are accepted too, and
+	// Parse normalises them to these names). Required.
 	Handler string `json:"handler"`
 	// Options tune the handler.
 	Options RuntimeOptions `json:"options,omitempty"`
@@ -72,7 +78,7 @@ type RuntimeOptions struct {
 	// CacheName names the route's cache. Default: "swkit-runtime".
 	CacheName string `json:"cacheName,omitempty"`
 	// NetworkTimeoutSeconds makes networkFirst fall back to the cache when the
-	// network has not answered in time.
+	// network has not answered in time. Only allowed with networkFirst.
 	NetworkTimeoutSeconds float64 `json:"networkTimeoutSeconds,omitempty"`
 	// Expiration limits the route's cache.
 	Expiration *Expiration `json:"expiration,omitempty"`

@@ -1,0 +1,56 @@
+package config
+
+import "slices"
+
+// Default values that Defaults fills in.
+const (
+	DefaultMaximumFileSizeToCacheInBytes = 2 << 20 // 2 MiB, as Workbox
+	DefaultSwDest                        = "sw.js"
+	DefaultDirectoryIndex                = "index.html"
+	DefaultMethod                        = "GET"
+	DefaultRuntimeCacheName              = "swkit-runtime"
+)
+
+// DefaultGlobPatterns and DefaultIgnoreURLParametersMatching are the lists
+// Defaults fills in; callers must not modify them.
+var (
+	DefaultGlobPatterns                = []string{"**/*"}
+	DefaultIgnoreURLParametersMatching = []string{"^utm_", "^fbclid$"}
+)
+
+// Defaults returns c with every unset option set to its default. It does not
+// modify c: slices and pointers it changes are copies.
+func Defaults(c Config) Config {
+	if len(c.GlobPatterns) == 0 {
+		c.GlobPatterns = slices.Clone(DefaultGlobPatterns)
+	}
+	if c.MaximumFileSizeToCacheInBytes == 0 {
+		c.MaximumFileSizeToCacheInBytes = DefaultMaximumFileSizeToCacheInBytes
+	}
+	if c.SwDest == "" {
+		c.SwDest = DefaultSwDest
+	}
+	if c.DirectoryIndex == "" {
+		c.DirectoryIndex = DefaultDirectoryIndex
+	}
+	if len(c.IgnoreURLParametersMatching) == 0 {
+		c.IgnoreURLParametersMatching = slices.Clone(DefaultIgnoreURLParametersMatching)
+	}
+	if c.CleanupOutdatedCaches == nil {
+		on := true
+		c.CleanupOutdatedCaches = &on
+	}
+	if c.RuntimeCaching != nil {
+		c.RuntimeCaching = slices.Clone(c.RuntimeCaching)
+		for i := range c.RuntimeCaching {
+			r := &c.RuntimeCaching[i]
+			if r.Method == "" {
+				r.Method = DefaultMethod
+			}
+			if r.Options.CacheName == "" {
+				r.Options.CacheName = DefaultRuntimeCacheName
+			}
+		}
+	}
+	return c
+}
