@@ -18,7 +18,12 @@
 //     fingerprinted names; no-cache (revalidated by ETag) for the rest.
 //   - Precompressed siblings ("app.js.br", "app.js.gz") served with
 //     Content-Encoding and their own ETag when the client accepts them, and
-//     optionally gzip on the fly.
+//     optionally gzip on the fly. Only compressible types look for siblings,
+//     and every response of such a path carries Vary: Accept-Encoding. A
+//     sibling is also an ordinary file at its own URL ("/app.js.gz" is served
+//     as application/gzip without Content-Encoding): it holds the same
+//     public content, so hiding it would protect nothing. Siblings must be
+//     regenerated with their originals; a stale one is served as it is.
 //
 // # Security
 //
@@ -31,8 +36,11 @@
 //	...
 //	h, err := static.New(root.FS(), static.Options{})
 //
-// Error responses are short plain text ("Not Found") without caching headers;
-// they never contain a path or a Go error.
+// Any failure to open or stat a file (missing, permission denied, a link out
+// of the root, a file used as a folder) is answered 404, so that the status
+// never tells one case from another. Error responses are short plain text
+// ("Not Found") without caching headers; they never contain a path or a Go
+// error. Only an I/O error while hashing or compressing an opened file is 500.
 package static
 
 import (
@@ -279,7 +287,7 @@ func (h *Handler) serveFile(w http.ResponseWriter, r *http.Request, name string)
 		return
 	}
 	if fi.IsDir() {
-		if strings.HasSuffix(r.URL.Path, "/") {
+		if r.URL.Path == "" || strings.HasSuffix(r.URL.Path, "/") {
 			// "/dir/" whose index.html is itself a folder.
 			h.fail(w, http.StatusNotFound)
 			return
