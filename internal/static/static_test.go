@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"testing/fstest"
 	"time"
@@ -552,4 +553,36 @@ func TestVaryKeepsUserVary(t *testing.T) {
 	if got := do(t, h, "GET", "/img.png").Header().Values("Vary"); strings.Join(got, ",") != "Origin" {
 		t.Errorf("Vary on an image = %q", got)
 	}
+}
+
+// TestConcurrent exercises the ETag and gzip caches from many goroutines
+// (run with -race) while a file changes on disk.
+func TestConcurrent(t *testing.T) {
+	s := newSite(t)
+	h := s.handler(t, Options{Compress: true, Files: map[string][]byte{"sw.js": bytes.Repeat([]byte("w"), 4096)}})
+	targets := []string{"/", "/style.css", "/app.js", "/sw.js", "/data.json", "/img.png"}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := range 50 {
+			content := strings.Repeat("x", 2000+i)
+			if err := os.WriteFile(filepath.Join(s.dir, "data.json"), []byte(content), 0o644); err != nil {
+				t.Error(err)
+				return
+			}
+		}
+	}()
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Go(func() {
+			for i := range 100 {
+				w := do(t, h, "GET", targets[(g+i)%len(targets)], "Accept-Encoding", "gzip")
+				if w.Code != 200 {
+					t.Errorf("status %d", w.Code)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	<-done
 }
