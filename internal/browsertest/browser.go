@@ -25,8 +25,8 @@ import (
 	"io/fs"
 	"os"
 	"sync"
-	"time"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 )
