@@ -2,6 +2,8 @@ package push
 
 import (
 	"context"
+	"net"
+	"net/http"
 	"time"
 )
 
@@ -29,3 +31,17 @@ func SetSenderSeams(s *Sender, now func() time.Time, sleep func(context.Context,
 }
 
 var ParseRetryAfter = parseRetryAfter
+
+// SetResolverForTest makes the default client's dialer resolve host to ip,
+// so a test can point a public-looking name at loopback.
+func SetResolverForTest(s *Sender, host, ip string) {
+	t := s.client.Transport.(*http.Transport)
+	dial := t.DialContext
+	t.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		h, port, err := net.SplitHostPort(addr)
+		if err == nil && h == host {
+			addr = net.JoinHostPort(ip, port)
+		}
+		return dial(ctx, network, addr)
+	}
+}

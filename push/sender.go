@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -108,7 +109,8 @@ type SenderOptions struct {
 	// service operators can reach you (RFC 8292 §2.1). Required.
 	Subject string
 	// Client sends the requests. When nil, the Sender makes one whose
-	// transport keeps Concurrency connections per host alive, follows no
+	// transport opens at most Concurrency connections per host and keeps them
+	// alive, follows no
 	// redirects, times out after 30 s and, unless AllowPrivate, refuses to
 	// connect to non-public addresses whatever a host name resolves to (it
 	// therefore ignores HTTP_PROXY; pass your own Client to use a proxy).
@@ -184,10 +186,13 @@ func newClient(concurrency int, allowPrivate bool) *http.Client {
 		}
 	}
 	t := &http.Transport{
-		DialContext:           dialer.DialContext,
-		ForceAttemptHTTP2:     true,
-		MaxIdleConns:          max(100, 2*concurrency),
-		MaxIdleConnsPerHost:   concurrency,
+		DialContext:         dialer.DialContext,
+		ForceAttemptHTTP2:   true,
+		MaxIdleConns:        max(100, 2*concurrency),
+		MaxIdleConnsPerHost: concurrency,
+		// With both at the concurrency, a burst reuses connections instead
+		// of racing new dials against ones about to come back idle.
+		MaxConnsPerHost:       concurrency,
 		IdleConnTimeout:       90 * time.Second,
 		TLSHandshakeTimeout:   10 * time.Second,
 		ExpectContinueTimeout: time.Second,
@@ -434,7 +439,7 @@ func (e *SendError) Error() string {
 		origin = audience(u)
 	}
 	// The full endpoint is a capability URL; the origin is enough in logs.
-	return "push: send to " + origin + ": " + e.Err.Error()
+	return "push: send to " + origin + ": " + strings.TrimPrefix(e.Err.Error(), "push: ")
 }
 
 func (e *SendError) Unwrap() error { return e.Err }

@@ -28,6 +28,7 @@ import (
 	"fmt"
 	"io"
 	"math/big"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -74,6 +75,7 @@ type Server struct {
 	requests    int
 	inFlight    int
 	maxInFlight int
+	conns       int
 	delay       time.Duration
 	requireKey  string
 	now         func() time.Time
@@ -91,7 +93,15 @@ func NewServer() *Server {
 		scripts: make(map[string][]Response),
 		now:     time.Now,
 	}
-	s.srv = httptest.NewServer(http.HandlerFunc(s.serveHTTP))
+	s.srv = httptest.NewUnstartedServer(http.HandlerFunc(s.serveHTTP))
+	s.srv.Config.ConnState = func(_ net.Conn, st http.ConnState) {
+		if st == http.StateNew {
+			s.mu.Lock()
+			s.conns++
+			s.mu.Unlock()
+		}
+	}
+	s.srv.Start()
 	s.URL = s.srv.URL
 	return s
 }
@@ -176,6 +186,14 @@ func (s *Server) Requests() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.requests
+}
+
+// Connections counts the TCP connections accepted, to show that a sender
+// keeps them alive.
+func (s *Server) Connections() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.conns
 }
 
 // MaxInFlight is the largest number of requests handled at once.
