@@ -1,0 +1,27 @@
+-- endpoint and key use the "C" collation so that ordering (and paging by
+-- "after") is byte order whatever the database's locale, as the store
+-- documents and as the SQLite backend does.
+
+CREATE TABLE subscriptions (
+	endpoint   text COLLATE "C" PRIMARY KEY,
+	p256dh     text NOT NULL,
+	auth       text NOT NULL,
+	created_at timestamptz NOT NULL
+);
+
+-- One row per idempotency key. While a claim is held, token and lease_until
+-- are set and status is NULL; once completed, token and lease_until are NULL
+-- and status, header and body hold the response to replay.
+CREATE TABLE idempotency_keys (
+	key          text COLLATE "C" PRIMARY KEY,
+	request_hash text NOT NULL,
+	token        text,
+	lease_until  timestamptz,
+	expires_at   timestamptz NOT NULL,
+	ttl          interval NOT NULL,
+	status       integer,
+	header       jsonb,
+	body         bytea
+);
+
+CREATE INDEX idempotency_keys_expires_at ON idempotency_keys (expires_at);

@@ -1,0 +1,404 @@
+// Package sqlite is the SQLite backend of [store.Store]: one database file,
+// the default for a single swkit process.
+//
+// It uses modernc.org/sqlite, SQLite translated to Go, so the swkit binary
+// needs no C toolchain and stays static. modernc.org/sqlite is under the
+// BSD 3-Clause licence (SQLite itself is in the public domain), which lets us
+// ship it inside the binary with its copyright notice.
+//
+// The database runs in WAL mode (readers do not block the writer) with a
+// busy timeout and foreign keys on. Every write goes through one connection,
+// so the writes of one process queue in Go rather than fail with SQLITE_BUSY,
+// and each write is an immediate transaction (BEGIN IMMEDIATE), so a claim's
+// read and write happen under SQLite's write lock: two processes on one file
+// still apply a key once, waiting for each other up to the busy timeout.
+// The file must be on a local disk: SQLite's locking does not hold over
+// network file systems, and WAL mode needs shared memory.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+
+	"github.com/swkit/swkit/store"
+	"github.com/swkit/swkit/store/internal/backend"
+)
+
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
+
+// BusyTimeout is how long a statement waits for another process's lock on
+// the file before it fails with "database is locked".
+const BusyTimeout = 10 * time.Second
+
+// Store is a [store.Store] on one SQLite file.
+type Store struct {
+	path  string
+	opts  store.Options
+	w     *sql.DB // one connection: every write, in BEGIN IMMEDIATE transactions
+	r     *sql.DB // readers, query_only
+	purge backend.Purger
+}
+
+var _ store.Store = (*Store)(nil)
+
+// Open opens the SQLite database at path (a file name, not a URI), creating
+// the file when missing but not its folder, and brings its schema up to date.
+// An unusable path gives an error that names it and says what to check.
+func Open(ctx context.Context, path string, opts store.Options) (*Store, error) {
+	if path == "" {
+		return nil, errors.New("open sqlite: empty path")
+	}
+	// The driver treats what follows '?' as its parameters and a "file:"
+	// prefix as a URI; a plain path is all this function takes.
+	if strings.ContainsRune(path, '?') || strings.HasPrefix(path, "file:") {
+		return nil, fmt.Errorf("open sqlite %s: a file path is expected (no '?', no file: URI)", path)
+	}
+	if err := checkFolder(path); err != nil {
+		return nil, err
+	}
+	s := &Store{path: path, opts: opts.WithDefaults()}
+	s.purge.Interval = s.opts.PurgeInterval
+
+	common := "?_pragma=busy_timeout(" + fmt.Sprint(BusyTimeout.Milliseconds()) + ")" +
+		"&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
+	var err error
+	if s.w, err = sql.Open("sqlite", path+common+"&_txlock=immediate"); err != nil {
+		return nil, s.openErr(err)
+	}
+	s.w.SetMaxOpenConns(1)
+	s.w.SetMaxIdleConns(1)
+	s.w.SetConnMaxIdleTime(0)
+	s.w.SetConnMaxLifetime(0)
+	if s.r, err = sql.Open("sqlite", path+common+"&_pragma=query_only(1)"); err != nil {
+		s.w.Close()
+		return nil, s.openErr(err)
+	}
+	n := min(runtime.GOMAXPROCS(0), 8)
+	s.r.SetMaxOpenConns(n)
+	s.r.SetMaxIdleConns(n)
+
+	if err := s.migrate(ctx); err != nil {
+		s.Close()
+		return nil, s.openErr(err)
+	}
+	return s, nil
+}
+
+// checkFolder catches the commonest mistake, a folder that does not exist, with
+// a plainer message than SQLite's "unable to open database file".
+func checkFolder(path string) error {
+	dir := filepath.Dir(path)
+	fi, err := os.Stat(dir)
+	switch {
+	case err != nil:
+		return fmt.Errorf("open sqlite %s: %w: check the folder exists and is writable", path, err)
+	case !fi.IsDir():
+		return fmt.Errorf("open sqlite %s: %s is not a folder: check the path", path, dir)
+	}
+	return nil
+}
+
+func (s *Store) openErr(err error) error {
+	return fmt.Errorf("open sqlite %s: %w: check the folder is writable and the file is a SQLite database", s.path, err)
+}
+
+// migrate applies the migrations the file lacks, all in one immediate
+// transaction, so that processes opening a new file at once apply each once.
+func (s *Store) migrate(ctx context.Context) error {
+	ms, err := backend.Migrations(migrationFiles, "migrations")
+	if err != nil {
+		return err
+	}
+	return s.write(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+			version INTEGER PRIMARY KEY,
+			applied_at INTEGER NOT NULL
+		)`); err != nil {
+			return fmt.Errorf("create schema_migrations: %w", err)
+		}
+		var have int
+		if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(version), 0) FROM schema_migrations`).Scan(&have); err != nil {
+			return fmt.Errorf("read schema version: %w", err)
+		}
+		if have > len(ms) {
+			return fmt.Errorf("schema version %d is newer than this swkit knows (%d): upgrade swkit", have, len(ms))
+		}
+		for _, m := range ms[have:] {
+			if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
+				return fmt.Errorf("migration %s: %w", m.Name, err)
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`,
+				m.Version, s.opts.Now().UnixMicro()); err != nil {
+				return fmt.Errorf("migration %s: %w", m.Name, err)
+			}
+		}
+		return nil
+	})
+}
+
+// write runs fn in an immediate transaction on the writer connection.
+func (s *Store) write(ctx context.Context, fn func(*sql.Tx) error) error {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+// PutSubscription implements [store.Store].
+func (s *Store) PutSubscription(ctx context.Context, sub store.Subscription) error {
+	if err := backend.CheckSubscription(sub); err != nil {
+		return err
+	}
+	if sub.CreatedAt.IsZero() {
+		sub.CreatedAt = s.opts.Now()
+	}
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO subscriptions (endpoint, p256dh, auth, created_at)
+			VALUES (?, ?, ?, ?)
+			ON CONFLICT (endpoint) DO UPDATE SET p256dh = excluded.p256dh, auth = excluded.auth`,
+			sub.Endpoint, sub.P256dh, sub.Auth, sub.CreatedAt.UnixMicro())
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("put subscription %s: %w", sub.Endpoint, err)
+	}
+	return nil
+}
+
+// DeleteSubscription implements [store.Store].
+func (s *Store) DeleteSubscription(ctx context.Context, endpoint string) (bool, error) {
+	var n int64
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM subscriptions WHERE endpoint = ?`, endpoint)
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	if err != nil {
+		return false, fmt.Errorf("delete subscription %s: %w", endpoint, err)
+	}
+	return n > 0, nil
+}
+
+// Subscriptions implements [store.Store].
+func (s *Store) Subscriptions(ctx context.Context, after string, limit int) ([]store.Subscription, error) {
+	if limit <= 0 {
+		limit = store.DefaultPageSize
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT endpoint, p256dh, auth, created_at FROM subscriptions
+		WHERE endpoint > ? ORDER BY endpoint LIMIT ?`, after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list subscriptions: %w", err)
+	}
+	defer rows.Close()
+	page := make([]store.Subscription, 0, min(limit, 256))
+	for rows.Next() {
+		var sub store.Subscription
+		var created int64
+		if err := rows.Scan(&sub.Endpoint, &sub.P256dh, &sub.Auth, &created); err != nil {
+			return nil, fmt.Errorf("list subscriptions: %w", err)
+		}
+		sub.CreatedAt = time.UnixMicro(created)
+		page = append(page, sub)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list subscriptions: %w", err)
+	}
+	return page, nil
+}
+
+// CountSubscriptions implements [store.Store].
+func (s *Store) CountSubscriptions(ctx context.Context) (int64, error) {
+	var n int64
+	if err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM subscriptions`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count subscriptions: %w", err)
+	}
+	return n, nil
+}
+
+// BeginIdempotent implements [store.Store].
+func (s *Store) BeginIdempotent(ctx context.Context, key, requestHash string, ttl time.Duration) (store.Claim, error) {
+	if err := backend.CheckBegin(key, requestHash, ttl); err != nil {
+		return store.Claim{}, err
+	}
+	now := s.opts.Now()
+	if s.purge.Due(now) {
+		// Opportunistic: a failure here shows up again in the claim below,
+		// or is retried at the next interval.
+		s.PurgeExpired(ctx, now)
+	}
+	var claim store.Claim
+	var refused error
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		var (
+			hash          string
+			lease, status sql.NullInt64
+			expires       int64
+			header        sql.NullString
+			body          []byte
+		)
+		err := tx.QueryRowContext(ctx, `SELECT request_hash, lease_until, expires_at, status, header, body
+			FROM idempotency_keys WHERE key = ?`, key).Scan(&hash, &lease, &expires, &status, &header, &body)
+		action := backend.Replace
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+		case err != nil:
+			return err
+		default:
+			action = backend.Decide(backend.Row{
+				RequestHash: hash,
+				Completed:   status.Valid,
+				LeaseUntil:  time.UnixMicro(lease.Int64),
+				ExpiresAt:   time.UnixMicro(expires),
+			}, requestHash, now)
+		}
+		token := backend.Token()
+		switch action {
+		case backend.Replace:
+			_, err = tx.ExecContext(ctx, `INSERT INTO idempotency_keys
+				(key, request_hash, token, lease_until, expires_at, ttl_us) VALUES (?, ?, ?, ?, ?, ?)
+				ON CONFLICT (key) DO UPDATE SET request_hash = excluded.request_hash,
+					token = excluded.token, lease_until = excluded.lease_until,
+					expires_at = excluded.expires_at, ttl_us = excluded.ttl_us,
+					status = NULL, header = NULL, body = NULL`,
+				key, requestHash, token, now.Add(s.opts.Lease).UnixMicro(), now.Add(ttl).UnixMicro(), ttl.Microseconds())
+		case backend.TakeOver:
+			_, err = tx.ExecContext(ctx, `UPDATE idempotency_keys SET token = ?, lease_until = ? WHERE key = ?`,
+				token, now.Add(s.opts.Lease).UnixMicro(), key)
+		case backend.Replay:
+			h, err := backend.DecodeHeader(header.String)
+			if err != nil {
+				return err
+			}
+			claim = store.Claim{Key: key, Response: &store.Response{Status: int(status.Int64), Header: h, Body: body}}
+			return nil
+		default:
+			refused = backend.ErrFor(action, key)
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		claim = store.Claim{Key: key, Token: token}
+		return nil
+	})
+	if err != nil {
+		return store.Claim{}, fmt.Errorf("begin idempotent %q: %w", key, err)
+	}
+	if refused != nil {
+		return store.Claim{}, refused
+	}
+	return claim, nil
+}
+
+// Complete implements [store.Store].
+func (s *Store) Complete(ctx context.Context, c store.Claim, resp store.Response) error {
+	if err := backend.CheckClaim("complete", c); err != nil {
+		return err
+	}
+	if err := backend.CheckResponse(c.Key, resp); err != nil {
+		return err
+	}
+	header, err := backend.EncodeHeader(resp.Header)
+	if err != nil {
+		return fmt.Errorf("complete %q: %w", c.Key, err)
+	}
+	body := resp.Body
+	if body == nil {
+		body = []byte{}
+	}
+	now := s.opts.Now().UnixMicro()
+	var n int64
+	err = s.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE idempotency_keys
+			SET status = ?, header = ?, body = ?, token = NULL, lease_until = NULL, expires_at = ? + ttl_us
+			WHERE key = ? AND token = ?`, resp.Status, header, body, now, c.Key, c.Token)
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("complete %q: %w", c.Key, err)
+	}
+	if n == 0 {
+		return fmt.Errorf("complete %q: %w", c.Key, store.ErrLeaseLost)
+	}
+	return nil
+}
+
+// Release implements [store.Store].
+func (s *Store) Release(ctx context.Context, c store.Claim) error {
+	if err := backend.CheckClaim("release", c); err != nil {
+		return err
+	}
+	var n int64
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM idempotency_keys WHERE key = ? AND token = ?`, c.Key, c.Token)
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("release %q: %w", c.Key, err)
+	}
+	if n == 0 {
+		return fmt.Errorf("release %q: %w", c.Key, store.ErrLeaseLost)
+	}
+	return nil
+}
+
+// PurgeExpired implements [store.Store].
+func (s *Store) PurgeExpired(ctx context.Context, now time.Time) (int64, error) {
+	var n int64
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		us := now.UnixMicro()
+		res, err := tx.ExecContext(ctx, `DELETE FROM idempotency_keys
+			WHERE expires_at <= ? AND (status IS NOT NULL OR lease_until <= ?)`, us, us)
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("purge expired idempotency keys: %w", err)
+	}
+	return n, nil
+}
+
+// Close implements [store.Store].
+func (s *Store) Close() error {
+	var errs []error
+	if s.r != nil {
+		errs = append(errs, s.r.Close())
+	}
+	if s.w != nil {
+		errs = append(errs, s.w.Close())
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("close sqlite %s: %w", s.path, err)
+	}
+	return nil
+}

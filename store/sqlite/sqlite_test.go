@@ -1,0 +1,63 @@
+package sqlite_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/swkit/swkit/store"
+	"github.com/swkit/swkit/store/sqlite"
+	"github.com/swkit/swkit/store/storetest"
+)
+
+func TestConformance(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) storetest.OpenFunc {
+		path := filepath.Join(t.TempDir(), "swkit.db")
+		return func(t *testing.T, opts store.Options) (store.Store, error) {
+			s, err := sqlite.Open(t.Context(), path, opts)
+			if err != nil {
+				return nil, err
+			}
+			t.Cleanup(func() { s.Close() })
+			return s, nil
+		}
+	})
+}
+
+func TestOpenUnusablePath(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "file.txt")
+	if err := os.WriteFile(file, []byte("not a folder"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	notSQLite := filepath.Join(dir, "junk.db")
+	if err := os.WriteFile(notSQLite, []byte(strings.Repeat("not a database ", 100)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// Tests run as root, which chmod does not stop: paths under a regular
+	// file or a missing folder fail for everyone.
+	for _, tc := range []struct {
+		name, path string
+		want       []string
+	}{
+		{"under a file", filepath.Join(file, "db.sqlite"), []string{"open sqlite " + filepath.Join(file, "db.sqlite"), "is not a folder"}},
+		{"missing folder", filepath.Join(dir, "missing", "db.sqlite"), []string{"open sqlite", "check the folder exists and is writable"}},
+		{"not a database", notSQLite, []string{"open sqlite " + notSQLite, "check the folder is writable and the file is a SQLite database"}},
+		{"empty", "", []string{"empty path"}},
+		{"uri", "file:x.db?mode=ro", []string{"a file path is expected"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, err := sqlite.Open(t.Context(), tc.path, store.Options{})
+			if err == nil {
+				s.Close()
+				t.Fatalf("Open(%q) succeeded, want an error", tc.path)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("Open(%q) error %q does not say %q", tc.path, err, w)
+				}
+			}
+		})
+	}
+}
