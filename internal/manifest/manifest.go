@@ -168,7 +168,7 @@ func FromConfig(cfg config.Config) (Options, error) {
 		GlobPatterns:                  slices.Clone(cfg.GlobPatterns),
 		GlobIgnores:                   slices.Clone(cfg.GlobIgnores),
 		MaximumFileSizeToCacheInBytes: cfg.MaximumFileSizeToCacheInBytes,
-		Exclude:                       []string{cmp(cfg.SwDest, config.DefaultSwDest)},
+		Exclude:                       []string{orDefault(cfg.SwDest, config.DefaultSwDest)},
 	}
 	if s := cfg.DontCacheBustURLsMatching; s != "" {
 		re, err := regexp.Compile(s)
@@ -180,7 +180,7 @@ func FromConfig(cfg config.Config) (Options, error) {
 	return o, nil
 }
 
-func cmp(s, def string) string {
+func orDefault(s, def string) string {
 	if s == "" {
 		return def
 	}

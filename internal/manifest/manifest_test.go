@@ -171,7 +171,7 @@ func TestBuildURLs(t *testing.T) {
 		"why?.html":         "why%3F.html",
 		"100%.txt":          "100%25.txt",
 		"café/naïve.css":    "caf%C3%A9/na%C3%AFve.css",
-		"日本/語.js":          "%E6%97%A5%E6%9C%AC/%E8%AA%9E.js",
+		"日本/語.js":           "%E6%97%A5%E6%9C%AC/%E8%AA%9E.js",
 		"a+b.js":            "a+b.js",
 		"it's (1)!.png":     "it's%20(1)!.png",
 		"q&a=1;x,y@z~_.txt": "q&a=1;x,y@z~_.txt",
