@@ -3,6 +3,7 @@ package demo
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/base64"
 	"fmt"
 	"image"
 	"image/jpeg"
@@ -389,13 +390,31 @@ func TestWorker(t *testing.T) {
 	}
 	// The precache manifest lists the page's files, with revisions of what
 	// is actually served (the rendered index.html, not the embedded one).
+	// The SRI hash is checked by the browser on install, so a mismatch would
+	// fail it.
 	for _, name := range []string{"index.html", "main.js", "style.css", "swkit.js"} {
 		_, body := get(t, http.MethodGet, base+"/"+name, nil)
 		sum := sha256.Sum256(body)
 		rev := fmt.Sprintf("%x", sum[:8])
-		if !bytes.Contains(sw, []byte(name)) || !bytes.Contains(sw, []byte(rev)) {
-			t.Errorf("sw.js does not precache %s at revision %s", name, rev)
+		integrity := "sha256-" + base64.StdEncoding.EncodeToString(sum[:])
+		for _, want := range []string{name, rev, integrity} {
+			if !bytes.Contains(sw, []byte(want)) {
+				t.Errorf("sw.js does not precache %s as served: %s missing", name, want)
+			}
 		}
+	}
+	// /img is a runtime route with its own cache, never precached.
+	if !bytes.Contains(sw, []byte(ImageCacheName)) {
+		t.Errorf("sw.js does not mention the %s cache", ImageCacheName)
+	}
+	if bytes.Contains(sw, []byte(`url:"img"`)) || bytes.Contains(sw, []byte(`"url":"img"`)) {
+		t.Error("sw.js precaches /img")
+	}
+
+	// Same inputs, same worker: a restarted demo must not look like an update.
+	_, base2 := serve(t, Options{})
+	if _, sw2 := get(t, http.MethodGet, base2+"/sw.js", nil); !bytes.Equal(sw, sw2) {
+		t.Error("two demos serve different sw.js")
 	}
 }
 
