@@ -13,7 +13,7 @@ import (
 //
 //   - lowercase hex with at least one digit and one letter
 //     ("app.3f9a1c2b.js", "index-deadbeef12.css": webpack, Parcel, Hugo), or
-//   - letters and digits mixed with at least one uppercase letter
+//   - exactly 8 letters and digits with at least one uppercase letter
 //     ("index-BfK2x9Qa.js": Vite; "chunk-ABCD2345.js": esbuild).
 //
 // Words ("v1-settings.js", "jquery.min.js") and numbers ("chapter2.html",
@@ -56,5 +56,7 @@ func isHashToken(t string) bool {
 	if lower == 0 && upper == 0 && other == 0 && lowerHex > 0 && digit > 0 {
 		return true
 	}
-	return upper > 0 && digit > 0
+	// Bundlers' short hashes (Vite and Rollup base64url, esbuild base32) are 8
+	// characters; longer mixed tokens are more often words with a number.
+	return len(t) == 8 && upper > 0 && digit > 0
 }

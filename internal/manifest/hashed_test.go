@@ -19,18 +19,18 @@ func TestDefaultHashedName(t *testing.T) {
 		{"v1-settings.js", false},
 		{"jquery.min.js", false},
 		{"main.js", false},
-		{"react-dom-production.js", false}, // a word
-		{"photo-20240101.jpg", false},      // digits only
-		{"deadbeef.js", false},             // no separator before the token
-		{"app.DEADBEEF.js", false},         // letters only
-		{"app.deadbee.js", false},          // 7 characters
-		{"app.3f9a1c2b", false},            // the token is the extension
-		{"app-3f9a1c2b.", false},           // no extension at all
-		{"app.3F9a1c2b4e5d.js", true},      // mixed case with digits
-		{"app.3f9a1c2g.js", false},         // lowercase, not hex, no uppercase
-		{"app.3f9a-1c2b.js", false},        // token "1c2b" too short
-		{"readme.Lorem_Ipsum_2.txt", true}, // the rule's price: looks like a hash
-		{".3f9a1c2b.js", false},            // nothing before the separator
+		{"react-dom-production.js", false},  // a word
+		{"photo-20240101.jpg", false},       // digits only
+		{"deadbeef.js", false},              // no separator before the token
+		{"app.DEADBEEF.js", false},          // letters only
+		{"app.deadbee.js", false},           // 7 characters
+		{"app.3f9a1c2b", false},             // the token is the extension
+		{"app-3f9a1c2b.", false},            // no extension at all
+		{"app.3F9a1c2b4e5d.js", false},      // mixed tokens count only at 8 characters
+		{"app.3f9a1c2g.js", false},          // lowercase, not hex, no uppercase
+		{"app.3f9a-1c2b.js", false},         // token "1c2b" too short
+		{"readme.Lorem_Ipsum_2.txt", false}, // a long mixed token is more often words
+		{".3f9a1c2b.js", false},             // nothing before the separator
 		{"app.0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0.js", false}, // 65
 		{"", false},
 		{"dir.3f9a1c2b/app.js", false}, // only the base name counts

@@ -3,6 +3,8 @@ package static
 import (
 	"path"
 	"strings"
+
+	"github.com/swkit/swkit/internal/manifest"
 )
 
 // typeInfo is what the handler needs to know about a file from its extension.
@@ -90,65 +92,12 @@ func typeOf(name string) typeInfo {
 }
 
 // DefaultHashedName reports whether the base name of name carries a content
-// fingerprint, and so may be cached as immutable. It is deliberately
-// conservative, because a false positive pins a changing file in browsers for a
-// year: the token between the last "." or "-" and the extension must be
-//
-//   - 8 to 64 hex digits, of one case, with at least one digit and one letter
-//     ("app.3f2a9c1b.js", "app-3F2A9C1B.css"), or
-//   - exactly 8 letters and digits with at least one upper-case letter, one
-//     lower-case letter and one digit ("index-BqRbTq0K.js").
-//
-// So "report-20240101.pdf", "app-MyWidget.js" and "app.js" do not count. A
-// fingerprint that does not qualify only costs a revalidation.
+// fingerprint, and so may be cached as immutable. It is the manifest's rule
+// (see manifest.DefaultHashedName): conservative, because a false positive pins
+// a changing file in browsers for a year, while a missed fingerprint only costs
+// a revalidation.
 func DefaultHashedName(name string) bool {
-	base := path.Base(name)
-	stem := strings.TrimSuffix(base, path.Ext(base))
-	i := strings.LastIndexAny(stem, ".-")
-	if i <= 0 {
-		// No separator, or nothing before it (".3f2a9c1b" is a dotfile anyway).
-		return false
-	}
-	tok := stem[i+1:]
-	return isHexToken(tok) || isMixedToken(tok)
-}
-
-func isHexToken(s string) bool {
-	if len(s) < 8 || len(s) > 64 {
-		return false
-	}
-	var digit, lower, upper bool
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c >= '0' && c <= '9':
-			digit = true
-		case c >= 'a' && c <= 'f':
-			lower = true
-		case c >= 'A' && c <= 'F':
-			upper = true
-		default:
-			return false
-		}
-	}
-	return digit && (lower != upper)
-}
-
-func isMixedToken(s string) bool {
-	if len(s) != 8 {
-		return false
-	}
-	var digit, lower, upper bool
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c >= '0' && c <= '9':
-			digit = true
-		case c >= 'a' && c <= 'z':
-			lower = true
-		case c >= 'A' && c <= 'Z':
-			upper = true
-		default:
-			return false
-		}
-	}
-	return digit && lower && upper
+	// One rule for both, so a file precached under its bare URL is also the one
+	// served as immutable.
+	return manifest.DefaultHashedName(name)
 }
