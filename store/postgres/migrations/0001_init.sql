@@ -18,7 +18,7 @@ CREATE TABLE idempotency_keys (
 	token        text,
 	lease_until  timestamptz,
 	expires_at   timestamptz NOT NULL,
-	ttl          interval NOT NULL,
+	ttl_us       bigint NOT NULL,  -- the key's ttl in microseconds, counted again from completion
 	status       integer,
 	header       jsonb,
 	body         bytea
