@@ -345,7 +345,10 @@ func TestSenderTokenReuse(t *testing.T) {
 		t.Errorf("signs = %d after nearing expiry, want 2", n)
 	}
 	noRejections(t, h.srv)
-	if got := h.srv.Connections(); got != 1 {
+	// One connection, give or take: net/http does not reuse a connection
+	// whose request write it has not seen finish within 50 ms of the
+	// response, which happens on a loaded machine (-race, parallel tests).
+	if got := h.srv.Connections(); got > 3 {
 		t.Errorf("101 sequential sends used %d connections, want 1 (keep-alive)", got)
 	}
 }
@@ -415,8 +418,10 @@ func TestSendAllMixedOutcomes(t *testing.T) {
 	if n := push.VAPIDSigns(h.vapid); n != 1 {
 		t.Errorf("signed %d tokens, want 1", n)
 	}
-	if c := h.srv.Connections(); c > 50 {
-		t.Errorf("%d connections for 50 in flight: connections are not kept alive", c)
+	// About 50 for 1300 requests; a few more under load (see
+	// TestSenderTokenReuse), never one per request.
+	if c := h.srv.Connections(); c > 60 {
+		t.Errorf("%d connections for 1300 requests with 50 in flight: connections are not kept alive", c)
 	}
 }
 
@@ -436,8 +441,8 @@ func TestSendAllConcurrencyBound(t *testing.T) {
 			if got := h.srv.MaxInFlight(); got > conc {
 				t.Errorf("max in flight = %d, want at most %d", got, conc)
 			}
-			if got := h.srv.Connections(); got > conc {
-				t.Errorf("connections = %d, want at most %d", got, conc)
+			if got := h.srv.Connections(); got > conc+conc/5+2 {
+				t.Errorf("connections = %d for %d requests, want about %d", got, len(subs), conc)
 			}
 		})
 	}
