@@ -75,12 +75,14 @@ func evaluate[T any](tab *Tab, expr string) (T, error) {
 }
 
 // WaitFor polls the JavaScript predicate every 25 ms until it is true,
-// failing the test at the tab's timeout with what it last saw.
+// failing the test at the tab's timeout with what it last saw. A predicate
+// may be a promise (getRegistration().then(...)): its value is awaited, not
+// the promise object tested for truth.
 func (tab *Tab) WaitFor(predicate string) {
 	tab.T.Helper()
 	deadline := time.Now().Add(tab.Timeout)
 	for {
-		ok, err := evaluate[bool](tab, "Boolean("+predicate+")")
+		ok, err := evaluate[bool](tab, "(async () => Boolean(await ("+predicate+")))()")
 		if err == nil && ok {
 			return
 		}
