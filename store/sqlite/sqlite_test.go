@@ -1,6 +1,7 @@
 package sqlite_test
 
 import (
+	"database/sql"
 	"os"
 	"path/filepath"
 	"strings"
@@ -59,5 +60,42 @@ func TestOpenUnusablePath(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestMigrationsOnce opens a new file from many Stores at once and checks
+// that each migration was recorded once.
+func TestMigrationsOnce(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "swkit.db")
+	errs := make(chan error, 8)
+	for range 8 {
+		go func() {
+			s, err := sqlite.Open(t.Context(), path, store.Options{})
+			if err == nil {
+				s.Close()
+			}
+			errs <- err
+		}()
+	}
+	for range 8 {
+		if err := <-errs; err != nil {
+			t.Fatalf("Open: %v", err)
+		}
+	}
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var rows, versions int
+	if err := db.QueryRow(`SELECT count(*), count(DISTINCT version) FROM schema_migrations`).Scan(&rows, &versions); err != nil {
+		t.Fatal(err)
+	}
+	if rows != versions || rows == 0 {
+		t.Errorf("schema_migrations has %d rows for %d versions, want one row each", rows, versions)
+	}
+	var mode string
+	if err := db.QueryRow(`PRAGMA journal_mode`).Scan(&mode); err != nil || mode != "wal" {
+		t.Errorf("journal_mode = %q, %v; want wal", mode, err)
 	}
 }

@@ -1,0 +1,80 @@
+// Package open opens the [store.Store] backend that a DSN names, such as the
+// value of swkit's --db flag. It lives apart from package store because it
+// imports every backend, and the backends import store.
+//
+// The DSN forms:
+//
+//	""                           the SQLite file swkit.db in the working directory
+//	postgres://user@host/db      PostgreSQL (also postgresql://, and any pgx parameter)
+//	sqlite:path, sqlite://path   the SQLite file at path (sqlite:///abs/path for /abs/path)
+//	file:path                    the SQLite file at path
+//	path                         the SQLite file at path
+//
+// Any other scheme (mysql://...) is an error rather than a file of that name.
+package open
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/swkit/swkit/store"
+	"github.com/swkit/swkit/store/postgres"
+	"github.com/swkit/swkit/store/sqlite"
+)
+
+// DefaultSQLite is the SQLite file used when the DSN is empty, relative to
+// the working directory.
+const DefaultSQLite = "swkit.db"
+
+// Backend names, as Parse returns them.
+const (
+	SQLite   = "sqlite"
+	Postgres = "postgres"
+)
+
+// Open opens the store that dsn names (see the package documentation) and
+// brings its schema up to date.
+func Open(ctx context.Context, dsn string, opts store.Options) (store.Store, error) {
+	backend, target, err := Parse(dsn)
+	if err != nil {
+		return nil, err
+	}
+	if backend == Postgres {
+		return postgres.Open(ctx, target, opts)
+	}
+	return sqlite.Open(ctx, target, opts)
+}
+
+var scheme = regexp.MustCompile(`^([A-Za-z][A-Za-z0-9+.-]*)://`)
+
+// Parse returns the backend that dsn names, SQLite or Postgres, and what to
+// give that backend's Open: the file path for SQLite, the DSN unchanged for
+// PostgreSQL.
+func Parse(dsn string) (backend, target string, err error) {
+	switch {
+	case dsn == "":
+		return SQLite, DefaultSQLite, nil
+	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
+		return Postgres, dsn, nil
+	case strings.HasPrefix(dsn, "sqlite:"):
+		target = strings.TrimPrefix(dsn, "sqlite:")
+		target = strings.TrimPrefix(target, "//") // sqlite://rel, sqlite:///abs
+	case strings.HasPrefix(dsn, "file:"):
+		target = strings.TrimPrefix(dsn, "file:")
+		target = strings.TrimPrefix(target, "//")
+	default:
+		if m := scheme.FindStringSubmatch(dsn); m != nil {
+			return "", "", fmt.Errorf("database %q: unknown scheme %s: use postgres://..., sqlite:PATH or a file path", dsn, m[1])
+		}
+		target = dsn
+	}
+	if target == "" {
+		return "", "", fmt.Errorf("database %q: no file path", dsn)
+	}
+	if strings.ContainsRune(target, '?') {
+		return "", "", fmt.Errorf("database %q: SQLite parameters are not supported, give the file path alone", dsn)
+	}
+	return SQLite, target, nil
+}
