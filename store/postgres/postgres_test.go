@@ -14,7 +14,24 @@ import (
 	"github.com/swkit/swkit/store/storetest"
 )
 
-func TestMain(m *testing.M) { pgtest.Main(m) }
+func TestMain(m *testing.M) {
+	storetest.ChildMain(func(ctx context.Context, dsn string) (store.Store, error) {
+		return postgres.Open(ctx, dsn, store.Options{})
+	})
+	pgtest.Main(m)
+}
+
+// TestTwoProcesses is two swkit servers on one PostgreSQL: separate
+// processes racing to claim the same 200 keys apply each once.
+func TestTwoProcesses(t *testing.T) {
+	dsn := pgtest.DB(t)
+	s, err := postgres.Open(t.Context(), dsn, store.Options{}) // migrate first, as a deployment would
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	storetest.RaceProcesses(t, dsn, 2, 200)
+}
 
 func TestConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) storetest.OpenFunc {

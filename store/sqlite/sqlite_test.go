@@ -1,6 +1,7 @@
 package sqlite_test
 
 import (
+	"context"
 	"database/sql"
 	"os"
 	"path/filepath"
@@ -11,6 +12,19 @@ import (
 	"github.com/swkit/swkit/store/sqlite"
 	"github.com/swkit/swkit/store/storetest"
 )
+
+func TestMain(m *testing.M) {
+	storetest.ChildMain(func(ctx context.Context, path string) (store.Store, error) {
+		return sqlite.Open(ctx, path, store.Options{})
+	})
+	os.Exit(m.Run())
+}
+
+// TestTwoProcesses races two processes on one file (with no prior open:
+// they also race to create it) to claim the same 200 keys.
+func TestTwoProcesses(t *testing.T) {
+	storetest.RaceProcesses(t, filepath.Join(t.TempDir(), "swkit.db"), 2, 200)
+}
 
 func TestConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) storetest.OpenFunc {
