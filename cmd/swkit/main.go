@@ -27,6 +27,8 @@ Usage:
                                                   serve DIR (generating the worker in memory if DIR has none)
   swkit demo  [--addr 127.0.0.1:3000] [--rotate 10s] [--images DIR]
                                                   run the offline cat-rotation example
+  swkit config schema                             print the JSON Schema of swkit.json
+  swkit config check [swkit.json]                 validate a config file
   swkit version                                   print the version
 
 Run "swkit COMMAND --help" for a command's flags.
@@ -58,6 +60,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = runServe(ctx, rest, stdout, stderr)
 	case "demo":
 		err = runDemo(ctx, rest, stdout, stderr)
+	case "config":
+		err = runConfig(rest, stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "swkit", version)
 	case "help", "-h", "--help":

@@ -5,6 +5,9 @@ package config
 // Config is the parsed swkit.json. The zero value of every field means its default;
 // Defaults fills them in.
 type Config struct {
+	// Schema lets editors find the JSON Schema (swkit config schema prints
+	// it); swkit ignores its value.
+	Schema string `json:"$schema,omitempty"`
 	// GlobPatterns selects the files to precache, relative to the site folder
 	// (doublestar syntax). Default: every file ("**/*").
 	GlobPatterns []string `json:"globPatterns,omitempty"`

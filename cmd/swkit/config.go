@@ -1,0 +1,35 @@
+package main
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/swkit/swkit/internal/config"
+)
+
+// runConfig handles "swkit config schema" (print the JSON Schema) and
+// "swkit config check [FILE]" (parse a config and report its first error).
+func runConfig(args []string, stdout, stderr io.Writer) error {
+	fl := newFlagSet("config", "schema | check [swkit.json]", stderr)
+	pos, err := parseFlags(fl, args)
+	if err != nil {
+		return err
+	}
+	switch {
+	case len(pos) == 1 && pos[0] == "schema":
+		_, err := stdout.Write(config.Schema())
+		return err
+	case len(pos) >= 1 && pos[0] == "check" && len(pos) <= 2:
+		path := "swkit.json"
+		if len(pos) == 2 {
+			path = pos[1]
+		}
+		if _, err := config.Load(path); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "%s: ok\n", path)
+		return nil
+	}
+	fl.Usage()
+	return errUsage
+}
