@@ -135,10 +135,14 @@ func Start() (*Server, error) {
 	return s, nil
 }
 
+// binGlob is where Debian installs the server binaries, one folder a major
+// version.
+var binGlob = "/usr/lib/postgresql/*/bin"
+
 // findBin returns the folder holding initdb and postgres: the newest
 // /usr/lib/postgresql/N/bin (Debian), or the one on PATH.
 func findBin() (string, error) {
-	dirs, _ := filepath.Glob("/usr/lib/postgresql/*/bin")
+	dirs, _ := filepath.Glob(binGlob)
 	sort.Slice(dirs, func(i, j int) bool { return version(dirs[i]) > version(dirs[j]) })
 	for _, d := range dirs {
 		if isExec(filepath.Join(d, "initdb")) && isExec(filepath.Join(d, "postgres")) {

@@ -17,3 +17,13 @@ func TestWithDatabase(t *testing.T) {
 		})
 	}
 }
+
+func TestNotFound(t *testing.T) {
+	defer func(g string) { binGlob = g }(binGlob)
+	binGlob = t.TempDir() + "/*/bin"
+	t.Setenv("PATH", t.TempDir())
+	_, err := Start()
+	if err == nil || err.Error() != NotFound {
+		t.Fatalf("Start without server binaries = %v, want %q", err, NotFound)
+	}
+}
