@@ -37,6 +37,12 @@ if [ ! -x "$chromium" ]; then
 fi
 export SWKIT_CHROMIUM="$chromium"
 
+# The store's PostgreSQL tests start a private server from Debian's binaries
+# (initdb, postgres) on 127.0.0.1, unless SWKIT_TEST_POSTGRES_DSN names one.
+if [ -z "${SWKIT_TEST_POSTGRES_DSN:-}" ] && ! compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null; then
+	apt_install postgresql
+fi
+
 log "gofmt"
 unformatted="$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))"
 [ -z "$unformatted" ] || die "gofmt needed on: $unformatted (run 'gofmt -w .')"
