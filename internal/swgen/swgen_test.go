@@ -72,7 +72,12 @@ func TestGenerateGolden(t *testing.T) {
 				t.Fatalf("%v (run go test -update to create it)", err)
 			}
 			if !bytes.Equal(got, want) {
-				t.Errorf("Generate differs from %s (run go test -update after checking the change)\ngot:\n%s", golden, got)
+				i := 0
+				for i < len(got) && i < len(want) && got[i] == want[i] {
+					i++
+				}
+				t.Errorf("Generate differs from %s at byte %d: got %q, want %q (run go test -update after checking the change)",
+					golden, i, excerpt(got, i), excerpt(want, i))
 			}
 		})
 	}
@@ -203,6 +208,12 @@ func TestPageHelper(t *testing.T) {
 	if err != nil || !bytes.Equal(got, again) {
 		t.Errorf("second call differs (err %v)", err)
 	}
+}
+
+// excerpt is up to 60 bytes of b around offset i.
+func excerpt(b []byte, i int) string {
+	lo, hi := max(0, i-20), min(len(b), i+40)
+	return string(b[lo:hi])
 }
 
 func gzipSize(t *testing.T, b []byte) int {

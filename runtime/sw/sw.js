@@ -54,7 +54,7 @@ export function sw(config) {
   self.addEventListener('message', (event) => {
     const type = event.data && event.data.type;
     if (type === 'swkit:skip-waiting') {
-      event.waitUntil(self.skipWaiting());
+      self.skipWaiting();
     } else if (type === 'swkit:get-version' && event.ports[0]) {
       event.ports[0].postMessage({ version: config.version });
     }
