@@ -25,9 +25,9 @@ func workerFetch(h browsertest.Hit) bool { return h.Dest == "empty" }
 
 // installed opens the site's home page and waits until the first worker
 // controls it (clientsClaim) and is active.
-func installed(t *testing.T, cfg config.Config) (*site, *browsertest.Tab) {
+func installed(t *testing.T, cfg config.Config, api http.Handler) (*site, *browsertest.Tab) {
 	t.Helper()
-	s := newSite(t, cfg)
+	s := newSite(t, cfg, api)
 	tab := browsertest.Shared(t).NewTab(t)
 	tab.Navigate(s.URL(""))
 	tab.WaitController()
@@ -79,7 +79,7 @@ func sorted(s []string) []string {
 
 // TestFirstInstallThenUpdateDownloadsOnlyTheChangedFile: (d) in the brief.
 func TestFirstInstallThenUpdateDownloadsOnlyTheChangedFile(t *testing.T) {
-	s, tab := installed(t, config.Config{ClientsClaim: true})
+	s, tab := installed(t, config.Config{ClientsClaim: true}, nil)
 
 	// The install fetched every precached file exactly once, and nothing else.
 	got := s.srv.Counts(workerFetch)
@@ -149,7 +149,7 @@ func TestFirstInstallThenUpdateDownloadsOnlyTheChangedFile(t *testing.T) {
 // promises bytes that the server does not serve, so v2's install must fail
 // and v1 must keep serving all of v1, offline too.
 func TestIntegrityMismatchKeepsTheOldWorker(t *testing.T) {
-	s, tab := installed(t, config.Config{ClientsClaim: true})
+	s, tab := installed(t, config.Config{ClientsClaim: true}, nil)
 	version := func() string {
 		return browsertest.Eval[string](tab, `new Promise((resolve) => {
 			const ch = new MessageChannel();
@@ -211,7 +211,7 @@ func TestIntegrityMismatchKeepsTheOldWorker(t *testing.T) {
 // TestOfflineAfterInstall: once installed, the site works with the server
 // stopped, every page and subresource answered from the precache.
 func TestOfflineAfterInstall(t *testing.T) {
-	s, tab := installed(t, config.Config{ClientsClaim: true})
+	s, tab := installed(t, config.Config{ClientsClaim: true}, nil)
 	s.srv.Stop()
 	s.srv.ResetHits()
 	rec := tab.RecordNetwork()

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"testing"
 
@@ -57,7 +58,9 @@ type site struct {
 	worker  []byte
 }
 
-func newSite(t *testing.T, cfg config.Config) *site {
+// newSite builds and serves the site. api, when not nil, answers the paths
+// under /api/ (dynamic content for runtime routes).
+func newSite(t *testing.T, cfg config.Config, api http.Handler) *site {
 	t.Helper()
 	s := &site{t: t, dir: t.TempDir(), cfg: cfg}
 	for i := range numPages {
@@ -76,6 +79,10 @@ func newSite(t *testing.T, cfg config.Config) *site {
 	s.write("swkit.js", string(helper))
 	s.Deploy()
 	s.srv = browsertest.NewServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if api != nil && strings.HasPrefix(r.URL.Path, "/api/") {
+			api.ServeHTTP(w, r)
+			return
+		}
 		(*s.handler.Load()).ServeHTTP(w, r)
 	}))
 	return s
@@ -91,8 +98,9 @@ import { register } from '/swkit.js';
 const updates = register('/sw.js');
 window.swkit = updates;
 window.swEvents = [];
+window.swDetails = [];
 for (const type of ['waiting', 'controlling', 'activated', 'cache-updated', 'error']) {
-  updates.addEventListener(type, () => window.swEvents.push(type));
+  updates.addEventListener(type, (e) => { window.swEvents.push(type); window.swDetails.push({ type, detail: e.detail }); });
 }
 </script>
 </head>
