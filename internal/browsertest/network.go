@@ -1,7 +1,6 @@
 package browsertest
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"sync"
@@ -106,9 +105,4 @@ func (tab *Tab) AttachWorker(r *Recorder, scriptURL string) {
 		}
 		time.Sleep(25 * time.Millisecond)
 	}
-}
-
-// Context returns a context derived from the tab with its timeout.
-func (tab *Tab) Context() (context.Context, context.CancelFunc) {
-	return context.WithTimeout(tab.Ctx, tab.Timeout)
 }

@@ -20,13 +20,14 @@ type precacheEntry struct {
 }
 
 // strategies maps every accepted handler spelling to its runtime module
-// (runtime/sw/strategies/<name>.js, exporting <name>).
+// (runtime/sw/strategies/<name>.js, exporting <name>). config.Parse already
+// normalises the names; a Config built in Go may still use Workbox's.
 var strategies = map[string]string{
-	"cacheFirst": "cacheFirst", "CacheFirst": "cacheFirst",
-	"networkFirst": "networkFirst", "NetworkFirst": "networkFirst",
-	"staleWhileRevalidate": "staleWhileRevalidate", "StaleWhileRevalidate": "staleWhileRevalidate",
-	"networkOnly": "networkOnly", "NetworkOnly": "networkOnly",
-	"cacheOnly": "cacheOnly", "CacheOnly": "cacheOnly",
+	config.CacheFirst: config.CacheFirst, "CacheFirst": config.CacheFirst,
+	config.NetworkFirst: config.NetworkFirst, "NetworkFirst": config.NetworkFirst,
+	config.StaleWhileRevalidate: config.StaleWhileRevalidate, "StaleWhileRevalidate": config.StaleWhileRevalidate,
+	config.NetworkOnly: config.NetworkOnly, "NetworkOnly": config.NetworkOnly,
+	config.CacheOnly: config.CacheOnly, "CacheOnly": config.CacheOnly,
 }
 
 // entryModule writes the JavaScript module that esbuild bundles: imports of
@@ -119,7 +120,7 @@ func routeSource(cfg config.Config, rc config.RuntimeCaching, imports map[string
 		opts = append(opts, cacheable+" }")
 	}
 	if bu := o.BroadcastUpdate; bu != nil {
-		if strategy != "staleWhileRevalidate" {
+		if strategy != config.StaleWhileRevalidate {
 			return "", fmt.Errorf("options.broadcastUpdate: only staleWhileRevalidate revalidates, not %s", strategy)
 		}
 		h := make([]string, len(bu.HeadersToCheck))
@@ -133,7 +134,7 @@ func routeSource(cfg config.Config, rc config.RuntimeCaching, imports map[string
 		}
 	}
 	if o.NetworkTimeoutSeconds > 0 {
-		if strategy != "networkFirst" {
+		if strategy != config.NetworkFirst {
 			return "", fmt.Errorf("options.networkTimeoutSeconds: only for networkFirst, not %s", strategy)
 		}
 		opts = append(opts, "networkTimeoutSeconds: "+jsonText(o.NetworkTimeoutSeconds))
