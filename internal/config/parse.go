@@ -34,7 +34,9 @@ func (e *Error) Error() string {
 		b.WriteString(":")
 		b.WriteString(strconv.Itoa(e.Line))
 	}
-	b.WriteString(": ")
+	if b.Len() > 0 {
+		b.WriteString(": ")
+	}
 	if e.Key != "" {
 		b.WriteString(e.Key)
 		b.WriteString(": ")
@@ -74,7 +76,11 @@ func Parse(name string, data []byte) (Config, error) {
 		return Config{}, &Error{File: name, Msg: err.Error()}
 	}
 	clearEmpty(reflect.ValueOf(&cfg).Elem())
-	if err := validate(&cfg, w); err != nil {
+	// Errors carry the line of the offending key.
+	bad := func(key, format string, args ...any) error {
+		return w.errorf(w.lineOf(key), key, format, args...)
+	}
+	if err := validate(&cfg, bad); err != nil {
 		return Config{}, err
 	}
 	return cfg, nil

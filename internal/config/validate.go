@@ -46,12 +46,18 @@ func SplitRegExp(urlPattern string) (source, flags string, ok bool) {
 	return m[1], m[2], true
 }
 
+// Validate checks a Config built in Go, rather than parsed, with the rules
+// Parse applies to a file, and normalises handler names in place as Parse
+// does. An error is an *Error with Key set and neither File nor Line.
+func Validate(c *Config) error {
+	return validate(c, func(key, format string, args ...any) error {
+		return &Error{Key: key, Msg: fmt.Sprintf(format, args...)}
+	})
+}
+
 // validate checks the meaning of a well-typed config, normalising handler
-// names in place. Errors carry the line of the offending key.
-func validate(c *Config, w *walker) error {
-	bad := func(key, format string, args ...any) error {
-		return w.errorf(w.lineOf(key), key, format, args...)
-	}
+// names in place; bad makes the error for a key.
+func validate(c *Config, bad func(key, format string, args ...any) error) error {
 	for i, p := range c.GlobPatterns {
 		if !doublestar.ValidatePattern(p) {
 			return bad(index("globPatterns", i), "invalid glob pattern %q", p)
