@@ -84,7 +84,11 @@ func New(fsys fs.FS, opts Options) (*Handler, error) {
 			h.manifest[i] = PrecacheEntry{URL: e.URL, Revision: e.Revision, Integrity: e.Integrity, Size: e.Size}
 		}
 		for _, w := range out.Manifest.Warnings {
-			h.warnings = append(h.warnings, w.Path+": "+w.Message)
+			msg := w.Message
+			if !strings.Contains(msg, w.Path) {
+				msg = w.Path + ": " + msg
+			}
+			h.warnings = append(h.warnings, msg)
 		}
 	case err != nil:
 		return nil, fmt.Errorf("swkit: look for %s: %w", cfg.SwDest, err)
@@ -121,8 +125,8 @@ func (h *Handler) Manifest() []PrecacheEntry {
 }
 
 // Warnings returns what a person may want to know about the precache, one
-// line per file ("video/intro.mp4: ..."), such as files left out for their
-// size. Log them at start-up.
+// line per file, each naming the file: files left out for their size, say.
+// Log them at start-up.
 func (h *Handler) Warnings() []string {
 	return append([]string(nil), h.warnings...)
 }
