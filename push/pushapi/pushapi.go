@@ -1,0 +1,385 @@
+// Package pushapi is the server side of swkit's push notifications: the HTTP
+// API that pages call to fetch the VAPID public key and to register or drop
+// their push subscriptions, a token-guarded endpoint that sends a
+// notification to every stored subscription, and [Handler.Send], the same
+// send for Go callers (the swkit command, the demo).
+//
+// The Handler serves full request paths under [Prefix]; mount it there:
+//
+//	h, err := pushapi.New(pushapi.Options{Store: st, VAPID: v, Sender: s, SendToken: tok})
+//	mux.Handle(pushapi.Prefix, h)
+//
+// The endpoints (see docs/push.md for examples):
+//
+//	GET    /swkit/push/public-key     {"publicKey": "<base64url>"}
+//	POST   /swkit/push/subscriptions  PushSubscription.toJSON() -> 201 (200 if already stored)
+//	DELETE /swkit/push/subscriptions  {"endpoint": "..."} -> 204, stored or not
+//	POST   /swkit/push/send           Authorization: Bearer <token>; a notification -> {"delivered", "gone", "failed"}
+//
+// Security rules: request bodies must be application/json (so that a
+// cross-site HTML form cannot post them) and at most Options.MaxBodyBytes;
+// subscription endpoints must be https URLs of public hosts
+// (push.CheckEndpoint) unless Options.AllowPrivate; the send endpoint
+// exists only when Options.SendToken is set, and compares tokens in
+// constant time. Error bodies are {"error": "..."} naming the offending
+// field, and never carry internal details (those go to Options.Logf).
+package pushapi
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"mime"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/swkit/swkit/push"
+	"github.com/swkit/swkit/store"
+)
+
+// Prefix is where the Handler expects to be mounted: it serves full paths
+// that start with Prefix and answers 404 to any other.
+const Prefix = "/swkit/push/"
+
+// DefaultMaxBodyBytes is the request body limit when Options.MaxBodyBytes is
+// zero: a subscription is about 400 bytes of JSON, and a notification cannot
+// carry more than push.MaxPayload (3993) bytes anyway.
+const DefaultMaxBodyBytes = 8 << 10
+
+// MinSendTokenLength is the shortest Options.SendToken New accepts, so that
+// the token cannot be guessed by trying.
+const MinSendTokenLength = 16
+
+// sendTimeout bounds one fan-out started over HTTP. The fan-out does not
+// stop when the caller hangs up: half a broadcast is worse than a slow one.
+const sendTimeout = 10 * time.Minute
+
+// Options configures a Handler. Store, VAPID and Sender are required.
+type Options struct {
+	// Store keeps the subscriptions.
+	Store store.Store
+	// VAPID is the application server identity; its public key is what
+	// GET public-key returns. It must be the one Sender signs with.
+	VAPID *push.VAPID
+	// Sender delivers the notifications.
+	Sender *push.Sender
+	// SendToken enables POST send for requests carrying
+	// "Authorization: Bearer <SendToken>". Empty: the send endpoint answers
+	// 404 and only Handler.Send can send. At least MinSendTokenLength
+	// characters; treat it as a password.
+	SendToken string
+	// AllowPrivate accepts subscription endpoints on http URLs and on
+	// loopback or private addresses. For tests and LAN setups only: on a
+	// public server it lets anyone make the server post to its own network.
+	// The Sender needs push.SenderOptions.AllowPrivate as well.
+	AllowPrivate bool
+	// MaxBodyBytes limits every request body; larger ones get 413. Zero
+	// means DefaultMaxBodyBytes.
+	MaxBodyBytes int64
+	// Logf receives what error responses leave out (store failures,
+	// delivery errors). Nil means log.Printf.
+	Logf func(format string, args ...any)
+}
+
+// Handler serves the push API. Create it with New; it is safe for
+// concurrent use.
+type Handler struct {
+	store        store.Store
+	vapid        *push.VAPID
+	sender       *push.Sender
+	allowPrivate bool
+	maxBody      int64
+	logf         func(format string, args ...any)
+	sendEnabled  bool
+	tokenSum     [sha256.Size]byte
+}
+
+// New checks opts and returns a Handler.
+func New(opts Options) (*Handler, error) {
+	switch {
+	case opts.Store == nil:
+		return nil, errors.New("pushapi: Options.Store is required")
+	case opts.VAPID == nil:
+		return nil, errors.New("pushapi: Options.VAPID is required")
+	case opts.Sender == nil:
+		return nil, errors.New("pushapi: Options.Sender is required")
+	case opts.SendToken != "" && len(opts.SendToken) < MinSendTokenLength:
+		return nil, fmt.Errorf("pushapi: Options.SendToken: at least %d characters, got %d", MinSendTokenLength, len(opts.SendToken))
+	case opts.MaxBodyBytes < 0:
+		return nil, fmt.Errorf("pushapi: Options.MaxBodyBytes: negative (%d)", opts.MaxBodyBytes)
+	}
+	h := &Handler{
+		store:        opts.Store,
+		vapid:        opts.VAPID,
+		sender:       opts.Sender,
+		allowPrivate: opts.AllowPrivate,
+		maxBody:      opts.MaxBodyBytes,
+		logf:         opts.Logf,
+		sendEnabled:  opts.SendToken != "",
+		tokenSum:     sha256.Sum256([]byte(opts.SendToken)),
+	}
+	if h.maxBody == 0 {
+		h.maxBody = DefaultMaxBodyBytes
+	}
+	if h.logf == nil {
+		h.logf = log.Printf
+	}
+	return h, nil
+}
+
+// ServeHTTP routes the request by its full path (see Prefix).
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	switch r.URL.Path {
+	case Prefix + "public-key":
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			methodNotAllowed(w, "GET, HEAD")
+			return
+		}
+		h.publicKey(w)
+	case Prefix + "subscriptions":
+		switch r.Method {
+		case http.MethodPost:
+			h.subscribe(w, r)
+		case http.MethodDelete:
+			h.unsubscribe(w, r)
+		default:
+			methodNotAllowed(w, "POST, DELETE")
+		}
+	case Prefix + "send":
+		// Without a token the endpoint does not exist, whatever the method.
+		if !h.sendEnabled {
+			writeError(w, http.StatusNotFound, "not found")
+			return
+		}
+		if r.Method != http.MethodPost {
+			methodNotAllowed(w, "POST")
+			return
+		}
+		h.send(w, r)
+	default:
+		writeError(w, http.StatusNotFound, "not found")
+	}
+}
+
+func (h *Handler) publicKey(w http.ResponseWriter) {
+	// no-cache, not a long max-age: after a key rotation pages must
+	// subscribe with the new key (RFC 8292 §4.2 ties subscriptions to it).
+	w.Header().Set("Cache-Control", "no-cache")
+	writeJSON(w, http.StatusOK, struct {
+		PublicKey string `json:"publicKey"`
+	}{h.vapid.PublicKey()})
+}
+
+func (h *Handler) subscribe(w http.ResponseWriter, r *http.Request) {
+	body, ok := h.readBody(w, r)
+	if !ok {
+		return
+	}
+	sub, err := parseSubscription(body, h.allowPrivate)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	existed, err := h.stored(r.Context(), sub.Endpoint)
+	if err == nil {
+		err = h.store.PutSubscription(r.Context(), store.Subscription{
+			Endpoint: sub.Endpoint,
+			P256dh:   sub.Keys.P256dh,
+			Auth:     sub.Keys.Auth,
+		})
+	}
+	if err != nil {
+		h.internalError(w, "store subscription", err)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	if existed {
+		w.WriteHeader(http.StatusOK)
+	} else {
+		w.WriteHeader(http.StatusCreated)
+	}
+}
+
+func (h *Handler) unsubscribe(w http.ResponseWriter, r *http.Request) {
+	body, ok := h.readBody(w, r)
+	if !ok {
+		return
+	}
+	var req struct {
+		Endpoint string `json:"endpoint"`
+	}
+	if err := decode(body, &req); err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	if req.Endpoint == "" {
+		writeError(w, http.StatusBadRequest, "endpoint: required")
+		return
+	}
+	// Knowing an endpoint is the capability to delete it: endpoints are
+	// unguessable URLs that only the browser and this server hold.
+	if _, err := h.store.DeleteSubscription(r.Context(), req.Endpoint); err != nil {
+		h.internalError(w, "delete subscription", err)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (h *Handler) send(w http.ResponseWriter, r *http.Request) {
+	// Authorization comes before reading the body, so that an anonymous
+	// caller learns nothing about what a valid request looks like.
+	if !h.authorized(r) {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="swkit push"`)
+		writeError(w, http.StatusUnauthorized, "unauthorized")
+		return
+	}
+	body, ok := h.readBody(w, r)
+	if !ok {
+		return
+	}
+	var req sendRequest
+	if err := decode(body, &req); err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	n, err := req.notification()
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), sendTimeout)
+	defer cancel()
+	rep, err := h.Send(ctx, n)
+	var fe *FieldError
+	switch {
+	case errors.As(err, &fe):
+		writeError(w, http.StatusBadRequest, fe.Field+": "+fe.Problem)
+		return
+	case errors.Is(err, push.ErrPayloadTooLarge):
+		writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("notification too large: its JSON must fit in %d bytes", push.MaxPayload))
+		return
+	case err != nil:
+		h.internalError(w, "send", err)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, http.StatusOK, struct {
+		Delivered int `json:"delivered"`
+		Gone      int `json:"gone"`
+		Failed    int `json:"failed"`
+	}{rep.Delivered, rep.Gone, rep.Failed})
+}
+
+// authorized reports whether r carries the send token. Both sides are hashed
+// first, so that subtle.ConstantTimeCompare sees equal lengths and the time
+// taken says nothing about the token's length or its first bytes.
+func (h *Handler) authorized(r *http.Request) bool {
+	got, isBearer := bearerToken(r.Header.Get("Authorization"))
+	sum := sha256.Sum256([]byte(got))
+	match := subtle.ConstantTimeCompare(sum[:], h.tokenSum[:]) == 1
+	return isBearer && match
+}
+
+// bearerToken extracts the token of "Bearer <token>"; the scheme name is
+// case-insensitive (RFC 9110 §11.1).
+func bearerToken(header string) (string, bool) {
+	scheme, token, ok := strings.Cut(header, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return "", false
+	}
+	token = strings.TrimSpace(token)
+	return token, token != ""
+}
+
+// readBody checks the media type and the size and returns the body, or
+// writes the error response and returns false.
+func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || mt != "application/json" {
+		// Requiring JSON also keeps cross-site HTML forms out: they cannot
+		// send this type without a CORS preflight, which we never grant.
+		writeError(w, http.StatusUnsupportedMediaType, "Content-Type must be application/json")
+		return nil, false
+	}
+	if r.ContentLength > h.maxBody {
+		writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("body too large: at most %d bytes", h.maxBody))
+		return nil, false
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.maxBody))
+	var tooLarge *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooLarge):
+		writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("body too large: at most %d bytes", h.maxBody))
+		return nil, false
+	case err != nil:
+		writeError(w, http.StatusBadRequest, "could not read the body")
+		return nil, false
+	}
+	return body, true
+}
+
+// stored reports whether a subscription with this endpoint is stored. The
+// Store has no lookup by key, so it pages from just before endpoint: every
+// endpoint that sorts between endpoint[:len-1] and endpoint shares all but
+// the last byte with it, which real push endpoints (long random tokens)
+// practically never do, so this reads one short page.
+func (h *Handler) stored(ctx context.Context, endpoint string) (bool, error) {
+	const page = 8
+	after := endpoint[:len(endpoint)-1]
+	for {
+		subs, err := h.store.Subscriptions(ctx, after, page)
+		if err != nil {
+			return false, err
+		}
+		for _, s := range subs {
+			if s.Endpoint == endpoint {
+				return true, nil
+			}
+			if s.Endpoint > endpoint {
+				return false, nil
+			}
+		}
+		if len(subs) < page {
+			return false, nil
+		}
+		after = subs[len(subs)-1].Endpoint
+	}
+}
+
+func (h *Handler) internalError(w http.ResponseWriter, what string, err error) {
+	h.logf("pushapi: %s: %v", what, err)
+	writeError(w, http.StatusInternalServerError, "internal error")
+}
+
+func methodNotAllowed(w http.ResponseWriter, allow string) {
+	w.Header().Set("Allow", allow)
+	writeError(w, http.StatusMethodNotAllowed, "method not allowed")
+}
+
+func writeError(w http.ResponseWriter, status int, msg string) {
+	// An error is never worth caching, whatever the route sets.
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, status, struct {
+		Error string `json:"error"`
+	}{msg})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		// Only our own fixed structs reach here.
+		panic(err)
+	}
+	b = append(b, '\n')
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	w.Write(b)
+}
