@@ -54,6 +54,28 @@ type Config struct {
 	NavigationPreload bool `json:"navigationPreload,omitempty"`
 	// RuntimeCaching routes requests that are not precached, first match wins.
 	RuntimeCaching []RuntimeCaching `json:"runtimeCaching,omitempty"`
+	// Push, when present (even as {}), adds push notifications to the worker:
+	// push messages become notifications, a click opens or focuses the
+	// notification's URL, and a renewed subscription is sent to the server.
+	// Absent: the worker has no push code at all.
+	Push *Push `json:"push,omitempty"`
+}
+
+// Push configures the worker's push notifications (docs/push.md).
+type Push struct {
+	// Endpoint is the URL of the push API (package pushapi) that the worker
+	// tells about a renewed subscription: it fetches Endpoint+"public-key" and
+	// posts to / deletes from Endpoint+"subscriptions". A path ending in "/"
+	// on the worker's origin, or an https URL ending in "/". Default:
+	// "/swkit/push/".
+	Endpoint string `json:"endpoint,omitempty"`
+	// Title titles notifications whose message has none: plain-text and
+	// empty messages. Default: the site's host name.
+	Title string `json:"title,omitempty"`
+	// Icon and Badge are image URLs used when a message names none,
+	// relative to the worker's scope or absolute.
+	Icon  string `json:"icon,omitempty"`
+	Badge string `json:"badge,omitempty"`
 }
 
 // RuntimeCaching is one route of the worker's router.

@@ -9,6 +9,7 @@ const (
 	DefaultDirectoryIndex                = "index.html"
 	DefaultMethod                        = "GET"
 	DefaultRuntimeCacheName              = "swkit-runtime"
+	DefaultPushEndpoint                  = "/swkit/push/"
 )
 
 // DefaultGlobPatterns and DefaultIgnoreURLParametersMatching are the lists
@@ -51,6 +52,13 @@ func Defaults(c Config) Config {
 				r.Options.CacheName = DefaultRuntimeCacheName
 			}
 		}
+	}
+	if c.Push != nil {
+		p := *c.Push
+		if p.Endpoint == "" {
+			p.Endpoint = DefaultPushEndpoint
+		}
+		c.Push = &p
 	}
 	return c
 }

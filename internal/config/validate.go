@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"io/fs"
+	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -101,7 +102,51 @@ func validate(c *Config, bad func(key, format string, args ...any) error) error 
 			return err
 		}
 	}
+	if c.Push != nil {
+		return validatePush(c.Push, bad)
+	}
 	return nil
+}
+
+// validatePush checks the push options.
+func validatePush(p *Push, bad func(key, format string, args ...any) error) error {
+	if p.Endpoint != "" {
+		if msg := checkPushEndpoint(p.Endpoint); msg != "" {
+			return bad("push.endpoint", "%s", msg)
+		}
+	}
+	for _, f := range []struct{ key, value string }{{"push.icon", p.Icon}, {"push.badge", p.Badge}} {
+		if f.value == "" {
+			continue
+		}
+		u, err := url.Parse(f.value)
+		switch {
+		case err != nil:
+			return bad(f.key, "%q is not a URL", f.value)
+		case u.Scheme != "" && u.Scheme != "https" && u.Scheme != "http" && u.Scheme != "data":
+			return bad(f.key, "scheme %q not allowed: use a relative, http(s) or data: URL", u.Scheme)
+		}
+	}
+	return nil
+}
+
+// checkPushEndpoint returns why e cannot be the push API's URL prefix, or "".
+// The worker appends "public-key" and "subscriptions" to it, so it must end
+// in "/"; a page's subscription carries no secret, but the worker must not
+// send it over plain http to another host.
+func checkPushEndpoint(e string) string {
+	u, err := url.Parse(e)
+	switch {
+	case err != nil:
+		return fmt.Sprintf("%q is not a URL", e)
+	case !strings.HasSuffix(u.Path, "/") || u.RawQuery != "" || u.Fragment != "":
+		return fmt.Sprintf("%q must end in / (the worker appends public-key and subscriptions)", e)
+	case u.Scheme == "" && u.Host == "" && strings.HasPrefix(e, "/") && !strings.HasPrefix(e, "//"):
+		return ""
+	case u.Scheme == "https" && u.Host != "":
+		return ""
+	}
+	return fmt.Sprintf("%q must be a path on the site (\"/swkit/push/\") or an https URL", e)
 }
 
 func validateRoute(r *RuntimeCaching, key string, bad func(key, format string, args ...any) error) error {
