@@ -88,13 +88,20 @@ type result struct {
 
 func (c call) do(t testing.TB, srv *httptest.Server) result {
 	t.Helper()
+	return c.send(t, srv.Client(), srv.URL)
+}
+
+// send sends the call to the server at base (http://host:port).
+func (c call) send(t testing.TB, client *http.Client, base string) result {
+	t.Helper()
 	method := c.method
 	if method == "" {
 		method = http.MethodPost
 	}
-	req, err := http.NewRequest(method, srv.URL+c.path, strings.NewReader(c.body))
+	req, err := http.NewRequest(method, base+c.path, strings.NewReader(c.body))
 	if err != nil {
-		t.Fatal(err)
+		t.Error(err)
+		return result{}
 	}
 	if c.key != "" {
 		req.Header.Set(HeaderKey, c.key)
@@ -102,14 +109,15 @@ func (c call) do(t testing.TB, srv *httptest.Server) result {
 	if c.ctype != "" {
 		req.Header.Set("Content-Type", c.ctype)
 	}
-	resp, err := srv.Client().Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
-		t.Fatal(err)
+		t.Error(err) // not Fatal: send runs in goroutines
+		return result{}
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
 	if err != nil {
-		t.Fatal(err)
+		t.Error(err)
 	}
 	return result{resp.StatusCode, resp.Header, string(b)}
 }
