@@ -35,6 +35,9 @@ var strategies = map[string]string{
 // manifest and options. cfg has its defaults applied.
 func entryModule(cfg config.Config, entries []precacheEntry) (string, error) {
 	imports := map[string]string{"sw": "./sw/sw.js"} // export name -> module
+	if cfg.Push != nil {
+		imports["push"] = "./sw/push.js"
+	}
 	var routes []string
 	for i, rc := range cfg.RuntimeCaching {
 		route, err := routeSource(cfg, rc, imports)
@@ -63,9 +66,14 @@ func entryModule(cfg config.Config, entries []precacheEntry) (string, error) {
 	field("navigationPreload", jsonText(cfg.NavigationPreload))
 	field("routes", "[\n    "+strings.Join(routes, ",\n    ")+"\n  ]")
 
-	// The version identifies manifest and options (everything above); the
-	// worker answers swkit:get-version with it.
-	sum := sha256.Sum256([]byte(body.String()))
+	pushSrc := ""
+	if cfg.Push != nil {
+		pushSrc = pushCall(*cfg.Push)
+	}
+
+	// The version identifies manifest and options (everything above, and
+	// the push options); the worker answers swkit:get-version with it.
+	sum := sha256.Sum256([]byte(body.String() + pushSrc))
 	version := hex.EncodeToString(sum[:8])
 
 	var src strings.Builder
@@ -78,7 +86,22 @@ func entryModule(cfg config.Config, entries []precacheEntry) (string, error) {
 		fmt.Fprintf(&src, "import { %s } from %s;\n", name, jsonText(imports[name]))
 	}
 	fmt.Fprintf(&src, "sw({\n  version: %s,\n%s});\n", jsonText(version), body.String())
+	src.WriteString(pushSrc)
 	return src.String(), nil
+}
+
+// pushCall writes the push() call that adds push notifications; its options
+// are the config's push object, with keys the runtime reads.
+func pushCall(p config.Push) string {
+	var b strings.Builder
+	b.WriteString("push({ endpoint: " + jsonText(p.Endpoint))
+	for _, f := range []struct{ name, value string }{{"title", p.Title}, {"icon", p.Icon}, {"badge", p.Badge}} {
+		if f.value != "" {
+			b.WriteString(", " + f.name + ": " + jsonText(f.value))
+		}
+	}
+	b.WriteString(" });\n")
+	return b.String()
 }
 
 // routeSource writes one route object and records the modules it imports.
