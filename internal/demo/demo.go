@@ -59,6 +59,10 @@ type Options struct {
 	Now func() time.Time
 	// Logf, when set, receives a line about what the demo serves.
 	Logf func(format string, args ...any)
+	// Site replaces the embedded page files (index.html, which must hold the
+	// swkit-rotate meta tag, main.js, style.css), so that a test can deploy
+	// a changed version of the page. Default: the embedded site.
+	Site fs.FS
 }
 
 // Demo is the demo's HTTP handler: the page at /, the worker at /sw.js, the page
@@ -114,7 +118,7 @@ func New(opts Options) (*Demo, error) {
 		d.images[i] = catImage{data: b, contentType: http.DetectContentType(b), etag: contentETag(b)}
 	}
 
-	d.site, err = newSite(d.rotate)
+	d.site, err = newSite(opts.Site, d.rotate)
 	if err != nil {
 		return nil, err
 	}

@@ -21,11 +21,14 @@ var siteFiles embed.FS
 const rotateMeta = `<meta name="swkit-rotate" content="10000">`
 
 // newSite renders the page, builds the precache manifest over exactly the bytes
-// that will be served, generates the worker and returns the file server.
-func newSite(rotate time.Duration) (http.Handler, error) {
-	site, err := fs.Sub(siteFiles, "site")
-	if err != nil {
-		return nil, fmt.Errorf("site: %w", err)
+// that will be served, generates the worker and returns the file server. A nil
+// site is the embedded one.
+func newSite(site fs.FS, rotate time.Duration) (http.Handler, error) {
+	if site == nil {
+		var err error
+		if site, err = fs.Sub(siteFiles, "site"); err != nil {
+			return nil, fmt.Errorf("site: %w", err)
+		}
 	}
 	page, err := fs.ReadFile(site, "index.html")
 	if err != nil {

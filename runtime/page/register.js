@@ -1,8 +1,14 @@
+import { checkEvery } from './checkEvery.js';
+
 /**
  * @typedef {object} RegisterOptions
  * @property {string} [scope] Registration scope (default: the script's folder).
- * @property {number} [updateInterval] Milliseconds between update checks, for long-lived pages.
- * @property {boolean} [reloadOnUpdate] Reload once when an updated worker takes control.
+ * @property {number} [updateInterval] Milliseconds between update checks
+ *   (registration.update()), for long-lived pages; skipped while the page is
+ *   hidden or offline, and run when it is visible and online again.
+ * @property {boolean} [reloadOnUpdate] Reload once when an updated worker takes
+ *   control; never on the first install, which gives an uncontrolled page its
+ *   first controller.
  */
 
 /**
@@ -82,7 +88,7 @@ export function register(scriptURL = '/sw.js', { scope, updateInterval, reloadOn
       track(registration, registration.installing);
       registration.addEventListener('updatefound', () => track(registration, registration.installing));
       if (updateInterval && updateInterval > 0) {
-        setInterval(() => registration.update().catch((error) => emit('error', { error })), updateInterval);
+        checkEvery(updateInterval, () => registration.update().catch((error) => emit('error', { error })));
       }
     } catch (error) {
       emit('error', { error });
