@@ -384,6 +384,11 @@ func TestStripPrefix(t *testing.T) {
 			t.Errorf("%s: status %d, want %d", path, got, want)
 		}
 	}
+	// The folder redirect is relative, so it stays under the prefix.
+	resp := get(t, mux, "/app/about")
+	if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusMovedPermanently || loc != "./about/" {
+		t.Errorf("/app/about: status %d, Location %q; want 301 to ./about/", resp.StatusCode, loc)
+	}
 }
 
 // TestConcurrent serves many requests at once; run with -race.
