@@ -1,4 +1,5 @@
 import { checkEvery } from './checkEvery.js';
+export { subscribe, unsubscribe } from './push.js';
 
 /**
  * @typedef {object} RegisterOptions

@@ -1,0 +1,173 @@
+/**
+ * @typedef {object} SubscribeOptions
+ * @property {string} [publicKey] The server's VAPID public key (base64url). Default: GET <endpoint>public-key.
+ * @property {string} [endpoint] URL of the push API (package pushapi), ending in "/". Default: "/swkit/push/".
+ * @property {ServiceWorkerRegistration} [registration] Default: navigator.serviceWorker.ready.
+ */
+
+/**
+ * @typedef {object} SubscribeResult
+ * @property {NotificationPermission | 'unsupported'} permission "granted" when subscribed; "denied" or "default" (the user dismissed the prompt) when not; "unsupported" where the browser has no Push API.
+ * @property {PushSubscription | null} subscription The subscription the server now holds, or null.
+ */
+
+const DEFAULT_ENDPOINT = '/swkit/push/';
+
+/**
+ * Subscribes this browser to push notifications and registers the
+ * subscription with the server: asks for notification permission (call it
+ * from a click, as browsers require), fetches the server's public key unless
+ * given, subscribes (userVisibleOnly, as browsers require) and posts
+ * PushSubscription.toJSON() to <endpoint>subscriptions. An existing
+ * subscription made with the same key is reused; one made with another key
+ * is replaced. Permission denied or dismissed is a result, not an error;
+ * network, server and push-service failures reject with the cause kept.
+ *
+ * @param {SubscribeOptions} [options]
+ * @returns {Promise<SubscribeResult>}
+ */
+export async function subscribe({ publicKey, endpoint = DEFAULT_ENDPOINT, registration } = {}) {
+  if (!('serviceWorker' in navigator) || !('PushManager' in window) || !('Notification' in window)) {
+    return { permission: 'unsupported', subscription: null };
+  }
+  let permission;
+  try {
+    permission = await Notification.requestPermission();
+  } catch (err) {
+    throw new Error('swkit: asking for notification permission failed', { cause: err });
+  }
+  if (permission !== 'granted') return { permission, subscription: null };
+
+  const base = apiBase(endpoint);
+  const key = decodeKey(publicKey || (await fetchPublicKey(base)));
+  const reg = registration || (await navigator.serviceWorker.ready);
+  let subscription = await reg.pushManager.getSubscription();
+  if (subscription && !sameKey(subscription.options.applicationServerKey, key)) {
+    // RFC 8292 §4.2: a subscription is bound to the key it was made with;
+    // messages signed with the new key would be refused.
+    await subscription.unsubscribe();
+    subscription = null;
+  }
+  if (!subscription) {
+    try {
+      subscription = await reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: key });
+    } catch (err) {
+      throw new Error('swkit: pushManager.subscribe failed', { cause: err });
+    }
+  }
+  await send(base + 'subscriptions', 'POST', subscription.toJSON());
+  return { permission, subscription };
+}
+
+/**
+ * Ends this browser's push subscription: tells the server (DELETE
+ * <endpoint>subscriptions) and unsubscribes in the browser. The browser side
+ * is unsubscribed even when the server cannot be reached (the promise then
+ * rejects with the cause; the server drops the subscription at its next send,
+ * when the push service answers 410).
+ *
+ * @param {{endpoint?: string, registration?: ServiceWorkerRegistration}} [options]
+ * @returns {Promise<boolean>} false when there was no subscription.
+ */
+export async function unsubscribe({ endpoint = DEFAULT_ENDPOINT, registration } = {}) {
+  if (!('serviceWorker' in navigator)) return false;
+  const reg = registration || (await navigator.serviceWorker.getRegistration());
+  const subscription = reg && reg.pushManager && (await reg.pushManager.getSubscription());
+  if (!subscription) return false;
+  let serverError;
+  try {
+    await send(apiBase(endpoint) + 'subscriptions', 'DELETE', { endpoint: subscription.endpoint });
+  } catch (err) {
+    serverError = err;
+  }
+  let done;
+  try {
+    done = await subscription.unsubscribe();
+  } catch (err) {
+    throw new Error('swkit: PushSubscription.unsubscribe failed', { cause: serverError || err });
+  }
+  if (serverError) {
+    throw new Error('swkit: unsubscribed in the browser, but telling the server failed', { cause: serverError });
+  }
+  return done;
+}
+
+/** @param {string} endpoint */
+function apiBase(endpoint) {
+  const url = new URL(endpoint, location.href).href;
+  return url.endsWith('/') ? url : url + '/';
+}
+
+/** @param {string} base */
+async function fetchPublicKey(base) {
+  const url = base + 'public-key';
+  let body;
+  try {
+    const response = await fetch(url, { credentials: 'same-origin', cache: 'no-store' });
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    body = await response.json();
+  } catch (err) {
+    throw new Error(`swkit: GET ${url} failed`, { cause: err });
+  }
+  if (!body || typeof body.publicKey !== 'string' || body.publicKey === '') {
+    throw new Error(`swkit: GET ${url} gave no publicKey`);
+  }
+  return body.publicKey;
+}
+
+/**
+ * The bytes of a base64url key (an uncompressed P-256 point): every browser
+ * takes a BufferSource, not all take the string.
+ *
+ * @param {string} text
+ */
+function decodeKey(text) {
+  let binary;
+  try {
+    binary = atob(text.replace(/-/g, '+').replace(/_/g, '/').replace(/=+$/, ''));
+  } catch (err) {
+    throw new Error('swkit: the push public key is not base64url', { cause: err });
+  }
+  const key = Uint8Array.from(binary, (c) => c.charCodeAt(0));
+  if (key.length !== 65 || key[0] !== 4) throw new Error(`swkit: the push public key is not an uncompressed P-256 point (${key.length} bytes)`);
+  return key;
+}
+
+/**
+ * @param {ArrayBuffer | null} a
+ * @param {Uint8Array} b
+ */
+function sameKey(a, b) {
+  if (!a) return false;
+  const x = new Uint8Array(a);
+  return x.length === b.length && x.every((v, i) => v === b[i]);
+}
+
+/**
+ * @param {string} url
+ * @param {string} method
+ * @param {unknown} body
+ */
+async function send(url, method, body) {
+  let response;
+  try {
+    response = await fetch(url, {
+      method,
+      credentials: 'same-origin',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+  } catch (err) {
+    throw new Error(`swkit: ${method} ${url} failed`, { cause: err });
+  }
+  if (!response.ok) {
+    let detail = '';
+    try {
+      const b = await response.json();
+      if (b && typeof b.error === 'string') detail = ': ' + b.error;
+    } catch {
+      // Not the API's JSON error body.
+    }
+    throw new Error(`swkit: ${method} ${url}: HTTP ${response.status}${detail}`);
+  }
+}
