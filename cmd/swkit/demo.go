@@ -10,10 +10,11 @@ import (
 )
 
 func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fl := newFlagSet("demo", "[--addr 127.0.0.1:3000] [--rotate 10s] [--images DIR]", stderr)
+	fl := newFlagSet("demo", "[--addr 127.0.0.1:3000] [--rotate 10s] [--images DIR] [--db DSN]", stderr)
 	addr := fl.String("addr", "127.0.0.1:3000", "address to listen on")
 	rotate := fl.Duration("rotate", 10*time.Second, "how often /img moves to the next image")
 	images := fl.String("images", "", "folder with cat-1.jpg .. cat-10.jpg (default: generated images)")
+	pushCfg := addPushFlags(fl, true)
 	pos, err := parseFlags(fl, args)
 	if err != nil {
 		return err
@@ -30,8 +31,14 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	return listenAndServe(ctx, *addr, d, func(url string) {
+	pm, err := pushCfg.mountPush(ctx, stderr)
+	if err != nil {
+		return err
+	}
+	defer pm.Close()
+	return listenAndServe(ctx, *addr, pm.wrap(d), func(url string) {
 		fmt.Fprintf(stdout, "swkit demo listening at %s\n", url)
 		fmt.Fprintln(stdout, "open it, reload once, then stop the server (Ctrl-C) and reload: the page still works")
+		fmt.Fprintln(stdout, pm.note)
 	})
 }

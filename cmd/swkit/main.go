@@ -3,6 +3,8 @@
 //	swkit build [--config swkit.json] [DIR]   write DIR/sw.js and DIR/swkit.js
 //	swkit serve [--addr 127.0.0.1:8080] [DIR]  serve DIR with service-worker-ready headers
 //	swkit demo  [--addr 127.0.0.1:3000]        run the cat-rotation example
+//	swkit vapid [--json]                       print a new VAPID key pair
+//	swkit push send --title T                  send a notification to every subscriber
 //
 // Every failure prints one line naming what went wrong and what to do, and exits
 // non-zero.
@@ -23,10 +25,13 @@ const usage = `swkit makes web sites work offline with a generated service worke
 
 Usage:
   swkit build [--config swkit.json] [DIR]         write DIR/sw.js and DIR/swkit.js
-  swkit serve [--addr 127.0.0.1:8080] [--config swkit.json] [DIR]
+  swkit serve [--addr 127.0.0.1:8080] [--config swkit.json] [--db DSN] [DIR]
                                                   serve DIR (generating the worker in memory if DIR has none)
-  swkit demo  [--addr 127.0.0.1:3000] [--rotate 10s] [--images DIR]
+  swkit demo  [--addr 127.0.0.1:3000] [--rotate 10s] [--images DIR] [--db DSN]
                                                   run the offline cat-rotation example
+  swkit vapid [--json]                            print a new VAPID key pair for push
+  swkit push send [--db DSN] --title T [--body B] [--url U] [--ttl D] [--urgency U] [--topic T]
+                                                  send a notification to every subscriber
   swkit config schema                             print the JSON Schema of swkit.json
   swkit config check [swkit.json]                 validate a config file
   swkit version                                   print the version
@@ -62,6 +67,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = runDemo(ctx, rest, stdout, stderr)
 	case "config":
 		err = runConfig(rest, stdout, stderr)
+	case "vapid":
+		err = runVapid(rest, stdout, stderr)
+	case "push":
+		err = runPush(ctx, rest, stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "swkit", version)
 	case "help", "-h", "--help":

@@ -13,9 +13,10 @@ import (
 )
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fl := newFlagSet("serve", "[--addr 127.0.0.1:8080] [--config swkit.json] [DIR]", stderr)
+	fl := newFlagSet("serve", "[--addr 127.0.0.1:8080] [--config swkit.json] [--db DSN] [DIR]", stderr)
 	addr := fl.String("addr", "127.0.0.1:8080", "address to listen on")
 	configPath := fl.String("config", "", "config file (default: DIR/swkit.json when it exists)")
+	pushCfg := addPushFlags(fl, true)
 	dir, err := folderArg(fl, args)
 	if err != nil {
 		return err
@@ -52,7 +53,13 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	return listenAndServe(ctx, *addr, h, func(url string) {
+	pm, err := pushCfg.mountPush(ctx, stderr)
+	if err != nil {
+		return err
+	}
+	defer pm.Close()
+	return listenAndServe(ctx, *addr, pm.wrap(h), func(url string) {
 		fmt.Fprintf(stdout, "serving %s at %s (%s)\n", dir, url, generated)
+		fmt.Fprintln(stdout, pm.note)
 	})
 }
