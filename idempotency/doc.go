@@ -105,8 +105,9 @@
 //
 // # What is guaranteed, and what is not
 //
-// Within TTL, the handler runs to completion at most once per key with a
-// stored outcome, across every process that shares the store, provided that:
+// Within TTL, a request whose response was stored (2xx to 4xx) has been
+// applied once, across every process that shares the store, and every repeat
+// gets that response, provided that:
 //
 //   - the handler finishes within the store's lease. A claim whose holder has
 //     not finished when its lease runs out is taken over by the next request
