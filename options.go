@@ -91,6 +91,11 @@ type Options struct {
 	// RuntimeCaching routes requests that are not precached (your API, images
 	// from another origin); the first match wins.
 	RuntimeCaching []RuntimeRoute
+	// Push, when set (even to &Push{}), adds push notifications to the
+	// worker. Nil: the worker has no push code at all. The server side, the
+	// API that stores subscriptions and sends messages, is package
+	// github.com/swkit/swkit/push/pushapi; mount it beside this handler.
+	Push *Push
 
 	// Headers are added to every response, errors and redirects included
 	// (Content-Security-Policy, Strict-Transport-Security, ...). Headers the
@@ -129,7 +134,9 @@ type RuntimeRoute struct {
 }
 
 // RouteOptions tune a [RuntimeRoute] (swkit.json: runtimeCaching[i].options).
-// A nil pointer leaves that feature off.
+// A nil pointer leaves that feature off. An option that the generated worker
+// cannot honour yet makes [New] fail, rather than ship a worker that ignores
+// it.
 type RouteOptions struct {
 	// CacheName names the route's cache. Default: "swkit-runtime", prefixed
 	// by CacheID.
@@ -176,6 +183,21 @@ type BroadcastUpdate struct {
 type BackgroundSync struct {
 	Name             string
 	MaxRetentionTime int
+}
+
+// Push configures the worker's push notifications (swkit.json: push).
+type Push struct {
+	// Endpoint is the URL prefix of the push API that the worker tells about
+	// a renewed subscription: a path on the site ending in "/", or an https
+	// URL. Default: "/swkit/push/".
+	Endpoint string
+	// Title titles notifications whose message has none. Default: the
+	// site's host name.
+	Title string
+	// Icon and Badge are image URLs used when a message names none, relative
+	// to the worker's scope or absolute.
+	Icon  string
+	Badge string
 }
 
 // LoadConfig reads the swkit.json file name of fsys into Options, with the
@@ -248,6 +270,9 @@ func toConfig(o Options) config.Config {
 		off := false
 		c.CleanupOutdatedCaches = &off
 	}
+	if p := o.Push; p != nil {
+		c.Push = &config.Push{Endpoint: p.Endpoint, Title: p.Title, Icon: p.Icon, Badge: p.Badge}
+	}
 	for _, r := range o.RuntimeCaching {
 		ro := r.Options
 		rc := config.RuntimeCaching{
@@ -295,6 +320,9 @@ func fromConfig(c config.Config) Options {
 		NavigateFallbackDenylist:      c.NavigateFallbackDenylist,
 		OfflinePage:                   c.OfflinePage,
 		NavigationPreload:             c.NavigationPreload,
+	}
+	if p := c.Push; p != nil {
+		o.Push = &Push{Endpoint: p.Endpoint, Title: p.Title, Icon: p.Icon, Badge: p.Badge}
 	}
 	for _, rc := range c.RuntimeCaching {
 		co := rc.Options

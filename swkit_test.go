@@ -31,7 +31,7 @@ func site() fstest.MapFS {
 		"img/logo.svg":             {Data: []byte(`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 1 1"/>`)},
 		".env":                     {Data: []byte("SECRET=1\n")},
 		".git/config":              {Data: []byte("[core]\n")},
-		"big/video.mp4":            {Data: bytes.Repeat([]byte{0}, 4096)},
+		"big/video.mp4":            {Data: bytes.Repeat([]byte{0}, 64<<10)},
 		"notes/long-text-file.txt": {Data: []byte(strings.Repeat("swkit ", 400))},
 	}
 }
@@ -272,6 +272,8 @@ func TestBadOptions(t *testing.T) {
 			`swkit: RuntimeCaching[0].Method: "post" is not an uppercase HTTP method such as GET or POST`},
 		{"managed header", Options{Headers: map[string]string{"Cache-Control": "no-store"}},
 			`swkit: Headers "Cache-Control": set by the handler itself`},
+		{"push endpoint", Options{Push: &Push{Endpoint: "/push"}},
+			`swkit: Push.Endpoint: "/push" must end in / (the worker appends public-key and subscriptions)`},
 		{"invalid header", Options{Headers: map[string]string{"Bad Name": "x"}},
 			`swkit: Headers "Bad Name": invalid header`},
 		{"invalid Service-Worker-Allowed", Options{ServiceWorkerAllowed: "/\n"},
@@ -352,7 +354,7 @@ func TestHidden(t *testing.T) {
 }
 
 func TestManifestAndWarnings(t *testing.T) {
-	h := newHandler(t, site(), Options{MaximumFileSizeToCacheInBytes: 3000, GlobIgnores: []string{"notes/**"}})
+	h := newHandler(t, site(), Options{MaximumFileSizeToCacheInBytes: 32 << 10, GlobIgnores: []string{"notes/**"}})
 	var urls []string
 	for _, e := range h.Manifest() {
 		urls = append(urls, e.URL)
@@ -493,7 +495,8 @@ func TestOptionsCoverConfig(t *testing.T) {
     "expiration": {"maxEntries": 5, "maxAgeSeconds": 60, "purgeOnQuotaError": true},
     "cacheableResponse": {"statuses": [200], "headers": {"X-Ok": "1"}},
     "broadcastUpdate": {"headersToCheck": ["ETag"]},
-    "backgroundSync": {"name": "q", "maxRetentionTime": 10}}}]
+    "backgroundSync": {"name": "q", "maxRetentionTime": 10}}}],
+  "push": {"endpoint": "/api/push/", "title": "News", "icon": "/icon.png", "badge": "/badge.png"}
 }`
 	cfg, err := config.Parse("swkit.json", []byte(js))
 	if err != nil {
@@ -512,6 +515,7 @@ func TestOptionsCoverConfig(t *testing.T) {
 		{reflect.TypeFor[config.CacheableResponse](), reflect.TypeFor[CacheableResponse]()},
 		{reflect.TypeFor[config.BroadcastUpdate](), reflect.TypeFor[BroadcastUpdate]()},
 		{reflect.TypeFor[config.BackgroundSync](), reflect.TypeFor[BackgroundSync]()},
+		{reflect.TypeFor[config.Push](), reflect.TypeFor[Push]()},
 	}
 	renamed := map[string]bool{"Schema": true, "CleanupOutdatedCaches": true}
 	for _, p := range pairs {
