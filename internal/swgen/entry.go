@@ -116,9 +116,6 @@ func routeSource(cfg config.Config, rc config.RuntimeCaching, imports map[string
 	if o.Expiration != nil {
 		return "", fmt.Errorf("options.expiration: not supported yet")
 	}
-	if o.BackgroundSync != nil {
-		return "", fmt.Errorf("options.backgroundSync: not supported yet")
-	}
 	m, err := compilePattern(rc.URLPattern)
 	if err != nil {
 		return "", err
@@ -166,8 +163,14 @@ func routeSource(cfg config.Config, rc config.RuntimeCaching, imports map[string
 	if method == "" {
 		method = config.DefaultMethod
 	}
-	return fmt.Sprintf("{ match: urlPattern(%s, %s), method: %s, handler: %s({ %s }) }",
-		m.literal, jsonText(m.on), jsonText(method), strategy, strings.Join(opts, ", ")), nil
+	handler := fmt.Sprintf("%s({ %s })", strategy, strings.Join(opts, ", "))
+	if bs := o.BackgroundSync; bs != nil {
+		if handler, err = withBackgroundSync(handler, strategy, method, *bs, imports); err != nil {
+			return "", err
+		}
+	}
+	return fmt.Sprintf("{ match: urlPattern(%s, %s), method: %s, handler: %s }",
+		m.literal, jsonText(m.on), jsonText(method), handler), nil
 }
 
 // regExps writes a list of regular expressions as new RegExp(...) calls.

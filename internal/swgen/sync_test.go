@@ -1,0 +1,67 @@
+package swgen
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/swkit/swkit/internal/config"
+)
+
+func syncConfig(rc config.RuntimeCaching) config.Config {
+	return config.Config{RuntimeCaching: []config.RuntimeCaching{rc}}
+}
+
+func TestBackgroundSyncRoute(t *testing.T) {
+	cfg := syncConfig(config.RuntimeCaching{URLPattern: "/api/*", Method: "post", Handler: "networkOnly"})
+	base, err := Generate(cfg, testEntries())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.RuntimeCaching[0].Options.BackgroundSync = &config.BackgroundSync{Name: "votes"}
+	got, err := Generate(cfg, testEntries())
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkSyntax(t, got)
+	t.Logf("worker: %d bytes (%d gzip) with a POST networkOnly route, %d (%d gzip) with backgroundSync on it",
+		len(base), gzipSize(t, base), len(got), gzipSize(t, got))
+	for _, want := range []string{`"swkit-sync"`, `"swkit-sync:"`, `name:"votes"`, `maxRetentionTime:10080`, `"Idempotency-Key"`, `"POST"`} {
+		if !strings.Contains(string(got), want) {
+			t.Errorf("worker lacks %s", want)
+		}
+	}
+	if strings.Contains(string(base), "swkit-sync") {
+		t.Error("a worker without backgroundSync routes bundles the sync modules")
+	}
+
+	cfg.RuntimeCaching[0].Options.BackgroundSync = &config.BackgroundSync{MaxRetentionTime: 60}
+	got, err = Generate(cfg, testEntries())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`name:"default"`, `maxRetentionTime:60`} {
+		if !strings.Contains(string(got), want) {
+			t.Errorf("worker with defaults lacks %s", want)
+		}
+	}
+}
+
+func TestBackgroundSyncRefused(t *testing.T) {
+	tests := []struct {
+		name string
+		rc   config.RuntimeCaching
+		want string
+	}{
+		{"cache strategy", config.RuntimeCaching{URLPattern: "/api/*", Method: "POST", Handler: "networkFirst"}, "only with networkOnly, not networkFirst"},
+		{"GET", config.RuntimeCaching{URLPattern: "/api/*", Handler: "networkOnly"}, "a GET request is not worth replaying"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.rc.Options.BackgroundSync = &config.BackgroundSync{Name: "q"}
+			_, err := Generate(syncConfig(tc.rc), testEntries())
+			if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "runtimeCaching[0]: options.backgroundSync") {
+				t.Errorf("Generate error = %v, want runtimeCaching[0]: options.backgroundSync ... %s", err, tc.want)
+			}
+		})
+	}
+}
