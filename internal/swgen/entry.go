@@ -111,11 +111,6 @@ func routeSource(cfg config.Config, rc config.RuntimeCaching, imports map[string
 		return "", fmt.Errorf("handler %q: want one of cacheFirst, networkFirst, staleWhileRevalidate, networkOnly, cacheOnly", rc.Handler)
 	}
 	o := rc.Options
-	// Refuse options the runtime cannot honour yet rather than ship a worker
-	// that silently ignores them (an unbounded cache, lost requests).
-	if o.Expiration != nil {
-		return "", fmt.Errorf("options.expiration: not supported yet")
-	}
 	m, err := compilePattern(rc.URLPattern)
 	if err != nil {
 		return "", err
@@ -152,6 +147,21 @@ func routeSource(cfg config.Config, rc config.RuntimeCaching, imports map[string
 		} else {
 			opts = append(opts, "broadcastUpdate: { headersToCheck: "+jsonText(h)+" }")
 		}
+	}
+	if e := o.Expiration; e != nil && (e.MaxEntries > 0 || e.MaxAgeSeconds > 0 || e.PurgeOnQuotaError) {
+		// Only workers with an expiration import its module (and IndexedDB code).
+		imports["expiration"] = "./sw/expiration/expiration.js"
+		var eo []string
+		if e.MaxEntries > 0 {
+			eo = append(eo, "maxEntries: "+jsonText(e.MaxEntries))
+		}
+		if e.MaxAgeSeconds > 0 {
+			eo = append(eo, "maxAgeSeconds: "+jsonText(e.MaxAgeSeconds))
+		}
+		if e.PurgeOnQuotaError {
+			eo = append(eo, "purgeOnQuotaError: true")
+		}
+		opts = append(opts, fmt.Sprintf("expiration: expiration(%s, { %s })", jsonText(cacheName), strings.Join(eo, ", ")))
 	}
 	if o.NetworkTimeoutSeconds > 0 {
 		if strategy != config.NetworkFirst {

@@ -44,6 +44,20 @@ var configs = []struct {
 			},
 		}},
 	}},
+	// The size report's reference config: three strategies, two expirations.
+	{"swr-expiration-networkfirst", config.Config{
+		RuntimeCaching: []config.RuntimeCaching{
+			{URLPattern: "/img/**", Handler: "staleWhileRevalidate", Options: config.RuntimeOptions{
+				CacheName:  "images",
+				Expiration: &config.Expiration{MaxEntries: 50, MaxAgeSeconds: 86400, PurgeOnQuotaError: true},
+			}},
+			{URLPattern: "/api/**", Handler: "networkFirst", Options: config.RuntimeOptions{
+				CacheName:             "api",
+				NetworkTimeoutSeconds: 3,
+				Expiration:            &config.Expiration{MaxEntries: 20},
+			}},
+		},
+	}},
 }
 
 func TestGenerateGolden(t *testing.T) {
@@ -122,6 +136,7 @@ func TestGenerateShipsOnlyUsedModules(t *testing.T) {
 		"cacheOnly":            "is not in cache",
 		"staleWhileRevalidate": "revalidating",
 		"broadcastUpdate":      "swkit:cache-updated",
+		"expiration":           "swkit-expiration",
 	}
 	precacheOnly, err := Generate(config.Config{}, testEntries())
 	if err != nil {
@@ -144,6 +159,18 @@ func TestGenerateShipsOnlyUsedModules(t *testing.T) {
 	if bytes.Contains(nf, []byte(markers["staleWhileRevalidate"])) {
 		t.Errorf("networkFirst worker contains staleWhileRevalidate code")
 	}
+	if bytes.Contains(nf, []byte(markers["expiration"])) {
+		t.Errorf("networkFirst worker without expiration contains expiration code")
+	}
+	withExp, err := Generate(config.Config{RuntimeCaching: []config.RuntimeCaching{
+		{URLPattern: "/api/**", Handler: "cacheFirst", Options: config.RuntimeOptions{Expiration: &config.Expiration{MaxEntries: 3}}},
+	}}, testEntries())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(withExp, []byte(markers["expiration"])) {
+		t.Errorf("worker with expiration lacks the expiration marker %q", markers["expiration"])
+	}
 }
 
 func TestGenerateErrors(t *testing.T) {
@@ -155,8 +182,6 @@ func TestGenerateErrors(t *testing.T) {
 		{"unknown handler", config.RuntimeCaching{URLPattern: "/a", Handler: "fastest"}, `runtimeCaching[0]: handler "fastest"`},
 		{"bad pattern", config.RuntimeCaching{URLPattern: "api/*", Handler: "cacheFirst"}, `urlPattern "api/*"`},
 		{"unescaped slash in regexp", config.RuntimeCaching{URLPattern: `/x/y\.png$/`, Handler: "cacheFirst"}, "swkit-entry.js:"},
-		{"expiration", config.RuntimeCaching{URLPattern: "/a", Handler: "cacheFirst",
-			Options: config.RuntimeOptions{Expiration: &config.Expiration{MaxEntries: 3}}}, "options.expiration"},
 		{"broadcast on cacheFirst", config.RuntimeCaching{URLPattern: "/a", Handler: "cacheFirst",
 			Options: config.RuntimeOptions{BroadcastUpdate: &config.BroadcastUpdate{}}}, "options.broadcastUpdate"},
 	}

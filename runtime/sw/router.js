@@ -2,7 +2,7 @@
  * @typedef {object} Route
  * @property {(url: URL, request: Request) => boolean} match
  * @property {string} method Upper-case HTTP method.
- * @property {(context: {event: FetchEvent, request: Request, url: URL}) => Promise<Response>} handler
+ * @property {(context: import('./strategies/fetchAndCache.js').Context & {url: URL}) => Promise<Response>} handler
  */
 
 /**

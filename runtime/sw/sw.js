@@ -75,10 +75,13 @@ export function sw(config) {
     const { request } = event;
     const url = new URL(request.url);
     const navigation = request.mode === 'navigate';
+    /** @type {Promise<Response | undefined> | undefined} */
+    let preload;
     if (navigation && config.navigationPreload && event.preloadResponse) {
+      preload = event.preloadResponse;
       // Answers that do not use the preload (precache hits) would otherwise
       // cancel it with a console error.
-      event.waitUntil(event.preloadResponse.catch(() => {}));
+      event.waitUntil(preload.catch(() => {}));
     }
 
     if (request.method === 'GET') {
@@ -88,7 +91,8 @@ export function sw(config) {
 
     const route = findRoute(url, request);
     if (route) {
-      const answer = route.handler({ event, request, url });
+      // Strategies answer from the preload instead of fetching again.
+      const answer = route.handler({ event, request, url, preload });
       return navigation ? orOfflinePage(answer) : answer;
     }
 

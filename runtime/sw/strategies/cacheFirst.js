@@ -8,5 +8,6 @@ import { fetchAndCache } from './fetchAndCache.js';
  * @returns {(context: import('./fetchAndCache.js').Context) => Promise<Response>}
  */
 export function cacheFirst(options) {
-  return async (context) => (await cacheMatch(options, context.request)) || fetchAndCache(context, options);
+  return async (context) =>
+    (await cacheMatch(options, context.request, context.event)) || fetchAndCache(context, options);
 }

@@ -1,11 +1,16 @@
 /**
- * The response cached for request in the store's cache, if any.
+ * The response cached for request in the store's cache, if any and, when the
+ * store has an expiration policy, not expired (the policy records the use,
+ * kept alive by event.waitUntil).
  *
  * @param {import('./cachePut.js').Store} store
  * @param {Request} request
+ * @param {ExtendableEvent} event
  * @returns {Promise<Response | undefined>}
  */
-export async function cacheMatch(store, request) {
+export async function cacheMatch(store, request, event) {
   const cache = await caches.open(store.cacheName);
-  return cache.match(request);
+  const cached = await cache.match(request);
+  if (!cached || !store.expiration) return cached;
+  return store.expiration.read(request.url, cached, event);
 }

@@ -2,14 +2,14 @@ import { cacheMatch } from './cacheMatch.js';
 
 /**
  * Cache only: the cached response, or a rejection the browser shows as a
- * network error.
+ * network error. The network is never asked.
  *
  * @param {import('./cachePut.js').Store} options
  * @returns {(context: import('./fetchAndCache.js').Context) => Promise<Response>}
  */
 export function cacheOnly(options) {
-  return async ({ request }) => {
-    const cached = await cacheMatch(options, request);
+  return async ({ event, request }) => {
+    const cached = await cacheMatch(options, request, event);
     if (!cached) throw new Error(`swkit: ${request.url} is not in cache ${options.cacheName}`);
     return cached;
   };

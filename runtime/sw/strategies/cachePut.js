@@ -1,15 +1,19 @@
+import { withoutRedirect } from '../withoutRedirect.js';
 import { isCacheable } from './isCacheable.js';
 
 /**
  * @typedef {object} Store
  * @property {string} cacheName
  * @property {import('./isCacheable.js').Cacheable} [cacheable]
+ * @property {import('../expiration/expiration.js').Policy} [expiration] Only in workers whose config asks for it.
  */
 
 /**
  * Stores response under request when it may be cached: the one place where a
  * runtime strategy writes to a cache. Only GET requests are stored (Cache
  * Storage cannot key other methods, and their answers are not reusable).
+ * The stored copy loses its redirected flag, so that it can later answer a
+ * navigation (see withoutRedirect).
  *
  * @param {Store} store
  * @param {Request} request
@@ -19,6 +23,12 @@ import { isCacheable } from './isCacheable.js';
 export async function cachePut(store, request, response) {
   if (request.method !== 'GET' || !isCacheable(response, store.cacheable)) return false;
   const cache = await caches.open(store.cacheName);
-  await cache.put(request, response);
+  try {
+    await cache.put(request, withoutRedirect(response));
+  } catch (err) {
+    if (store.expiration) await store.expiration.putFailed(err);
+    throw new Error(`swkit: storing ${request.url} in ${store.cacheName} failed`, { cause: err });
+  }
+  if (store.expiration) await store.expiration.written(request.url);
   return true;
 }

@@ -1,10 +1,12 @@
 import { cachePut } from './cachePut.js';
+import { network } from './network.js';
 import { warnOnce } from './warnOnce.js';
 
 /**
  * @typedef {object} Context
  * @property {FetchEvent} event
  * @property {Request} request
+ * @property {Promise<Response | undefined>} [preload] The navigation preload response, when enabled.
  */
 
 /**
@@ -15,8 +17,9 @@ import { warnOnce } from './warnOnce.js';
  * @param {import('./cachePut.js').Store} store
  * @returns {Promise<Response>} Rejects when the network fails.
  */
-export async function fetchAndCache({ event, request }, store) {
-  const response = await fetch(request);
+export async function fetchAndCache(context, store) {
+  const { event, request } = context;
+  const response = await network(context);
   const copy = response.clone();
   event.waitUntil(
     cachePut(store, request, copy).catch((err) => warnOnce(`swkit: caching ${request.url} failed`, err)),

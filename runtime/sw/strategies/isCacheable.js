@@ -6,7 +6,17 @@
  */
 
 /**
- * Whether response may be stored in a runtime cache.
+ * Whether response may be stored in a runtime cache: its status is listed,
+ * the listed headers match, and the response does not forbid storing.
+ *
+ * Never stored, whatever the rule says:
+ *   - `Cache-Control: no-store`: the server says no cache may keep it
+ *     (RFC 9111, section 5.2.2.5); Cache Storage is not an HTTP cache, but
+ *     an offline copy of a response the server marked so is what the
+ *     directive exists to prevent (per-user data, one-time tokens).
+ *   - 206 Partial Content and `Vary: *`: Cache.put rejects them
+ *     (Service Workers spec, Cache.put steps).
+ * An opaque response's headers cannot be read, so only its status counts.
  *
  * @param {Response} response
  * @param {Cacheable} [rule]
@@ -14,7 +24,10 @@
  */
 export function isCacheable(response, rule = {}) {
   const statuses = rule.statuses || [200];
-  if (!statuses.includes(response.status)) return false;
+  if (!statuses.includes(response.status) || response.status === 206) return false;
+  const cacheControl = response.headers.get('cache-control') || '';
+  if (/(^|,)\s*no-store\s*(,|$)/i.test(cacheControl)) return false;
+  if ((response.headers.get('vary') || '').split(',').some((v) => v.trim() === '*')) return false;
   for (const [name, value] of Object.entries(rule.headers || {})) {
     if (response.headers.get(name) !== value) return false;
   }

@@ -3,18 +3,21 @@ import { fetchAndCache } from './fetchAndCache.js';
 
 /**
  * Network first: the network's response (cached for later), or the cached
- * one when the network fails or, with networkTimeoutSeconds, is slow. A slow
- * network with nothing cached is still awaited.
+ * one when the network fails or, with networkTimeoutSeconds, is slower than
+ * that. A late network response still goes into the cache. A slow network
+ * with nothing cached is still awaited. An HTTP error status is an answer,
+ * not a failure: it is returned (and, unless listed in cacheable, not cached).
  *
  * @param {import('./cachePut.js').Store & {networkTimeoutSeconds?: number}} options
  * @returns {(context: import('./fetchAndCache.js').Context) => Promise<Response>}
  */
 export function networkFirst(options) {
   return async (context) => {
+    const { event, request } = context;
     const network = fetchAndCache(context, options);
     // Keep the worker alive for the network (and its cache put) even when the
     // cache answers first; this also marks a late rejection as handled.
-    context.event.waitUntil(network.catch(() => {}));
+    event.waitUntil(network.catch(() => {}));
     /** @type {Promise<Response | undefined>[]} */
     const racers = [network];
     let timer;
@@ -22,7 +25,7 @@ export function networkFirst(options) {
       racers.push(
         new Promise((resolve) => {
           timer = setTimeout(resolve, options.networkTimeoutSeconds * 1000);
-        }).then(() => cacheMatch(options, context.request)),
+        }).then(() => cacheMatch(options, request, event)),
       );
     }
     try {
@@ -30,9 +33,9 @@ export function networkFirst(options) {
       if (first) return first;
       return await network;
     } catch (err) {
-      const cached = await cacheMatch(options, context.request);
+      const cached = await cacheMatch(options, request, event);
       if (cached) return cached;
-      throw new Error(`swkit: ${context.request.url}: network failed and nothing is cached`, { cause: err });
+      throw new Error(`swkit: ${request.url}: network failed and nothing is cached`, { cause: err });
     } finally {
       clearTimeout(timer);
     }

@@ -1,3 +1,5 @@
+import { network } from './network.js';
+
 /**
  * Network only: the route exists to keep the request away from later routes
  * and from the precache's fallbacks.
@@ -5,5 +7,5 @@
  * @returns {(context: import('./fetchAndCache.js').Context) => Promise<Response>}
  */
 export function networkOnly() {
-  return ({ request }) => fetch(request);
+  return network;
 }

@@ -2,6 +2,7 @@ import { broadcastUpdate } from './broadcastUpdate.js';
 import { cacheMatch } from './cacheMatch.js';
 import { cachePut } from './cachePut.js';
 import { fetchAndCache } from './fetchAndCache.js';
+import { network } from './network.js';
 import { responsesDiffer } from './responsesDiffer.js';
 import { warnOnce } from './warnOnce.js';
 
@@ -23,13 +24,13 @@ import { warnOnce } from './warnOnce.js';
 export function staleWhileRevalidate(options) {
   return async (context) => {
     const { event, request } = context;
-    const cached = await cacheMatch(options, request);
+    const cached = await cacheMatch(options, request, event);
     if (!cached) return fetchAndCache(context, options);
 
     // Clone now: the page consumes the cached body.
     const before = options.broadcastUpdate ? cached.clone() : undefined;
     const revalidate = async () => {
-      const response = await fetch(request);
+      const response = await network(context);
       const after = before ? response.clone() : undefined;
       if (!(await cachePut(options, request, response))) return;
       if (before && after && (await responsesDiffer(before, after, options.broadcastUpdate?.headersToCheck))) {
