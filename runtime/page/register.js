@@ -1,5 +1,7 @@
 import { checkEvery } from './checkEvery.js';
 export { subscribe, unsubscribe } from './push.js';
+import { watchSync } from './sync.js';
+export { queue, replay } from './sync.js';
 
 /**
  * @typedef {object} RegisterOptions
@@ -28,6 +30,8 @@ export { subscribe, unsubscribe } from './push.js';
  * - `activated`: a worker of this registration became active.
  * - `cache-updated`: the worker stored newer content; detail {cacheName, url}.
  * - `error`: registration or an update check failed; detail {error}.
+ * - `queued`, `sent`, `failed`: background sync (sync.js); detail {id, queue,
+ *   url, status, reason}.
  *
  * @param {string} [scriptURL]
  * @param {RegisterOptions} [options]
@@ -46,6 +50,7 @@ export function register(scriptURL = '/sw.js', { scope, updateInterval, reloadOn
   const container = navigator.serviceWorker;
   /** @param {string} type @param {object} [detail] */
   const emit = (type, detail) => updates.dispatchEvent(new CustomEvent(type, { detail }));
+  watchSync(container, emit);
 
   container.addEventListener('message', (event) => {
     const data = event.data;
