@@ -9,7 +9,8 @@ package swruntime
 
 import "embed"
 
-// FS holds sw/**/*.js and page/*.js, with paths such as "sw/precache.js".
+// FS holds sw/**/*.js, page/*.js and killswitch/*.js, with paths such as
+// "sw/precache.js".
 //
-//go:embed sw page
+//go:embed sw page killswitch
 var FS embed.FS

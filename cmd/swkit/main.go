@@ -32,6 +32,8 @@ Usage:
   swkit vapid [--json]                            print a new VAPID key pair for push
   swkit push send [--db DSN] --title T [--body B] [--url U] [--ttl D] [--urgency U] [--topic T]
                                                   send a notification to every subscriber
+  swkit unregister [--out sw.js] [--config swkit.json]
+                                                  write a service worker that removes itself and swkit's caches
   swkit config schema                             print the JSON Schema of swkit.json
   swkit config check [swkit.json]                 validate a config file
   swkit version                                   print the version
@@ -67,6 +69,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = runDemo(ctx, rest, stdout, stderr)
 	case "config":
 		err = runConfig(rest, stdout, stderr)
+	case "unregister":
+		err = runUnregister(rest, stdout, stderr)
 	case "vapid":
 		err = runVapid(rest, stdout, stderr)
 	case "push":

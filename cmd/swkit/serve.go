@@ -10,12 +10,14 @@ import (
 
 	"github.com/swkit/swkit/internal/sitebuild"
 	"github.com/swkit/swkit/internal/static"
+	"github.com/swkit/swkit/internal/swgen"
 )
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fl := newFlagSet("serve", "[--addr 127.0.0.1:8080] [--config swkit.json] [--db DSN] [DIR]", stderr)
 	addr := fl.String("addr", "127.0.0.1:8080", "address to listen on")
 	configPath := fl.String("config", "", "config file (default: DIR/swkit.json when it exists)")
+	killSwitch := fl.Bool("kill-switch", false, "serve a self-destroying worker in place of the service worker (see swkit unregister)")
 	pushCfg := addPushFlags(fl, true)
 	dir, err := folderArg(fl, args)
 	if err != nil {
@@ -48,6 +50,12 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		generated = fmt.Sprintf("worker generated in memory, %d files precached", len(out.Manifest.Entries))
 	} else if err != nil {
 		return fmt.Errorf("look for %s: %w", cfg.SwDest, err)
+	}
+	if *killSwitch {
+		if files[cfg.SwDest], err = swgen.KillSwitch(cfg.CacheID); err != nil {
+			return err
+		}
+		generated = "kill switch in place of " + cfg.SwDest + ": browsers that check for an update unregister it"
 	}
 	h, err := static.New(fsys, static.Options{Files: files, SwDest: cfg.SwDest, Compress: true})
 	if err != nil {
