@@ -202,17 +202,17 @@ var statusDetail = map[int]string{
 // readBody reads the whole body, up to MaxBodyBytes; status is non-zero
 // when it cannot.
 func (m *middleware) readBody(r *http.Request) (body []byte, status int) {
-	max := m.opts.MaxBodyBytes
-	if r.ContentLength > max {
+	limit := m.opts.MaxBodyBytes
+	if r.ContentLength > limit {
 		return nil, http.StatusRequestEntityTooLarge
 	}
 	if r.Body == nil || r.Body == http.NoBody {
 		return nil, 0
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, max+1))
+	body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
 	var tooLarge *http.MaxBytesError // from an outer http.MaxBytesReader
 	switch {
-	case errors.As(err, &tooLarge) || int64(len(body)) > max:
+	case errors.As(err, &tooLarge) || int64(len(body)) > limit:
 		return nil, http.StatusRequestEntityTooLarge
 	case err != nil:
 		return nil, http.StatusBadRequest
@@ -335,8 +335,9 @@ func (m *middleware) release(ctx context.Context, claim store.Claim, why string)
 }
 
 func replay(w http.ResponseWriter, resp *store.Response) {
+	copyHeader(w.Header(), resp.Header)
 	w.Header().Set(HeaderReplayed, "true")
-	writeResponse(w, resp.Status, resp.Header, resp.Body)
+	writeResponse(w, resp.Status, nil, resp.Body)
 }
 
 // writeResponse writes a kept response. Content-Length is set when the

@@ -473,16 +473,30 @@ func TestConcurrentDuplicates(t *testing.T) {
 // TestWaitThenRetry checks that a duplicate waiting on a first request that
 // fails with a 5xx takes the key over and runs the handler itself.
 func TestWaitThenRetry(t *testing.T) {
-	srv := serve(t, openSQLite(t, store.Options{}), Options{}, &app{delay: 100 * time.Millisecond})
-	c := call{path: "/flaky", key: "k", body: "x"}
+	started, proceed := make(chan struct{}), make(chan struct{})
+	var runs atomic.Int64
+	h := Middleware(openSQLite(t, store.Options{}), Options{Logf: t.Logf})(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if runs.Add(1) == 1 {
+			close(started)
+			<-proceed
+			http.Error(w, "database is down", http.StatusInternalServerError)
+			return
+		}
+		w.WriteHeader(http.StatusCreated)
+	}))
+	first, second := httptest.NewRecorder(), httptest.NewRecorder()
 	var wg sync.WaitGroup
-	var first result
-	wg.Go(func() { first = c.do(t, srv) })
-	time.Sleep(30 * time.Millisecond) // the first holds the key
-	second := c.do(t, srv)
+	wg.Go(func() { h.ServeHTTP(first, newKeyed("k")) })
+	<-started // the first holds the key
+	wg.Go(func() { h.ServeHTTP(second, newKeyed("k")) })
+	time.Sleep(50 * time.Millisecond) // let the second start waiting (the outcome is the same if it has not)
+	close(proceed)
 	wg.Wait()
-	if first.status != 500 || second.status != 201 || second.replayed() {
-		t.Errorf("first %d, second %d (replayed %v); want 500, then 201 run afresh", first.status, second.status, second.replayed())
+	if first.Code != 500 || second.Code != 201 || second.Header().Get(HeaderReplayed) != "" {
+		t.Errorf("first %d, second %d %v; want 500, then 201 run afresh", first.Code, second.Code, second.Header())
+	}
+	if got := runs.Load(); got != 2 {
+		t.Errorf("handler ran %d times, want 2", got)
 	}
 }
 
@@ -490,30 +504,32 @@ func TestWaitThenRetry(t *testing.T) {
 // goes away.
 func TestWaitCancelled(t *testing.T) {
 	s := openSQLite(t, store.Options{})
-	release := make(chan struct{})
+	started, release := make(chan struct{}), make(chan struct{})
+	var runs atomic.Int64
 	h := Middleware(s, Options{Wait: time.Minute, Logf: t.Logf})(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if runs.Add(1) == 1 {
+			close(started)
+		}
 		<-release
 	}))
-	newReq := func() *http.Request {
-		r := httptest.NewRequest("POST", "/api", nil)
-		r.Header.Set(HeaderKey, "k")
-		return r
-	}
 	done := make(chan struct{})
-	go func() { h.ServeHTTP(httptest.NewRecorder(), newReq()); close(done) }()
+	go func() { h.ServeHTTP(httptest.NewRecorder(), newKeyed("k")); close(done) }()
 	defer func() { close(release); <-done }()
-	time.Sleep(50 * time.Millisecond) // the first holds the key
+	<-started // the first holds the key
 
 	ctx, cancel := context.WithCancel(t.Context())
 	time.AfterFunc(100*time.Millisecond, cancel)
 	w := httptest.NewRecorder()
 	start := time.Now()
-	h.ServeHTTP(w, newReq().WithContext(ctx))
+	h.ServeHTTP(w, newKeyed("k").WithContext(ctx))
 	if took := time.Since(start); took > 5*time.Second {
 		t.Errorf("the duplicate waited %v after its client went away", took)
 	}
 	if w.Code != http.StatusConflict {
 		t.Errorf("status %d, want 409", w.Code)
+	}
+	if got := runs.Load(); got != 1 {
+		t.Errorf("handler ran %d times, want once", got)
 	}
 }
 

@@ -8,7 +8,7 @@ import (
 
 // recorder is the ResponseWriter the handler gets while it holds a claim. It
 // keeps the status, the headers and the body, so that they can be stored
-// before any of it reaches the client, until the body grows past max: then it
+// before any of it reaches the client, until the body grows past limit: then it
 // writes out what it has and passes the rest through (overflowed), and the
 // key is released rather than completed.
 //
@@ -19,7 +19,7 @@ import (
 // response under an idempotency key is a stored response, not a stream.
 type recorder struct {
 	w      http.ResponseWriter
-	max    int
+	limit  int
 	header http.Header
 	status int // 0 until WriteHeader or the first Write
 	body   bytes.Buffer
@@ -27,8 +27,8 @@ type recorder struct {
 	overflowed bool
 }
 
-func newRecorder(w http.ResponseWriter, max int) *recorder {
-	return &recorder{w: w, max: max, header: http.Header{}}
+func newRecorder(w http.ResponseWriter, limit int) *recorder {
+	return &recorder{w: w, limit: limit, header: http.Header{}}
 }
 
 func (r *recorder) Header() http.Header { return r.header }
@@ -57,7 +57,7 @@ func (r *recorder) Write(p []byte) (int, error) {
 	if r.overflowed {
 		return r.w.Write(p)
 	}
-	if r.body.Len()+len(p) <= r.max {
+	if r.body.Len()+len(p) <= r.limit {
 		return r.body.Write(p)
 	}
 	r.overflow()
