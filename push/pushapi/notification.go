@@ -122,7 +122,7 @@ func (n Notification) Validate() error {
 	return nil
 }
 
-// checkURL accepts "" , a reference relative to the site, or an absolute
+// checkURL accepts "", a reference relative to the site, or an absolute
 // http(s) URL; never javascript:, data: and the like, which a click would
 // otherwise open.
 func checkURL(s string) error {
@@ -196,9 +196,10 @@ func (r *sendRequest) notification() (Notification, error) {
 		}
 	}
 	if err := n.Validate(); err != nil {
-		var fe *FieldError
-		errors.As(err, &fe)
-		return Notification{}, fmt.Errorf("%s: %s", fe.Field, fe.Problem)
+		if fe, ok := errors.AsType[*FieldError](err); ok {
+			return Notification{}, fmt.Errorf("%s: %s", fe.Field, fe.Problem)
+		}
+		return Notification{}, err
 	}
 	return n, nil
 }
