@@ -36,7 +36,7 @@ func runBuild(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	for _, w := range out.Manifest.Warnings {
-		fmt.Fprintf(stderr, "warning: %s: %s\n", w.Path, w.Message)
+		fmt.Fprintf(stderr, "warning: %s\n", w.Message)
 	}
 	if err := writeGenerated(dir, sitebuild.PageHelperName, out.PageHelper); err != nil {
 		return err

@@ -43,7 +43,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return err
 		}
 		for _, w := range out.Manifest.Warnings {
-			fmt.Fprintf(stderr, "warning: %s: %s\n", w.Path, w.Message)
+			fmt.Fprintf(stderr, "warning: %s\n", w.Message)
 		}
 		files[cfg.SwDest] = out.Worker
 		files[sitebuild.PageHelperName] = out.PageHelper

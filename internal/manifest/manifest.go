@@ -144,14 +144,7 @@ func Build(fsys fs.FS, opts Options) (*Result, error) {
 		return nil, err
 	}
 	for i, p := range paths {
-		e := Entry{
-			URL:       encodePath(p),
-			Integrity: "sha256-" + base64.StdEncoding.EncodeToString(sums[i][:]),
-			Size:      lens[i],
-		}
-		if !o.DontCacheBust(p) {
-			e.Revision = hex.EncodeToString(sums[i][:])[:revisionLen]
-		}
+		e := newEntry(p, sums[i], lens[i], !o.DontCacheBust(p))
 		res.Entries = append(res.Entries, e)
 		res.Bytes += e.Size
 	}
@@ -283,4 +276,22 @@ func hashFile(fsys fs.FS, p string, h hash.Hash, buf []byte) (int64, error) {
 		return 0, fmt.Errorf("manifest: read %s: %w", p, err)
 	}
 	return n, nil
+}
+
+// EntryFor is the entry of a file swkit generates in memory (the page helper),
+// with a revision.
+func EntryFor(path string, data []byte) Entry {
+	return newEntry(path, sha256.Sum256(data), int64(len(data)), true)
+}
+
+func newEntry(p string, sum [sha256.Size]byte, size int64, revisioned bool) Entry {
+	e := Entry{
+		URL:       encodePath(p),
+		Integrity: "sha256-" + base64.StdEncoding.EncodeToString(sum[:]),
+		Size:      size,
+	}
+	if revisioned {
+		e.Revision = hex.EncodeToString(sum[:])[:revisionLen]
+	}
+	return e
 }

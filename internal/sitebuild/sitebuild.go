@@ -9,6 +9,8 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/swkit/swkit/internal/config"
@@ -41,12 +43,18 @@ func Build(fsys fs.FS, cfg config.Config) (*Output, error) {
 	if err != nil {
 		return nil, err
 	}
-	opts.Exclude = append(opts.Exclude, cfg.SwDest)
-	withHelper := overlay{FS: fsys, name: PageHelperName, data: helper}
-	res, err := manifest.Build(withHelper, opts)
+	// The page helper is always precached, whatever the globs and size limit
+	// say: pages import it, so without it they would not start offline. A
+	// site file of the same name is replaced by it.
+	opts.Exclude = append(opts.Exclude, cfg.SwDest, PageHelperName)
+	res, err := manifest.Build(fsys, opts)
 	if err != nil {
 		return nil, fmt.Errorf("list files: %w", err)
 	}
+	helperEntry := manifest.EntryFor(PageHelperName, helper)
+	res.Entries = append(res.Entries, helperEntry)
+	res.Bytes += helperEntry.Size
+	slices.SortFunc(res.Entries, func(a, b manifest.Entry) int { return strings.Compare(a.URL, b.URL) })
 	worker, err := swgen.Generate(cfg, res.Entries)
 	if err != nil {
 		return nil, fmt.Errorf("generate worker: %w", err)
