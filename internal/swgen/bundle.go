@@ -23,6 +23,13 @@ const namespace = "swkit"
 // runtime, or entryPath with source as its contents). Every import must
 // resolve inside the embedded runtime: nothing is read from disk.
 func bundle(entry, source string, format api.Format, banner string) ([]byte, error) {
+	return build(entry, format, banner, nil, runtimeOnly(source))
+}
+
+// build runs esbuild in-process with swgen's fixed output options: one
+// minified file, no legal comments, the banner first. The plugin resolves and
+// loads every module.
+func build(entry string, format api.Format, banner string, define map[string]string, plugin api.Plugin) ([]byte, error) {
 	res := api.Build(api.BuildOptions{
 		EntryPoints:       []string{entry},
 		Bundle:            true,
@@ -36,8 +43,9 @@ func bundle(entry, source string, format api.Format, banner string) ([]byte, err
 		LegalComments:     api.LegalCommentsNone,
 		Charset:           api.CharsetUTF8,
 		Banner:            map[string]string{"js": banner},
+		Define:            define,
 		LogLevel:          api.LogLevelSilent,
-		Plugins:           []api.Plugin{runtimeOnly(source)},
+		Plugins:           []api.Plugin{plugin},
 	})
 	if len(res.Errors) > 0 {
 		return nil, buildError(res.Errors)
@@ -57,12 +65,11 @@ func runtimeOnly(entrySource string) api.Plugin {
 			b.OnResolve(api.OnResolveOptions{Filter: ".*"}, func(args api.OnResolveArgs) (api.OnResolveResult, error) {
 				p := args.Path
 				if args.Kind != api.ResolveEntryPoint {
-					if !strings.HasPrefix(p, "./") && !strings.HasPrefix(p, "../") {
-						return api.OnResolveResult{}, fmt.Errorf("import %q: only relative imports of runtime modules are allowed", p)
+					var err error
+					if p, err = runtimeImport(args.Path, args.Importer); err != nil {
+						return api.OnResolveResult{}, err
 					}
-					p = path.Join(path.Dir(args.Importer), p)
-				}
-				if p != entryPath {
+				} else if p != entryPath {
 					if _, err := fs.Stat(swruntime.FS, p); err != nil {
 						return api.OnResolveResult{}, fmt.Errorf("import %q: no such runtime module", args.Path)
 					}
@@ -70,18 +77,36 @@ func runtimeOnly(entrySource string) api.Plugin {
 				return api.OnResolveResult{Path: p, Namespace: namespace}, nil
 			})
 			b.OnLoad(api.OnLoadOptions{Filter: ".*", Namespace: namespace}, func(args api.OnLoadArgs) (api.OnLoadResult, error) {
-				contents := entrySource
-				if args.Path != entryPath {
-					data, err := fs.ReadFile(swruntime.FS, args.Path)
-					if err != nil {
-						return api.OnLoadResult{}, err
-					}
-					contents = string(data)
+				if args.Path == entryPath {
+					return api.OnLoadResult{Contents: &entrySource, Loader: api.LoaderJS}, nil
 				}
-				return api.OnLoadResult{Contents: &contents, Loader: api.LoaderJS}, nil
+				return loadRuntime(args)
 			})
 		},
 	}
+}
+
+// runtimeImport resolves an import made by a runtime module (importer, a path
+// in swruntime.FS): only relative paths to other runtime modules.
+func runtimeImport(p, importer string) (string, error) {
+	if !strings.HasPrefix(p, "./") && !strings.HasPrefix(p, "../") {
+		return "", fmt.Errorf("import %q: only relative imports of runtime modules are allowed", p)
+	}
+	resolved := path.Join(path.Dir(importer), p)
+	if _, err := fs.Stat(swruntime.FS, resolved); err != nil {
+		return "", fmt.Errorf("import %q: no such runtime module", p)
+	}
+	return resolved, nil
+}
+
+// loadRuntime loads a module of swruntime.FS.
+func loadRuntime(args api.OnLoadArgs) (api.OnLoadResult, error) {
+	data, err := fs.ReadFile(swruntime.FS, args.Path)
+	if err != nil {
+		return api.OnLoadResult{}, err
+	}
+	contents := string(data)
+	return api.OnLoadResult{Contents: &contents, Loader: api.LoaderJS}, nil
 }
 
 // buildError joins esbuild's messages as "file:line:column: text" lines.
