@@ -1,0 +1,587 @@
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"reflect"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/serviceworker"
+	"github.com/chromedp/cdproto/target"
+	"github.com/chromedp/chromedp"
+
+	"github.com/swkit/swkit/internal/browsertest"
+	"github.com/swkit/swkit/internal/config"
+	"github.com/swkit/swkit/internal/manifest"
+	"github.com/swkit/swkit/internal/static"
+	"github.com/swkit/swkit/internal/swgen"
+)
+
+// Push tests. Chromium here cannot reach a push service, so
+// pushManager.subscribe never settles (TESTING.md): the worker is driven
+// through the DevTools protocol instead. ServiceWorker.deliverPushMessage
+// runs its push handler as a real push would; registration.getNotifications()
+// shows what it displayed. There is no protocol command to click a
+// notification, so clicks and pushsubscriptionchange are synthetic events
+// dispatched inside the worker (see dispatchClick).
+
+// pushPages are the files of the push test site besides swkit.js.
+var pushPages = map[string]string{
+	"index.html": `<!doctype html>
+<html><head><meta charset="utf-8"><title>home</title>
+<script type="module">
+import { register, subscribe, unsubscribe } from '/swkit.js';
+window.swkit = register('/sw.js');
+window.subscribe = subscribe;
+window.unsubscribe = unsubscribe;
+window.swMessages = [];
+navigator.serviceWorker.addEventListener('message', (e) => window.swMessages.push(e.data));
+</script></head><body>home</body></html>
+`,
+	"news/today.html": `<!doctype html>
+<html><head><meta charset="utf-8"><title>today</title></head><body>today's news</body></html>
+`,
+}
+
+// apiRequest is one request that reached the test's push API.
+type apiRequest struct {
+	Method, Path, ContentType string
+	Body                      string
+}
+
+// pushSite is a site whose worker has push on, served on 127.0.0.1, with a
+// tab on its home page controlled by the worker.
+type pushSite struct {
+	t      *testing.T
+	srv    *browsertest.Server
+	tab    *browsertest.Tab
+	origin string
+	regID  serviceworker.RegistrationID
+
+	mu   sync.Mutex
+	reqs []apiRequest
+
+	workerCtx context.Context // attached to the worker target, on first use
+}
+
+// newPushSite serves the pages with a worker generated with push p. Requests
+// under /swkit/push/ are logged and passed to api; with api nil, GET
+// public-key answers publicKey and the rest 201.
+func newPushSite(t *testing.T, p config.Push, api http.Handler) *pushSite {
+	t.Helper()
+	fsys := fstest.MapFS{}
+	for name, body := range pushPages {
+		fsys[name] = &fstest.MapFile{Data: []byte(body)}
+	}
+	helper, err := swgen.PageHelper()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fsys["swkit.js"] = &fstest.MapFile{Data: helper}
+	cfg := config.Defaults(config.Config{ClientsClaim: true, Push: &p})
+	res, err := manifest.Build(fsys, manifest.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	worker, err := swgen.Generate(cfg, res.Entries)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, err := static.New(fsys, static.Options{Files: map[string][]byte{"sw.js": worker}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &pushSite{t: t}
+	s.srv = browsertest.NewServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.HasPrefix(r.URL.Path, "/swkit/push/") {
+			files.ServeHTTP(w, r)
+			return
+		}
+		body, _ := io.ReadAll(r.Body)
+		s.mu.Lock()
+		s.reqs = append(s.reqs, apiRequest{r.Method, r.URL.Path, r.Header.Get("Content-Type"), string(body)})
+		s.mu.Unlock()
+		if api != nil {
+			r.Body = io.NopCloser(strings.NewReader(string(body)))
+			api.ServeHTTP(w, r)
+			return
+		}
+		if r.URL.Path == "/swkit/push/public-key" {
+			w.Header().Set("Content-Type", "application/json")
+			fmt.Fprintf(w, `{"publicKey": %q}`, testPublicKey)
+			return
+		}
+		w.WriteHeader(http.StatusCreated)
+	}))
+	s.origin = strings.TrimSuffix(s.srv.URL(""), "/")
+	s.tab = browsertest.Shared(t).NewTab(t)
+	s.grant("granted")
+	s.tab.Navigate(s.srv.URL("/"))
+	s.tab.WaitController()
+	s.tab.WaitFor(`navigator.serviceWorker.controller.state === 'activated'`)
+	s.regID = s.registrationID()
+	s.watchNotifications()
+	return s
+}
+
+// testPublicKey is a valid uncompressed P-256 point (a VAPID public key) for
+// tests that do not sign anything with it.
+const testPublicKey = "BCVxsr7N_eNgVRqvHtD0zTZsEc6-VV-JvLexhqUzORcxaOzi6-AYWXvTBHm4bjyPjs7Vd8pZGH6SRpkNtoIAiw4"
+
+// grant sets the notifications permission of the site's origin.
+func (s *pushSite) grant(setting browser.PermissionSetting) {
+	s.t.Helper()
+	ctx, cancel := context.WithTimeout(s.tab.Ctx, s.tab.Timeout)
+	defer cancel()
+	_, err := chromedp.CallBrowser(ctx, browser.SetPermission, browser.SetPermissionParams{
+		Permission: &browser.PermissionDescriptor{Name: "notifications"},
+		Setting:    setting,
+		Origin:     s.srv.URL(""),
+	})
+	if err != nil {
+		s.t.Fatalf("Browser.setPermission notifications %s: %v", setting, err)
+	}
+}
+
+// registrationID finds the id the ServiceWorker domain gives the site's
+// registration.
+func (s *pushSite) registrationID() serviceworker.RegistrationID {
+	s.t.Helper()
+	scope := s.srv.URL("/")
+	found := make(chan serviceworker.RegistrationID, 1)
+	ctx, cancel := context.WithCancel(s.tab.Ctx)
+	defer cancel()
+	err := chromedp.Listen(ctx, func(ev any) {
+		if e, ok := ev.(*serviceworker.EventWorkerRegistrationUpdated); ok {
+			for _, r := range e.Registrations {
+				if r.ScopeURL == scope && !r.IsDeleted {
+					select {
+					case found <- r.RegistrationID:
+					default:
+					}
+				}
+			}
+		}
+	})
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	ectx, ecancel := context.WithTimeout(s.tab.Ctx, s.tab.Timeout)
+	defer ecancel()
+	if _, err := chromedp.Call(ectx, serviceworker.Enable, cdp.Empty{}); err != nil {
+		s.t.Fatalf("ServiceWorker.enable: %v", err)
+	}
+	select {
+	case id := <-found:
+		return id
+	case <-time.After(s.tab.Timeout):
+		s.t.Fatalf("no registration for scope %s after %v", scope, s.tab.Timeout)
+		return ""
+	}
+}
+
+// deliver runs the worker's push handler with data as the message's
+// plaintext, as a push service's message would after decryption.
+func (s *pushSite) deliver(data string) {
+	s.t.Helper()
+	ctx, cancel := context.WithTimeout(s.tab.Ctx, s.tab.Timeout)
+	defer cancel()
+	_, err := chromedp.Call(ctx, serviceworker.DeliverPushMessage, serviceworker.DeliverPushMessageParams{
+		Origin: s.origin, RegistrationID: s.regID, Data: data,
+	})
+	if err != nil {
+		s.t.Fatalf("ServiceWorker.deliverPushMessage: %v", err)
+	}
+}
+
+// shown is a displayed notification as registration.getNotifications() lists it.
+type shown struct {
+	Title   string          `json:"title"`
+	Body    string          `json:"body"`
+	Tag     string          `json:"tag"`
+	Icon    string          `json:"icon"`
+	Badge   string          `json:"badge"`
+	Image   string          `json:"image"`
+	Data    json.RawMessage `json:"data"`
+	Actions []struct {
+		Action string `json:"action"`
+		Title  string `json:"title"`
+	} `json:"actions"`
+	RequireInteraction bool `json:"requireInteraction"`
+}
+
+const notificationsJS = `self.registration.getNotifications().then((list) =>
+	list.map((n) => ({ title: n.title, body: n.body, tag: n.tag, icon: n.icon, badge: n.badge, image: n.image,
+		data: n.data, actions: n.actions.map((a) => ({ action: a.action, title: a.title })),
+		requireInteraction: n.requireInteraction })))`
+
+// waitNotifications waits until the worker has shown n notifications since
+// the site was set up (or since the last closeNotifications), then returns
+// what registration.getNotifications() lists.
+//
+// It does not poll getNotifications(): Chromium reconciles its notification
+// database with the displayed notifications on each call, and a call that
+// lands between the database write and the display drops the new
+// notification for good. Instead the test wraps showNotification in the
+// worker (watchNotifications) and waits for n of its promises to settle.
+func (s *pushSite) waitNotifications(n int) []shown {
+	s.t.Helper()
+	s.waitWorker(fmt.Sprintf(`self.swkitTestShown.length >= %d && Promise.allSettled(self.swkitTestShown).then(() => true)`, n))
+	return inWorker[[]shown](s, notificationsJS)
+}
+
+// watchNotifications counts the worker's showNotification calls in
+// self.swkitTestShown (their promises), calling through to the original.
+func (s *pushSite) watchNotifications() {
+	s.t.Helper()
+	inWorker[bool](s, `(() => {
+		self.swkitTestShown = [];
+		const proto = ServiceWorkerRegistration.prototype;
+		if (!proto.swkitTestOriginal) proto.swkitTestOriginal = proto.showNotification;
+		proto.showNotification = function (...args) {
+			const shown = proto.swkitTestOriginal.apply(this, args);
+			self.swkitTestShown.push(shown);
+			return shown;
+		};
+		return true;
+	})()`)
+}
+
+// closeNotifications closes every shown notification and restarts the count.
+func (s *pushSite) closeNotifications() {
+	s.t.Helper()
+	inWorker[bool](s, `self.registration.getNotifications().then((l) => { l.forEach((n) => n.close()); self.swkitTestShown = []; return true; })`)
+}
+
+// inWorker evaluates expr in the service worker's own global scope (awaiting
+// a promise) and decodes its value.
+func inWorker[T any](s *pushSite, expr string) T {
+	s.t.Helper()
+	v, err := evalWorker[T](s, expr)
+	if err != nil {
+		s.t.Fatalf("evaluating in the worker %s: %v", expr, err)
+	}
+	return v
+}
+
+func evalWorker[T any](s *pushSite, expr string) (T, error) {
+	s.t.Helper()
+	if s.workerCtx == nil {
+		s.attachWorker()
+	}
+	ctx, cancel := context.WithTimeout(s.workerCtx, s.tab.Timeout)
+	defer cancel()
+	return chromedp.Run(ctx, chromedp.Evaluate[T](expr, chromedp.EvalAwaitPromise))
+}
+
+// attachWorker attaches to the worker's target; the attachment is detached,
+// never closed, at cleanup.
+func (s *pushSite) attachWorker() {
+	s.t.Helper()
+	infos, err := chromedp.Targets(s.tab.Ctx)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	script := s.srv.URL("/sw.js")
+	i := slices.IndexFunc(infos, func(info *target.Info) bool { return info.Type == "service_worker" && info.URL == script })
+	if i < 0 {
+		s.t.Fatalf("no service-worker target for %s", script)
+	}
+	ctx, cancel := chromedp.NewContext(s.tab.Browser.Context(),
+		chromedp.WithTargetID(infos[i].TargetID), chromedp.WithDetachOnCancel())
+	if err := chromedp.Do(ctx); err != nil {
+		cancel()
+		s.t.Fatalf("attaching to the worker: %v", err)
+	}
+	s.t.Cleanup(cancel)
+	s.workerCtx = ctx
+}
+
+// waitWorker polls the predicate in the worker until it is true.
+func (s *pushSite) waitWorker(predicate string) {
+	s.t.Helper()
+	deadline := time.Now().Add(s.tab.Timeout)
+	for {
+		ok, err := evalWorker[bool](s, "(async () => Boolean(await ("+predicate+")))()")
+		if err == nil && ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			s.t.Fatalf("waiting in the worker for %s: still false after %v (last error: %v)", predicate, s.tab.Timeout, err)
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// windows lists the URLs of the browser's page targets.
+func (s *pushSite) windows() []string {
+	s.t.Helper()
+	infos, err := chromedp.Targets(s.tab.Ctx)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	var urls []string
+	for _, info := range infos {
+		if info.Type == "page" {
+			urls = append(urls, info.URL)
+		}
+	}
+	return urls
+}
+
+func (s *pushSite) requests() []apiRequest {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.reqs)
+}
+
+// TestPushShowsNotifications: each message, delivered as a push service
+// would, becomes the notification its payload describes.
+func TestPushShowsNotifications(t *testing.T) {
+	s := newPushSite(t, config.Push{Title: "Cat site", Icon: "/img/icon.png"}, nil)
+	home := s.srv.URL("/")
+	tests := []struct {
+		name, data string
+		want       shown
+	}{
+		{"full JSON", `{"title": "A new cat", "body": "Number 3", "tag": "cats", "url": "/news/today.html",
+			"icon": "/img/cat.png", "badge": "/img/badge.png", "image": "https://img.example/cat.jpg",
+			"actions": [{"action": "archive", "title": "Archive"}], "data": {"id": 3}, "requireInteraction": true}`,
+			shown{Title: "A new cat", Body: "Number 3", Tag: "cats", Icon: s.srv.URL("/img/cat.png"), Badge: s.srv.URL("/img/badge.png"),
+				Image: "https://img.example/cat.jpg", RequireInteraction: true,
+				Data: json.RawMessage(`{"data":{"id":3},"url":"` + s.srv.URL("/news/today.html") + `"}`)}},
+		{"plain text is the body", `Hello from the server`,
+			shown{Title: "Cat site", Body: "Hello from the server", Icon: s.srv.URL("/img/icon.png"), Data: json.RawMessage(`{"url":"` + home + `"}`)}},
+		{"JSON without title", `{"body": "no title"}`,
+			shown{Title: "Cat site", Body: "no title", Icon: s.srv.URL("/img/icon.png"), Data: json.RawMessage(`{"url":"` + home + `"}`)}},
+		{"JSON string", `"just a string"`,
+			shown{Title: "Cat site", Body: "just a string", Icon: s.srv.URL("/img/icon.png"), Data: json.RawMessage(`{"url":"` + home + `"}`)}},
+		{"empty message still shows", ``,
+			shown{Title: "Cat site", Icon: s.srv.URL("/img/icon.png"), Data: json.RawMessage(`{"url":"` + home + `"}`)}},
+		{"javascript: URL dropped", `{"title": "x", "url": "javascript:alert(1)", "icon": "javascript:alert(2)"}`,
+			shown{Title: "x", Icon: s.srv.URL("/img/icon.png"), Data: json.RawMessage(`{"url":"` + home + `"}`)}},
+		{"renotify without tag still shows", `{"title": "r", "renotify": true}`,
+			shown{Title: "r", Icon: s.srv.URL("/img/icon.png"), Data: json.RawMessage(`{"url":"` + home + `"}`)}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s.t = t
+			s.deliver(tt.data)
+			got := s.waitNotifications(1)
+			defer s.closeNotifications()
+			if len(got) != 1 {
+				t.Fatalf("%d notifications shown, want 1: %+v", len(got), got)
+			}
+			g := got[0]
+			var actions []string
+			for _, a := range g.Actions {
+				actions = append(actions, a.Action+"="+a.Title)
+			}
+			if tt.name == "full JSON" && !slices.Equal(actions, []string{"archive=Archive"}) {
+				t.Errorf("actions = %v, want [archive=Archive]", actions)
+			}
+			g.Actions, tt.want.Actions = nil, nil
+			if !jsonEqual(g.Data, tt.want.Data) {
+				t.Errorf("data = %s, want %s", g.Data, tt.want.Data)
+			}
+			g.Data, tt.want.Data = nil, nil
+			if !reflectEqual(g, tt.want) {
+				t.Errorf("shown  %+v\nwant %+v", g, tt.want)
+			}
+		})
+	}
+}
+
+func jsonEqual(a, b json.RawMessage) bool {
+	var x, y any
+	if json.Unmarshal(a, &x) != nil || json.Unmarshal(b, &y) != nil {
+		return false
+	}
+	return reflectEqual(x, y)
+}
+
+func reflectEqual(a, b any) bool { return reflect.DeepEqual(a, b) }
+
+// stubWindows replaces clients.openWindow and WindowClient.focus in the
+// worker with recorders. Chromium lets a worker open or focus windows only
+// while the browser dispatches a real notificationclick (a synthetic event
+// gets InvalidAccessError "Not allowed to open a window."), and the DevTools
+// protocol cannot click a notification, so the test records which of the
+// two the click handler asks for, and with what, instead.
+func (s *pushSite) stubWindows() {
+	s.t.Helper()
+	inWorker[bool](s, `(() => {
+		self.swkitTestCalls = [];
+		self.clients.openWindow = async (url) => { self.swkitTestCalls.push({ call: 'openWindow', url }); return null; };
+		WindowClient.prototype.focus = async function () { self.swkitTestCalls.push({ call: 'focus', url: this.url }); return this; };
+		return true;
+	})()`)
+}
+
+type windowCall struct {
+	Call string `json:"call"`
+	URL  string `json:"url"`
+}
+
+// click dispatches a notificationclick for the shown notification, on the
+// action button named action ("" for the notification itself), and returns
+// the window call it led to.
+func (s *pushSite) click(action string) windowCall {
+	s.t.Helper()
+	inWorker[bool](s, fmt.Sprintf(`self.registration.getNotifications().then(([notification]) => {
+		self.dispatchEvent(new NotificationEvent('notificationclick', { notification, action: %q }));
+		return true;
+	})`, action))
+	s.waitWorker(`self.swkitTestCalls.length > 0`)
+	calls := inWorker[[]windowCall](s, `self.swkitTestCalls`)
+	if len(calls) != 1 {
+		s.t.Fatalf("window calls = %+v, want one", calls)
+	}
+	// The handler closed the notification.
+	s.waitWorker(`self.registration.getNotifications().then((l) => l.length === 0)`)
+	return calls[0]
+}
+
+func TestNotificationClick(t *testing.T) {
+	s := newPushSite(t, config.Push{}, nil)
+	s.stubWindows()
+	target := s.srv.URL("/news/today.html")
+
+	t.Run("opens a window when none shows the URL", func(t *testing.T) {
+		s.t = t
+		inWorker[bool](s, `(self.swkitTestCalls = [], true)`)
+		s.deliver(`{"title": "news", "url": "/news/today.html"}`)
+		s.waitNotifications(1)
+		if got, want := s.click(""), (windowCall{"openWindow", target}); got != want {
+			t.Errorf("click led to %+v, want %+v", got, want)
+		}
+		s.closeNotifications()
+	})
+
+	t.Run("focuses the window already on the URL", func(t *testing.T) {
+		s.t = t
+		other := browsertest.Shared(t).NewTab(t)
+		other.Navigate(target + "#latest") // the fragment does not matter
+		inWorker[bool](s, `(self.swkitTestCalls = [], true)`)
+		s.deliver(`{"title": "news", "url": "/news/today.html"}`)
+		s.waitNotifications(1)
+		if got, want := s.click(""), (windowCall{"focus", target + "#latest"}); got != want {
+			t.Errorf("click led to %+v, want %+v", got, want)
+		}
+		s.closeNotifications()
+	})
+
+	t.Run("action is posted to pages, then opens", func(t *testing.T) {
+		s.t = t
+		inWorker[bool](s, `(self.swkitTestCalls = [], true)`)
+		s.deliver(`{"title": "cat", "url": "/cats/3", "actions": [{"action": "like", "title": "Like"}], "data": {"cat": 3}}`)
+		s.waitNotifications(1)
+		if got, want := s.click("like"), (windowCall{"openWindow", s.srv.URL("/cats/3")}); got != want {
+			t.Errorf("click led to %+v, want %+v", got, want)
+		}
+		s.tab.WaitFor(`window.swMessages.some((m) => m.type === 'swkit:notification-action')`)
+		msg := browsertest.Eval[string](s.tab, `JSON.stringify(window.swMessages.find((m) => m.type === 'swkit:notification-action'))`)
+		want := `{"type":"swkit:notification-action","action":"like","url":"` + s.srv.URL("/cats/3") + `","data":{"cat":3}}`
+		if msg != want {
+			t.Errorf("message to the page = %s, want %s", msg, want)
+		}
+	})
+}
+
+// fakeSubscriptionJS makes an object shaped like a PushSubscription.
+const fakeSubscriptionJS = `(endpoint, key) => ({
+	endpoint,
+	options: { applicationServerKey: key ? Uint8Array.from(atob(key.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0)).buffer : null, userVisibleOnly: true },
+	toJSON: () => ({ endpoint, expirationTime: null, keys: { p256dh: 'P', auth: 'A' } }),
+})`
+
+// TestPushSubscriptionChange dispatches pushsubscriptionchange in the worker.
+// Chromium never fires it itself and has no PushSubscriptionChangeEvent, so
+// the event is an ExtendableEvent carrying oldSubscription and
+// newSubscription, built by the test (its waitUntil throws, being
+// untrusted, but the handler's work has started by then). Re-subscribing
+// needs pushManager.subscribe, which cannot reach a push service here: the
+// test replaces it with a recorder that returns a fake subscription.
+func TestPushSubscriptionChange(t *testing.T) {
+	s := newPushSite(t, config.Push{}, nil)
+	inWorker[bool](s, `(() => {
+		const fake = `+fakeSubscriptionJS+`;
+		self.swkitTestFake = fake;
+		self.swkitTestSubscribed = [];
+		PushManager.prototype.subscribe = async function (options) {
+			const key = btoa(String.fromCharCode(...new Uint8Array(options.applicationServerKey instanceof ArrayBuffer ? options.applicationServerKey : new Uint8Array(0)))).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+			self.swkitTestSubscribed.push({ userVisibleOnly: options.userVisibleOnly, key: typeof options.applicationServerKey === 'string' ? options.applicationServerKey : key });
+			return fake('https://push.example/renewed', null);
+		};
+		self.swkitTestChange = (oldSubscription, newSubscription) => {
+			const event = new ExtendableEvent('pushsubscriptionchange');
+			Object.defineProperties(event, { oldSubscription: { value: oldSubscription }, newSubscription: { value: newSubscription } });
+			self.dispatchEvent(event);
+			return true;
+		};
+		return true;
+	})()`)
+	const oldKey = "BDd3_hVL9fZi9Ybo2UUzA284WG5FZR30_95YeZJsiApwXKpNcF1rRPF3foIiBHXRdJI2Qhumhf6_LFTeZaNndIo"
+
+	type subscribed struct {
+		UserVisibleOnly bool   `json:"userVisibleOnly"`
+		Key             string `json:"key"`
+	}
+	tests := []struct {
+		name      string
+		old, new  string // JavaScript expressions
+		subscribe *subscribed
+		want      []apiRequest
+	}{
+		{"browser gave the new subscription", `swkitTestFake('https://push.example/old', null)`, `swkitTestFake('https://push.example/new', null)`, nil,
+			[]apiRequest{
+				{"POST", "/swkit/push/subscriptions", "application/json", `{"endpoint":"https://push.example/new","expirationTime":null,"keys":{"p256dh":"P","auth":"A"}}`},
+				{"DELETE", "/swkit/push/subscriptions", "application/json", `{"endpoint":"https://push.example/old"}`},
+			}},
+		{"re-subscribes with the old key", `swkitTestFake('https://push.example/old', '` + oldKey + `')`, `null`, &subscribed{true, oldKey},
+			[]apiRequest{
+				{"POST", "/swkit/push/subscriptions", "application/json", `{"endpoint":"https://push.example/renewed","expirationTime":null,"keys":{"p256dh":"P","auth":"A"}}`},
+				{"DELETE", "/swkit/push/subscriptions", "application/json", `{"endpoint":"https://push.example/old"}`},
+			}},
+		{"no old subscription: the server's key", `null`, `null`, &subscribed{true, testPublicKey},
+			[]apiRequest{
+				{"GET", "/swkit/push/public-key", "", ""},
+				{"POST", "/swkit/push/subscriptions", "application/json", `{"endpoint":"https://push.example/renewed","expirationTime":null,"keys":{"p256dh":"P","auth":"A"}}`},
+			}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s.t = t
+			s.mu.Lock()
+			s.reqs = nil
+			s.mu.Unlock()
+			inWorker[bool](s, `(self.swkitTestSubscribed = [], swkitTestChange(`+tt.old+`, `+tt.new+`))`)
+			deadline := time.Now().Add(s.tab.Timeout)
+			for len(s.requests()) < len(tt.want) && time.Now().Before(deadline) {
+				time.Sleep(25 * time.Millisecond)
+			}
+			if got := s.requests(); !slices.Equal(got, tt.want) {
+				t.Errorf("requests to the push API:\n got %+v\nwant %+v", got, tt.want)
+			}
+			got := inWorker[[]subscribed](s, `self.swkitTestSubscribed`)
+			switch {
+			case tt.subscribe == nil && len(got) > 0:
+				t.Errorf("subscribed again %+v; the browser had done it", got)
+			case tt.subscribe != nil && (len(got) != 1 || got[0] != *tt.subscribe):
+				t.Errorf("pushManager.subscribe calls = %+v, want [%+v]", got, *tt.subscribe)
+			}
+		})
+	}
+}
