@@ -1,0 +1,162 @@
+package demo
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+
+	"github.com/swkit/swkit/idempotency"
+	"github.com/swkit/swkit/store"
+)
+
+// VotesPath is where the page posts votes and reads them back.
+const VotesPath = "/api/votes"
+
+// VotesTTL is how long the demo remembers an Idempotency-Key: as long as the
+// worker keeps a queued vote (backgroundSync's default maxRetentionTime), so
+// that a replay days later is still recognised.
+const VotesTTL = 7 * 24 * time.Hour
+
+// maxNote bounds a vote's note, in characters.
+const maxNote = 280
+
+// Vote is one vote for a cat, as GET /api/votes lists it.
+type Vote struct {
+	ID   int64  `json:"id"`
+	Cat  int    `json:"cat"`
+	Note string `json:"note"`
+	// Key is the Idempotency-Key the vote came with ("" when none).
+	Key string    `json:"key"`
+	At  time.Time `json:"at"`
+}
+
+// Votes keeps votes in a table of a SQLite file. Its handler applies every
+// POST it runs; put it behind idempotency.Middleware (as VotesAPI does) so
+// that a request replayed by the service worker is applied once.
+type Votes struct {
+	db *sql.DB
+}
+
+// OpenVotes opens (creating when missing) the votes table in the SQLite file
+// at path. The file may also hold a store/sqlite database: the table's name
+// does not collide with the store's.
+func OpenVotes(ctx context.Context, path string) (*Votes, error) {
+	db, err := sql.Open("sqlite", path+"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_txlock=immediate")
+	if err != nil {
+		return nil, fmt.Errorf("open votes %s: %w", path, err)
+	}
+	db.SetMaxOpenConns(1) // writes queue in Go rather than fail with SQLITE_BUSY
+	_, err = db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS demo_votes (
+		id INTEGER PRIMARY KEY AUTOINCREMENT,
+		cat INTEGER NOT NULL,
+		note TEXT NOT NULL,
+		idempotency_key TEXT NOT NULL,
+		created_at INTEGER NOT NULL
+	)`)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open votes %s: %w", path, err)
+	}
+	return &Votes{db: db}, nil
+}
+
+// Close closes the database.
+func (v *Votes) Close() error { return v.db.Close() }
+
+// List returns every vote, oldest first.
+func (v *Votes) List(ctx context.Context) ([]Vote, error) {
+	rows, err := v.db.QueryContext(ctx, `SELECT id, cat, note, idempotency_key, created_at FROM demo_votes ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("list votes: %w", err)
+	}
+	defer rows.Close()
+	out := []Vote{}
+	for rows.Next() {
+		var vote Vote
+		var at int64
+		if err := rows.Scan(&vote.ID, &vote.Cat, &vote.Note, &vote.Key, &at); err != nil {
+			return nil, fmt.Errorf("list votes: %w", err)
+		}
+		vote.At = time.UnixMicro(at).UTC()
+		out = append(out, vote)
+	}
+	return out, rows.Err()
+}
+
+// add stores a vote and returns it with its id.
+func (v *Votes) add(ctx context.Context, vote Vote) (Vote, error) {
+	vote.At = time.Now().UTC().Truncate(time.Microsecond)
+	res, err := v.db.ExecContext(ctx, `INSERT INTO demo_votes (cat, note, idempotency_key, created_at) VALUES (?, ?, ?, ?)`,
+		vote.Cat, vote.Note, vote.Key, vote.At.UnixMicro())
+	if err != nil {
+		return Vote{}, fmt.Errorf("add vote: %w", err)
+	}
+	vote.ID, err = res.LastInsertId()
+	return vote, err
+}
+
+// ServeHTTP answers GET with the list of votes and POST, a JSON body
+// {"cat": 1..10, "note": "..."}, with 201 and the stored vote.
+func (v *Votes) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	switch r.Method {
+	case http.MethodGet, http.MethodHead:
+		votes, err := v.List(r.Context())
+		if err != nil {
+			http.Error(w, "cannot list votes", http.StatusServiceUnavailable)
+			return
+		}
+		writeJSON(w, http.StatusOK, votes)
+	case http.MethodPost:
+		var in struct {
+			Cat  int    `json:"cat"`
+			Note string `json:"note"`
+		}
+		dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 4096))
+		if err := dec.Decode(&in); err != nil {
+			http.Error(w, "the body must be JSON: {\"cat\": 1..10, \"note\": \"...\"}", http.StatusBadRequest)
+			return
+		}
+		note := strings.TrimSpace(in.Note)
+		if in.Cat < 1 || in.Cat > numImages || utf8.RuneCountInString(note) > maxNote {
+			http.Error(w, fmt.Sprintf("cat must be 1..%d and the note at most %d characters", numImages, maxNote), http.StatusUnprocessableEntity)
+			return
+		}
+		vote, err := v.add(r.Context(), Vote{Cat: in.Cat, Note: note, Key: r.Header.Get(idempotency.HeaderKey)})
+		if err != nil {
+			// Nothing was applied: a 5xx lets the middleware release the key
+			// for the worker's retry.
+			http.Error(w, "cannot store the vote", http.StatusServiceUnavailable)
+			return
+		}
+		w.Header().Set("Location", fmt.Sprintf("%s/%d", VotesPath, vote.ID))
+		writeJSON(w, http.StatusCreated, vote)
+	default:
+		w.Header().Set("Allow", "GET, HEAD, POST")
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+	}
+}
+
+// VotesAPI is v behind idempotency.Middleware over s: each Idempotency-Key
+// is applied once, and its repeats get the first answer back.
+func VotesAPI(v *Votes, s store.Store) http.Handler {
+	return idempotency.Middleware(s, idempotency.Options{TTL: VotesTTL})(v)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	w.Write(append(b, '\n'))
+}
