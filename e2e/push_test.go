@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -25,6 +26,11 @@ import (
 	"github.com/swkit/swkit/internal/manifest"
 	"github.com/swkit/swkit/internal/static"
 	"github.com/swkit/swkit/internal/swgen"
+	"github.com/swkit/swkit/push"
+	"github.com/swkit/swkit/push/pushapi"
+	"github.com/swkit/swkit/push/pushtest"
+	"github.com/swkit/swkit/store"
+	"github.com/swkit/swkit/store/sqlite"
 )
 
 // Push tests. Chromium here cannot reach a push service, so
@@ -583,5 +589,141 @@ func TestPushSubscriptionChange(t *testing.T) {
 				t.Errorf("pushManager.subscribe calls = %+v, want [%+v]", got, *tt.subscribe)
 			}
 		})
+	}
+}
+
+// TestPushEndToEnd runs the whole chain but the push service's network leg:
+// the page helper's subscribe() fetches the server's key and posts the
+// subscription to pushapi (SQLite store); pushapi's Handler.Send encrypts
+// and signs it with push.Sender and posts it to the fake push service
+// (pushtest), which verifies and decrypts it; the test hands that plaintext
+// to the worker with deliverPushMessage, as the browser's push service
+// connection would, and the notification shows. This is what proves that
+// the Go payload and the worker agree. Only pushManager.subscribe is
+// replaced in the page (it cannot settle here): it returns a subscription
+// with pushtest's endpoint and keys, and records the key it was given.
+func TestPushEndToEnd(t *testing.T) {
+	ps := pushtest.NewServer()
+	defer ps.Close()
+	keys, err := push.GenerateVAPIDKeys()
+	if err != nil {
+		t.Fatal(err)
+	}
+	vapid, err := push.ParseVAPIDKeys(keys.Public, keys.Private)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps.RequireKey(keys.Public)
+	sender, err := push.NewSender(vapid, push.SenderOptions{Subject: "mailto:tests@swkit.dev", AllowPrivate: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "push.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	api, err := pushapi.New(pushapi.Options{Store: st, VAPID: vapid, Sender: sender, AllowPrivate: true, Logf: t.Logf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := newPushSite(t, config.Push{}, api)
+
+	sub := pushtest.NewSubscription(ps)
+	subJSON, err := json.Marshal(sub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	browsertest.Eval[bool](s.tab, `(() => {
+		const json = `+string(subJSON)+`;
+		let current = null;
+		PushManager.prototype.getSubscription = async () => current;
+		PushManager.prototype.subscribe = async (options) => {
+			const key = new Uint8Array(options.applicationServerKey);
+			window.swkitTestKey = btoa(String.fromCharCode(...key)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+			window.swkitTestUserVisibleOnly = options.userVisibleOnly;
+			current = {
+				endpoint: json.endpoint,
+				options: { applicationServerKey: key.buffer, userVisibleOnly: true },
+				toJSON: () => json,
+				unsubscribe: async () => { current = null; window.swkitTestUnsubscribed = true; return true; },
+			};
+			return current;
+		};
+		return true;
+	})()`)
+
+	type result struct {
+		Permission string `json:"permission"`
+		Endpoint   string `json:"endpoint"`
+	}
+	got := browsertest.Eval[result](s.tab, `subscribe().then((r) => ({ permission: r.permission, endpoint: r.subscription && r.subscription.endpoint }))`)
+	if want := (result{"granted", sub.Endpoint}); got != want {
+		t.Fatalf("subscribe() = %+v, want %+v", got, want)
+	}
+	if key := browsertest.Eval[string](s.tab, `window.swkitTestKey`); key != keys.Public {
+		t.Errorf("pushManager.subscribe got applicationServerKey %s, want the server's %s", key, keys.Public)
+	}
+	if !browsertest.Eval[bool](s.tab, `window.swkitTestUserVisibleOnly`) {
+		t.Error("pushManager.subscribe without userVisibleOnly: true")
+	}
+	if n, err := st.CountSubscriptions(ctx); err != nil || n != 1 {
+		t.Fatalf("stored subscriptions = %d (%v), want 1", n, err)
+	}
+
+	rep, err := api.Send(ctx, pushapi.Notification{
+		Title: "A new cat", Body: "Cat number 4", URL: "/cats/4", Tag: "cats",
+		Actions: []pushapi.Action{{Action: "like", Title: "Like"}}, Data: json.RawMessage(`{"cat":4}`),
+	})
+	if err != nil || rep.Delivered != 1 {
+		t.Fatalf("Send = %+v, %v; want 1 delivered", rep, err)
+	}
+	msgs := ps.Messages()
+	if len(msgs) != 1 || len(ps.Rejections()) > 0 {
+		t.Fatalf("push service accepted %d messages (rejected %v), want 1", len(msgs), ps.Rejections())
+	}
+	s.deliver(string(msgs[0].Plaintext))
+	shownList := s.waitNotifications(1)
+	if len(shownList) != 1 {
+		t.Fatalf("%d notifications, want 1", len(shownList))
+	}
+	n := shownList[0]
+	if n.Title != "A new cat" || n.Body != "Cat number 4" || n.Tag != "cats" || len(n.Actions) != 1 || n.Actions[0].Action != "like" {
+		t.Errorf("notification = %+v, want the one sent", n)
+	}
+	if want := `{"url":"` + s.srv.URL("/cats/4") + `","data":{"cat":4}}`; !jsonEqual(n.Data, json.RawMessage(want)) {
+		t.Errorf("notification data = %s, want %s", n.Data, want)
+	}
+
+	if ok := browsertest.Eval[bool](s.tab, `unsubscribe()`); !ok {
+		t.Error("unsubscribe() = false, want true")
+	}
+	if !browsertest.Eval[bool](s.tab, `window.swkitTestUnsubscribed === true`) {
+		t.Error("unsubscribe() left the browser's subscription")
+	}
+	if n, err := st.CountSubscriptions(ctx); err != nil || n != 0 {
+		t.Errorf("stored subscriptions after unsubscribe() = %d (%v), want 0", n, err)
+	}
+}
+
+// TestSubscribeDenied: without permission subscribe() says so and asks
+// neither the push service nor the server for anything.
+func TestSubscribeDenied(t *testing.T) {
+	s := newPushSite(t, config.Push{}, nil)
+	s.grant(browser.PermissionSettingDenied)
+	type result struct {
+		Permission   string `json:"permission"`
+		Subscription any    `json:"subscription"`
+	}
+	got := browsertest.Eval[result](s.tab, `subscribe().then((r) => ({ permission: r.permission, subscription: r.subscription }))`)
+	if got.Permission != "denied" || got.Subscription != nil {
+		t.Errorf("subscribe() = %+v, want permission denied and no subscription", got)
+	}
+	if reqs := s.requests(); len(reqs) > 0 {
+		t.Errorf("requests to the push API: %+v, want none", reqs)
+	}
+	if got := browsertest.Eval[bool](s.tab, `unsubscribe()`); got {
+		t.Error("unsubscribe() without a subscription = true, want false")
 	}
 }
