@@ -15,8 +15,9 @@ import (
 )
 
 func runBuild(args []string, stdout, stderr io.Writer) error {
-	fl := newFlagSet("build", "[--config swkit.json] [DIR]", stderr)
+	fl := newFlagSet("build", "[--config swkit.json] [--inject SRC] [DIR]", stderr)
 	configPath := fl.String("config", "", "config file (default: DIR/swkit.json when it exists)")
+	inject := fl.String("inject", "", "bundle your own worker source SRC (importing 'swkit/sw', using self.__SWKIT_MANIFEST) instead of generating one")
 	dir, err := folderArg(fl, args)
 	if err != nil {
 		return err
@@ -24,6 +25,11 @@ func runBuild(args []string, stdout, stderr io.Writer) error {
 	cfg, err := loadConfig(*configPath, dir)
 	if err != nil {
 		return err
+	}
+	if *inject != "" {
+		if cfg, err = injectConfig(cfg, *inject, dir, stderr); err != nil {
+			return err
+		}
 	}
 	root, err := os.OpenRoot(dir)
 	if err != nil {
@@ -37,6 +43,11 @@ func runBuild(args []string, stdout, stderr io.Writer) error {
 	}
 	for _, w := range out.Manifest.Warnings {
 		fmt.Fprintf(stderr, "warning: %s\n", w.Message)
+	}
+	if *inject != "" {
+		if out.Worker, err = injectWorker(*inject, out.Manifest.Entries); err != nil {
+			return err
+		}
 	}
 	if err := writeGenerated(dir, sitebuild.PageHelperName, out.PageHelper); err != nil {
 		return err

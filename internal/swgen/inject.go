@@ -72,8 +72,8 @@ func Inject(src InjectSource, entries []manifest.Entry) ([]byte, error) {
 	if _, err := fs.Stat(src.FS, entry); err != nil {
 		return nil, fmt.Errorf("worker source %s: %w", displayName(src.Dir, entry), err)
 	}
-	p := &injectPlugin{src: src}
-	out, err := build(displayName(src.Dir, entry), api.FormatIIFE, InjectBanner, define, p.plugin())
+	p := &injectPlugin{src: src, entry: displayName(src.Dir, entry)}
+	out, err := build(p.entry, api.FormatIIFE, InjectBanner, define, p.plugin())
 	if err != nil {
 		// esbuild names the user's modules "swkit-user:src/sw.js"; a person
 		// knows them as src/sw.js.
@@ -99,6 +99,7 @@ func displayName(dir, name string) string {
 // from src.FS, swkit's from the embedded runtime.
 type injectPlugin struct {
 	src          InjectSource
+	entry        string // the entry's display name
 	usesManifest atomic.Bool
 }
 
@@ -124,7 +125,9 @@ func (p *injectPlugin) plugin() api.Plugin {
 func (p *injectPlugin) resolve(args api.OnResolveArgs) (api.OnResolveResult, error) {
 	switch {
 	case args.Kind == api.ResolveEntryPoint:
-		return api.OnResolveResult{Path: args.Path, Namespace: userNamespace}, nil
+		// Not args.Path: esbuild prefixes "./" when a file of that name
+		// exists in the working directory.
+		return api.OnResolveResult{Path: p.entry, Namespace: userNamespace}, nil
 	case args.Namespace == namespace: // a runtime module importing another
 		resolved, err := runtimeImport(args.Path, args.Importer)
 		return api.OnResolveResult{Path: resolved, Namespace: namespace}, err
