@@ -63,6 +63,10 @@ type Options struct {
 	// swkit-rotate meta tag, main.js, style.css), so that a test can deploy
 	// a changed version of the page. Default: the embedded site.
 	Site fs.FS
+	// DB is the SQLite file that keeps the votes (POST /api/votes) and their
+	// idempotency keys. Default: a file in a temporary folder, removed by
+	// Close.
+	DB string
 }
 
 // Demo is the demo's HTTP handler: the page at /, the worker at /sw.js, the page
@@ -73,6 +77,7 @@ type Demo struct {
 	rotate time.Duration
 	images [numImages]catImage
 	site   http.Handler
+	db     *votesDB
 
 	mu   sync.Mutex
 	hits map[string]int
@@ -122,6 +127,9 @@ func New(opts Options) (*Demo, error) {
 	if err != nil {
 		return nil, err
 	}
+	if d.db, err = openVotesDB(opts.DB); err != nil {
+		return nil, err
+	}
 
 	if opts.Logf != nil {
 		source := "ten generated cats"
@@ -142,6 +150,10 @@ func (d *Demo) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	if r.URL.Path == "/img" {
 		d.serveImage(w, r)
+		return
+	}
+	if r.URL.Path == VotesPath {
+		d.db.ServeHTTP(w, r)
 		return
 	}
 	d.site.ServeHTTP(w, r)
@@ -253,6 +265,6 @@ func workerConfig() config.Config {
 				CacheName:       ImageCacheName,
 				BroadcastUpdate: &config.BroadcastUpdate{},
 			},
-		}},
+		}, votesRoute()},
 	}
 }

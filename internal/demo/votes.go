@@ -4,16 +4,22 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
 
 	"github.com/swkit/swkit/idempotency"
+	"github.com/swkit/swkit/internal/config"
 	"github.com/swkit/swkit/store"
+	"github.com/swkit/swkit/store/sqlite"
 )
 
 // VotesPath is where the page posts votes and reads them back.
@@ -160,3 +166,96 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.WriteHeader(status)
 	w.Write(append(b, '\n'))
 }
+
+// VotesQueue is the background-sync queue of the demo's votes.
+const VotesQueue = "votes"
+
+// votesRoute is the worker route of the votes: POST over the network, queued
+// for background sync when the network fails.
+func votesRoute() config.RuntimeCaching {
+	return config.RuntimeCaching{
+		URLPattern: VotesPath,
+		Method:     http.MethodPost,
+		Handler:    config.NetworkOnly,
+		Options:    config.RuntimeOptions{BackgroundSync: &config.BackgroundSync{Name: VotesQueue}},
+	}
+}
+
+// votesDB is the demo's database: the votes and their idempotency keys in
+// one SQLite file. A temporary one is created on first use, so that a demo
+// whose votes nobody touches (most tests) leaves no file behind.
+type votesDB struct {
+	path string // "" for a temporary file
+
+	once   sync.Once
+	votes  *Votes
+	keys   store.Store
+	api    http.Handler
+	err    error
+	tmpDir string // removed by close
+}
+
+// openVotesDB opens the SQLite file at path now, so that a bad path is an
+// error at start-up; with path "" it does nothing until the first request.
+func openVotesDB(path string) (*votesDB, error) {
+	db := &votesDB{path: path}
+	if path != "" {
+		db.open()
+		if db.err != nil {
+			return nil, db.err
+		}
+	}
+	return db, nil
+}
+
+func (db *votesDB) open() {
+	db.once.Do(func() {
+		path := db.path
+		if path == "" {
+			dir, err := os.MkdirTemp("", "swkit-demo-")
+			if err != nil {
+				db.err = fmt.Errorf("votes database: %w", err)
+				return
+			}
+			db.tmpDir, path = dir, filepath.Join(dir, "demo.db")
+		}
+		ctx := context.Background()
+		if db.keys, db.err = sqlite.Open(ctx, path, store.Options{}); db.err != nil {
+			db.err = fmt.Errorf("votes database: %w", db.err)
+			return
+		}
+		if db.votes, db.err = OpenVotes(ctx, path); db.err != nil {
+			return
+		}
+		db.api = VotesAPI(db.votes, db.keys)
+	})
+}
+
+// ServeHTTP serves VotesPath.
+func (db *votesDB) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	db.open()
+	if db.err != nil {
+		http.Error(w, "votes are unavailable", http.StatusServiceUnavailable)
+		return
+	}
+	db.api.ServeHTTP(w, r)
+}
+
+func (db *votesDB) close() error {
+	db.once.Do(func() { db.err = errors.New("votes database closed") }) // no opening after Close
+	var errs []error
+	if db.votes != nil {
+		errs = append(errs, db.votes.Close())
+	}
+	if db.keys != nil {
+		errs = append(errs, db.keys.Close())
+	}
+	if db.tmpDir != "" {
+		errs = append(errs, os.RemoveAll(db.tmpDir))
+	}
+	return errors.Join(errs...)
+}
+
+// Close closes the demo's database, and removes it when it was temporary
+// (Options.DB empty).
+func (d *Demo) Close() error { return d.db.close() }
