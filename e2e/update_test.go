@@ -15,6 +15,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/swkit/swkit/internal/browsertest"
+	"github.com/swkit/swkit/internal/config"
 	"github.com/swkit/swkit/internal/demo"
 )
 
@@ -181,5 +182,23 @@ func TestDemoUpdateBanner(t *testing.T) {
 			t.Fatalf("tabs loaded %d and %d more documents after the click, want 1 each", gotA-beforeA, gotB-beforeB)
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestAutomaticUpdate: with skipWaiting and clientsClaim (automatic mode) a
+// new version takes over open pages without being asked. (The page helper may
+// report it as waiting for the moment between its install and its
+// activation: the page cannot know that the worker will skip waiting.)
+func TestAutomaticUpdate(t *testing.T) {
+	s, tab := installed(t, config.Config{SkipWaiting: true, ClientsClaim: true}, nil)
+	tab.WaitFor(`window.swEvents.includes('controlling') && window.swEvents.includes('activated')`)
+	s.write(cssName(0), "body { background-color: "+pageColor(0, 2)+"; }\n")
+	s.Deploy()
+	tab.Update()
+	tab.WaitFor(`window.swEvents.filter((e) => e === 'controlling').length === 2`)
+	tab.WaitFor(`navigator.serviceWorker.getRegistration().then((r) => !r.waiting && !r.installing && r.active.state === 'activated')`)
+	// The open page now gets v2's file from the new worker.
+	if got, want := browsertest.Eval[string](tab, `fetch('/`+cssName(0)+`').then((r) => r.text())`), "body { background-color: "+pageColor(0, 2)+"; }\n"; got != want {
+		t.Errorf("after the automatic update the page fetched %q, want v2's %q", got, want)
 	}
 }
