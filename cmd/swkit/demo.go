@@ -27,15 +27,33 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if *rotate <= 0 {
 		return fmt.Errorf("--rotate must be positive, got %s", *rotate)
 	}
-	d, err := demo.New(demo.Options{Rotate: *rotate, ImagesDir: *images})
-	if err != nil {
-		return err
-	}
 	pm, err := pushCfg.mountPush(ctx, stderr)
 	if err != nil {
 		return err
 	}
 	defer pm.Close()
+	opts := demo.Options{Rotate: *rotate, ImagesDir: *images}
+	if pm.api != nil {
+		// Not unconditionally: a nil *pushapi.Handler in the interface
+		// would count as push on.
+		opts.Push = pm.api
+	}
+	d, err := demo.New(opts)
+	if err != nil {
+		return err
+	}
+	// "A new cat" to subscribers on each rotation; stopped before the
+	// store closes (defers run in reverse).
+	notifyCtx, stopNotify := context.WithCancel(ctx)
+	notified := make(chan struct{})
+	go func() {
+		defer close(notified)
+		d.NotifyRotations(notifyCtx, func(format string, args ...any) { fmt.Fprintf(stderr, format+"\n", args...) })
+	}()
+	defer func() {
+		stopNotify()
+		<-notified
+	}()
 	return listenAndServe(ctx, *addr, pm.wrap(d), func(url string) {
 		fmt.Fprintf(stdout, "swkit demo listening at %s\n", url)
 		fmt.Fprintln(stdout, "open it, reload once, then stop the server (Ctrl-C) and reload: the page still works")

@@ -63,6 +63,10 @@ type Options struct {
 	// swkit-rotate meta tag, main.js, style.css), so that a test can deploy
 	// a changed version of the page. Default: the embedded site.
 	Site fs.FS
+	// Push, when set, turns push on (see push.go): the worker shows push
+	// notifications, the page offers "Notify me about new cats", and
+	// NotifyRotations sends "A new cat" through it. *pushapi.Handler is one.
+	Push Notifier
 	// DB is the SQLite file that keeps the votes (POST /api/votes) and their
 	// idempotency keys. Default: a file in a temporary folder, removed by
 	// Close.
@@ -78,6 +82,7 @@ type Demo struct {
 	images [numImages]catImage
 	site   http.Handler
 	db     *votesDB
+	push   Notifier // nil: push off
 
 	mu   sync.Mutex
 	hits map[string]int
@@ -123,7 +128,8 @@ func New(opts Options) (*Demo, error) {
 		d.images[i] = catImage{data: b, contentType: http.DetectContentType(b), etag: contentETag(b)}
 	}
 
-	d.site, err = newSite(opts.Site, d.rotate)
+	d.push = opts.Push
+	d.site, err = newSite(opts.Site, d.rotate, d.push != nil)
 	if err != nil {
 		return nil, err
 	}
@@ -254,9 +260,9 @@ func loadImages(dir string) ([numImages][]byte, error) {
 
 // workerConfig is the demo's swkit.json: precache the site, and keep /img in
 // its own cache with stale-while-revalidate, telling pages when it changed.
-func workerConfig() config.Config {
+func workerConfig(push bool) config.Config {
 	cleanup := true
-	return config.Config{
+	cfg := config.Config{
 		CleanupOutdatedCaches: &cleanup,
 		RuntimeCaching: []config.RuntimeCaching{{
 			URLPattern: "/img",
@@ -267,4 +273,8 @@ func workerConfig() config.Config {
 			},
 		}, votesRoute()},
 	}
+	if push {
+		cfg.Push = &config.Push{Title: "swkit demo"}
+	}
+	return cfg
 }

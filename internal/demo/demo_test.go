@@ -366,7 +366,7 @@ func TestPage(t *testing.T) {
 	}
 
 	for path, want := range map[string]string{
-		"/main.js":   "import {register} from './swkit.js'",
+		"/main.js":   "import {register, subscribe} from './swkit.js'",
 		"/style.css": "#cat",
 	} {
 		resp, body := get(t, http.MethodGet, base+path, nil)

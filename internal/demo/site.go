@@ -23,7 +23,7 @@ const rotateMeta = `<meta name="swkit-rotate" content="10000">`
 // newSite renders the page, builds the precache manifest over exactly the bytes
 // that will be served, generates the worker and returns the file server. A nil
 // site is the embedded one.
-func newSite(site fs.FS, rotate time.Duration) (http.Handler, error) {
+func newSite(site fs.FS, rotate time.Duration, push bool) (http.Handler, error) {
 	if site == nil {
 		var err error
 		if site, err = fs.Sub(siteFiles, "site"); err != nil {
@@ -38,13 +38,17 @@ func newSite(site fs.FS, rotate time.Duration) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
+	if push {
+		// The page shows its "Notify me" button only when told push is on.
+		index = bytes.Replace(index, []byte(pushMetaOff), []byte(pushMetaOn), 1)
+	}
 	// The manifest revisions must match what the server sends, so the worker
 	// is built over the rendered index.html, not the embedded one.
 	rendered, err := overlay(site, map[string][]byte{"index.html": index})
 	if err != nil {
 		return nil, fmt.Errorf("site: %w", err)
 	}
-	worker, helper, err := buildWorker(rendered, workerConfig())
+	worker, helper, err := buildWorker(rendered, workerConfig(push))
 	if err != nil {
 		return nil, fmt.Errorf("build sw.js: %w", err)
 	}

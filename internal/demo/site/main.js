@@ -10,7 +10,9 @@
 //                             update waiting | unsupported
 //   document.body.dataset.imageUpdates   how many times the cat was swapped
 //   document.body.dataset.swError        the last error the helper reported
-import {register} from './swkit.js';
+//   document.body.dataset.push           off | offered | subscribed | denied |
+//                                        default | unsupported | failed
+import {register, subscribe} from './swkit.js';
 
 const IMG_URL = new URL('/img', location.href).href;
 
@@ -111,4 +113,41 @@ async function start() {
   }, rotateMS);
 }
 
+/**
+ * Offers "Notify me about new cats" when the server has push on (it fills
+ * in the swkit-push meta tag); the server sends "A new cat" on each rotation.
+ */
+function offerPush() {
+  const on = document.querySelector('meta[name="swkit-push"]')?.getAttribute('content') === 'on';
+  document.body.dataset.push = on ? 'offered' : 'off';
+  if (!on) return;
+  const box = /** @type {HTMLElement} */ (document.getElementById('push'));
+  const button = /** @type {HTMLButtonElement} */ (document.getElementById('push-button'));
+  const status = /** @type {HTMLElement} */ (document.getElementById('push-status'));
+  box.hidden = false;
+  const messages = {
+    subscribed: 'You will be told about each new cat.',
+    denied: 'Notifications are blocked for this site.',
+    default: 'Notifications were not allowed.',
+    unsupported: 'This browser cannot receive push notifications.',
+  };
+  button.addEventListener('click', async () => {
+    button.disabled = true;
+    try {
+      // Asked on the click: browsers only show the permission prompt then.
+      const {permission} = await subscribe();
+      const state = permission === 'granted' ? 'subscribed' : permission;
+      document.body.dataset.push = state;
+      status.textContent = messages[/** @type {keyof typeof messages} */ (state)] ?? state;
+      button.disabled = state === 'subscribed';
+    } catch (err) {
+      document.body.dataset.push = 'failed';
+      status.textContent = 'Could not subscribe; try again later.';
+      button.disabled = false;
+      reportError(err);
+    }
+  });
+}
+
+offerPush();
 start().catch(reportError);
