@@ -202,3 +202,32 @@ func TestAutomaticUpdate(t *testing.T) {
 		t.Errorf("after the automatic update the page fetched %q, want v2's %q", got, want)
 	}
 }
+
+// TestUpdateInterval: a long-lived page with updateInterval notices a
+// deployment by itself: nobody navigates or calls update(), yet the new
+// version installs and the page hears that it waits.
+func TestUpdateInterval(t *testing.T) {
+	s := newSite(t, config.Config{ClientsClaim: true}, nil)
+	s.write("index.html", `<!doctype html><html><head><meta charset="utf-8"><title>interval</title>
+<script type="module">
+import { register } from '/swkit.js';
+window.swEvents = [];
+const updates = register('/sw.js', { updateInterval: 200 });
+for (const type of ['waiting', 'controlling', 'activated', 'error']) {
+  updates.addEventListener(type, () => window.swEvents.push(type));
+}
+</script></head><body>interval</body></html>
+`)
+	s.Deploy()
+	tab := browsertest.Shared(t).NewTab(t)
+	tab.Navigate(s.URL(""))
+	tab.WaitController()
+	tab.WaitFor(`window.swEvents.includes('activated')`)
+
+	s.write(cssName(1), "body { background-color: "+pageColor(1, 2)+"; }\n")
+	s.Deploy()
+	tab.WaitFor(`window.swEvents.includes('waiting')`)
+	if got := s.srv.Counts(func(h browsertest.Hit) bool { return h.ServiceWorker == "script" })["/sw.js"]; got < 2 {
+		t.Errorf("sw.js fetched %d times as a worker script, want the install and at least one periodic check", got)
+	}
+}
