@@ -2,10 +2,12 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"maps"
 	"net/http"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -246,7 +248,13 @@ func waitQueue(tab *browsertest.Tab, n int) {
 // registration (after a navigation: TESTING.md, pitfall 3).
 func (s *syncSite) syncRegistrationID(tab *browsertest.Tab) serviceworker.RegistrationID {
 	s.t.Helper()
-	scope := s.srv.URL("/")
+	return swRegistrationID(s.t, tab, s.srv.URL("/"))
+}
+
+// swRegistrationID finds the id the ServiceWorker domain gives the
+// registration of scope, enabling the domain on tab.
+func swRegistrationID(t *testing.T, tab *browsertest.Tab, scope string) serviceworker.RegistrationID {
+	t.Helper()
 	found := make(chan serviceworker.RegistrationID, 1)
 	ctx, cancel := context.WithCancel(tab.Ctx)
 	defer cancel()
@@ -263,18 +271,18 @@ func (s *syncSite) syncRegistrationID(tab *browsertest.Tab) serviceworker.Regist
 		}
 	})
 	if err != nil {
-		s.t.Fatal(err)
+		t.Fatal(err)
 	}
 	ectx, ecancel := context.WithTimeout(tab.Ctx, tab.Timeout)
 	defer ecancel()
 	if _, err := chromedp.Call(ectx, serviceworker.Enable, cdp.Empty{}); err != nil {
-		s.t.Fatalf("ServiceWorker.enable: %v", err)
+		t.Fatalf("ServiceWorker.enable: %v", err)
 	}
 	select {
 	case id := <-found:
 		return id
 	case <-time.After(tab.Timeout):
-		s.t.Fatalf("no registration for scope %s after %v", scope, tab.Timeout)
+		t.Fatalf("no registration for scope %s after %v", scope, tab.Timeout)
 		return ""
 	}
 }
@@ -283,13 +291,19 @@ func (s *syncSite) syncRegistrationID(tab *browsertest.Tab) serviceworker.Regist
 // thinks the network is back.
 func (s *syncSite) dispatchSync(tab *browsertest.Tab) {
 	s.t.Helper()
+	dispatchSync(s.t, tab, s.origin, s.regID, syncQueue)
+}
+
+// dispatchSync fires the sync event of queue's tag in the registration id.
+func dispatchSync(t *testing.T, tab *browsertest.Tab, origin string, id serviceworker.RegistrationID, queue string) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(tab.Ctx, tab.Timeout)
 	defer cancel()
 	_, err := chromedp.Call(ctx, serviceworker.DispatchSyncEvent, serviceworker.DispatchSyncEventParams{
-		Origin: s.origin, RegistrationID: s.regID, Tag: "swkit-sync:" + syncQueue,
+		Origin: origin, RegistrationID: id, Tag: "swkit-sync:" + queue,
 	})
 	if err != nil {
-		s.t.Fatalf("ServiceWorker.dispatchSyncEvent: %v", err)
+		t.Fatalf("ServiceWorker.dispatchSyncEvent: %v", err)
 	}
 }
 
@@ -495,5 +509,62 @@ func TestSyncWithoutSyncAPI(t *testing.T) {
 	}
 	if got, want := eventCounts(tab), map[string]int{"queued": 10, "sent": 10}; !maps.Equal(got, want) {
 		t.Errorf("page events (distinct ids per type) = %v, want %v", got, want)
+	}
+}
+
+// TestDemoVotesOffline is the demo's form with the server stopped: three
+// votes show as queued, and after the server returns and the sync event
+// fires, as sent; the server lists each once.
+func TestDemoVotesOffline(t *testing.T) {
+	d, err := demo.New(demo.Options{DB: filepath.Join(t.TempDir(), "demo.db")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	srv := browsertest.NewServer(t, d)
+	tab := browsertest.Shared(t).NewTab(t)
+	tab.Navigate(srv.URL("/"))
+	tab.WaitFor(`navigator.serviceWorker.getRegistration().then(r => r?.active?.state === 'activated')`)
+	tab.Reload()
+	tab.WaitController()
+	id := swRegistrationID(t, tab, srv.URL("/"))
+
+	srv.Stop()
+	tab.Reload() // from the precache
+	tab.WaitFor(`document.getElementById('vote-form') !== null`)
+	browsertest.Eval[bool](tab, `(() => {
+  const form = document.getElementById('vote-form');
+  for (const text of ['first', 'second', 'third']) {
+    document.getElementById('vote-note').value = text;
+    form.requestSubmit();
+  }
+  return true;
+})()`)
+	tab.WaitFor(`document.querySelectorAll('#vote-items li[data-state="queued"][data-queue-id]').length === 3`)
+	if got := browsertest.Eval[string](tab, `document.getElementById('votes-status').textContent`); got != "(server unreachable)" {
+		t.Errorf("votes status offline = %q, want (server unreachable)", got)
+	}
+
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	dispatchSync(t, tab, strings.TrimSuffix(srv.URL(""), "/"), id, demo.VotesQueue)
+	tab.WaitFor(`document.querySelectorAll('#vote-items li[data-state="sent"]').length === 3 && document.body.dataset.votesReceived === '3'`)
+
+	resp, err := http.Get(srv.URL(demo.VotesPath))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var votes []demo.Vote
+	if err := json.NewDecoder(resp.Body).Decode(&votes); err != nil {
+		t.Fatal(err)
+	}
+	var notes []string
+	for _, v := range votes {
+		notes = append(notes, v.Note)
+	}
+	if want := []string{"first", "second", "third"}; !slices.Equal(notes, want) {
+		t.Errorf("server holds %q, want %q, each once", notes, want)
 	}
 }

@@ -1,7 +1,7 @@
 import { checkEvery } from './checkEvery.js';
 export { subscribe, unsubscribe } from './push.js';
 import { watchSync } from './sync.js';
-export { queue, replay } from './sync.js';
+export { queue, replay, syncEvents } from './sync.js';
 
 /**
  * @typedef {object} RegisterOptions

@@ -60,6 +60,22 @@ export async function replay(name) {
 }
 
 /**
+ * The background-sync events alone, for a part of the page (a form) that
+ * does not hold the object register() returned: `queued`, `sent` and
+ * `failed`, as register()'s. Needs register() called somewhere on the page
+ * for the replay on `online`.
+ *
+ * @returns {EventTarget}
+ */
+export function syncEvents() {
+  const target = new EventTarget();
+  if ('serviceWorker' in navigator) {
+    watchSync(navigator.serviceWorker, (type, detail) => target.dispatchEvent(new CustomEvent(type, { detail })), false);
+  }
+  return target;
+}
+
+/**
  * Re-emits the worker's swkit:sync messages as `queued`, `sent` and `failed`
  * events (detail {id, queue, url, status, reason}), and asks for a replay
  * when the page comes back online (the fallback where the Sync API is
@@ -67,14 +83,16 @@ export async function replay(name) {
  *
  * @param {ServiceWorkerContainer} container
  * @param {(type: string, detail: object) => void} emit
+ * @param {boolean} [replayOnline]
  */
-export function watchSync(container, emit) {
+export function watchSync(container, emit, replayOnline = true) {
   container.addEventListener('message', (event) => {
     const data = event.data;
     if (!data || data.type !== 'swkit:sync') return;
     const { id, queue: name, url, status, reason } = data;
     emit(data.event, { id, queue: name, url, status, reason });
   });
+  if (!replayOnline) return;
   addEventListener('online', () => {
     replay().catch(() => {});
   });
