@@ -42,6 +42,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
+	defer d.Close() // removes the votes' temporary database
 	// "A new cat" to subscribers on each rotation; stopped before the
 	// store closes (defers run in reverse).
 	notifyCtx, stopNotify := context.WithCancel(ctx)
