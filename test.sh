@@ -43,6 +43,22 @@ if [ -z "${SWKIT_TEST_POSTGRES_DSN:-}" ] && ! compgen -G '/usr/lib/postgresql/*/
 	apt_install postgresql
 fi
 
+# The Workbox parity test (e2e/workbox_test.go) runs Workbox's own generateSW
+# as a peer, from workbox-cli installed under .cache/npm (never vendored), unless
+# SWKIT_WORKBOX_CLI names a workbox binary.
+if [ -z "${SWKIT_WORKBOX_CLI:-}" ]; then
+	workbox=.cache/npm/node_modules/.bin/workbox
+	if [ ! -x "$workbox" ]; then
+		command -v npm >/dev/null || apt_install nodejs npm
+		log "installing workbox-cli@7 into .cache/npm"
+		npm install --prefix .cache/npm --no-audit --no-fund --loglevel=error workbox-cli@7 >/dev/null ||
+			die "npm install workbox-cli@7 failed: run 'npm install --prefix .cache/npm workbox-cli@7' or set SWKIT_WORKBOX_CLI to a workbox binary"
+	fi
+	SWKIT_WORKBOX_CLI="$PWD/$workbox"
+fi
+[ -x "$SWKIT_WORKBOX_CLI" ] || die "SWKIT_WORKBOX_CLI=$SWKIT_WORKBOX_CLI is not an executable"
+export SWKIT_WORKBOX_CLI
+
 log "gofmt"
 unformatted="$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))"
 [ -z "$unformatted" ] || die "gofmt needed on: $unformatted (run 'gofmt -w .')"
