@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"strings"
 
 	"github.com/swkit/swkit/internal/sitebuild"
 	"github.com/swkit/swkit/internal/static"
@@ -18,6 +19,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	addr := fl.String("addr", "127.0.0.1:8080", "address to listen on")
 	configPath := fl.String("config", "", "config file (default: DIR/swkit.json when it exists)")
 	killSwitch := fl.Bool("kill-switch", false, "serve a self-destroying worker in place of the service worker (see swkit unregister)")
+	security := fl.Bool("security-headers", false, "send a safe set of security headers (frame-ancestors, Referrer-Policy, COOP, Permissions-Policy; see docs/reliability.md)")
+	extraHeaders := headerFlag{}
+	fl.Var(extraHeaders, "header", "`Name: value` added to every file response; repeatable, overrides --security-headers")
 	pushCfg := addPushFlags(fl, true)
 	dir, err := folderArg(fl, args)
 	if err != nil {
@@ -57,8 +61,14 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		generated = "kill switch in place of " + cfg.SwDest + ": browsers that check for an update unregister it"
 	}
-	h, err := static.New(fsys, static.Options{Files: files, SwDest: cfg.SwDest, Compress: true})
+	headers, err := responseHeaders(*security, extraHeaders)
 	if err != nil {
+		return err
+	}
+	h, err := static.New(fsys, static.Options{Files: files, SwDest: cfg.SwDest, Compress: true, Headers: headers})
+	if msg, ok := strings.CutPrefix(fmt.Sprint(err), "static: Headers "); ok {
+		return fmt.Errorf("--header %s", msg)
+	} else if err != nil {
 		return err
 	}
 	pm, err := pushCfg.mountPush(ctx, stderr)
