@@ -45,6 +45,20 @@ type Options struct {
 	// Concurrency bounds the files hashed at once. Default:
 	// runtime.GOMAXPROCS(0).
 	Concurrency int
+	// Cache, when set, remembers digests between builds: a file it knows
+	// (same path, size and modification time, as it decides) is not read.
+	Cache HashCache
+}
+
+// HashCache remembers the SHA-256 of files between builds, keyed by what a
+// stat tells (internal/buildcache keys by path, size, modification time and,
+// where cheap, inode and change time). Build calls it from several goroutines.
+type HashCache interface {
+	// Lookup returns the digest stored for the file at the slash path p
+	// whose stat is info, if the cache still trusts it.
+	Lookup(p string, info fs.FileInfo) (sum [sha256.Size]byte, ok bool)
+	// Store records the digest of the file at p, read after info was taken.
+	Store(p string, info fs.FileInfo, sum [sha256.Size]byte)
 }
 
 // Entry is one precached file.
@@ -98,6 +112,7 @@ func Build(fsys fs.FS, opts Options) (*Result, error) {
 	}
 	res := &Result{Entries: []Entry{}, Warnings: []Warning{}}
 	var paths []string
+	var infos []fs.FileInfo
 	walk := func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return fmt.Errorf("manifest: %s: %w", p, err)
@@ -133,13 +148,14 @@ func Build(fsys fs.FS, opts Options) (*Result, error) {
 			return nil
 		}
 		paths = append(paths, p)
+		infos = append(infos, info)
 		return nil
 	}
 	if err := fs.WalkDir(fsys, ".", walk); err != nil {
 		return nil, err
 	}
 
-	sums, lens, err := hashAll(fsys, paths, o.Concurrency)
+	sums, lens, err := hashAll(fsys, paths, infos, o.Cache, o.Concurrency)
 	if err != nil {
 		return nil, err
 	}
@@ -229,11 +245,12 @@ func matchAny(patterns []string, p string) bool {
 	return false
 }
 
-// hashAll hashes the files at paths with at most workers at once. It returns
+// hashAll hashes the files at paths with at most workers at once, asking
+// cache first (when not nil) with each file's stat from infos. It returns
 // the digests and byte counts in the order of paths or, when files fail, the
 // error of the first failing path in that order: results never depend on
 // the scheduling.
-func hashAll(fsys fs.FS, paths []string, workers int) ([][sha256.Size]byte, []int64, error) {
+func hashAll(fsys fs.FS, paths []string, infos []fs.FileInfo, cache HashCache, workers int) ([][sha256.Size]byte, []int64, error) {
 	sums := make([][sha256.Size]byte, len(paths))
 	lens := make([]int64, len(paths))
 	errs := make([]error, len(paths))
@@ -248,8 +265,19 @@ func hashAll(fsys fs.FS, paths []string, workers int) ([][sha256.Size]byte, []in
 				if i >= len(paths) {
 					return
 				}
+				if cache != nil {
+					if sum, ok := cache.Lookup(paths[i], infos[i]); ok {
+						sums[i], lens[i] = sum, infos[i].Size()
+						continue
+					}
+				}
 				lens[i], errs[i] = hashFile(fsys, paths[i], h, buf)
 				h.Sum(sums[i][:0])
+				// A file whose length changed while it was read changed
+				// after its stat: leave it for the next build to hash.
+				if cache != nil && errs[i] == nil && lens[i] == infos[i].Size() {
+					cache.Store(paths[i], infos[i], sums[i])
+				}
 			}
 		})
 	}
