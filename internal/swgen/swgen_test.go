@@ -181,7 +181,7 @@ func TestGenerateErrors(t *testing.T) {
 	}{
 		{"unknown handler", config.RuntimeCaching{URLPattern: "/a", Handler: "fastest"}, `runtimeCaching[0]: handler "fastest"`},
 		{"bad pattern", config.RuntimeCaching{URLPattern: "api/*", Handler: "cacheFirst"}, `urlPattern "api/*"`},
-		{"unescaped slash in regexp", config.RuntimeCaching{URLPattern: `/x/y\.png$/`, Handler: "cacheFirst"}, "swkit-entry.js:"},
+		{"unescaped slash in regexp", config.RuntimeCaching{URLPattern: `/x/y\.png$/`, Handler: "cacheFirst"}, `urlPattern "/x/y\\.png$/": escape "/"`},
 		{"broadcast on cacheFirst", config.RuntimeCaching{URLPattern: "/a", Handler: "cacheFirst",
 			Options: config.RuntimeOptions{BroadcastUpdate: &config.BroadcastUpdate{}}}, "options.broadcastUpdate"},
 	}
