@@ -169,6 +169,13 @@ func TestStrategies(t *testing.T) {
 		if got := fetchText(tab, path); got != want {
 			t.Errorf("fetch %s = %q, want %q", path, got, want)
 		}
+		// A background revalidation reaches the server after the page has
+		// its answer: wait for the expected count, then check nothing more
+		// arrived.
+		deadline := time.Now().Add(5 * time.Second)
+		for api.count(path) < hits && time.Now().Before(deadline) {
+			time.Sleep(10 * time.Millisecond)
+		}
 		if got := api.count(path); got != hits {
 			t.Errorf("after fetching %s the server saw it %d times, want %d", path, got, hits)
 		}
