@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"time"
 
@@ -15,9 +16,10 @@ import (
 )
 
 func runBuild(args []string, stdout, stderr io.Writer) error {
-	fl := newFlagSet("build", "[--config swkit.json] [--inject SRC] [DIR]", stderr)
+	fl := newFlagSet("build", "[--config swkit.json] [--inject SRC] [--cache FILE | --no-cache] [DIR]", stderr)
 	configPath := fl.String("config", "", "config file (default: DIR/swkit.json when it exists)")
 	inject := fl.String("inject", "", "bundle your own worker source SRC (importing 'swkit/sw', using self.__SWKIT_MANIFEST) instead of generating one")
+	cacheFlags := addCacheFlags(fl)
 	dir, err := folderArg(fl, args)
 	if err != nil {
 		return err
@@ -37,10 +39,12 @@ func runBuild(args []string, stdout, stderr io.Writer) error {
 	}
 	defer root.Close()
 
-	out, err := sitebuild.Build(root.FS(), cfg)
+	cache := cacheFlags.open(dir, stderr)
+	out, err := sitebuild.BuildCached(root.FS(), cfg, hashCache(cache))
 	if err != nil {
 		return err
 	}
+	cacheFlags.save(cache, stderr)
 	for _, w := range out.Manifest.Warnings {
 		fmt.Fprintf(stderr, "warning: %s\n", w.Message)
 	}
@@ -52,12 +56,33 @@ func runBuild(args []string, stdout, stderr io.Writer) error {
 	if err := writeGenerated(dir, sitebuild.PageHelperName, out.PageHelper); err != nil {
 		return err
 	}
+	if *inject != "" {
+		out.Imports = nil // the injected worker carries its manifest inline
+	}
+	// The manifest files first: the new sw.js names them.
+	for name, data := range out.Imports {
+		folder, file := path.Split(name)
+		if err := writeGenerated(filepath.Join(dir, filepath.FromSlash(folder)), file, data); err != nil {
+			return err
+		}
+	}
 	if err := writeGenerated(dir, cfg.SwDest, out.Worker); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "precached %d files, %s; wrote %s (%s) in %s\n",
+	if err := removeOldManifests(dir, cfg.SwDest, out.Imports); err != nil {
+		return err
+	}
+	imports := ""
+	if len(out.Imports) > 0 {
+		var n int64
+		for _, data := range out.Imports {
+			n += int64(len(data))
+		}
+		imports = fmt.Sprintf(" and %d manifest files (%s)", len(out.Imports), humanBytes(n))
+	}
+	fmt.Fprintf(stdout, "precached %d files, %s; wrote %s (%s)%s in %s\n",
 		len(out.Manifest.Entries), humanBytes(out.Manifest.Bytes),
-		filepath.Join(dir, cfg.SwDest), humanBytes(int64(len(out.Worker))), roundDuration(out.Elapsed))
+		filepath.Join(dir, cfg.SwDest), humanBytes(int64(len(out.Worker))), imports, roundDuration(out.Elapsed))
 	return nil
 }
 

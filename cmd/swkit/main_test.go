@@ -20,9 +20,23 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	testscript.Main(m, map[string]func(){
+	testscript.Main(withCacheHome{m}, map[string]func(){
 		"swkit": func() { main() },
 	})
+}
+
+// withCacheHome runs the tests with build caches in a temporary folder, not
+// the user's (scripts get their own, see TestScripts).
+type withCacheHome struct{ *testing.M }
+
+func (m withCacheHome) Run() int {
+	dir, err := os.MkdirTemp("", "swkit-cache-home")
+	if err != nil {
+		panic(err)
+	}
+	defer os.RemoveAll(dir)
+	os.Setenv("XDG_CACHE_HOME", dir)
+	return m.M.Run()
 }
 
 // TestScripts runs the command-line scenarios in testdata/script: what a user
@@ -30,6 +44,10 @@ func TestMain(m *testing.M) {
 func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir: "testdata/script",
+		Setup: func(env *testscript.Env) error {
+			env.Setenv("XDG_CACHE_HOME", env.WorkDir+"/.cache")
+			return nil
+		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			// stderrlines N: the last command wrote exactly N lines to stderr.
 			"stderrlines": func(ts *testscript.TestScript, neg bool, args []string) {

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"path"
 	"slices"
 	"strings"
 	"time"
@@ -23,10 +24,14 @@ const PageHelperName = "swkit.js"
 
 // Output is what a build produces.
 type Output struct {
-	Worker     []byte           // sw.js
-	PageHelper []byte           // swkit.js
-	Manifest   *manifest.Result // what the worker precaches
-	Elapsed    time.Duration
+	Worker     []byte // sw.js
+	PageHelper []byte // swkit.js
+	// Imports are the files the worker imports, by slash path in the folder
+	// (beside the worker): the parts of a manifest too large to stay inline
+	// (swgen.GenerateWorker), named by their content. Nil for most sites.
+	Imports  map[string][]byte
+	Manifest *manifest.Result // what the worker precaches
+	Elapsed  time.Duration
 }
 
 // Build lists and hashes the files of fsys that cfg selects and generates the
@@ -34,6 +39,12 @@ type Output struct {
 // the precache as if it were a file of the site (overriding one there), so pages
 // that import it work offline; the worker itself is never precached.
 func Build(fsys fs.FS, cfg config.Config) (*Output, error) {
+	return BuildCached(fsys, cfg, nil)
+}
+
+// BuildCached is Build with the files' digests taken from cache when it
+// still trusts them (nil: hash every file).
+func BuildCached(fsys fs.FS, cfg config.Config, cache manifest.HashCache) (*Output, error) {
 	start := time.Now()
 	helper, err := swgen.PageHelper()
 	if err != nil {
@@ -47,6 +58,9 @@ func Build(fsys fs.FS, cfg config.Config) (*Output, error) {
 	// say: pages import it, so without it they would not start offline. A
 	// site file of the same name is replaced by it.
 	opts.Exclude = append(opts.Exclude, cfg.SwDest, PageHelperName)
+	// Manifest files an earlier build wrote are the worker's, not the site's.
+	opts.GlobIgnores = append(opts.GlobIgnores, path.Join(path.Dir(cfg.SwDest), swgen.ManifestFileGlob))
+	opts.Cache = cache
 	res, err := manifest.Build(fsys, opts)
 	if err != nil {
 		return nil, fmt.Errorf("list files: %w", err)
@@ -55,11 +69,19 @@ func Build(fsys fs.FS, cfg config.Config) (*Output, error) {
 	res.Entries = append(res.Entries, helperEntry)
 	res.Bytes += helperEntry.Size
 	slices.SortFunc(res.Entries, func(a, b manifest.Entry) int { return strings.Compare(a.URL, b.URL) })
-	worker, err := swgen.Generate(cfg, res.Entries)
+	worker, err := swgen.GenerateWorker(cfg, res.Entries)
 	if err != nil {
 		return nil, fmt.Errorf("generate worker: %w", err)
 	}
-	return &Output{Worker: worker, PageHelper: helper, Manifest: res, Elapsed: time.Since(start)}, nil
+	out := &Output{Worker: worker.Script, PageHelper: helper, Manifest: res}
+	for name, data := range worker.Imports {
+		if out.Imports == nil {
+			out.Imports = map[string][]byte{}
+		}
+		out.Imports[path.Join(path.Dir(cfg.SwDest), name)] = data
+	}
+	out.Elapsed = time.Since(start)
+	return out, nil
 }
 
 // IsOurs reports whether data is a file swkit generated (so rewriting it loses

@@ -64,8 +64,10 @@ type Options struct {
 	// Files are in-memory files (a generated "sw.js", "swkit.js") served in
 	// place of any file of the same name in the folder. Keys are slash paths
 	// without a leading slash and must pass [Resolve]. New copies the contents
-	// and computes their ETags once. They are always sent with no-cache, and a
-	// precompressed sibling on disk ("sw.js.br") is never used for them nor
+	// and computes their ETags once. They are sent with no-cache, except
+	// those whose name [DefaultHashedName] calls fingerprinted (a worker's
+	// content-addressed imports, "swkit-manifest.3f9a1c2b0d4e5f60.js"),
+	// which are immutable like such files on disk; and a precompressed sibling on disk ("sw.js.br") is never used for them nor
 	// served at its own URL, since it would be a stale copy.
 	Files map[string][]byte
 
@@ -124,6 +126,7 @@ type memFile struct {
 	data []byte
 	etag []string
 	ti   typeInfo
+	cc   []string // Cache-Control
 }
 
 // Prebuilt header values (len == cap, see typeInfo).
@@ -179,11 +182,16 @@ func New(fsys fs.FS, opts Options) (*Handler, error) {
 		if data == nil {
 			data = []byte{}
 		}
-		h.files[name] = &memFile{
+		mf := &memFile{
 			data: data,
 			etag: []string{etagOf(sha256.Sum256(data))},
 			ti:   typeOf(name),
+			cc:   noCache,
 		}
+		if name != h.swDest && !mf.ti.revalidate && DefaultHashedName(name) {
+			mf.cc = immutable
+		}
+		h.files[name] = mf
 	}
 	for k, v := range opts.Headers {
 		if !validHeaderName(k) || !validHeaderValue(v) {
@@ -256,7 +264,7 @@ func (h *Handler) shadowedSibling(name string) bool {
 func (h *Handler) serveMem(w http.ResponseWriter, r *http.Request, name string, mf *memFile) {
 	hdr := w.Header()
 	hdr["Content-Type"] = mf.ti.contentType
-	hdr["Cache-Control"] = noCache
+	hdr["Cache-Control"] = mf.cc
 	h.setWorkerHeader(hdr, name)
 	if mf.ti.compressible {
 		addVary(hdr)

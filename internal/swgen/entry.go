@@ -34,6 +34,13 @@ var strategies = map[string]string{
 // exactly the runtime modules cfg uses, and one call of sw() with the
 // manifest and options. cfg has its defaults applied.
 func entryModule(cfg config.Config, entries []precacheEntry) (string, error) {
+	return entrySource(cfg, jsonText(entries), "")
+}
+
+// entrySource is entryModule with the manifest given as a JavaScript
+// expression, and prelude, statements run before sw() (the importScripts
+// call of a split manifest, see split.go). Both count in the version.
+func entrySource(cfg config.Config, manifestJS, prelude string) (string, error) {
 	imports := map[string]string{"sw": "./sw/sw.js"} // export name -> module
 	if cfg.Push != nil {
 		imports["push"] = "./sw/push.js"
@@ -49,7 +56,7 @@ func entryModule(cfg config.Config, entries []precacheEntry) (string, error) {
 
 	var body strings.Builder
 	field := func(name, value string) { fmt.Fprintf(&body, "  %s: %s,\n", name, value) }
-	field("manifest", jsonText(entries))
+	field("manifest", manifestJS)
 	field("precache", fmt.Sprintf("{ cacheId: %s, directoryIndex: %s, cleanURLs: true, ignoreURLParametersMatching: %s }",
 		jsonText(cfg.CacheID), jsonText(cfg.DirectoryIndex), regExps(cfg.IgnoreURLParametersMatching)))
 	field("skipWaiting", jsonText(cfg.SkipWaiting))
@@ -73,7 +80,7 @@ func entryModule(cfg config.Config, entries []precacheEntry) (string, error) {
 
 	// The version identifies manifest and options (everything above, and
 	// the push options); the worker answers swkit:get-version with it.
-	sum := sha256.Sum256([]byte(body.String() + pushSrc))
+	sum := sha256.Sum256([]byte(prelude + body.String() + pushSrc))
 	version := hex.EncodeToString(sum[:8])
 
 	var src strings.Builder
@@ -85,6 +92,7 @@ func entryModule(cfg config.Config, entries []precacheEntry) (string, error) {
 	for _, name := range names {
 		fmt.Fprintf(&src, "import { %s } from %s;\n", name, jsonText(imports[name]))
 	}
+	src.WriteString(prelude)
 	fmt.Fprintf(&src, "sw({\n  version: %s,\n%s});\n", jsonText(version), body.String())
 	src.WriteString(pushSrc)
 	return src.String(), nil

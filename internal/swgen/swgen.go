@@ -10,7 +10,6 @@ package swgen
 
 import (
 	"slices"
-	"strings"
 	"sync"
 
 	"github.com/evanw/esbuild/pkg/api"
@@ -23,16 +22,12 @@ import (
 const Banner = "/* swkit service worker — generated, do not edit */"
 
 // Generate returns sw.js: the runtime modules that cfg needs, the manifest and
-// cfg's options, bundled and minified. Deterministic: same inputs, same bytes.
+// cfg's options, bundled and minified; the manifest is always inline (see
+// GenerateWorker for large sites). Deterministic: same inputs, same bytes.
 // Unset options take config.Defaults (applying it twice changes nothing).
 // Errors name the option at fault, or carry esbuild's file:line text.
 func Generate(cfg config.Config, entries []manifest.Entry) ([]byte, error) {
-	pre := make([]precacheEntry, len(entries))
-	for i, e := range entries {
-		pre[i] = precacheEntry{URL: e.URL, Revision: e.Revision, Integrity: e.Integrity}
-	}
-	slices.SortFunc(pre, func(a, b precacheEntry) int { return strings.Compare(a.URL, b.URL) })
-	source, err := entryModule(config.Defaults(cfg), pre)
+	source, err := entryModule(config.Defaults(cfg), precacheEntries(entries))
 	if err != nil {
 		return nil, err
 	}
