@@ -79,6 +79,9 @@ func New(fsys fs.FS, opts Options) (*Handler, error) {
 		}
 		files[cfg.SwDest] = out.Worker
 		files[sitebuild.PageHelperName] = out.PageHelper
+		for name, data := range out.Imports { // a large site's manifest parts
+			files[name] = data
+		}
 		h.manifest = make([]PrecacheEntry, len(out.Manifest.Entries))
 		for i, e := range out.Manifest.Entries {
 			h.manifest[i] = PrecacheEntry{URL: e.URL, Revision: e.Revision, Integrity: e.Integrity, Size: e.Size}

@@ -23,6 +23,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	extraHeaders := headerFlag{}
 	fl.Var(extraHeaders, "header", "`Name: value` added to every file response; repeatable, overrides --security-headers")
 	pushCfg := addPushFlags(fl, true)
+	cacheFlags := addCacheFlags(fl)
 	dir, err := folderArg(fl, args)
 	if err != nil {
 		return err
@@ -42,9 +43,14 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	files := map[string][]byte{}
 	generated := "using its " + cfg.SwDest
 	if _, err := fs.Stat(fsys, cfg.SwDest); errors.Is(err, fs.ErrNotExist) {
-		out, err := sitebuild.Build(fsys, cfg)
+		cache := cacheFlags.open(dir, stderr)
+		out, err := sitebuild.BuildCached(fsys, cfg, hashCache(cache))
 		if err != nil {
 			return err
+		}
+		cacheFlags.save(cache, stderr)
+		for name, data := range out.Imports { // a large site's manifest parts
+			files[name] = data
 		}
 		for _, w := range out.Manifest.Warnings {
 			fmt.Fprintf(stderr, "warning: %s\n", w.Message)

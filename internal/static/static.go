@@ -67,7 +67,8 @@ type Options struct {
 	// and computes their ETags once. They are sent with no-cache, except
 	// those whose name [DefaultHashedName] calls fingerprinted (a worker's
 	// content-addressed imports, "swkit-manifest.3f9a1c2b0d4e5f60.js"),
-	// which are immutable like such files on disk; and a precompressed sibling on disk ("sw.js.br") is never used for them nor
+	// which are immutable like such files on disk; and a precompressed
+	// sibling on disk ("sw.js.br") is never used for them nor
 	// served at its own URL, since it would be a stale copy.
 	Files map[string][]byte
 
