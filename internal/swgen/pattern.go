@@ -45,9 +45,13 @@ func compilePattern(p string) (matcher, error) {
 // An unescaped "/" outside a class would end the literal early: the build
 // then fails at best, and at worst ("/a/,f(),/b/") the rest runs as code in
 // the worker. A line terminator, a lone backslash at the end or an
-// unterminated class cannot be in a literal either. The config author fixes
+// unterminated class cannot be in a literal either, nor a leading "*". The config author fixes
 // the pattern; nothing is rewritten behind their back.
 func checkLiteralBody(source string) error {
+	if strings.HasPrefix(source, "*") {
+		// "/*" opens a comment, not a literal; "*" first repeats nothing.
+		return errors.New(`a regular expression cannot start with "*"`)
+	}
 	inClass := false
 	for i := 0; i < len(source); i++ {
 		if _, size := lineTerminator(source[i:]); size > 0 {

@@ -137,6 +137,7 @@ func TestCompilePatternEscapes(t *testing.T) {
 		{"/a\nb$/", `/^\/a\nb\$\/$/`, ""},
 		{"/[/", "", "unterminated character class"},
 		{`/\/`, "", "lone backslash"},
+		{"/*$/", "", `cannot start with "*"`},
 	} {
 		m, err := compilePattern(tt.pattern)
 		switch {
