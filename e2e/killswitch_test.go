@@ -12,14 +12,25 @@ import (
 )
 
 // TestKillSwitch: a site with a working worker, a precache, a runtime cache
-// and a cache of the app's own switches to the kill switch (as `swkit serve
-// --kill-switch` or a deployed `swkit unregister` does). One update check
-// later, the page has reloaded once, from the network, uncontrolled; no
-// registration and no swkit cache remain, and the app's own cache is intact.
+// of swkit's default name, one named by the config ("pictures", with
+// expiration: IndexedDB records), swkit's other databases (the background-sync
+// queue's, and any swkit-… one) and a cache and a database of the app's own
+// switches to the kill switch built from the same config (as `swkit serve
+// --kill-switch` or a deployed `swkit unregister --config` does). One update
+// check later, the page has reloaded once, from the network, uncontrolled; no
+// registration, no swkit cache and no swkit database remain, and the app's
+// own cache and database are intact.
 func TestKillSwitch(t *testing.T) {
 	cfg := config.Config{
 		ClientsClaim: true,
 		RuntimeCaching: []config.RuntimeCaching{{
+			URLPattern: "/api/pictures/**",
+			Handler:    config.CacheFirst,
+			Options: config.RuntimeOptions{
+				CacheName:  "pictures",
+				Expiration: &config.Expiration{MaxEntries: 10},
+			},
+		}, {
 			URLPattern: "/api/**",
 			Handler:    config.CacheFirst,
 		}},
@@ -35,23 +46,41 @@ func TestKillSwitch(t *testing.T) {
 	tab.WaitController()
 	tab.WaitFor(`navigator.serviceWorker.controller.state === 'activated'`)
 
-	// The runtime route fills swkit-runtime; the app keeps a cache of its own.
+	// The runtime routes fill swkit-runtime and pictures (whose expiration
+	// writes swkit-expiration); the app keeps a cache and a database of its
+	// own. swkit-sync (the background-sync queue's database, made here as
+	// its first queued request would) and swkit-later (a name the kill switch
+	// does not know, as a later version's database) are made by the page.
 	browsertest.Eval[bool](tab, `(async () => {
 		await (await fetch('/api/data')).text();
+		await (await fetch('/api/pictures/1')).text();
 		const mine = await caches.open('app-data');
 		await mine.put('/mine', new Response('mine'));
+		for (const name of ['app-db', 'swkit-sync', 'swkit-later']) {
+			await new Promise((resolve, reject) => {
+				const open = indexedDB.open(name);
+				open.onupgradeneeded = () => open.result.createObjectStore('s');
+				open.onsuccess = () => { open.result.close(); resolve(); };
+				open.onerror = () => reject(open.error);
+			});
+		}
 		return true;
 	})()`)
 	tab.WaitFor(`caches.has('swkit-runtime')`)
+	tab.WaitFor(`caches.has('pictures')`)
+	tab.WaitFor(`indexedDB.databases().then((dbs) => dbs.some((d) => d.name === 'swkit-expiration'))`)
 	before := tab.CacheNames()
-	for _, want := range []string{s.precacheName(), "swkit-runtime", "app-data"} {
+	for _, want := range []string{s.precacheName(), "swkit-runtime", "pictures", "app-data"} {
 		if !slices.Contains(before, want) {
 			t.Fatalf("caches before the kill switch: %v, want %s among them", before, want)
 		}
 	}
+	if got, want := databaseNames(tab), []string{"app-db", "swkit-expiration", "swkit-later", "swkit-sync"}; !slices.Equal(got, want) {
+		t.Fatalf("databases before the kill switch: %v, want %v", got, want)
+	}
 	loadsBefore := loads(tab)
 
-	kill, err := swgen.KillSwitch("")
+	kill, err := swgen.KillSwitch(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,6 +102,12 @@ func TestKillSwitch(t *testing.T) {
 	if got := tab.CacheNames(); !slices.Equal(got, []string{"app-data"}) {
 		t.Errorf("caches after the kill switch: %v, want only the app's own [app-data]", got)
 	}
+	// A delete that a connection blocked finishes once it closes: the old
+	// worker's have closed by now, so the databases go promptly.
+	tab.WaitFor(`indexedDB.databases().then((dbs) => dbs.every((d) => !d.name.startsWith('swkit-')))`)
+	if got := databaseNames(tab); !slices.Equal(got, []string{"app-db"}) {
+		t.Errorf("databases after the kill switch: %v, want only the app's own [app-db]", got)
+	}
 	if got := browsertest.Eval[string](tab, `caches.open('app-data').then((c) => c.match('/mine')).then((r) => r.text())`); got != "mine" {
 		t.Errorf("the app's own cache holds %q, want %q", got, "mine")
 	}
@@ -84,4 +119,10 @@ func TestKillSwitch(t *testing.T) {
 	if got := s.srv.Counts(func(h browsertest.Hit) bool { return h.Dest == "document" })["/"]; got != 1 {
 		t.Errorf("the page reached the server %d times after the switch, want 1 (the reload)", got)
 	}
+}
+
+// databaseNames lists the origin's IndexedDB databases, sorted.
+func databaseNames(tab *browsertest.Tab) []string {
+	tab.T.Helper()
+	return browsertest.Eval[[]string](tab, `indexedDB.databases().then((dbs) => dbs.map((d) => d.name).sort())`)
 }

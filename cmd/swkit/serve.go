@@ -62,7 +62,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fmt.Errorf("look for %s: %w", cfg.SwDest, err)
 	}
 	if *killSwitch {
-		if files[cfg.SwDest], err = swgen.KillSwitch(cfg.CacheID); err != nil {
+		if files[cfg.SwDest], err = swgen.KillSwitch(cfg); err != nil {
 			return err
 		}
 		generated = "kill switch in place of " + cfg.SwDest + ": browsers that check for an update unregister it"

@@ -9,12 +9,13 @@ import (
 	"github.com/swkit/swkit/internal/swgen"
 )
 
-// runUnregister writes the kill switch: a worker that deletes swkit's caches,
-// unregisters itself and reloads the pages it controlled.
+// runUnregister writes the kill switch: a worker that deletes swkit's caches
+// (with --config, also the runtime caches its routes name) and IndexedDB
+// databases, unregisters itself and reloads the pages it controlled.
 func runUnregister(args []string, stdout, stderr io.Writer) error {
 	fl := newFlagSet("unregister", "[--out FILE] [--config swkit.json]", stderr)
 	out := fl.String("out", "sw.js", `file to write ("-" for standard output); deploy it in place of the service worker`)
-	configPath := fl.String("config", "", "config file whose cacheId the site's workers used (default: none)")
+	configPath := fl.String("config", "", "config the site's workers were built from: caches named by its cacheId and its routes' cacheName are deleted too (default: none)")
 	pos, err := parseFlags(fl, args)
 	if err != nil {
 		return err
@@ -30,7 +31,7 @@ func runUnregister(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
-	code, err := swgen.KillSwitch(cfg.CacheID)
+	code, err := swgen.KillSwitch(cfg)
 	if err != nil {
 		return err
 	}
@@ -41,7 +42,7 @@ func runUnregister(args []string, stdout, stderr io.Writer) error {
 	if err := writeGenerated(filepath.Dir(*out), filepath.Base(*out), code); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "wrote %s (%s): deploy it in place of the service worker; it deletes swkit's caches, unregisters and reloads open pages\n",
+	fmt.Fprintf(stdout, "wrote %s (%s): deploy it in place of the service worker; it deletes swkit's caches and databases, unregisters and reloads open pages\n",
 		*out, humanBytes(int64(len(code))))
 	return nil
 }
