@@ -29,7 +29,10 @@ export { queue, replay, syncEvents } from './sync.js';
  * - `controlling`: a worker took control of this page (controllerchange).
  * - `activated`: a worker of this registration became active.
  * - `cache-updated`: the worker stored newer content; detail {cacheName, url}.
- * - `error`: registration or an update check failed; detail {error}.
+ * - `error`: registration or an update check failed, or a new version failed
+ *   to install (a precached file missing, changed since the build, or the
+ *   network gone: the old version keeps control); detail {error}, plus
+ *   {worker} for a failed install.
  * - `queued`, `sent`, `failed`: background sync (sync.js); detail {id, queue,
  *   url, status, reason}.
  *
@@ -79,10 +82,21 @@ export function register(scriptURL = '/sw.js', { scope, updateInterval, reloadOn
     // updatefound can fire before or after register() resolves.
     if (!worker || tracked.has(worker)) return;
     tracked.add(worker);
+    let installed = false;
     worker.addEventListener('statechange', () => {
       // Waiting means installed beside an active older version.
       if (worker.state === 'installed' && registration.active) emit('waiting', { worker });
       if (worker.state === 'activated') emit('activated', { worker });
+      if (worker.state !== 'redundant') {
+        installed = worker.state !== 'installing';
+      } else if (!installed) {
+        // Straight from installing to redundant: the install failed (a
+        // precached file answered non-2xx, did not match its integrity hash,
+        // or the network went away), so the worker that was in control, if
+        // any, stays in control. The worker's own error is not visible here.
+        const error = new Error(`swkit: ${worker.scriptURL} failed to install; the current version stays in control (see the worker's console for the file that failed)`);
+        emit('error', { error, worker });
+      }
     });
   };
 
