@@ -111,14 +111,15 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+declare -A SPID
 "$WORK/swkit" serve --addr "127.0.0.1:$P_SWKIT" "$SITE" >"$RUN/swkit.log" 2>&1 &
-PIDS+=($!)
+PIDS+=($!) SPID[swkit]=$!
 NODE_PATH="$WORK/node_modules" node bench/serve/server.js "$SITE" "$P_EXPRESS" >"$RUN/express.log" 2>&1 &
-PIDS+=($!)
+PIDS+=($!) SPID[express]=$!
 "$WORK/gofs" -addr "127.0.0.1:$P_GOFS" "$SITE" >"$RUN/gofs.log" 2>&1 &
-PIDS+=($!)
+PIDS+=($!) SPID[gofs]=$!
 "$NGINX" -c "$RUN_ABS/nginx.conf" >"$RUN/nginx.log" 2>&1 &
-PIDS+=($!)
+PIDS+=($!) SPID[nginx]=$!
 
 for p in $P_SWKIT $P_EXPRESS $P_GOFS $P_NGINX; do
 	for _ in $(seq 100); do
@@ -138,17 +139,33 @@ declare -A PATHS=([page]=/bench-page.html [page-gzip]=/bench-page.html [image]=/
 declare -A HDR=([page]="" [page-gzip]="Accept-Encoding: gzip" [image]="")
 declare -A DESC=([page]="10 KiB HTML page, no Accept-Encoding" [page-gzip]="10 KiB HTML page, Accept-Encoding: gzip" [image]="100 KiB JPEG")
 
-# bench SERVER REQ DURATION: prints requests/s, checks every answer was 2xx.
+# cputicks PID: user + system clock ticks of PID and its children processes
+# (nginx's workers), from /proc.
+cputicks() {
+	local t=0 p
+	for p in $1 $(pgrep -P "$1" || true); do
+		[ -r "/proc/$p/stat" ] && t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat")))
+	done
+	echo "$t"
+}
+HZ=$(getconf CLK_TCK)
+
+# bench SERVER REQ DURATION: prints requests/s and the requests per CPU-second
+# the server process used, and checks that every answer was 2xx. The second
+# figure hardly moves when other work competes for the cores; the first does.
 bench() {
-	local url="http://127.0.0.1:${PORT[$1]}${PATHS[$2]}" out
+	local url="http://127.0.0.1:${PORT[$1]}${PATHS[$2]}" out t0 t1
 	local args=(-t"$THREADS" -c"$CONNS" -d"$3" --timeout 5s)
 	[ -n "${HDR[$2]}" ] && args+=(-H "${HDR[$2]}")
+	t0=$(cputicks "${SPID[$1]}")
 	out=$(timeout 120 wrk "${args[@]}" "$url")
+	t1=$(cputicks "${SPID[$1]}")
 	if grep -q -e 'Non-2xx' -e 'Socket errors' <<<"$out"; then
 		echo "bench/serve: $1 $2: errors:" >&2
 		echo "$out" >&2
 	fi
-	awk '/^Requests\/sec:/ {print $2}' <<<"$out"
+	awk -v ticks=$((t1 - t0)) -v hz="$HZ" '/^Requests\/sec:/ {rps = $2} /requests in/ {n = $1}
+		END {printf "%s %.0f\n", rps, (ticks > 0 ? n / (ticks / hz) : 0)}' <<<"$out"
 }
 
 median() { sort -n | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else printf "%.2f\n", (a[NR/2]+a[NR/2+1])/2}'; }
@@ -172,7 +189,7 @@ median() { sort -n | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else prin
 	echo
 } | tee "$WORK/serve-report.md"
 
-declare -A RESULTS
+declare -A RESULTS EFF
 for r in "${REQS[@]}"; do
 	for s in "${SERVERS[@]}"; do
 		bench "$s" "$r" 2s >/dev/null
@@ -181,30 +198,39 @@ done
 for round in $(seq "$ROUNDS"); do
 	for r in "${REQS[@]}"; do
 		for s in "${SERVERS[@]}"; do
-			v=$(bench "$s" "$r" "$DURATION")
+			read -r v e < <(bench "$s" "$r" "$DURATION")
 			RESULTS[$s,$r]="${RESULTS[$s,$r]:-} $v"
-			echo "round $round: $s $r: $v req/s" >&2
+			EFF[$s,$r]="${EFF[$s,$r]:-} $e"
+			echo "round $round: $s $r: $v req/s, $e requests per server CPU-second" >&2
 		done
 	done
 done
 
-{
+# table TITLE ARRAY-NAME: one row per request, medians and ratios.
+table() {
+	local -n vals=$2
+	echo "$1"
+	echo
 	echo "| request | swkit | Express | Go FileServer | nginx | swkit / Express | swkit / Go FileServer | swkit / nginx |"
 	echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
 	for r in "${REQS[@]}"; do
 		declare -A M=()
 		for s in "${SERVERS[@]}"; do
-			M[$s]=$(tr ' ' '\n' <<<"${RESULTS[$s,$r]}" | grep . | median)
+			M[$s]=$(tr ' ' '\n' <<<"${vals[$s,$r]}" | grep . | median)
 		done
 		awk -v d="${DESC[$r]}" -v a="${M[swkit]}" -v b="${M[express]}" -v c="${M[gofs]}" -v n="${M[nginx]}" \
 			'BEGIN {printf "| %s | %.0f | %.0f | %.0f | %.0f | %.1f× | %.2f× | %.2f× |\n", d, a, b, c, n, a/b, a/c, a/n}'
 	done
 	echo
-	echo "Rounds (requests/s):"
+}
+{
+	table "Requests per second (median of $ROUNDS rounds):" RESULTS
+	table "Requests per CPU-second of the server process (median; nginx: master and workers; robust to other load on the machine):" EFF
+	echo "Rounds (requests/s; requests per server CPU-second):"
 	echo
 	for r in "${REQS[@]}"; do
 		for s in "${SERVERS[@]}"; do
-			echo "- $r, $s:${RESULTS[$s,$r]}"
+			echo "- $r, $s:${RESULTS[$s,$r]};${EFF[$s,$r]}"
 		done
 	done
 	echo
@@ -220,7 +246,7 @@ if [ -n "${PROFILE:-}" ]; then
 		"$WORK/serve-profile" -addr "127.0.0.1:$P_PROF" -for 14s -cpuprofile "$WORK/serve-$r.pprof" "$SITE" >&2 &
 		PIDS+=($!)
 		for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$P_PROF/" && break; sleep 0.1; done
-		PORT[prof]=$P_PROF
+		PORT[prof]=$P_PROF SPID[prof]=${PIDS[-1]}
 		bench prof "$r" 10s >/dev/null
 		wait "${PIDS[-1]}"
 		echo "bench/serve: profile of swkit on $r: $WORK/serve-$r.pprof (go tool pprof -top $WORK/serve-$r.pprof)" >&2
