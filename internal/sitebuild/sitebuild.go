@@ -69,6 +69,9 @@ func BuildCached(fsys fs.FS, cfg config.Config, cache manifest.HashCache) (*Outp
 	res.Entries = append(res.Entries, helperEntry)
 	res.Bytes += helperEntry.Size
 	slices.SortFunc(res.Entries, func(a, b manifest.Entry) int { return strings.Compare(a.URL, b.URL) })
+	if err := checkPrecachedPages(cfg, res.Entries); err != nil {
+		return nil, err
+	}
 	worker, err := swgen.GenerateWorker(cfg, res.Entries)
 	if err != nil {
 		return nil, fmt.Errorf("generate worker: %w", err)
