@@ -1,0 +1,143 @@
+package e2e
+
+import (
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/swkit/swkit/internal/browsertest"
+	"github.com/swkit/swkit/internal/config"
+	"github.com/swkit/swkit/internal/sitebuild"
+	"github.com/swkit/swkit/internal/static"
+	"github.com/swkit/swkit/internal/swgen"
+)
+
+// TestLargeManifest: a site whose manifest is over swgen.SplitManifestBytes
+// gets a small sw.js that imports the manifest in content-addressed parts.
+// It installs completely and works with the server stopped; an update check
+// with nothing changed downloads sw.js alone (the parts are immutable, so
+// the browser takes them from its HTTP cache); and one changed file costs
+// sw.js, the one part that lists it, and the file.
+func TestLargeManifest(t *testing.T) {
+	const files = 2000
+	dir := t.TempDir()
+	write := func(name, content string) {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	name := func(i int) string {
+		return fmt.Sprintf("assets/section-%02d/a-rather-long-descriptive-file-name-%04d.txt", i%20, i)
+	}
+	for i := range files {
+		write(name(i), fmt.Sprintf("file %d\n", i))
+	}
+	write("index.html", `<!doctype html><title>large</title><script type="module">
+import { register } from '/swkit.js';
+register('/sw.js');
+</script>`)
+
+	cfg := config.Defaults(config.Config{ClientsClaim: true})
+	var handler atomic.Pointer[http.Handler]
+	var out *sitebuild.Output
+	build := func() {
+		t.Helper()
+		var err error
+		if out, err = sitebuild.Build(os.DirFS(dir), cfg); err != nil {
+			t.Fatal(err)
+		}
+		files := map[string][]byte{cfg.SwDest: out.Worker, sitebuild.PageHelperName: out.PageHelper}
+		for name, data := range out.Imports {
+			files[name] = data
+		}
+		h, err := static.New(os.DirFS(dir), static.Options{Files: files})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var hh http.Handler = h
+		handler.Store(&hh)
+	}
+	build()
+	if len(out.Imports) < 2 {
+		t.Fatalf("the manifest of %d files was split into %d files, want several", files, len(out.Imports))
+	}
+	t.Logf("sw.js %d bytes, %d manifest files", len(out.Worker), len(out.Imports))
+	srv := browsertest.NewServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		(*handler.Load()).ServeHTTP(w, r)
+	}))
+
+	tab := browsertest.Shared(t).NewTab(t)
+	tab.Timeout = 120 * time.Second // 2,000 fetches and puts on a shared machine
+	tab.Navigate(srv.URL("/"))
+	tab.WaitController()
+	tab.WaitFor(`navigator.serviceWorker.controller.state === 'activated'`)
+	keys := tab.CacheKeys("swkit-precache-v1-" + srv.URL("/"))
+	if len(keys) != len(out.Manifest.Entries) {
+		t.Fatalf("precache holds %d keys, want %d", len(keys), len(out.Manifest.Entries))
+	}
+	parts := srv.Counts(func(h browsertest.Hit) bool { return strings.Contains(h.Path, swgen.ManifestFilePrefix) })
+	if len(parts) != len(out.Imports) {
+		t.Errorf("the browser fetched %d manifest files, want %d", len(parts), len(out.Imports))
+	}
+
+	// Offline: the server is stopped; pages and files come from the precache.
+	srv.Stop()
+	tab.Navigate(srv.URL("/" + name(1234)))
+	if got := browsertest.Eval[string](tab, `document.body.innerText.trim()`); got != "file 1234" {
+		t.Errorf("offline, the file reads %q, want %q", got, "file 1234")
+	}
+	tab.Navigate(srv.URL("/"))
+	if got := browsertest.Eval[string](tab, `document.title`); got != "large" {
+		t.Errorf("offline, the home page's title is %q", got)
+	}
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+
+	// Nothing changed: the update check reaches the server for sw.js only.
+	srv.ResetHits()
+	tab.Update()
+	if got := srv.Paths(nil); len(got) != 1 || got[0] != "/sw.js" {
+		t.Errorf("an update check with nothing changed fetched %v, want only /sw.js", got)
+	}
+	if reg := tab.Registration(); reg.Installing != "" || reg.Waiting != "" {
+		t.Errorf("an update check with nothing changed started a new worker: %+v", reg)
+	}
+
+	// One changed file: sw.js, one manifest part and that file.
+	write(name(77), "file 77, changed\n")
+	before := out.Imports
+	build()
+	changedParts := 0
+	for name := range out.Imports {
+		if _, ok := before[name]; !ok {
+			changedParts++
+		}
+	}
+	if changedParts != 1 {
+		t.Fatalf("one changed file changed %d manifest files, want 1", changedParts)
+	}
+	srv.ResetHits()
+	tab.Update()
+	tab.WaitFor(`navigator.serviceWorker.getRegistration().then((r) => r && r.waiting !== null)`)
+	var fetched []string
+	for _, p := range srv.Paths(nil) {
+		if strings.Contains(p, swgen.ManifestFilePrefix) {
+			p = "manifest part"
+		}
+		fetched = append(fetched, p)
+	}
+	want := []string{"/" + name(77), "/sw.js", "manifest part"}
+	if strings.Join(fetched, " ") != strings.Join(want, " ") || len(srv.Hits()) != 3 {
+		t.Errorf("the update fetched %v (%d requests), want %v, one request each", fetched, len(srv.Hits()), want)
+	}
+}
