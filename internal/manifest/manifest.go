@@ -12,6 +12,8 @@ import (
 	"hash"
 	"io"
 	"io/fs"
+	"os"
+	"path"
 	"regexp"
 	"runtime"
 	"slices"
@@ -48,6 +50,13 @@ type Options struct {
 	// Cache, when set, remembers digests between builds: a file it knows
 	// (same path, size and modification time, as it decides) is not read.
 	Cache HashCache
+	// Root, when set, is the folder to list, and the fs.FS passed to Build
+	// is ignored (pass Root.FS() or nil). Build then opens each folder it
+	// hashes files of once per worker (Root.OpenRoot) and each file relative
+	// to that folder, closing the folder handles when done, instead of
+	// resolving every file's path from the root one folder at a time. As
+	// with Root.FS(), no symbolic link can lead out of Root.
+	Root *os.Root
 }
 
 // HashCache remembers the SHA-256 of files between builds, keyed by what a
@@ -151,11 +160,16 @@ func Build(fsys fs.FS, opts Options) (*Result, error) {
 		infos = append(infos, info)
 		return nil
 	}
+	var open opener = fsOpener{fsys}
+	if o.Root != nil {
+		fsys = o.Root.FS()
+		open = &folderOpener{root: o.Root}
+	}
 	if err := fs.WalkDir(fsys, ".", walk); err != nil {
 		return nil, err
 	}
 
-	sums, lens, err := hashAll(fsys, paths, infos, o.Cache, o.Concurrency)
+	sums, lens, err := hashAll(open, paths, infos, o.Cache, o.Concurrency)
 	if err != nil {
 		return nil, err
 	}
@@ -250,28 +264,35 @@ func matchAny(patterns []string, p string) bool {
 // the digests and byte counts in the order of paths or, when files fail, the
 // error of the first failing path in that order: results never depend on
 // the scheduling.
-func hashAll(fsys fs.FS, paths []string, infos []fs.FileInfo, cache HashCache, workers int) ([][sha256.Size]byte, []int64, error) {
+//
+// The workers take the files folder by folder, so that an opener that keeps
+// its folder open (folderOpener) opens each folder about once per worker.
+func hashAll(open opener, paths []string, infos []fs.FileInfo, cache HashCache, workers int) ([][sha256.Size]byte, []int64, error) {
 	sums := make([][sha256.Size]byte, len(paths))
 	lens := make([]int64, len(paths))
 	errs := make([]error, len(paths))
+	order := byFolder(paths)
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	for range min(workers, len(paths)) {
 		wg.Go(func() {
 			h := sha256.New()
-			buf := make([]byte, 64<<10)
+			buf := make([]byte, hashBufferSize)
+			w := open.worker()
+			defer w.close()
 			for {
-				i := int(next.Add(1)) - 1
-				if i >= len(paths) {
+				k := int(next.Add(1)) - 1
+				if k >= len(order) {
 					return
 				}
+				i := order[k]
 				if cache != nil {
 					if sum, ok := cache.Lookup(paths[i], infos[i]); ok {
 						sums[i], lens[i] = sum, infos[i].Size()
 						continue
 					}
 				}
-				lens[i], errs[i] = hashFile(fsys, paths[i], h, buf)
+				lens[i], errs[i] = hashFile(w, paths[i], h, buf)
 				h.Sum(sums[i][:0])
 				// A file whose length changed while it was read changed
 				// after its stat: leave it for the next build to hash.
@@ -290,9 +311,26 @@ func hashAll(fsys fs.FS, paths []string, infos []fs.FileInfo, cache HashCache, w
 	return sums, lens, nil
 }
 
+// hashBufferSize is the read size of each hashing worker: most files take
+// one read (and one more to see the end), the largest precached ones a few.
+const hashBufferSize = 256 << 10
+
+// byFolder returns the indexes of paths grouped by folder, in path order
+// within a folder (the walk lists a folder's files between its subfolders).
+func byFolder(paths []string) []int {
+	order := make([]int, len(paths))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int {
+		return strings.Compare(path.Dir(paths[a]), path.Dir(paths[b]))
+	})
+	return order
+}
+
 // hashFile streams the file at p into h (reset first) through buf.
-func hashFile(fsys fs.FS, p string, h hash.Hash, buf []byte) (int64, error) {
-	f, err := fsys.Open(p)
+func hashFile(w fileOpener, p string, h hash.Hash, buf []byte) (int64, error) {
+	f, err := w.open(p)
 	if err != nil {
 		return 0, fmt.Errorf("manifest: %w", err)
 	}
@@ -304,6 +342,71 @@ func hashFile(fsys fs.FS, p string, h hash.Hash, buf []byte) (int64, error) {
 		return 0, fmt.Errorf("manifest: read %s: %w", p, err)
 	}
 	return n, nil
+}
+
+// An opener gives each hashing worker its own fileOpener.
+type opener interface{ worker() fileOpener }
+
+// A fileOpener opens the files of one worker, one at a time.
+type fileOpener interface {
+	open(p string) (io.ReadCloser, error)
+	close() // releases what open kept
+}
+
+// fsOpener opens each file by its path in an fs.FS.
+type fsOpener struct{ fsys fs.FS }
+
+func (o fsOpener) worker() fileOpener                   { return o }
+func (o fsOpener) open(p string) (io.ReadCloser, error) { return o.fsys.Open(p) }
+func (fsOpener) close()                                 {}
+
+// folderOpener opens files relative to their folder in an os.Root: each
+// worker keeps the folder of its last file open, so a folder of many files
+// costs one walk from the root rather than one per file.
+type folderOpener struct{ root *os.Root }
+
+func (o *folderOpener) worker() fileOpener { return &folderWorker{root: o.root} }
+
+type folderWorker struct {
+	root *os.Root
+	dir  string   // the folder open in sub ("" when none)
+	sub  *os.Root // dir, opened in root
+}
+
+func (w *folderWorker) open(p string) (io.ReadCloser, error) {
+	dir, base := path.Split(p)
+	if dir == "" {
+		return w.root.Open(base)
+	}
+	if dir != w.dir || w.sub == nil {
+		w.close()
+		sub, err := w.root.OpenRoot(dir[:len(dir)-1])
+		if err != nil {
+			return nil, namePath(err, p)
+		}
+		w.dir, w.sub = dir, sub
+	}
+	f, err := w.sub.Open(base)
+	if err != nil {
+		return nil, namePath(err, p)
+	}
+	return f, nil
+}
+
+// namePath names the file at p, from the root, in err (from opening it or
+// its folder), as opening it from the root would.
+func namePath(err error, p string) error {
+	if pe, ok := err.(*fs.PathError); ok {
+		return &fs.PathError{Op: pe.Op, Path: p, Err: pe.Err}
+	}
+	return err
+}
+
+func (w *folderWorker) close() {
+	if w.sub != nil {
+		w.sub.Close()
+		w.dir, w.sub = "", nil
+	}
 }
 
 // EntryFor is the entry of a file swkit generates in memory (the page helper),
