@@ -13,7 +13,8 @@
 //     (SQLite), each request a new https endpoint: the table grows all along.
 //   - idempotent: POST /api/votes to swkit demo, the votes API behind
 //     idempotency.Middleware on SQLite; each request a new Idempotency-Key,
-//     and one in ten repeats an earlier key, which must be replayed.
+//     and one in ten repeats a key its worker sent three requests before,
+//     which must be replayed.
 //
 // An error is a transport error or a status other than the one expected
 // (200 for files, 201 for a new subscription or key, 201 with
@@ -192,7 +193,7 @@ func loadOne(target, bin string, args, env []string, files []string, duration ti
 	}
 
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: concurrency, MaxConnsPerHost: concurrency}, Timeout: 30 * time.Second}
-	next, err := requester(target, base, files)
+	next, err := requester(target, base, files, concurrency)
 	if err != nil {
 		return result{}, err
 	}
@@ -264,7 +265,7 @@ func loadOne(target, bin string, args, env []string, files []string, duration ti
 
 // requester returns, for the i-th request of a target, the request and a
 // check of its response ("" when as expected).
-func requester(target, base string, files []string) (func(i int) (*http.Request, func(*http.Response) string), error) {
+func requester(target, base string, files []string, concurrency int) (func(i int) (*http.Request, func(*http.Response) string), error) {
 	status := func(want int) func(*http.Response) string {
 		return func(r *http.Response) string {
 			if r.StatusCode != want {
@@ -300,10 +301,17 @@ func requester(target, base string, files []string) (func(i int) (*http.Request,
 		}, nil
 	case "idempotent":
 		run := strconv.FormatInt(time.Now().UnixNano(), 36)
+		// A repeat goes back three rounds of the same worker (requests i,
+		// i+concurrency, ... are one worker's), so its first request has
+		// surely completed; back%10 != 0 keeps that one an original.
+		back := 3 * concurrency
+		if back%10 == 0 {
+			back += concurrency
+		}
 		return func(i int) (*http.Request, func(*http.Response) string) {
 			key, replay := i, false
-			if i%10 == 9 && i >= 100 {
-				key, replay = i-50, true // completed long ago by another worker
+			if i%10 == 9 && i >= back {
+				key, replay = i-back, true
 			}
 			body := fmt.Sprintf(`{"cat":%d,"note":"load %d"}`, key%10+1, key)
 			req, _ := http.NewRequest("POST", base+"/api/votes", strings.NewReader(body))
