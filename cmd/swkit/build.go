@@ -40,7 +40,7 @@ func runBuild(args []string, stdout, stderr io.Writer) error {
 	defer root.Close()
 
 	cache := cacheFlags.open(dir, stderr)
-	out, err := sitebuild.BuildCached(root.FS(), cfg, hashCache(cache))
+	out, err := sitebuild.BuildRoot(root, cfg, hashCache(cache))
 	if err != nil {
 		return err
 	}

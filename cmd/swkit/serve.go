@@ -44,7 +44,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	generated := "using its " + cfg.SwDest
 	if _, err := fs.Stat(fsys, cfg.SwDest); errors.Is(err, fs.ErrNotExist) {
 		cache := cacheFlags.open(dir, stderr)
-		out, err := sitebuild.BuildCached(fsys, cfg, hashCache(cache))
+		out, err := sitebuild.BuildRoot(root, cfg, hashCache(cache))
 		if err != nil {
 			return err
 		}

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"path"
 	"slices"
 	"strings"
@@ -45,6 +46,17 @@ func Build(fsys fs.FS, cfg config.Config) (*Output, error) {
 // BuildCached is Build with the files' digests taken from cache when it
 // still trusts them (nil: hash every file).
 func BuildCached(fsys fs.FS, cfg config.Config, cache manifest.HashCache) (*Output, error) {
+	return build(fsys, nil, cfg, cache)
+}
+
+// BuildRoot is BuildCached for a folder on disk, read through root (no
+// symbolic link leads out of it) and opening each folder once rather than
+// every file's path from the root (manifest.Options.Root).
+func BuildRoot(root *os.Root, cfg config.Config, cache manifest.HashCache) (*Output, error) {
+	return build(root.FS(), root, cfg, cache)
+}
+
+func build(fsys fs.FS, root *os.Root, cfg config.Config, cache manifest.HashCache) (*Output, error) {
 	start := time.Now()
 	helper, err := swgen.PageHelper()
 	if err != nil {
@@ -61,6 +73,7 @@ func BuildCached(fsys fs.FS, cfg config.Config, cache manifest.HashCache) (*Outp
 	// Manifest files an earlier build wrote are the worker's, not the site's.
 	opts.GlobIgnores = append(opts.GlobIgnores, path.Join(path.Dir(cfg.SwDest), swgen.ManifestFileGlob))
 	opts.Cache = cache
+	opts.Root = root
 	res, err := manifest.Build(fsys, opts)
 	if err != nil {
 		return nil, fmt.Errorf("list files: %w", err)
