@@ -204,3 +204,23 @@ func TestDemoLongLivedPageFollowsRotation(t *testing.T) {
 		t.Errorf("only %d /img requests reached the server; the worker should revalidate on each of the page's requests", imgHits(srv))
 	}
 }
+
+// TestDemoOfflineAfterFirstVisit follows the page's own advice: open it once,
+// wait until it says "offline-ready", stop the server, reload. No second
+// visit is needed for the cat to be there (the worker claims the first visit
+// and the page fetches the cat through it).
+func TestDemoOfflineAfterFirstVisit(t *testing.T) {
+	srv, tab := startDemo(t, demo.Options{Rotate: time.Hour})
+	tab.Navigate(srv.URL("/"))
+	tab.WaitFor(`document.querySelector('#status').textContent === 'offline-ready'`)
+	srv.Stop()
+
+	tab.Reload()
+	tab.WaitFor(`document.querySelector('#cat').complete && document.querySelector('#cat').naturalWidth > 0`)
+	if !browsertest.Eval[bool](tab, `!!navigator.serviceWorker.controller`) {
+		t.Error("offline reload is not controlled by the worker")
+	}
+	if pageLoads := srv.Counts(func(h browsertest.Hit) bool { return h.Dest == "document" })["/"]; pageLoads != 1 {
+		t.Errorf("the page reached the server %d times, want 1 (the first visit)", pageLoads)
+	}
+}

@@ -114,7 +114,7 @@ func TestDemoUpdateBanner(t *testing.T) {
 	a.WaitFor(`navigator.serviceWorker.getRegistration().then(r => r?.active?.state === 'activated')`)
 	a.Reload()
 	a.WaitController()
-	a.WaitFor(`document.getElementById('status').textContent === 'controlled'`)
+	a.WaitFor(`['controlled', 'offline-ready'].includes(document.getElementById('status').textContent)`)
 	if got := loads(a); got != 2 {
 		t.Fatalf("tab A loaded %d documents while installing v1, want 2 (visit, reload): reloadOnUpdate reloaded on the first install", got)
 	}
@@ -163,7 +163,7 @@ func TestDemoUpdateBanner(t *testing.T) {
 		tab.WaitFor(`document.querySelector('h1')?.textContent === 'swkit demo v2'`)
 		tab.WaitFor(`getComputedStyle(document.body).outlineColor === 'rgb(0, 128, 0)'`)
 		tab.WaitController()
-		tab.WaitFor(`document.getElementById('status').textContent === 'controlled'`)
+		tab.WaitFor(`['controlled', 'offline-ready'].includes(document.getElementById('status').textContent)`)
 		tab.WaitFor(`document.getElementById('update').hidden`)
 	}
 	if reg := a.Registration(); reg.Waiting != "" || reg.Installing != "" || reg.Active != "activated" {

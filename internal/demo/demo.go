@@ -264,6 +264,9 @@ func workerConfig(push bool) config.Config {
 	cleanup := true
 	cfg := config.Config{
 		CleanupOutdatedCaches: &cleanup,
+		// The first visit is controlled as soon as the worker activates, so
+		// the cat can be cached without a reload (see main.js).
+		ClientsClaim: true,
 		RuntimeCaching: []config.RuntimeCaching{{
 			URLPattern: "/img",
 			Handler:    "staleWhileRevalidate",
