@@ -439,7 +439,13 @@ func (e *SendError) Error() string {
 		origin = audience(u)
 	}
 	// The full endpoint is a capability URL; the origin is enough in logs.
-	return "push: send to " + origin + ": " + strings.TrimPrefix(e.Err.Error(), "push: ")
+	// net/http's errors quote the whole URL, so keep only their cause.
+	cause := e.Err
+	var ue *url.Error
+	if errors.As(cause, &ue) {
+		cause = ue.Err
+	}
+	return "push: send to " + origin + ": " + strings.TrimPrefix(cause.Error(), "push: ")
 }
 
 func (e *SendError) Unwrap() error { return e.Err }
