@@ -13,7 +13,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"path"
 	"regexp"
 	"runtime"
 	"slices"
@@ -160,16 +159,13 @@ func Build(fsys fs.FS, opts Options) (*Result, error) {
 		infos = append(infos, info)
 		return nil
 	}
-	var open opener = fsOpener{fsys}
+	var sums [][sha256.Size]byte
+	var lens []int64
 	if o.Root != nil {
-		fsys = o.Root.FS()
-		open = &folderOpener{root: o.Root}
+		sums, lens, err = walkRoot(o.Root, walk, &paths, &infos, o.Cache, o.Concurrency)
+	} else if err = fs.WalkDir(fsys, ".", walk); err == nil {
+		sums, lens, err = hashAll(fsys, paths, infos, o.Cache, o.Concurrency)
 	}
-	if err := fs.WalkDir(fsys, ".", walk); err != nil {
-		return nil, err
-	}
-
-	sums, lens, err := hashAll(open, paths, infos, o.Cache, o.Concurrency)
 	if err != nil {
 		return nil, err
 	}
@@ -259,138 +255,77 @@ func matchAny(patterns []string, p string) bool {
 	return false
 }
 
-// hashAll hashes the files at paths with at most workers at once, asking
-// cache first (when not nil) with each file's stat from infos. It returns
-// the digests and byte counts in the order of paths or, when files fail, the
-// error of the first failing path in that order: results never depend on
-// the scheduling.
-//
-// The workers take the files folder by folder, so that an opener that keeps
-// its folder open (folderOpener) opens each folder about once per worker.
-func hashAll(open opener, paths []string, infos []fs.FileInfo, cache HashCache, workers int) ([][sha256.Size]byte, []int64, error) {
+// hashAll hashes the files at paths in fsys with at most workers at once,
+// asking cache first (when not nil) with each file's stat from infos. It
+// returns the digests and byte counts in the order of paths or, when files
+// fail, the error of the first failing path in that order: results never
+// depend on the scheduling.
+func hashAll(fsys fs.FS, paths []string, infos []fs.FileInfo, cache HashCache, workers int) ([][sha256.Size]byte, []int64, error) {
 	sums := make([][sha256.Size]byte, len(paths))
 	lens := make([]int64, len(paths))
 	errs := make([]error, len(paths))
-	order := byFolder(paths)
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	for range min(workers, len(paths)) {
 		wg.Go(func() {
-			h := sha256.New()
-			buf := make([]byte, hashBufferSize)
-			w := open.worker()
-			defer w.close()
+			h, buf := sha256.New(), make([]byte, hashBufferSize)
 			for {
-				k := int(next.Add(1)) - 1
-				if k >= len(order) {
+				i := int(next.Add(1)) - 1
+				if i >= len(paths) {
 					return
 				}
-				i := order[k]
-				if cache != nil {
-					if sum, ok := cache.Lookup(paths[i], infos[i]); ok {
-						sums[i], lens[i] = sum, infos[i].Size()
-						continue
-					}
-				}
-				lens[i], errs[i] = hashFile(w, paths[i], h, buf)
-				h.Sum(sums[i][:0])
-				// A file whose length changed while it was read changed
-				// after its stat: leave it for the next build to hash.
-				if cache != nil && errs[i] == nil && lens[i] == infos[i].Size() {
-					cache.Store(paths[i], infos[i], sums[i])
-				}
+				open := func() (io.ReadCloser, error) { return fsys.Open(paths[i]) }
+				sums[i], lens[i], errs[i] = hashCached(open, paths[i], infos[i], cache, h, buf)
 			}
 		})
 	}
 	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return nil, nil, err
-		}
+	if err := firstError(errs); err != nil {
+		return nil, nil, err
 	}
 	return sums, lens, nil
+}
+
+func firstError(errs []error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // hashBufferSize is the read size of each hashing worker: most files take
 // one read (and one more to see the end), the largest precached ones a few.
 const hashBufferSize = 256 << 10
 
-// byFolder returns the indexes of paths grouped by folder, in path order
-// within a folder (the walk lists a folder's files between its subfolders).
-func byFolder(paths []string) []int {
-	order := make([]int, len(paths))
-	for i := range order {
-		order[i] = i
+// hashCached returns the digest and length of the file at p, whose stat is
+// info: from cache when it knows the file, else read (with open) through h
+// and buf, and stored in cache.
+func hashCached(open func() (io.ReadCloser, error), p string, info fs.FileInfo, cache HashCache, h hash.Hash, buf []byte) (sum [sha256.Size]byte, n int64, err error) {
+	if cache != nil {
+		if sum, ok := cache.Lookup(p, info); ok {
+			return sum, info.Size(), nil
+		}
 	}
-	slices.SortStableFunc(order, func(a, b int) int {
-		return strings.Compare(path.Dir(paths[a]), path.Dir(paths[b]))
-	})
-	return order
-}
-
-// hashFile streams the file at p into h (reset first) through buf.
-func hashFile(w fileOpener, p string, h hash.Hash, buf []byte) (int64, error) {
-	f, err := w.open(p)
+	f, err := open()
 	if err != nil {
-		return 0, fmt.Errorf("manifest: %w", err)
+		return sum, 0, fmt.Errorf("manifest: %w", err)
 	}
 	defer f.Close()
 	h.Reset()
 	// Hide any WriterTo/ReaderFrom so that io.CopyBuffer uses buf.
-	n, err := io.CopyBuffer(struct{ io.Writer }{h}, struct{ io.Reader }{f}, buf)
+	n, err = io.CopyBuffer(struct{ io.Writer }{h}, struct{ io.Reader }{f}, buf)
 	if err != nil {
-		return 0, fmt.Errorf("manifest: read %s: %w", p, err)
+		return sum, 0, fmt.Errorf("manifest: read %s: %w", p, err)
 	}
-	return n, nil
-}
-
-// An opener gives each hashing worker its own fileOpener.
-type opener interface{ worker() fileOpener }
-
-// A fileOpener opens the files of one worker, one at a time.
-type fileOpener interface {
-	open(p string) (io.ReadCloser, error)
-	close() // releases what open kept
-}
-
-// fsOpener opens each file by its path in an fs.FS.
-type fsOpener struct{ fsys fs.FS }
-
-func (o fsOpener) worker() fileOpener                   { return o }
-func (o fsOpener) open(p string) (io.ReadCloser, error) { return o.fsys.Open(p) }
-func (fsOpener) close()                                 {}
-
-// folderOpener opens files relative to their folder in an os.Root: each
-// worker keeps the folder of its last file open, so a folder of many files
-// costs one walk from the root rather than one per file.
-type folderOpener struct{ root *os.Root }
-
-func (o *folderOpener) worker() fileOpener { return &folderWorker{root: o.root} }
-
-type folderWorker struct {
-	root *os.Root
-	dir  string   // the folder open in sub ("" when none)
-	sub  *os.Root // dir, opened in root
-}
-
-func (w *folderWorker) open(p string) (io.ReadCloser, error) {
-	dir, base := path.Split(p)
-	if dir == "" {
-		return w.root.Open(base)
+	h.Sum(sum[:0])
+	// A file whose length changed while it was read changed after its
+	// stat: leave it for the next build to hash.
+	if cache != nil && n == info.Size() {
+		cache.Store(p, info, sum)
 	}
-	if dir != w.dir || w.sub == nil {
-		w.close()
-		sub, err := w.root.OpenRoot(dir[:len(dir)-1])
-		if err != nil {
-			return nil, namePath(err, p)
-		}
-		w.dir, w.sub = dir, sub
-	}
-	f, err := w.sub.Open(base)
-	if err != nil {
-		return nil, namePath(err, p)
-	}
-	return f, nil
+	return sum, n, nil
 }
 
 // namePath names the file at p, from the root, in err (from opening it or
@@ -400,13 +335,6 @@ func namePath(err error, p string) error {
 		return &fs.PathError{Op: pe.Op, Path: p, Err: pe.Err}
 	}
 	return err
-}
-
-func (w *folderWorker) close() {
-	if w.sub != nil {
-		w.sub.Close()
-		w.dir, w.sub = "", nil
-	}
 }
 
 // EntryFor is the entry of a file swkit generates in memory (the page helper),

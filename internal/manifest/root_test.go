@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -66,11 +68,21 @@ func TestBuildRootSameAsFS(t *testing.T) {
 	}
 }
 
+// cacheHook runs before each file is opened for hashing (HashCache.Lookup
+// is called first), and knows no file.
+type cacheHook func(p string)
+
+func (c cacheHook) Lookup(p string, _ fs.FileInfo) (sum [32]byte, ok bool) {
+	c(p)
+	return sum, false
+}
+func (cacheHook) Store(string, fs.FileInfo, [32]byte) {}
+
 // A link that leads out of the root is never followed: the walk skips links,
 // and a file or folder replaced by one after the walk fails to open.
 func TestBuildRootLinks(t *testing.T) {
 	outside := writeTree(t, fstest.MapFS{"secret.txt": file("secret"), "d/secret.txt": file("secret")})
-	dir := writeTree(t, fstest.MapFS{"index.html": file("hi"), "a/ok.txt": file("ok")})
+	dir := writeTree(t, fstest.MapFS{"index.html": file("hi"), "a/ok.txt": file("ok"), "a/b.txt": file("b"), "c/d.txt": file("d")})
 	for link, target := range map[string]string{
 		"alias.html":  filepath.Join(outside, "secret.txt"),
 		"a/alias.txt": filepath.Join(outside, "secret.txt"),
@@ -85,39 +97,113 @@ func TestBuildRootLinks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := strings.Join(urls(res), " "), "a/ok.txt index.html"; got != want {
+	if got, want := strings.Join(urls(res), " "), "a/b.txt a/ok.txt c/d.txt index.html"; got != want {
 		t.Errorf("got %q, want %q", got, want)
 	}
-	// What a worker does with a path that became a link after the walk.
-	w := (&folderOpener{root: root}).worker()
-	defer w.close()
-	for _, p := range []string{"alias.html", "a/alias.txt", "out/secret.txt"} {
-		if f, err := w.open(p); err == nil {
-			f.Close()
-			t.Errorf("%s: opened a file outside the root", p)
-		} else if !strings.Contains(err.Error(), p) {
-			t.Errorf("%s: error %q does not name the path", p, err)
+	// Files replaced by links out of the root between the walk and hashing.
+	for _, p := range []string{"a/b.txt", "index.html"} {
+		swap := cacheHook(func(q string) {
+			if q == p {
+				os.Remove(filepath.Join(dir, filepath.FromSlash(p)))
+				if err := os.Symlink(filepath.Join(outside, "secret.txt"), filepath.Join(dir, filepath.FromSlash(p))); err != nil {
+					t.Error(err)
+				}
+			}
+		})
+		_, err := Build(nil, Options{Root: root, Cache: swap, Concurrency: 2})
+		if err == nil || !strings.Contains(err.Error(), p) {
+			t.Errorf("%s became a link out of the root: got %v, want an error naming it", p, err)
 		}
-	}
-	if f, err := w.open("a/ok.txt"); err != nil {
-		t.Errorf("a/ok.txt: %v", err)
-	} else {
-		f.Close()
 	}
 }
 
 // A file gone between the walk and its hashing fails the build, naming it.
 func TestBuildRootErrorsNamePath(t *testing.T) {
-	root := openRoot(t, writeTree(t, fstest.MapFS{"a/b/c.txt": file("c"), "x.txt": file("x")}))
-	w := (&folderOpener{root: root}).worker()
-	defer w.close()
-	for _, p := range []string{"a/b/gone.txt", "a/nope/c.txt", "gone.txt"} {
-		_, err := w.open(p)
+	dir := writeTree(t, fstest.MapFS{"a/b/c.txt": file("c"), "a/b/e.txt": file("e"), "x.txt": file("x")})
+	root := openRoot(t, dir)
+	for _, p := range []string{"a/b/e.txt", "x.txt"} {
+		gone := cacheHook(func(q string) {
+			if q == p {
+				os.Remove(filepath.Join(dir, filepath.FromSlash(p)))
+			}
+		})
+		_, err := Build(nil, Options{Root: root, Cache: gone})
 		if !errors.Is(err, fs.ErrNotExist) || !strings.Contains(err.Error(), p) {
 			t.Errorf("%s: got %v, want ErrNotExist naming the path", p, err)
 		}
 	}
 	if _, err := Build(os.DirFS("/nonexistent-swkit"), Options{Root: root}); err != nil {
 		t.Errorf("with Root set, fsys is not used: %v", err)
+	}
+	// An unreadable folder fails the walk, naming it.
+	if os.Getuid() != 0 {
+		if err := os.Chmod(filepath.Join(dir, "a", "b"), 0); err != nil {
+			t.Fatal(err)
+		}
+		defer os.Chmod(filepath.Join(dir, "a", "b"), 0o755)
+		_, err := Build(nil, Options{Root: root})
+		if !errors.Is(err, fs.ErrPermission) || !strings.Contains(err.Error(), "a/b") {
+			t.Errorf("unreadable folder: got %v", err)
+		}
+	}
+}
+
+// Many folders, a large one among them, with few workers: every folder
+// handle is closed once its files are hashed (a leak would show as fds
+// left open).
+func TestBuildRootManyFolders(t *testing.T) {
+	site := fstest.MapFS{}
+	for i := range 300 {
+		site[fmt.Sprintf("f%03d/x.txt", i)] = file(fmt.Sprint(i))
+	}
+	for i := range 200 {
+		site[fmt.Sprintf("big/%03d.txt", i)] = file(fmt.Sprint(i))
+	}
+	root := openRoot(t, writeTree(t, site))
+	want, err := Build(site, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fds := openFDs()
+	for _, c := range []int{1, 2, 7} {
+		got, err := Build(nil, Options{Root: root, Concurrency: c})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("concurrency %d: differs from the fs.FS build", c)
+		}
+	}
+	if after := openFDs(); fds >= 0 && after > fds {
+		t.Errorf("%d descriptors open before the builds, %d after", fds, after)
+	}
+}
+
+// openFDs counts the process's open descriptors (-1 where it cannot tell).
+func openFDs() int {
+	entries, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		return -1
+	}
+	return len(entries)
+}
+
+// rootFolder (the way files are opened where openat is not used directly)
+// opens a folder's files and refuses links out of it.
+func TestRootFolder(t *testing.T) {
+	outside := writeTree(t, fstest.MapFS{"secret.txt": file("secret")})
+	dir := writeTree(t, fstest.MapFS{"x.txt": file("x")})
+	if err := os.Symlink(filepath.Join(outside, "secret.txt"), filepath.Join(dir, "alias.txt")); err != nil {
+		t.Skip("no symlinks here:", err)
+	}
+	f := rootFolder{openRoot(t, dir)}
+	if r, err := f.open("x.txt"); err != nil {
+		t.Error(err)
+	} else {
+		r.Close()
+	}
+	if r, err := f.open("alias.txt"); err == nil {
+		r.Close()
+		t.Error("opened a link out of the folder")
 	}
 }
