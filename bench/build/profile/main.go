@@ -53,7 +53,8 @@ func main() {
 	opts, err := manifest.FromConfig(cfg)
 	check(err)
 	t = time.Now()
-	res, err := manifest.Build(root.FS(), opts)
+	opts.Root = root
+	res, err := manifest.Build(nil, opts)
 	check(err)
 	fmt.Printf("manifest (walk + hash %d files): %s\n", len(res.Entries), time.Since(t))
 	t = time.Now()
@@ -62,7 +63,7 @@ func main() {
 	fmt.Printf("generate worker (%d bytes): %s\n", len(w), time.Since(t))
 	var total time.Duration
 	for range *n {
-		out, err := sitebuild.Build(root.FS(), cfg)
+		out, err := sitebuild.BuildRoot(root, cfg, nil)
 		check(err)
 		total += out.Elapsed
 	}
