@@ -1,6 +1,7 @@
 package static
 
 import (
+	"crypto/sha256"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -26,23 +27,34 @@ func (w *nullWriter) WriteHeader(code int)        { w.code = code }
 func (w *nullWriter) ReadFrom(r io.Reader) (int64, error) { return io.Copy(io.Discard, r) }
 
 func benchServe(b *testing.B, name string, size int, accept string) {
+	benchServeOpts(b, name, size, accept, Options{})
+}
+
+func benchServeOpts(b *testing.B, name string, size int, accept string, opts Options, header ...string) {
 	dir := b.TempDir()
 	content := strings.Repeat("x", size)
 	if err := os.WriteFile(filepath.Join(dir, filepath.FromSlash(name)), []byte(content), 0o644); err != nil {
 		b.Fatal(err)
 	}
+	// A site deployed a while ago: a file written a moment ago is never kept
+	// in memory (see racyWindow).
+	age(b, dir)
 	root, err := os.OpenRoot(dir)
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { root.Close() })
-	h, err := New(root.FS(), Options{Headers: map[string]string{"Content-Security-Policy": "default-src 'self'"}})
+	opts.Headers = map[string]string{"Content-Security-Policy": "default-src 'self'"}
+	h, err := New(root.FS(), opts)
 	if err != nil {
 		b.Fatal(err)
 	}
 	r := httptest.NewRequest("GET", "/"+name, nil)
 	if accept != "" {
 		r.Header.Set("Accept-Encoding", accept)
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		r.Header.Set(header[i], header[i+1])
 	}
 	w := &nullWriter{h: make(http.Header, 16)}
 	b.SetBytes(int64(size))
@@ -51,17 +63,32 @@ func benchServe(b *testing.B, name string, size int, accept string) {
 		clear(w.h)
 		w.code = 0
 		h.ServeHTTP(w, r)
-		if w.code != 0 && w.code != http.StatusOK {
+		if w.code != 0 && w.code != http.StatusOK && w.code != http.StatusNotModified {
 			b.Fatalf("status %d", w.code)
 		}
 	}
 }
 
-// BenchmarkServeSmall serves a 10 KB page to a browser-like client: one Open,
-// one Stat, a sibling lookup per accepted coding, no hashing after the first.
+// BenchmarkServeSmall serves a 10 KB page to a browser-like client: from
+// memory after a Stat of the page and one of its folder (its siblings are
+// known to be absent while the folder is unchanged).
 func BenchmarkServeSmall(b *testing.B) { benchServe(b, "page.html", 10<<10, "gzip, deflate, br, zstd") }
 
-// BenchmarkServeImage serves a 100 KB image: no sibling lookups at all.
+// BenchmarkServeImage serves a 100 KB image: sent from the file (Open, Stat),
+// no sibling lookups at all, the ETag from the cache.
 func BenchmarkServeImage(b *testing.B) {
 	benchServe(b, "photo.webp", 100<<10, "gzip, deflate, br, zstd")
+}
+
+// BenchmarkServeSmallGzip is swkit serve's case: on-the-fly gzip, the
+// compressed body from memory.
+func BenchmarkServeSmallGzip(b *testing.B) {
+	benchServeOpts(b, "page.html", 10<<10, "gzip", Options{Compress: true})
+}
+
+// BenchmarkServeSmall304 revalidates the 10 KB page: If-None-Match with its
+// ETag.
+func BenchmarkServeSmall304(b *testing.B) {
+	sum := sha256.Sum256([]byte(strings.Repeat("x", 10<<10)))
+	benchServeOpts(b, "page.html", 10<<10, "", Options{}, "If-None-Match", etagOf(sum))
 }

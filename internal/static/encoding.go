@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 )
@@ -12,12 +13,16 @@ import (
 type coding struct {
 	name   []string // Content-Encoding value
 	suffix string   // extension of the precompressed sibling
+	idx    int      // index in codings
 }
 
 var (
-	codingBr   = &coding{name: []string{"br"}, suffix: ".br"}
-	codingGzip = &coding{name: []string{"gzip"}, suffix: ".gz"}
+	codingBr   = &coding{name: []string{"br"}, suffix: ".br", idx: 0}
+	codingGzip = &coding{name: []string{"gzip"}, suffix: ".gz", idx: 1}
+	codings    = [numCodings]*coding{codingBr, codingGzip}
 )
+
+const numCodings = 2
 
 // acceptedCodings returns the codings the request accepts, most preferred
 // first: by q-value, brotli before gzip on a tie. A coding with q=0 is refused
@@ -120,8 +125,9 @@ const (
 
 // gzipEntry is a compressed body and its ETag.
 type gzipEntry struct {
-	data []byte
-	etag []string
+	data   []byte
+	etag   []string
+	length []string // Content-Length value
 }
 
 // gzipCache holds on-the-fly gzip bodies keyed by the identity ETag, so a
@@ -174,8 +180,9 @@ func (c *gzipCache) compress(etag string, content []byte) (*gzipEntry, error) {
 	// A distinct validator: the gzip body is another representation (RFC 9110
 	// §8.8.3). Derived from the identity ETag, so it is stable across restarts.
 	e := &gzipEntry{
-		data: buf.Bytes(),
-		etag: []string{strings.TrimSuffix(etag, `"`) + `-gzip"`},
+		data:   buf.Bytes(),
+		etag:   []string{strings.TrimSuffix(etag, `"`) + `-gzip"`},
+		length: []string{strconv.Itoa(buf.Len())},
 	}
 	c.put(etag, e)
 	return e, nil

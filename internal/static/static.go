@@ -24,6 +24,16 @@
 //     as application/gzip without Content-Encoding): it holds the same
 //     public content, so hiding it would protect nothing. Siblings must be
 //     regenerated with their originals; a stale one is served as it is.
+//   - Every request stats the file, so a change on disk is served on the next
+//     request. What a version of a file needs is cached per name (see
+//     filecache.go): its ETag (so a file is hashed once per version), its
+//     headers, and for files up to 64 KiB (32 MiB in all) the content itself,
+//     answered from memory with one Write and no open; larger files are sent
+//     from the file (sendfile). A version is its size, modification time and
+//     mode, plus inode and change time on Linux. A file modified under 2
+//     seconds ago is read from disk, as it may change again within the same
+//     timestamp tick. The absence of a precompressed sibling is remembered
+//     until the folder that would hold it changes (adding a file changes it).
 //
 // # Security
 //
@@ -113,7 +123,7 @@ type Handler struct {
 	isHashed func(string) bool
 	compress bool
 
-	etags etagCache
+	cache fileCache
 	gzips gzipCache
 }
 
@@ -124,21 +134,23 @@ type header struct {
 
 // memFile is an in-memory file with everything precomputed.
 type memFile struct {
-	data []byte
-	etag []string
-	ti   typeInfo
-	cc   []string // Cache-Control
+	data   []byte
+	etag   []string
+	length []string // Content-Length
+	ti     typeInfo
+	cc     []string // Cache-Control
 }
 
 // Prebuilt header values (len == cap, see typeInfo).
 var (
-	noCache     = []string{"no-cache"}
-	immutable   = []string{"public, max-age=31536000, immutable"}
-	nosniff     = []string{"nosniff"}
-	allowed     = []string{"GET, HEAD"}
-	varyEncode  = []string{"Accept-Encoding"}
-	textPlain   = []string{"text/plain; charset=utf-8"}
-	reservedHdr = []string{
+	noCache      = []string{"no-cache"}
+	immutable    = []string{"public, max-age=31536000, immutable"}
+	nosniff      = []string{"nosniff"}
+	allowed      = []string{"GET, HEAD"}
+	varyEncode   = []string{"Accept-Encoding"}
+	acceptRanges = []string{"bytes"}
+	textPlain    = []string{"text/plain; charset=utf-8"}
+	reservedHdr  = []string{
 		"Accept-Ranges", "Allow", "Cache-Control", "Content-Encoding",
 		"Content-Length", "Content-Range", "Content-Type", "Etag",
 		"Last-Modified", "Location", "Service-Worker-Allowed",
@@ -184,10 +196,11 @@ func New(fsys fs.FS, opts Options) (*Handler, error) {
 			data = []byte{}
 		}
 		mf := &memFile{
-			data: data,
-			etag: []string{etagOf(sha256.Sum256(data))},
-			ti:   typeOf(name),
-			cc:   noCache,
+			data:   data,
+			etag:   []string{etagOf(sha256.Sum256(data))},
+			length: []string{strconv.Itoa(len(data))},
+			ti:     typeOf(name),
+			cc:     noCache,
 		}
 		if name != h.swDest && !mf.ti.revalidate && DefaultHashedName(name) {
 			mf.cc = immutable
@@ -252,7 +265,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // shadowedSibling reports whether name is a precompressed copy of an in-memory
 // file, which would be stale.
 func (h *Handler) shadowedSibling(name string) bool {
-	for _, c := range []*coding{codingBr, codingGzip} {
+	for _, c := range codings {
 		if base, ok := strings.CutSuffix(name, c.suffix); ok {
 			if _, ok := h.files[base]; ok {
 				return true
@@ -277,21 +290,32 @@ func (h *Handler) serveMem(w http.ResponseWriter, r *http.Request, name string, 
 			}
 		}
 	}
-	hdr["Etag"] = mf.etag
-	serveContent(w, r, "", time.Time{}, bytes.NewReader(mf.data))
+	serveBytes(w, r, mf.etag, mf.length, mf.data)
 }
 
+// serveFile serves a file of the folder. A file whose content is cached is
+// answered after a Stat alone; a large one is opened and sent from the file
+// (sendfile), its ETag from the cache while its identity is unchanged.
 func (h *Handler) serveFile(w http.ResponseWriter, r *http.Request, name string) {
-	f, err := h.fsys.Open(name)
+	var (
+		f   fs.File // open file, or nil
+		fi  fs.FileInfo
+		err error
+	)
+	e := h.cache.get(name)
+	if e == nil || e.data != nil || h.compress && e.ti.compressible && e.key.size <= maxCompressSize {
+		// Memory may answer (content or gzip body): a Stat is enough to know.
+		fi, err = fs.Stat(h.fsys, name)
+	} else {
+		// A large file: it is sent from the file, whose Stat comes with it.
+		if f, err = h.fsys.Open(name); err == nil {
+			defer f.Close()
+			fi, err = f.Stat()
+		}
+	}
 	if err != nil {
 		// Missing, unreadable, a link out of the root, a file used as a folder:
 		// to the client all of these are simply not there.
-		h.fail(w, http.StatusNotFound)
-		return
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
 		h.fail(w, http.StatusNotFound)
 		return
 	}
@@ -308,75 +332,285 @@ func (h *Handler) serveFile(w http.ResponseWriter, r *http.Request, name string)
 		h.fail(w, http.StatusNotFound)
 		return
 	}
+	if e != nil && (e.key != keyOf(fi) || e.settled()) {
+		e = nil
+	}
 
-	ti := typeOf(name)
+	var ti typeInfo
+	var cc []string
+	if e != nil {
+		ti, cc = e.ti, e.cc
+	} else {
+		ti = typeOf(name)
+		cc = h.cacheControl(name, ti)
+	}
 	hdr := w.Header()
 	hdr["Content-Type"] = ti.contentType
-	hdr["Cache-Control"] = h.cacheControl(name, ti)
+	hdr["Cache-Control"] = cc
 	h.setWorkerHeader(hdr, name)
 	var codings [2]*coding
 	var n int
+	var dir dirProbe
 	if ti.compressible {
 		// Every response of a compressible path varies, identity included,
 		// so that a shared cache never hands a br body to a client without br.
 		addVary(hdr)
 		codings, n = acceptedCodings(r.Header)
 		for _, c := range codings[:n] {
-			if h.serveSibling(w, r, name+c.suffix, c) {
+			if h.serveSibling(w, r, name, e, c, &dir) {
 				return
 			}
 		}
 	}
 
-	e, content, err := h.etags.lookup(name, f, fi)
-	if err != nil {
-		h.fail(w, http.StatusInternalServerError)
-		return
+	gz := ti.compressible && h.wantGzip(codings[:n], fi.Size())
+	if gz && e != nil {
+		if ge := h.gzips.get(e.etag[0]); ge != nil {
+			serveGzip(w, r, ge)
+			return
+		}
 	}
-	if ti.compressible && h.wantGzip(codings[:n], fi.Size()) {
-		ge := h.gzips.get(e.etag[0])
-		if ge == nil {
-			data, err := io.ReadAll(content)
-			if err == nil {
-				ge, err = h.gzips.compress(e.etag[0], data)
+	var data []byte
+	var content io.ReadSeeker
+	if e != nil && e.data != nil {
+		data = e.data
+	} else {
+		if f == nil {
+			if f, fi, err = h.openRegular(name); err != nil {
+				h.fail(w, http.StatusNotFound)
+				return
 			}
-			if err != nil {
+			defer f.Close()
+		}
+		fresh := e == nil
+		if e, data, content, err = h.content(name, f, fi, e); err != nil {
+			h.fail(w, http.StatusInternalServerError)
+			return
+		}
+		if fresh {
+			dir.note(e)
+		}
+	}
+	if gz {
+		if data == nil {
+			if data, err = io.ReadAll(content); err != nil {
 				h.fail(w, http.StatusInternalServerError)
 				return
 			}
 		}
+		ge, err := h.gzips.compress(e.etag[0], data)
+		if err != nil {
+			h.fail(w, http.StatusInternalServerError)
+			return
+		}
 		serveGzip(w, r, ge)
+		return
+	}
+	if data != nil {
+		serveBytes(w, r, e.etag, e.length, data)
 		return
 	}
 	hdr["Etag"] = e.etag
 	serveContent(w, r, "", time.Time{}, content)
 }
 
-// serveSibling serves the precompressed file sib with coding c, and reports
-// whether it did. A missing or unusable sibling falls back to the original.
-// The sibling has its own ETag: it is another representation.
-func (h *Handler) serveSibling(w http.ResponseWriter, r *http.Request, sib string, c *coding) bool {
-	f, err := h.fsys.Open(sib)
+// errNotRegular: what was opened is not a regular file.
+var errNotRegular = errors.New("static: not a regular file")
+
+// openRegular opens name, which must be a regular file, and stats it.
+func (h *Handler) openRegular(name string) (fs.File, fs.FileInfo, error) {
+	f, err := h.fsys.Open(name)
 	if err != nil {
-		return false
+		return nil, nil, err
 	}
-	defer f.Close()
 	fi, err := f.Stat()
-	if err != nil || !fi.Mode().IsRegular() {
+	if err == nil && !fi.Mode().IsRegular() {
+		err = errNotRegular
+	}
+	if err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	return f, fi, nil
+}
+
+// content returns the entry of the open file f, named name, whose Stat is fi,
+// and its content: in memory, or f rewound to its start. e is the cached
+// entry, if any; the file is read and hashed only when e does not describe fi.
+func (h *Handler) content(name string, f fs.File, fi fs.FileInfo, e *fileEntry) (*fileEntry, []byte, io.ReadSeeker, error) {
+	if e != nil && e.key == keyOf(fi) && !e.settled() {
+		if e.data != nil {
+			return e, e.data, nil, nil
+		}
+		if rs, ok := f.(io.ReadSeeker); ok {
+			return e, nil, rs, nil
+		}
+	}
+	return h.fill(name, f, fi)
+}
+
+// dirProbe is the identity of a file's folder, stated at most once per
+// request and only when needed, and the siblings found absent meanwhile.
+type dirProbe struct {
+	done   bool
+	ok     bool // false: unknown, or modified too recently to be relied on
+	key    fileKey
+	absent [numCodings]bool
+}
+
+func (d *dirProbe) get(fsys fs.FS, name string) (fileKey, bool) {
+	if !d.done {
+		d.done = true
+		if fi, err := fs.Stat(fsys, path.Dir(name)); err == nil && !racy(fi.ModTime()) {
+			d.key, d.ok = keyOf(fi), true
+		}
+	}
+	return d.key, d.ok
+}
+
+// note records in e the siblings found absent during the request.
+func (d *dirProbe) note(e *fileEntry) {
+	for i, a := range d.absent {
+		if a {
+			k := d.key
+			e.noSib[i].Store(&k)
+		}
+	}
+}
+
+// serveSibling serves the precompressed sibling of name with coding c, and
+// reports whether it did. A missing or unusable sibling falls back to the
+// original. The sibling has its own ETag: it is another representation.
+//
+// e is the original's valid entry, or nil. In it the handler notes that a
+// sibling is absent, with the identity of the folder at that time (through
+// dir, and dir.note once the entry exists): adding, removing or renaming a
+// file changes its folder's modification time, so while the folder is
+// unchanged the sibling is still absent and is not probed again.
+func (h *Handler) serveSibling(w http.ResponseWriter, r *http.Request, name string, e *fileEntry, c *coding, dir *dirProbe) bool {
+	sib := ""
+	if e != nil {
+		sib = e.sibName[c.idx]
+	} else {
+		sib = name + c.suffix
+	}
+	s := h.cache.get(sib)
+	noted := e != nil && e.noSib[c.idx].Load() != nil
+	if noted || s == nil {
+		// The folder is stated before the sibling is probed, so that a
+		// sibling created after the probe changes it after the noted state.
+		// Not for a sibling known to exist: it is probed anyway.
+		dir.get(h.fsys, name)
+	}
+	if noted && dir.ok && *e.noSib[c.idx].Load() == dir.key {
 		return false
 	}
-	e, content, err := h.etags.lookup(sib, f, fi)
-	if err != nil {
+	absent := func(err error) bool {
+		if !dir.done {
+			// Known, and gone: forget it, so that the next request states the
+			// folder first and can note the absence.
+			h.cache.remove(sib)
+		}
+		if dir.ok && (err == errNotRegular || errors.Is(err, fs.ErrNotExist)) {
+			// Noted only when nothing is there, or something that is neither a
+			// file nor a link (a folder): replacing either changes the folder.
+			// A link is not noted: its target may change elsewhere.
+			li, lerr := fs.Lstat(h.fsys, sib)
+			if errors.Is(lerr, fs.ErrNotExist) || lerr == nil && li.Mode()&fs.ModeSymlink == 0 && !li.Mode().IsRegular() {
+				dir.absent[c.idx] = true
+				if e != nil {
+					dir.note(e)
+				}
+			}
+		}
 		return false
+	}
+
+	var (
+		f   fs.File
+		fi  fs.FileInfo
+		err error
+	)
+	if s == nil || s.data != nil {
+		// Memory may answer: a Stat is enough to know.
+		if fi, err = fs.Stat(h.fsys, sib); err == nil && !fi.Mode().IsRegular() {
+			err = errNotRegular
+		}
+	} else {
+		f, fi, err = h.openRegular(sib)
+	}
+	if err != nil {
+		return absent(err)
+	}
+	if f != nil {
+		defer f.Close()
+	}
+	if s != nil && (s.key != keyOf(fi) || s.settled()) {
+		s = nil
+	}
+	var data []byte
+	var content io.ReadSeeker
+	if s != nil && s.data != nil {
+		data = s.data
+	} else {
+		if f == nil {
+			if f, fi, err = h.openRegular(sib); err != nil {
+				return false
+			}
+			defer f.Close()
+		}
+		if s, data, content, err = h.content(sib, f, fi, s); err != nil {
+			return false
+		}
 	}
 	hdr := w.Header()
 	hdr["Content-Encoding"] = c.name
-	hdr["Etag"] = e.etag
+	if data != nil {
+		serveBytes(w, r, s.etag, s.length, data)
+		return true
+	}
+	hdr["Etag"] = s.etag
 	// ServeContent leaves Content-Length out when Content-Encoding is set; the
 	// length is known, and it removes this one itself on 206, 304 and errors.
-	hdr["Content-Length"] = []string{strconv.FormatInt(fi.Size(), 10)}
+	hdr["Content-Length"] = s.length
 	serveContent(w, r, "", time.Time{}, content)
 	return true
+}
+
+// serveBytes answers with data, whose ETag is etag and length length: what
+// http.ServeContent would answer, written directly (one Write, no reader) for
+// the common requests: no Range, If-Match or If-Unmodified-Since, and
+// If-None-Match absent or exactly the ETag (304). Any other request goes to
+// ServeContent. With Content-Encoding set, Content-Length is set here, since
+// ServeContent leaves it out then (and removes it itself on 206, 304 and
+// errors).
+func serveBytes(w http.ResponseWriter, r *http.Request, etag, length []string, data []byte) {
+	hdr := w.Header()
+	hdr["Etag"] = etag
+	rh := r.Header
+	if len(rh["Range"]) == 0 && len(rh["If-Match"]) == 0 && len(rh["If-Unmodified-Since"]) == 0 {
+		switch inm := rh["If-None-Match"]; {
+		case len(inm) == 0:
+			hdr["Accept-Ranges"] = acceptRanges
+			hdr["Content-Length"] = length
+			w.WriteHeader(http.StatusOK)
+			if r.Method != http.MethodHead {
+				w.Write(data)
+			}
+			return
+		case len(inm) == 1 && inm[0] == etag[0]:
+			// http.ServeContent's 304 (RFC 9110 §15.4.5).
+			delete(hdr, "Content-Type")
+			delete(hdr, "Content-Length")
+			delete(hdr, "Content-Encoding")
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+	}
+	if _, ok := hdr["Content-Encoding"]; ok {
+		hdr["Content-Length"] = length
+	}
+	serveContent(w, r, "", time.Time{}, bytes.NewReader(data))
 }
 
 // serveContent is http.ServeContent, except that the 412 it writes itself
@@ -420,11 +654,8 @@ func (h *Handler) wantGzip(codings []*coding, size int64) bool {
 
 // serveGzip serves a body gzipped on the fly.
 func serveGzip(w http.ResponseWriter, r *http.Request, ge *gzipEntry) {
-	hdr := w.Header()
-	hdr["Content-Encoding"] = codingGzip.name
-	hdr["Etag"] = ge.etag
-	hdr["Content-Length"] = []string{strconv.Itoa(len(ge.data))}
-	serveContent(w, r, "", time.Time{}, bytes.NewReader(ge.data))
+	w.Header()["Content-Encoding"] = codingGzip.name
+	serveBytes(w, r, ge.etag, ge.length, ge.data)
 }
 
 // cacheControl picks Cache-Control for a file of the folder.
