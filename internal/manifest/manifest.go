@@ -50,11 +50,13 @@ type Options struct {
 	// (same path, size and modification time, as it decides) is not read.
 	Cache HashCache
 	// Root, when set, is the folder to list, and the fs.FS passed to Build
-	// is ignored (pass Root.FS() or nil). Build then opens each folder it
-	// hashes files of once per worker (Root.OpenRoot) and each file relative
-	// to that folder, closing the folder handles when done, instead of
-	// resolving every file's path from the root one folder at a time. As
-	// with Root.FS(), no symbolic link can lead out of Root.
+	// is ignored (pass Root.FS() or nil). Build then opens each folder once,
+	// from its parent's handle (Root.OpenRoot), and each file relative to
+	// its folder, hashing a folder's files while the walk goes on and
+	// closing the folder when they are done, instead of resolving every
+	// file's path from the root one folder at a time. As with Root.FS(), no
+	// symbolic link can lead out of Root; a file that became a link after
+	// the walk listed it fails the build.
 	Root *os.Root
 }
 
