@@ -18,6 +18,9 @@ import (
 // query parameters, then as is, with directoryIndex after a "/", or with
 // ".html" appended.
 func checkPrecachedPages(cfg config.Config, entries []manifest.Entry) error {
+	if cfg.NavigateFallback == "" && cfg.OfflinePage == "" {
+		return nil // nothing to look up; skip indexing every URL
+	}
 	// Any origin does: only paths are compared.
 	base, err := url.Parse("https://site.invalid/" + cfg.SwDest)
 	if err != nil {
