@@ -6,6 +6,7 @@ import (
 	"io"
 	"io/fs"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -92,9 +93,10 @@ func agedSite(t testing.TB) *site {
 
 // TestMemoryMatchesDisk: a site whose files were just written is served from
 // disk (their content may still change within a timestamp tick, so it is not
-// kept); the same site aged is served from memory. Every answer must be the
-// same, byte for byte and header for header, the first time (cache filled)
-// and the second (from the cache).
+// kept); the same site aged is served from memory. Every answer of both must
+// be the one http.ServeContent gives from disk (quick answers off), byte for
+// byte and header for header, the first time (cache filled) and the second
+// (from the cache).
 func TestMemoryMatchesDisk(t *testing.T) {
 	for _, compress := range []bool{false, true} {
 		opts := testOpts
@@ -120,6 +122,12 @@ func TestMemoryMatchesDisk(t *testing.T) {
 		disk := fresh.handler(t, opts)
 		aged := agedSite(t)
 		mem := aged.handler(t, opts)
+		// The reference: from disk, every answer by http.ServeContent.
+		ref := func(method, target string, hdr ...string) *httptest.ResponseRecorder {
+			testNoQuick = true
+			defer func() { testNoQuick = false }()
+			return do(t, disk, method, target, hdr...)
+		}
 
 		targets := []string{
 			"/", "/index.html", "/about/", "/about", "/nested/", "/emptydir/", "/style.css", "/small.css",
@@ -165,11 +173,16 @@ func TestMemoryMatchesDisk(t *testing.T) {
 			}
 			for _, method := range []string{"GET", "HEAD"} {
 				for _, hdr := range headerSets {
-					want := do(t, disk, method, target, hdr...)
+					want := ref(method, target, hdr...)
 					for round := range 2 {
-						got := do(t, mem, method, target, hdr...)
-						if problem := sameResponse(got.Code, got.Header(), got.Body.Bytes(), want.Code, want.Header(), want.Body.Bytes()); problem != "" {
-							t.Errorf("compress %v, %s %s %q, round %d: %s", compress, method, target, hdr, round, problem)
+						for _, h := range []struct {
+							name string
+							h    http.Handler
+						}{{"disk", disk}, {"memory", mem}} {
+							got := do(t, h.h, method, target, hdr...)
+							if problem := sameResponse(got.Code, got.Header(), got.Body.Bytes(), want.Code, want.Header(), want.Body.Bytes()); problem != "" {
+								t.Errorf("compress %v, %s, %s %s %q, round %d: %s", compress, h.name, method, target, hdr, round, problem)
+							}
 						}
 					}
 				}

@@ -410,8 +410,7 @@ func (h *Handler) serveFile(w http.ResponseWriter, r *http.Request, name string)
 		serveBytes(w, r, e.etag, e.length, data)
 		return
 	}
-	hdr["Etag"] = e.etag
-	serveContent(w, r, "", time.Time{}, content)
+	serveReader(w, r, e.etag, e.length, e.key.size, content)
 }
 
 // errNotRegular: what was opened is not a regular file.
@@ -569,48 +568,74 @@ func (h *Handler) serveSibling(w http.ResponseWriter, r *http.Request, name stri
 		serveBytes(w, r, s.etag, s.length, data)
 		return true
 	}
-	hdr["Etag"] = s.etag
-	// ServeContent leaves Content-Length out when Content-Encoding is set; the
-	// length is known, and it removes this one itself on 206, 304 and errors.
-	hdr["Content-Length"] = s.length
-	serveContent(w, r, "", time.Time{}, content)
+	serveReader(w, r, s.etag, s.length, s.key.size, content)
 	return true
 }
 
-// serveBytes answers with data, whose ETag is etag and length length: what
-// http.ServeContent would answer, written directly (one Write, no reader) for
-// the common requests: no Range, If-Match or If-Unmodified-Since, and
-// If-None-Match absent or exactly the ETag (304). Any other request goes to
-// ServeContent. With Content-Encoding set, Content-Length is set here, since
-// ServeContent leaves it out then (and removes it itself on 206, 304 and
-// errors).
+// serveBytes answers with data, whose ETag is etag and length length, as
+// http.ServeContent would: see quickAnswer; one Write for the body.
 func serveBytes(w http.ResponseWriter, r *http.Request, etag, length []string, data []byte) {
+	switch quickAnswer(w, r, etag, length) {
+	case http.StatusOK:
+		if r.Method != http.MethodHead {
+			w.Write(data)
+		}
+	case 0:
+		serveContent(w, r, "", time.Time{}, bytes.NewReader(data))
+	}
+}
+
+// serveReader answers with content, of size bytes and positioned at its
+// start, whose ETag is etag and length length, as http.ServeContent would:
+// see quickAnswer. The length comes from the file's Stat, which spares
+// ServeContent's two seeks to measure it; net/http sends an *os.File with
+// sendfile.
+func serveReader(w http.ResponseWriter, r *http.Request, etag, length []string, size int64, content io.ReadSeeker) {
+	switch quickAnswer(w, r, etag, length) {
+	case http.StatusOK:
+		if r.Method != http.MethodHead {
+			io.CopyN(w, content, size)
+		}
+	case 0:
+		serveContent(w, r, "", time.Time{}, content)
+	}
+}
+
+// testNoQuick, set by a test only, sends every answer through ServeContent,
+// the reference the quick answers are compared with.
+var testNoQuick bool
+
+// quickAnswer sets Etag and writes the header of what http.ServeContent
+// answers to the common requests: no Range, If-Match or If-Unmodified-Since,
+// and If-None-Match absent (200, the caller sends the body) or exactly the
+// ETag (304, done). For any other request it returns 0 and leaves the answer
+// to ServeContent; with Content-Encoding set it then sets Content-Length,
+// which ServeContent leaves out in that case (and removes itself on 206, 304
+// and errors).
+func quickAnswer(w http.ResponseWriter, r *http.Request, etag, length []string) int {
 	hdr := w.Header()
 	hdr["Etag"] = etag
 	rh := r.Header
-	if len(rh["Range"]) == 0 && len(rh["If-Match"]) == 0 && len(rh["If-Unmodified-Since"]) == 0 {
+	if !testNoQuick && len(rh["Range"]) == 0 && len(rh["If-Match"]) == 0 && len(rh["If-Unmodified-Since"]) == 0 {
 		switch inm := rh["If-None-Match"]; {
 		case len(inm) == 0:
 			hdr["Accept-Ranges"] = acceptRanges
 			hdr["Content-Length"] = length
 			w.WriteHeader(http.StatusOK)
-			if r.Method != http.MethodHead {
-				w.Write(data)
-			}
-			return
+			return http.StatusOK
 		case len(inm) == 1 && inm[0] == etag[0]:
 			// http.ServeContent's 304 (RFC 9110 §15.4.5).
 			delete(hdr, "Content-Type")
 			delete(hdr, "Content-Length")
 			delete(hdr, "Content-Encoding")
 			w.WriteHeader(http.StatusNotModified)
-			return
+			return http.StatusNotModified
 		}
 	}
 	if _, ok := hdr["Content-Encoding"]; ok {
 		hdr["Content-Length"] = length
 	}
-	serveContent(w, r, "", time.Time{}, bytes.NewReader(data))
+	return 0
 }
 
 // serveContent is http.ServeContent, except that the 412 it writes itself
