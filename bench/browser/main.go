@@ -64,6 +64,7 @@ var (
 	workbox = flag.String("workbox", "bench/work/node_modules/.bin/workbox", "workbox-cli")
 	rounds  = flag.Int("rounds", 5, "install rounds per tool")
 	large   = flag.Bool("large", false, "also measure the 20,000-file site (one round)")
+	small   = flag.Bool("small", true, "measure the 1,000-file site")
 )
 
 func main() {
@@ -218,6 +219,18 @@ func install(t tb, br *browsertest.Browser, srv *browsertest.Server, c *counter)
 	tab := br.NewTab(t)
 	tab.Timeout = 10 * time.Minute
 	c.reset()
+	done := make(chan struct{})
+	defer close(done)
+	go func() { // progress, for long installs
+		for {
+			select {
+			case <-done:
+				return
+			case <-time.After(15 * time.Second):
+				fmt.Fprintf(os.Stderr, "  ... %d requests so far\n", c.requests.Load())
+			}
+		}
+	}()
 	tab.Navigate(srv.URL("/" + pageName))
 	ms := browsertest.Eval[float64](tab, `window.benchDone`)
 	return tab, installResult{ms, c.requests.Load(), c.bytes.Load()}
@@ -292,6 +305,15 @@ func run(t tb) {
 	defer br.Close()
 	tools := []tool{swkitTool(), workboxTool()}
 
+	if *small {
+		runSmall(t, br, tools)
+	}
+	if *large {
+		runLarge(t, br, tools)
+	}
+}
+
+func runSmall(t tb, br *browsertest.Browser, tools []tool) {
 	site := filepath.Join(*work, "site-small")
 	fmt.Printf("## 1,000-file site (%s), %d rounds per tool\n\n", site, *rounds)
 	built := map[string]map[string][]byte{}
@@ -330,10 +352,6 @@ func run(t tb) {
 	fmt.Printf("\ninstall time, Workbox / swkit: %.2f×\n", median(times["Workbox 7"])/median(times["swkit"]))
 	for _, tl := range tools {
 		fmt.Printf("\n%s update fetched: %s\n", tl.name, strings.Join(updates[tl.name].paths, ", "))
-	}
-
-	if *large {
-		runLarge(t, br, tools)
 	}
 }
 
