@@ -1,6 +1,8 @@
 package main
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -11,6 +13,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/swkit/swkit/internal/buildcache"
 	"github.com/swkit/swkit/internal/config"
 	"github.com/swkit/swkit/internal/sitebuild"
 )
@@ -40,11 +43,44 @@ func runBuild(args []string, stdout, stderr io.Writer) error {
 	defer root.Close()
 
 	cache := cacheFlags.open(dir, stderr)
-	out, err := sitebuild.BuildRoot(root, cfg, hashCache(cache))
+	var out *sitebuild.Output
+	if cache != nil && *inject == "" {
+		// With the cache on, a build whose inputs are those of the last one
+		// and whose generated files are still on disk as written keeps them.
+		out, err = sitebuild.BuildRootReusing(root, cfg, cache, sitebuild.Reuse{
+			Extra:    sitebuild.BuildID(),
+			Previous: func(key string) (*sitebuild.Output, bool) { return previousOutput(dir, cfg, cache.Output(), key) },
+		})
+	} else {
+		out, err = sitebuild.BuildRoot(root, cfg, hashCache(cache))
+	}
 	if err != nil {
 		return err
 	}
-	cacheFlags.save(cache, stderr)
+	if cache != nil && *inject != "" {
+		cache.SetOutput(buildcache.Output{}) // the files written are not the generated ones
+	}
+	if out.Reused {
+		// The files on disk are the ones this build would write.
+		cacheFlags.save(cache, stderr)
+		for _, w := range out.Manifest.Warnings {
+			fmt.Fprintf(stderr, "warning: %s\n", w.Message)
+		}
+		if err := removeOldManifests(dir, cfg.SwDest, out.Imports); err != nil {
+			return err
+		}
+		printBuilt(stdout, dir, cfg, out)
+		return nil
+	}
+	if cache != nil && out.Key != "" {
+		// Forget the last output until this one is written.
+		cache.SetOutput(buildcache.Output{})
+	}
+	defer func() {
+		if cache != nil {
+			cacheFlags.save(cache, stderr)
+		}
+	}()
 	for _, w := range out.Manifest.Warnings {
 		fmt.Fprintf(stderr, "warning: %s\n", w.Message)
 	}
@@ -72,6 +108,64 @@ func runBuild(args []string, stdout, stderr io.Writer) error {
 	if err := removeOldManifests(dir, cfg.SwDest, out.Imports); err != nil {
 		return err
 	}
+	if cache != nil && out.Key != "" {
+		cache.SetOutput(outputRecord(cfg, out))
+	}
+	printBuilt(stdout, dir, cfg, out)
+	return nil
+}
+
+// outputRecord is what the build cache keeps of out's generated files.
+func outputRecord(cfg config.Config, out *sitebuild.Output) buildcache.Output {
+	files := map[string]string{
+		sitebuild.PageHelperName: sha256Hex(out.PageHelper),
+		cfg.SwDest:               sha256Hex(out.Worker),
+	}
+	for name, data := range out.Imports {
+		files[name] = sha256Hex(data)
+	}
+	return buildcache.Output{Key: out.Key, Files: files}
+}
+
+func sha256Hex(data []byte) string {
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:])
+}
+
+// previousOutput returns the generated files recorded in rec, read from dir,
+// when rec is for key and each file is there with the digest recorded.
+func previousOutput(dir string, cfg config.Config, rec buildcache.Output, key string) (*sitebuild.Output, bool) {
+	if rec.Key == "" || rec.Key != key {
+		return nil, false
+	}
+	out := &sitebuild.Output{}
+	for name, sum := range rec.Files {
+		if !fs.ValidPath(name) {
+			return nil, false
+		}
+		data, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(name)))
+		if err != nil || sha256Hex(data) != sum {
+			return nil, false
+		}
+		switch name {
+		case cfg.SwDest:
+			out.Worker = data
+		case sitebuild.PageHelperName:
+			out.PageHelper = data
+		default:
+			if out.Imports == nil {
+				out.Imports = map[string][]byte{}
+			}
+			out.Imports[name] = data
+		}
+	}
+	if out.Worker == nil || out.PageHelper == nil {
+		return nil, false
+	}
+	return out, true
+}
+
+func printBuilt(stdout io.Writer, dir string, cfg config.Config, out *sitebuild.Output) {
 	imports := ""
 	if len(out.Imports) > 0 {
 		var n int64
@@ -83,7 +177,6 @@ func runBuild(args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "precached %d files, %s; wrote %s (%s)%s in %s\n",
 		len(out.Manifest.Entries), humanBytes(out.Manifest.Bytes),
 		filepath.Join(dir, cfg.SwDest), humanBytes(int64(len(out.Worker))), imports, roundDuration(out.Elapsed))
-	return nil
 }
 
 // folderArg parses the flags and returns the one optional folder argument

@@ -1,9 +1,13 @@
 package buildcache
 
 import (
+	"crypto/sha256"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -62,7 +66,7 @@ func newSite(t *testing.T) (dir, cachePath string) {
 	writeFile(t, filepath.Join(dir, "index.html"), "<h1>home</h1>")
 	writeFile(t, filepath.Join(dir, "css/app.css"), "body{}")
 	writeFile(t, filepath.Join(dir, "js/app.js"), "console.log(1)")
-	return dir, filepath.Join(t.TempDir(), "cache", "site.json")
+	return dir, filepath.Join(t.TempDir(), "cache", "site.bin")
 }
 
 func TestHitAndMiss(t *testing.T) {
@@ -130,28 +134,43 @@ func TestForgetsRemovedFiles(t *testing.T) {
 
 func TestBadCacheIsIgnoredAndRewritten(t *testing.T) {
 	for _, tc := range []struct {
-		name, content, warning string
+		name, warning string
+		content       func(dir, valid string) string
 	}{
-		{"corrupt", `{"version":1,"files":{`, "corrupt"},
-		{"not json", "\x00\x01garbage", "corrupt"},
-		{"other version", `{"version":99,"files":{}}`, "format 99"},
-		{"other folder", `{"version":1,"root":"/elsewhere","files":{}}`, "belongs to /elsewhere"},
-		{"bad digest", "", ""}, // filled in below
+		{"truncated", "corrupt", func(_, valid string) string { return valid[:len(valid)-5] }},
+		{"flipped byte", "checksum", func(_, valid string) string {
+			b := []byte(valid)
+			b[len(magic)+20] ^= 1
+			return string(b)
+		}},
+		{"not a cache", "corrupt", func(_, _ string) string { return "\x00\x01garbage" }},
+		{"old JSON", "corrupt", func(_, _ string) string { return `{"version":1,"files":{}}` }},
+		{"other version", "format 99", func(_, valid string) string {
+			return magic + "\x63" + valid[len(magic)+1:]
+		}},
+		{"other folder", "belongs to /elsewhere", func(_, _ string) string {
+			return string((&contents{root: "/elsewhere"}).encode())
+		}},
+		{"bad layout, good checksum", "corrupt", func(dir, _ string) string {
+			f := &contents{root: dir}
+			b := f.encode()
+			b = b[:len(b)-sha256.Size]
+			b = append(b, 7) // trailing byte
+			sum := sha256.Sum256(b)
+			return string(append(b, sum[:]...))
+		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir, cachePath := newSite(t)
-			want, _, _ := build(t, dir, filepath.Join(t.TempDir(), "reference.json"))
-			content := tc.content
-			if tc.name == "bad digest" {
-				// A well-formed file whose digests are not hex: those
-				// entries are misses, with no warning.
-				build(t, dir, cachePath)
-				data, _ := os.ReadFile(cachePath)
-				content = strings.ReplaceAll(string(data), `"sha256":"`, `"sha256":"zz`)
+			want, _, _ := build(t, dir, filepath.Join(t.TempDir(), "reference.bin"))
+			build(t, dir, cachePath)
+			valid, err := os.ReadFile(cachePath)
+			if err != nil {
+				t.Fatal(err)
 			}
-			writeFile(t, cachePath, content)
+			writeFile(t, cachePath, tc.content(dir, string(valid)))
 			got, reads, warn := build(t, dir, cachePath)
-			if tc.warning == "" && warn != nil || tc.warning != "" && (warn == nil || !strings.Contains(warn.Error(), tc.warning)) {
+			if warn == nil || !strings.Contains(warn.Error(), tc.warning) {
 				t.Errorf("warning %v, want one containing %q", warn, tc.warning)
 			}
 			if reads != 3 || !equalEntries(got, want) {
@@ -162,6 +181,95 @@ func TestBadCacheIsIgnoredAndRewritten(t *testing.T) {
 				t.Errorf("after the rewrite: read %d files, warning %v; want 0, none", reads, warn)
 			}
 		})
+	}
+}
+
+// TestChangeTimeCatchesRestoredMTime: on Linux, a file rewritten with the
+// same size and given back its modification time is read again.
+func TestChangeTimeCatchesRestoredMTime(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("status-change time is recorded on Linux only")
+	}
+	dir, cachePath := newSite(t)
+	first, _, _ := build(t, dir, cachePath)
+	p := filepath.Join(dir, "js/app.js")
+	info, err := os.Stat(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(10 * time.Millisecond)
+	writeFile(t, p, "console.log(9)") // same size
+	if err := os.Chtimes(p, info.ModTime(), info.ModTime()); err != nil {
+		t.Fatal(err)
+	}
+	got, reads, _ := build(t, dir, cachePath)
+	if reads != 1 || equalEntries(first, got) {
+		t.Errorf("read %d files (want 1), entries changed: %v", reads, !equalEntries(first, got))
+	}
+}
+
+// TestOutputRecord: the generated files' record survives Save and Load, is
+// not rewritten when unchanged, and a zero Output forgets it.
+func TestOutputRecord(t *testing.T) {
+	dir, cachePath := newSite(t)
+	build(t, dir, cachePath)
+	c, warn := Load(cachePath, dir)
+	if warn != nil || c.Output().Key != "" {
+		t.Fatalf("fresh cache: output %v, warning %v", c.Output(), warn)
+	}
+	if _, err := manifest.Build(os.DirFS(dir), manifest.Options{Cache: c}); err != nil {
+		t.Fatal(err)
+	}
+	o := Output{Key: "k1", Files: map[string]string{"sw.js": "aa", "swkit.js": "bb"}}
+	c.SetOutput(o)
+	if err := c.Save(); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := os.Stat(cachePath)
+	c2, warn := Load(cachePath, dir)
+	if got := c2.Output(); warn != nil || got.Key != "k1" || len(got.Files) != 2 || got.Files["sw.js"] != "aa" {
+		t.Fatalf("loaded output %v, warning %v", got, warn)
+	}
+	if _, err := manifest.Build(os.DirFS(dir), manifest.Options{Cache: c2}); err != nil {
+		t.Fatal(err)
+	}
+	c2.SetOutput(o) // the same: nothing to write
+	if err := c2.Save(); err != nil {
+		t.Fatal(err)
+	}
+	if after, _ := os.Stat(cachePath); !after.ModTime().Equal(before.ModTime()) {
+		t.Error("an unchanged output record rewrote the cache file")
+	}
+	c2.SetOutput(Output{})
+	if err := c2.Save(); err != nil {
+		t.Fatal(err)
+	}
+	if c3, _ := Load(cachePath, dir); c3.Output().Key != "" {
+		t.Errorf("forgotten output still loaded: %v", c3.Output())
+	}
+	// The files' records were kept along.
+	if _, reads, _ := build(t, dir, cachePath); reads != 0 {
+		t.Errorf("read %d files after saving the output, want 0", reads)
+	}
+}
+
+// TestRoundTrip: many records, with every field, come back as saved.
+func TestRoundTrip(t *testing.T) {
+	f := &contents{root: "/site", output: Output{Key: "key", Files: map[string]string{"a": "b"}}}
+	for i := range 1000 {
+		var r record
+		r.size, r.mtime, r.ino, r.ctime = int64(i)<<20, -int64(i)*1e9, uint64(i)<<40, int64(i)*3
+		r.sum[i%32] = byte(i)
+		f.paths = append(f.paths, fmt.Sprintf("d%d/é f%04d", i%7, i))
+		f.recs = append(f.recs, r)
+	}
+	f.sort()
+	g, err := decode(f.encode())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g.root != f.root || !slices.Equal(g.paths, f.paths) || !slices.Equal(g.recs, f.recs) || g.output.Key != "key" || g.output.Files["a"] != "b" {
+		t.Error("decode(encode(f)) differs from f")
 	}
 }
 
@@ -185,7 +293,7 @@ func TestDefaultPath(t *testing.T) {
 	}
 	b, _ := DefaultPath("/srv/site/../site")
 	c, _ := DefaultPath("/srv/other")
-	if a != b || a == c || filepath.Dir(a) != filepath.Join("/cache-home", "swkit") || filepath.Ext(a) != ".json" {
+	if a != b || a == c || filepath.Dir(a) != filepath.Join("/cache-home", "swkit") || filepath.Ext(a) != ".bin" {
 		t.Errorf("DefaultPath: %s, %s, %s", a, b, c)
 	}
 }

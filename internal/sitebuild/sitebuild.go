@@ -6,11 +6,16 @@ package sitebuild
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"time"
@@ -33,6 +38,24 @@ type Output struct {
 	Imports  map[string][]byte
 	Manifest *manifest.Result // what the worker precaches
 	Elapsed  time.Duration
+	// Key identifies the inputs of the generated files (BuildRootReusing):
+	// the site's entries, the config and Reuse.Extra. Empty from Build.
+	Key string
+	// Reused reports that Worker, PageHelper and Imports were not generated
+	// but are what Reuse.Previous returned for Key.
+	Reused bool
+}
+
+// Reuse lets BuildRootReusing skip generating the worker and the page helper
+// when an earlier build generated them from the same inputs.
+type Reuse struct {
+	// Extra is whatever else the generated files depend on besides the
+	// site's entries and the config: the swkit build (BuildID).
+	Extra []byte
+	// Previous returns the Worker, PageHelper and Imports that an earlier
+	// build with this key generated, as they are now (read back and checked
+	// against what was written), or false.
+	Previous func(key string) (*Output, bool)
 }
 
 // Build lists and hashes the files of fsys that cfg selects and generates the
@@ -46,22 +69,54 @@ func Build(fsys fs.FS, cfg config.Config) (*Output, error) {
 // BuildCached is Build with the files' digests taken from cache when it
 // still trusts them (nil: hash every file).
 func BuildCached(fsys fs.FS, cfg config.Config, cache manifest.HashCache) (*Output, error) {
-	return build(fsys, nil, cfg, cache)
+	return build(fsys, nil, cfg, cache, nil)
 }
 
 // BuildRoot is BuildCached for a folder on disk, read through root (no
 // symbolic link leads out of it) and opening each folder once rather than
 // every file's path from the root (manifest.Options.Root).
 func BuildRoot(root *os.Root, cfg config.Config, cache manifest.HashCache) (*Output, error) {
-	return build(root.FS(), root, cfg, cache)
+	return build(root.FS(), root, cfg, cache, nil)
 }
 
-func build(fsys fs.FS, root *os.Root, cfg config.Config, cache manifest.HashCache) (*Output, error) {
-	start := time.Now()
-	helper, err := swgen.PageHelper()
+// BuildRootReusing is BuildRoot, except that the worker and page helper are
+// taken from reuse.Previous when it has them for this build's key (the
+// site's entries, the config and reuse.Extra) instead of being generated.
+func BuildRootReusing(root *os.Root, cfg config.Config, cache manifest.HashCache, reuse Reuse) (*Output, error) {
+	return build(root.FS(), root, cfg, cache, &reuse)
+}
+
+// Key returns the key of a build's inputs: the site's entries (without the
+// page helper), the config and extra.
+func Key(entries []manifest.Entry, cfg config.Config, extra []byte) (string, error) {
+	c, err := json.Marshal(cfg)
 	if err != nil {
-		return nil, fmt.Errorf("bundle page helper: %w", err)
+		return "", fmt.Errorf("build key: %w", err)
 	}
+	h := sha256.New()
+	var n [8]byte
+	field := func(b []byte) {
+		binary.LittleEndian.PutUint64(n[:], uint64(len(b)))
+		h.Write(n[:])
+		h.Write(b)
+	}
+	field([]byte("swkit build key 1"))
+	field(c)
+	field(extra)
+	binary.LittleEndian.PutUint64(n[:], uint64(len(entries)))
+	h.Write(n[:])
+	for _, e := range entries {
+		field([]byte(e.URL))
+		field([]byte(e.Revision))
+		field([]byte(e.Integrity))
+		binary.LittleEndian.PutUint64(n[:], uint64(e.Size))
+		h.Write(n[:])
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+func build(fsys fs.FS, root *os.Root, cfg config.Config, cache manifest.HashCache, reuse *Reuse) (*Output, error) {
+	start := time.Now()
 	opts, err := manifest.FromConfig(cfg)
 	if err != nil {
 		return nil, err
@@ -78,18 +133,35 @@ func build(fsys fs.FS, root *os.Root, cfg config.Config, cache manifest.HashCach
 	if err != nil {
 		return nil, fmt.Errorf("list files: %w", err)
 	}
-	helperEntry := manifest.EntryFor(PageHelperName, helper)
-	res.Entries = append(res.Entries, helperEntry)
-	res.Bytes += helperEntry.Size
-	slices.SortFunc(res.Entries, func(a, b manifest.Entry) int { return strings.Compare(a.URL, b.URL) })
-	if err := checkPrecachedPages(cfg, res.Entries); err != nil {
+	var key string
+	if reuse != nil {
+		if key, err = Key(res.Entries, cfg, reuse.Extra); err != nil {
+			return nil, err
+		}
+		if reuse.Previous != nil {
+			if prev, ok := reuse.Previous(key); ok {
+				if err := addHelper(cfg, res, prev.PageHelper); err != nil {
+					return nil, err
+				}
+				out := &Output{Worker: prev.Worker, PageHelper: prev.PageHelper, Imports: prev.Imports,
+					Manifest: res, Key: key, Reused: true}
+				out.Elapsed = time.Since(start)
+				return out, nil
+			}
+		}
+	}
+	helper, err := swgen.PageHelper()
+	if err != nil {
+		return nil, fmt.Errorf("bundle page helper: %w", err)
+	}
+	if err := addHelper(cfg, res, helper); err != nil {
 		return nil, err
 	}
 	worker, err := swgen.GenerateWorker(cfg, res.Entries)
 	if err != nil {
 		return nil, fmt.Errorf("generate worker: %w", err)
 	}
-	out := &Output{Worker: worker.Script, PageHelper: helper, Manifest: res}
+	out := &Output{Worker: worker.Script, PageHelper: helper, Manifest: res, Key: key}
 	for name, data := range worker.Imports {
 		if out.Imports == nil {
 			out.Imports = map[string][]byte{}
@@ -98,6 +170,42 @@ func build(fsys fs.FS, root *os.Root, cfg config.Config, cache manifest.HashCach
 	}
 	out.Elapsed = time.Since(start)
 	return out, nil
+}
+
+// addHelper adds the page helper to the precache entries of res, sorted by
+// URL, and checks the precached pages.
+func addHelper(cfg config.Config, res *manifest.Result, helper []byte) error {
+	helperEntry := manifest.EntryFor(PageHelperName, helper)
+	res.Entries = append(res.Entries, helperEntry)
+	res.Bytes += helperEntry.Size
+	slices.SortFunc(res.Entries, func(a, b manifest.Entry) int { return strings.Compare(a.URL, b.URL) })
+	return checkPrecachedPages(cfg, res.Entries)
+}
+
+// BuildID identifies the running swkit build, for Reuse.Extra: its module
+// version and VCS stamp, and the executable's path, size, modification time
+// and (on Linux) inode, so that any rebuilt binary, and with it any change to
+// the runtime or the generator, gives other keys.
+func BuildID() []byte {
+	var b bytes.Buffer
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		fmt.Fprintf(&b, "%s %s %s\n", bi.GoVersion, bi.Main.Path, bi.Main.Version)
+		for _, s := range bi.Settings {
+			fmt.Fprintf(&b, "%s=%s\n", s.Key, s.Value)
+		}
+		for _, d := range bi.Deps {
+			fmt.Fprintf(&b, "%s %s %s\n", d.Path, d.Version, d.Sum)
+		}
+	}
+	if exe, err := os.Executable(); err == nil {
+		fmt.Fprintf(&b, "exe %s\n", exe)
+		if info, err := os.Stat(exe); err == nil {
+			fmt.Fprintf(&b, "%d %d %s\n", info.Size(), info.ModTime().UnixNano(), fileID(info))
+		}
+	} else {
+		fmt.Fprintf(&b, "exe unknown %v\n", err)
+	}
+	return b.Bytes()
 }
 
 // IsOurs reports whether data is a file swkit generated (so rewriting it loses

@@ -1,0 +1,183 @@
+package buildcache
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// A cache file is, after magic and the version byte, with integers as
+// (unsigned or zig-zag) varints and strings as a length and bytes:
+//
+//	root string
+//	files count, then for each, sorted by path:
+//	  path string, size, mtime, ino (unsigned), ctime, SHA-256 (32 bytes)
+//	output key string ("" for none), files count, then for each:
+//	  path string, hex SHA-256 string
+//	SHA-256 of everything before (32 bytes)
+//
+// Decoding takes one allocation for all the paths (substrings of one
+// string) instead of JSON's several per file.
+
+// contents is a cache file's contents.
+type contents struct {
+	root   string
+	paths  []string
+	recs   []record
+	output Output
+}
+
+func (f *contents) sort() {
+	idx := make([]int, len(f.paths))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortFunc(idx, func(a, b int) int { return strings.Compare(f.paths[a], f.paths[b]) })
+	paths, recs := make([]string, len(idx)), make([]record, len(idx))
+	for i, j := range idx {
+		paths[i], recs[i] = f.paths[j], f.recs[j]
+	}
+	f.paths, f.recs = paths, recs
+}
+
+func (f *contents) encode() []byte {
+	b := make([]byte, 0, 64+len(f.paths)*(40+sha256.Size))
+	b = append(b, magic...)
+	b = append(b, formatVersion)
+	str := func(s string) {
+		b = binary.AppendUvarint(b, uint64(len(s)))
+		b = append(b, s...)
+	}
+	str(f.root)
+	b = binary.AppendUvarint(b, uint64(len(f.paths)))
+	for i, p := range f.paths {
+		r := &f.recs[i]
+		str(p)
+		b = binary.AppendVarint(b, r.size)
+		b = binary.AppendVarint(b, r.mtime)
+		b = binary.AppendUvarint(b, r.ino)
+		b = binary.AppendVarint(b, r.ctime)
+		b = append(b, r.sum[:]...)
+	}
+	str(f.output.Key)
+	names := slices.Sorted(func(yield func(string) bool) {
+		for k := range f.output.Files {
+			if !yield(k) {
+				return
+			}
+		}
+	})
+	b = binary.AppendUvarint(b, uint64(len(names)))
+	for _, n := range names {
+		str(n)
+		str(f.output.Files[n])
+	}
+	sum := sha256.Sum256(b)
+	return append(b, sum[:]...)
+}
+
+var errShort = errors.New("truncated")
+
+// decoder reads a cache file's body, held in one string.
+type decoder struct {
+	s   string
+	err error
+}
+
+func (d *decoder) uvarint() uint64 {
+	if d.err != nil {
+		return 0
+	}
+	var v uint64
+	for i := 0; i < len(d.s) && i < binary.MaxVarintLen64; i++ {
+		c := d.s[i]
+		if i == binary.MaxVarintLen64-1 && c > 1 {
+			break // overflow
+		}
+		v |= uint64(c&0x7f) << (7 * i)
+		if c < 0x80 {
+			d.s = d.s[i+1:]
+			return v
+		}
+	}
+	d.err = errShort
+	return 0
+}
+
+func (d *decoder) varint() int64 {
+	u := d.uvarint()
+	return int64(u>>1) ^ -int64(u&1)
+}
+
+func (d *decoder) bytes(n uint64) string {
+	if d.err != nil {
+		return ""
+	}
+	if n > uint64(len(d.s)) {
+		d.err = errShort
+		return ""
+	}
+	v := d.s[:n]
+	d.s = d.s[n:]
+	return v
+}
+
+func (d *decoder) str() string { return d.bytes(d.uvarint()) }
+
+// count reads a count of items of at least min bytes each.
+func (d *decoder) count(min int) int {
+	n := d.uvarint()
+	if n > uint64(len(d.s)/min) {
+		d.err = errShort
+		return 0
+	}
+	return int(n)
+}
+
+func decode(data []byte) (*contents, error) {
+	head := len(magic) + 1
+	if len(data) < head+sha256.Size || string(data[:len(magic)]) != magic {
+		return nil, errors.New("not a swkit build cache")
+	}
+	body := data[:len(data)-sha256.Size]
+	if sum := sha256.Sum256(body); string(sum[:]) != string(data[len(body):]) {
+		return nil, errors.New("checksum mismatch")
+	}
+	d := &decoder{s: string(body[head:])}
+	f := &contents{root: d.str()}
+	n := d.count(1 + 4 + sha256.Size)
+	f.paths, f.recs = make([]string, n), make([]record, n)
+	for i := range n {
+		f.paths[i] = d.str()
+		r := &f.recs[i]
+		r.size = d.varint()
+		r.mtime = d.varint()
+		r.ino = d.uvarint()
+		r.ctime = d.varint()
+		copy(r.sum[:], d.bytes(sha256.Size))
+		if d.err != nil {
+			break
+		}
+		if i > 0 && f.paths[i-1] >= f.paths[i] {
+			return nil, fmt.Errorf("paths out of order at %q", f.paths[i])
+		}
+	}
+	f.output.Key = d.str()
+	if k := d.count(2); k > 0 {
+		f.output.Files = make(map[string]string, k)
+		for range k {
+			name := d.str()
+			f.output.Files[name] = d.str()
+		}
+	}
+	if d.err == nil && len(d.s) != 0 {
+		d.err = errors.New("trailing bytes")
+	}
+	if d.err != nil {
+		return nil, d.err
+	}
+	return f, nil
+}

@@ -1,0 +1,121 @@
+package sitebuild
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/swkit/swkit/internal/config"
+)
+
+func reuseSite(t *testing.T) (string, *os.Root) {
+	t.Helper()
+	dir := t.TempDir()
+	for name, content := range map[string]string{"index.html": "<h1>home</h1>", "css/app.css": "body{}"} {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { root.Close() })
+	return dir, root
+}
+
+// BuildRootReusing without a previous output generates what BuildRoot does,
+// and with the previous output for its key returns it and the same manifest
+// without generating.
+func TestBuildRootReusing(t *testing.T) {
+	_, root := reuseSite(t)
+	cfg := config.Defaults(config.Config{})
+	want, err := BuildRoot(root, cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, err := BuildRootReusing(root, cfg, nil, Reuse{Extra: []byte("v1")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first.Reused || first.Key == "" || !bytes.Equal(first.Worker, want.Worker) || !bytes.Equal(first.PageHelper, want.PageHelper) {
+		t.Fatalf("first build: reused %v, key %q, same worker %v", first.Reused, first.Key, bytes.Equal(first.Worker, want.Worker))
+	}
+	var asked []string
+	prev := func(key string) (*Output, bool) {
+		asked = append(asked, key)
+		if key != first.Key {
+			return nil, false
+		}
+		return &Output{Worker: []byte("previous worker"), PageHelper: first.PageHelper}, true
+	}
+	again, err := BuildRootReusing(root, cfg, nil, Reuse{Extra: []byte("v1"), Previous: prev})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wm, _ := json.Marshal(want.Manifest)
+	gm, _ := json.Marshal(again.Manifest)
+	if !again.Reused || again.Key != first.Key || string(again.Worker) != "previous worker" || !bytes.Equal(gm, wm) {
+		t.Errorf("no-change build: reused %v, key %q (want %q), worker %q, manifest\n%s\nwant\n%s",
+			again.Reused, again.Key, first.Key, again.Worker, gm, wm)
+	}
+
+	// Another swkit build: another key, generated.
+	other, err := BuildRootReusing(root, cfg, nil, Reuse{Extra: []byte("v2"), Previous: prev})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if other.Reused || other.Key == first.Key || !bytes.Equal(other.Worker, want.Worker) {
+		t.Errorf("other swkit build: reused %v, key %q", other.Reused, other.Key)
+	}
+	if len(asked) != 2 {
+		t.Errorf("Previous asked %d times, want 2", len(asked))
+	}
+}
+
+// The key changes with any file's content, the config and Extra, and only
+// with them.
+func TestKeyChanges(t *testing.T) {
+	dir, root := reuseSite(t)
+	cfg := config.Defaults(config.Config{})
+	key := func(cfg config.Config, extra string) string {
+		t.Helper()
+		out, err := BuildRootReusing(root, cfg, nil, Reuse{Extra: []byte(extra)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out.Key
+	}
+	k := key(cfg, "v1")
+	if key(cfg, "v1") != k {
+		t.Fatal("same inputs, another key")
+	}
+	if key(cfg, "v2") == k {
+		t.Error("another Extra (swkit build), same key")
+	}
+	other := cfg
+	other.SwDest = "service-worker.js"
+	if key(other, "v1") == k {
+		t.Error("another config, same key")
+	}
+	if err := os.WriteFile(filepath.Join(dir, "css/app.css"), []byte("body{color:red}"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if key(cfg, "v1") == k {
+		t.Error("a changed file, same key")
+	}
+}
+
+// BuildID names the running binary: stable within a process.
+func TestBuildID(t *testing.T) {
+	a, b := BuildID(), BuildID()
+	if len(a) == 0 || !bytes.Equal(a, b) || !bytes.Contains(a, []byte("exe ")) {
+		t.Errorf("BuildID: %q, %q", a, b)
+	}
+}
