@@ -3,6 +3,7 @@ package swgen
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -17,6 +18,36 @@ type precacheEntry struct {
 	URL       string `json:"url"`
 	Revision  string `json:"revision,omitempty"`
 	Integrity string `json:"integrity,omitempty"`
+}
+
+// workerManifest is entries as a generated worker carries them (a user's
+// --inject source gets the {url, revision, integrity} objects instead). An
+// entry whose revision is derivable from its integrity, the first 16 hex
+// digits of the same SHA-256 as manifest.Build writes it, is
+// [url, base64 hash] (no "sha256-"; the runtime adds it back and derives the
+// revision); an entry with no revision (a hashed name) is
+// [url, base64 hash, 0]. Any other entry stays an object, which the runtime
+// also takes.
+func workerManifest(entries []precacheEntry) string {
+	out := make([]any, len(entries))
+	for i, e := range entries {
+		out[i] = e
+		b64, ok := strings.CutPrefix(e.Integrity, "sha256-")
+		if !ok {
+			continue
+		}
+		sum, err := base64.StdEncoding.DecodeString(b64)
+		if err != nil || len(sum) != sha256.Size {
+			continue
+		}
+		switch e.Revision {
+		case "":
+			out[i] = []any{e.URL, b64, 0}
+		case hex.EncodeToString(sum)[:16]:
+			out[i] = []any{e.URL, b64}
+		}
+	}
+	return jsonText(out)
 }
 
 // strategies maps every accepted handler spelling to its runtime module
@@ -34,7 +65,7 @@ var strategies = map[string]string{
 // exactly the runtime modules cfg uses, and one call of sw() with the
 // manifest and options. cfg has its defaults applied.
 func entryModule(cfg config.Config, entries []precacheEntry) (string, error) {
-	return entrySource(cfg, jsonText(entries), "")
+	return entrySource(cfg, workerManifest(entries), "")
 }
 
 // entrySource is entryModule with the manifest given as a JavaScript
@@ -150,10 +181,13 @@ func routeSource(cfg config.Config, rc config.RuntimeCaching, imports map[string
 		for i, name := range bu.HeadersToCheck {
 			h[i] = strings.ToLower(name)
 		}
+		// Only workers that broadcast updates import the notifier (and its
+		// response comparison).
+		imports["broadcastUpdate"] = "./sw/strategies/broadcastUpdate.js"
 		if len(h) == 0 {
-			opts = append(opts, "broadcastUpdate: {}")
+			opts = append(opts, "broadcastUpdate: broadcastUpdate()")
 		} else {
-			opts = append(opts, "broadcastUpdate: { headersToCheck: "+jsonText(h)+" }")
+			opts = append(opts, "broadcastUpdate: broadcastUpdate({ headersToCheck: "+jsonText(h)+" })")
 		}
 	}
 	if e := o.Expiration; e != nil && (e.MaxEntries > 0 || e.MaxAgeSeconds > 0 || e.PurgeOnQuotaError) {

@@ -16,9 +16,9 @@ import (
 
 // SplitManifestBytes is the size of manifest JSON above which GenerateWorker
 // moves the manifest out of sw.js into content-addressed files (about 2,000
-// entries). Below it the manifest stays inline, so that a one-file change
+// entries of [url, hash], see workerManifest). Below it the manifest stays inline, so that a one-file change
 // costs browsers sw.js and that file and nothing more.
-const SplitManifestBytes = 256 << 10
+const SplitManifestBytes = 192 << 10
 
 // manifestPartBytes is the size a manifest file aims at: a changed file
 // makes browsers download sw.js and the one part that lists it, not the
@@ -57,7 +57,7 @@ type Worker struct {
 // give exactly Generate's sw.js. Deterministic: same inputs, same bytes.
 func GenerateWorker(cfg config.Config, entries []manifest.Entry) (*Worker, error) {
 	pre := precacheEntries(entries)
-	all := jsonText(pre)
+	all := workerManifest(pre)
 	if len(all) <= SplitManifestBytes {
 		script, err := Generate(cfg, entries)
 		if err != nil {
@@ -82,7 +82,7 @@ func GenerateWorker(cfg config.Config, entries []manifest.Entry) (*Worker, error
 		if len(part) == 0 {
 			continue
 		}
-		data := []byte(ManifestBanner + "\n" + manifestGlobal + "=(" + manifestGlobal + "||[]).concat(" + jsonText(part) + ");\n")
+		data := []byte(ManifestBanner + "\n" + manifestGlobal + "=(" + manifestGlobal + "||[]).concat(" + workerManifest(part) + ");\n")
 		name := manifestFileName(data)
 		w.Imports[name] = data
 		names = append(names, name)

@@ -2,6 +2,7 @@ package swgen
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"maps"
 	"slices"
@@ -61,7 +62,13 @@ func TestGenerateWorkerSplitsLargeManifest(t *testing.T) {
 		if !bytes.Contains(w.Script, []byte(`"`+name+`"`)) {
 			t.Errorf("sw.js does not import %s", name)
 		}
-		listed += bytes.Count(data, []byte(`"url":`))
+		// manifestGlobal=(manifestGlobal||[]).concat([...]);
+		list := data[bytes.Index(data, []byte(".concat("))+len(".concat(") : bytes.LastIndex(data, []byte(");"))]
+		var part []json.RawMessage
+		if err := json.Unmarshal(list, &part); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		listed += len(part)
 	}
 	if listed != len(entries) {
 		t.Errorf("the manifest files list %d entries, want %d", listed, len(entries))

@@ -30,7 +30,7 @@ import { withoutRedirect } from './withoutRedirect.js';
  * The precache of one worker version: the manifest's files, fetched on install
  * and kept in one cache per registration.
  *
- * @param {ManifestEntry[]} manifest
+ * @param {(ManifestEntry | [string, string] | [string, string, 0])[]} manifest
  * @param {PrecacheOptions} options
  * @returns {Precache}
  */
@@ -46,6 +46,17 @@ export function precache(manifest, options) {
   /** Absolute URL (no query added) -> cache key. */
   const keys = new Map();
   const entries = manifest.map((entry) => {
+    // A generated worker's compact entry: [url, base64 SHA-256] with the
+    // revision the first 16 hex digits of that hash, or [url, hash, 0] for a
+    // hashed name (no revision). The same cache key as {url, revision}.
+    if (Array.isArray(entry)) {
+      entry = {
+        url: entry[0],
+        integrity: `sha256-${entry[1]}`,
+        revision: entry[2] === 0 ? ''
+          : Array.from(atob(entry[1]).slice(0, 8), (c) => (c.charCodeAt() + 256).toString(16).slice(1)).join(''),
+      };
+    }
     const url = new URL(entry.url, base);
     url.hash = '';
     const key = cacheKey(entry, base);

@@ -2,6 +2,7 @@ import { cacheFirst as cacheFirstWith } from '../strategies/cacheFirst.js';
 import { cacheOnly as cacheOnlyWith } from '../strategies/cacheOnly.js';
 import { networkFirst as networkFirstWith } from '../strategies/networkFirst.js';
 import { networkOnly as networkOnlyWith } from '../strategies/networkOnly.js';
+import { broadcastUpdate } from '../strategies/broadcastUpdate.js';
 import { staleWhileRevalidate as staleWhileRevalidateWith } from '../strategies/staleWhileRevalidate.js';
 
 /** The cache a strategy uses when its options name none. */
@@ -42,7 +43,11 @@ export const networkFirst = (options = {}) => networkFirstWith({ cacheName: DEFA
  * @returns {Handler}
  */
 export const staleWhileRevalidate = (options = {}) =>
-  staleWhileRevalidateWith({ cacheName: DEFAULT_CACHE, ...options });
+  staleWhileRevalidateWith({
+    cacheName: DEFAULT_CACHE,
+    ...options,
+    broadcastUpdate: options.broadcastUpdate && broadcastUpdate(options.broadcastUpdate),
+  });
 
 /**
  * Network only: never cached.

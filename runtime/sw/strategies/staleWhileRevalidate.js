@@ -1,22 +1,22 @@
-import { broadcastUpdate } from './broadcastUpdate.js';
 import { cacheMatch } from './cacheMatch.js';
 import { cachePut } from './cachePut.js';
 import { fetchAndCache } from './fetchAndCache.js';
 import { network } from './network.js';
-import { responsesDiffer } from './responsesDiffer.js';
 import { warnOnce } from './warnOnce.js';
 
 /**
  * @typedef {import('./cachePut.js').Store & {
- *   broadcastUpdate?: {headersToCheck?: string[]},
+ *   broadcastUpdate?: ReturnType<typeof import('./broadcastUpdate.js').broadcastUpdate>,
  * }} SWROptions
  */
 
 /**
  * Stale-while-revalidate (the seed's "cache and update"): answer from the
  * cache at once and refresh the cache from the network in the background;
- * on a miss, answer from the network. With broadcastUpdate, pages hear
- * about a refreshed response that differs from the one they were given.
+ * on a miss, answer from the network. With broadcastUpdate (a notifier from
+ * broadcastUpdate.js, passed in so that workers without it do not bundle it),
+ * pages hear about a refreshed response that differs from the one they were
+ * given.
  *
  * @param {SWROptions} options
  * @returns {(context: import('./fetchAndCache.js').Context) => Promise<Response>}
@@ -28,13 +28,13 @@ export function staleWhileRevalidate(options) {
     if (!cached) return fetchAndCache(context, options);
 
     // Clone now: the page consumes the cached body.
-    const before = options.broadcastUpdate ? cached.clone() : undefined;
+    const notify = options.broadcastUpdate;
+    const before = notify && cached.clone();
     const revalidate = async () => {
       const response = await network(context);
-      const after = before ? response.clone() : undefined;
-      if (!(await cachePut(options, request, response))) return;
-      if (before && after && (await responsesDiffer(before, after, options.broadcastUpdate?.headersToCheck))) {
-        await broadcastUpdate(options.cacheName, request.url);
+      const after = notify && response.clone();
+      if ((await cachePut(options, request, response)) && notify) {
+        await notify(before, after, options.cacheName, request.url);
       }
     };
     event.waitUntil(revalidate().catch((err) => warnOnce(`swkit: revalidating ${request.url} failed`, err)));
