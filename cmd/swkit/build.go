@@ -11,6 +11,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"runtime/debug"
 	"time"
 
 	"github.com/swkit/swkit/internal/buildcache"
@@ -42,6 +43,12 @@ func runBuild(args []string, stdout, stderr io.Writer) error {
 	}
 	defer root.Close()
 
+	if os.Getenv("GOGC") == "" {
+		// A build's heap is mostly the listing, alive to the end: collecting
+		// it at every doubling was 15-20% of a no-change rebuild's CPU on
+		// 10,000 files. Five times the live heap is still small.
+		debug.SetGCPercent(400)
+	}
 	cache := cacheFlags.open(dir, stderr)
 	var out *sitebuild.Output
 	if cache != nil && *inject == "" {
