@@ -8,6 +8,8 @@
  * @property {number} usedAt Recency stamp: larger is more recent.
  */
 
+import { openDB, transact as transactIn } from '../idb.js';
+
 const NAME = 'swkit-expiration';
 
 /** @type {Promise<IDBDatabase | undefined>} */
@@ -35,7 +37,7 @@ export function database(storeName) {
       } catch (err) {
         // Another worker (an old and a new version run side by side) took
         // this version number first: reopen and look again.
-        if (!(err instanceof DOMException && err.name === 'VersionError') || attempt >= 2) {
+        if (err.cause?.name !== 'VersionError' || attempt >= 2) {
           throw new Error(`swkit: opening ${NAME} for ${storeName} failed`, { cause: err });
         }
       }
@@ -51,51 +53,32 @@ export function database(storeName) {
  * @returns {Promise<IDBDatabase>}
  */
 function open(version, storeName) {
-  return new Promise((resolve, reject) => {
-    const request = indexedDB.open(NAME, version);
-    request.onupgradeneeded = () => {
-      const db = request.result;
+  return openDB(
+    NAME,
+    version,
+    (db) => {
       if (storeName && !db.objectStoreNames.contains(storeName)) {
         const store = db.createObjectStore(storeName, { keyPath: 'url' });
         store.createIndex('usedAt', 'usedAt');
         store.createIndex('storedAt', 'storedAt');
       }
-    };
-    request.onsuccess = () => {
-      const db = request.result;
-      // Let another worker version add its stores: close, and open again
-      // on the next use.
-      db.onversionchange = () => {
-        db.close();
-        chain = chain.then((current) => (current === db ? undefined : current));
-      };
-      resolve(db);
-    };
-    request.onerror = () => reject(request.error);
-    // Blocked: another connection has not closed yet; onsuccess follows
-    // once it has (ours close on versionchange).
-  });
+    },
+    // Let another worker version add its stores: open again on the next use.
+    (db) => {
+      chain = chain.then((current) => (current === db ? undefined : current));
+    },
+  );
 }
 
 /**
- * Runs body in one transaction on storeName and resolves with its result once
- * the transaction has committed.
+ * Runs body in one transaction on storeName (see idb.js's transact).
  *
  * @template T
  * @param {string} storeName
  * @param {IDBTransactionMode} mode
- * @param {(store: IDBObjectStore, result: {value?: T}) => void} body Issues requests; sets result.value from their callbacks.
+ * @param {(store: IDBObjectStore, done: (value: T) => void) => void} body
  * @returns {Promise<T | undefined>}
  */
 export async function transact(storeName, mode, body) {
-  const db = await database(storeName);
-  return new Promise((resolve, reject) => {
-    const tx = db.transaction(storeName, mode);
-    /** @type {{value?: T}} */
-    const result = {};
-    tx.oncomplete = () => resolve(result.value);
-    tx.onerror = () => reject(tx.error);
-    tx.onabort = () => reject(tx.error || new Error('swkit: expiration transaction aborted'));
-    body(tx.objectStore(storeName), result);
-  });
+  return transactIn(await database(storeName), storeName, mode, body);
 }

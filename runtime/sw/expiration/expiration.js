@@ -51,10 +51,9 @@ export function expiration(cacheName, options) {
         /** @type {import('./db.js').Entry | undefined} */
         let entry;
         try {
-          entry = await transact(cacheName, 'readonly', (store, result) => {
-            store.get(url).onsuccess = (e) => {
-              result.value = /** @type {IDBRequest} */ (e.target).result;
-            };
+          entry = await transact(cacheName, 'readonly', (store, done) => {
+            const get = store.get(url);
+            get.onsuccess = () => done(get.result);
           });
         } catch (err) {
           // Unreadable metadata must not take the cache down with it: the
@@ -76,10 +75,10 @@ export function expiration(cacheName, options) {
     async written(url) {
       url = withoutFragment(url);
       const now = Date.now();
-      const doomed = await transact(cacheName, 'readwrite', (store, result) => {
+      const doomed = await transact(cacheName, 'readwrite', (store, done) => {
         /** @type {string[]} */
         const urls = [];
-        result.value = urls;
+        done(urls);
         store.put({ url, storedAt: now, usedAt: stamp() });
         /**
          * Deletes the records a cursor walks, up to limit, then calls next.

@@ -88,14 +88,19 @@ function queueFor(name) {
 }
 
 /**
- * Replays every queue that holds requests, each in order.
+ * Replays every queue that holds requests, each in order; logs a failure
+ * (what is left stays queued for the next replay).
  *
  * @param {{force?: boolean, only?: string}} [options]
+ * @returns {Promise<void>}
  */
 async function replayAll({ force = false, only } = {}) {
-  const names = only === undefined ? await queueNames() : [only];
-  const results = await Promise.all(names.map((name) => queueFor(name).replay({ force })));
-  return results.every((r) => r === 'done');
+  try {
+    const names = only === undefined ? await queueNames() : [only];
+    await Promise.all(names.map((name) => queueFor(name).replay({ force })));
+  } catch (err) {
+    console.error('swkit: replay', err);
+  }
 }
 
 /** Adds the listeners of background sync, once. */
@@ -120,7 +125,7 @@ function listen() {
   self.addEventListener('message', (event) => {
     const data = event.data;
     if (!data || data.type !== 'swkit:replay') return;
-    event.waitUntil(replayAll({ force: Boolean(data.force), only: data.queue }).catch((err) => console.error('swkit: replay', err)));
+    event.waitUntil(replayAll({ force: Boolean(data.force), only: data.queue }));
   });
 
   // Without the Sync API, nothing wakes the worker for the queue: replay
@@ -135,8 +140,8 @@ function listen() {
   /** @type {Promise<unknown> | null} */
   let started = null;
   const me = /** @type {any} */ (self).serviceWorker;
-  if (!me || me.state === 'activated') started = replayAll().catch((err) => console.error('swkit: replay', err));
-  self.addEventListener('activate', (event) => event.waitUntil(replayAll().catch((err) => console.error('swkit: replay', err))));
+  if (!me || me.state === 'activated') started = replayAll();
+  self.addEventListener('activate', (event) => event.waitUntil(replayAll()));
   self.addEventListener('fetch', (event) => {
     if (started) event.waitUntil(started);
     started = null;

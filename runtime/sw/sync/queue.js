@@ -112,27 +112,26 @@ export class Queue {
       if (!claim.item) return 'blocked';
       const item = claim.item;
       const id = /** @type {number} */ (item.id);
-      const outcome = await send(item);
-      if (outcome.result === 'sent') {
-        await deleteRequest(id);
-        await notifyPages('sent', { id, queue: this.name, url: item.url, status: outcome.status });
-      } else if (outcome.result === 'refused') {
-        await deleteRequest(id);
-        await notifyPages('failed', { id, queue: this.name, url: item.url, status: outcome.status, reason: 'refused' });
-      } else {
-        const delay = Math.max(backoff(item.attempts + 1), outcome.retryAfter || 0);
-        await releaseRequest(id, { status: outcome.status, nextAttemptAt: Date.now() + delay });
+      const { event, retryAfter, ...detail } = await send(item);
+      if (!event) {
+        const delay = Math.max(backoff(item.attempts + 1), retryAfter || 0);
+        await releaseRequest(id, { status: detail.status, nextAttemptAt: Date.now() + delay });
         return 'retry';
       }
+      // Sent, or refused: either way done with.
+      await deleteRequest(id);
+      await notifyPages(event, { id, queue: this.name, url: item.url, ...detail });
     }
   }
 }
 
 /**
  * @typedef {object} Outcome
- * @property {'sent' | 'refused' | 'retry'} result
+ * @property {'sent' | 'failed'} [event] What to tell pages: sent, or failed
+ *   (refused); none for a retry.
  * @property {number} status 0 for a network error or a timeout.
- * @property {number} [retryAfter] Milliseconds, from a Retry-After header.
+ * @property {'refused'} [reason] With event 'failed'.
+ * @property {number} [retryAfter] Milliseconds, from a Retry-After header (retry).
  */
 
 /**
@@ -155,19 +154,19 @@ async function send(item) {
     const status = response.status;
     // Drain the body: nobody reads it, and an unread body holds the connection.
     await response.arrayBuffer().catch(() => {});
-    if (status < 400) return { result: 'sent', status };
+    if (status < 400) return { event: 'sent', status };
     // 408 and 429 say "later"; 409 is an Idempotency-Key still in progress
     // on the server (draft-ietf-httpapi-idempotency-key-header, section 2.6):
     // dropping on it could lose a write the server never finished.
     if (status === 408 || status === 409 || status === 429 || status >= 500) {
-      return { result: 'retry', status, retryAfter: retryAfter(response.headers.get('Retry-After')) };
+      return { status, retryAfter: retryAfter(response.headers.get('Retry-After')) };
     }
-    return { result: 'refused', status };
+    return { event: 'failed', status, reason: 'refused' };
   } catch (err) {
     // A network error (TypeError) or the timeout (AbortError): the request
     // may or may not have reached the server; its Idempotency-Key makes the
     // next replay safe either way.
-    return { result: 'retry', status: 0 };
+    return { status: 0 };
   } finally {
     clearTimeout(timer);
   }

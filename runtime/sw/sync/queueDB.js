@@ -4,6 +4,8 @@
  * it (queue()), so both import this module.
  */
 
+import { openDB as open, transact as transactIn } from '../idb.js';
+
 export const DB_NAME = 'swkit-sync';
 const DB_VERSION = 1;
 const STORE = 'requests';
@@ -27,57 +29,34 @@ const BY_QUEUE = 'queue';
  */
 
 /**
- * Opens the database, creating it on first use. The connection closes itself
- * when another context needs a version change, so that a future schema
- * upgrade is never blocked by an open page.
+ * Opens the database, creating it on first use (see idb.js's openDB).
  *
  * @returns {Promise<IDBDatabase>}
  */
 export function openDB() {
-  return new Promise((resolve, reject) => {
-    const req = indexedDB.open(DB_NAME, DB_VERSION);
-    req.onupgradeneeded = () => {
-      const db = req.result;
-      if (!db.objectStoreNames.contains(STORE)) {
-        const store = db.createObjectStore(STORE, { keyPath: 'id', autoIncrement: true });
-        // Records with equal index keys are ordered by primary key, so this
-        // index lists one queue in the order its requests were added.
-        store.createIndex(BY_QUEUE, 'queue');
-      }
-    };
-    req.onsuccess = () => {
-      const db = req.result;
-      db.onversionchange = () => db.close();
-      resolve(db);
-    };
-    req.onerror = () => reject(new Error(`swkit: open IndexedDB ${DB_NAME}`, { cause: req.error }));
+  return open(DB_NAME, DB_VERSION, (db) => {
+    if (!db.objectStoreNames.contains(STORE)) {
+      const store = db.createObjectStore(STORE, { keyPath: 'id', autoIncrement: true });
+      // Records with equal index keys are ordered by primary key, so this
+      // index lists one queue in the order its requests were added.
+      store.createIndex(BY_QUEUE, 'queue');
+    }
   });
 }
 
 /**
- * Runs body in one transaction over the requests store and resolves with
- * body's result once the transaction has committed (so that a caller never
- * reports a write the database may still lose).
+ * Runs body in one transaction over the requests store (see idb.js's
+ * transact), on a connection of its own.
  *
  * @template T
  * @param {IDBTransactionMode} mode
  * @param {(store: IDBObjectStore, done: (value: T) => void) => void} body
- *   Issues requests; calls done with the result from their callbacks.
  * @returns {Promise<T>}
  */
 export async function transact(mode, body) {
   const db = await openDB();
   try {
-    return await new Promise((resolve, reject) => {
-      const tx = db.transaction(STORE, mode);
-      /** @type {T} */
-      let result;
-      tx.oncomplete = () => resolve(result);
-      tx.onabort = tx.onerror = () => reject(new Error(`swkit: IndexedDB ${DB_NAME} transaction failed`, { cause: tx.error }));
-      body(tx.objectStore(STORE), (value) => {
-        result = value;
-      });
-    });
+    return await transactIn(db, STORE, mode, body);
   } finally {
     db.close();
   }
