@@ -119,7 +119,7 @@ module.exports = {
 	swkit := filepath.Join(b.work, "swkit")
 
 	tools := []*tool{
-		{key: "full", name: "swkit build (full)", dir: swDir, clean: []string{"sw.js", "swkit.js"}, args: []string{swkit, "build", swDir}},
+		{key: "full", name: "swkit build (full)", dir: swDir, clean: []string{"sw.js", "swkit.js"}, args: []string{swkit, "build", "--no-cache", swDir}},
 		{key: "nochange", name: "swkit build (no change)", dir: swDir, args: []string{swkit, "build", swDir}},
 		{key: "gen", name: "workbox generateSW", dir: genDir, clean: []string{"sw.js", "sw.js.map", "workbox-*.js", "workbox-*.js.map"}, args: []string{workbox, "generateSW", genCfg}},
 		{key: "inj", name: "workbox injectManifest", dir: injDir, clean: []string{"sw.js", "sw.js.map"}, args: []string{workbox, "injectManifest", injCfg}},
