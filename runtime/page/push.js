@@ -1,3 +1,5 @@
+import { publicKey as fetchPublicKey, sendJSON } from '../sw/pushApi.js';
+
 /**
  * @typedef {object} SubscribeOptions
  * @property {string} [publicKey] The server's VAPID public key (base64url). Default: GET <endpoint>public-key.
@@ -55,7 +57,7 @@ export async function subscribe({ publicKey, endpoint = DEFAULT_ENDPOINT, regist
       throw new Error('swkit: pushManager.subscribe failed', { cause: err });
     }
   }
-  await send(base + 'subscriptions', 'POST', subscription.toJSON());
+  await sendJSON(base + 'subscriptions', 'POST', subscription.toJSON());
   return { permission, subscription };
 }
 
@@ -76,7 +78,7 @@ export async function unsubscribe({ endpoint = DEFAULT_ENDPOINT, registration } 
   if (!subscription) return false;
   let serverError;
   try {
-    await send(apiBase(endpoint) + 'subscriptions', 'DELETE', { endpoint: subscription.endpoint });
+    await sendJSON(apiBase(endpoint) + 'subscriptions', 'DELETE', { endpoint: subscription.endpoint });
   } catch (err) {
     serverError = err;
   }
@@ -96,23 +98,6 @@ export async function unsubscribe({ endpoint = DEFAULT_ENDPOINT, registration } 
 function apiBase(endpoint) {
   const url = new URL(endpoint, location.href).href;
   return url.endsWith('/') ? url : url + '/';
-}
-
-/** @param {string} base */
-async function fetchPublicKey(base) {
-  const url = base + 'public-key';
-  let body;
-  try {
-    const response = await fetch(url, { credentials: 'same-origin', cache: 'no-store' });
-    if (!response.ok) throw new Error(`HTTP ${response.status}`);
-    body = await response.json();
-  } catch (err) {
-    throw new Error(`swkit: GET ${url} failed`, { cause: err });
-  }
-  if (!body || typeof body.publicKey !== 'string' || body.publicKey === '') {
-    throw new Error(`swkit: GET ${url} gave no publicKey`);
-  }
-  return body.publicKey;
 }
 
 /**
@@ -141,33 +126,4 @@ function sameKey(a, b) {
   if (!a) return false;
   const x = new Uint8Array(a);
   return x.length === b.length && x.every((v, i) => v === b[i]);
-}
-
-/**
- * @param {string} url
- * @param {string} method
- * @param {unknown} body
- */
-async function send(url, method, body) {
-  let response;
-  try {
-    response = await fetch(url, {
-      method,
-      credentials: 'same-origin',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-  } catch (err) {
-    throw new Error(`swkit: ${method} ${url} failed`, { cause: err });
-  }
-  if (!response.ok) {
-    let detail = '';
-    try {
-      const b = await response.json();
-      if (b && typeof b.error === 'string') detail = ': ' + b.error;
-    } catch {
-      // Not the API's JSON error body.
-    }
-    throw new Error(`swkit: ${method} ${url}: HTTP ${response.status}${detail}`);
-  }
 }

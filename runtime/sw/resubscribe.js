@@ -1,3 +1,5 @@
+import { publicKey, sendJSON } from './pushApi.js';
+
 /**
  * @typedef {object} ChangedSubscription What a pushsubscriptionchange event carries.
  * @property {PushSubscription | null} [oldSubscription]
@@ -26,53 +28,9 @@ export async function resubscribe(change, endpoint) {
       throw new Error('swkit: subscribing again after pushsubscriptionchange failed', { cause: err });
     }
   }
-  await send(endpoint + 'subscriptions', 'POST', fresh.toJSON());
+  await sendJSON(endpoint + 'subscriptions', 'POST', fresh.toJSON());
   if (old && old.endpoint && old.endpoint !== fresh.endpoint) {
-    await send(endpoint + 'subscriptions', 'DELETE', { endpoint: old.endpoint });
+    await sendJSON(endpoint + 'subscriptions', 'DELETE', { endpoint: old.endpoint });
   }
   return fresh;
-}
-
-/**
- * The server's VAPID public key (base64url), from GET <endpoint>public-key.
- *
- * @param {string} endpoint
- * @returns {Promise<string>}
- */
-export async function publicKey(endpoint) {
-  const url = endpoint + 'public-key';
-  let body;
-  try {
-    const response = await fetch(url, { credentials: 'same-origin', cache: 'no-store' });
-    if (!response.ok) throw new Error(`HTTP ${response.status}`);
-    body = await response.json();
-  } catch (err) {
-    throw new Error(`swkit: GET ${url} failed`, { cause: err });
-  }
-  if (!body || typeof body.publicKey !== 'string' || body.publicKey === '') {
-    throw new Error(`swkit: GET ${url} gave no publicKey`);
-  }
-  return body.publicKey;
-}
-
-/**
- * Sends a JSON body to the push API; rejects unless it answers 2xx.
- *
- * @param {string} url
- * @param {string} method
- * @param {unknown} body
- */
-async function send(url, method, body) {
-  let response;
-  try {
-    response = await fetch(url, {
-      method,
-      credentials: 'same-origin',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-  } catch (err) {
-    throw new Error(`swkit: ${method} ${url} failed`, { cause: err });
-  }
-  if (!response.ok) throw new Error(`swkit: ${method} ${url}: HTTP ${response.status}`);
 }
