@@ -7,7 +7,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"strings"
 
 	"github.com/swkit/swkit/internal/sitebuild"
 	"github.com/swkit/swkit/internal/static"
@@ -72,8 +71,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	h, err := static.New(fsys, static.Options{Files: files, SwDest: cfg.SwDest, Compress: true, Headers: headers})
-	if msg, ok := strings.CutPrefix(fmt.Sprint(err), "static: Headers "); ok {
-		return fmt.Errorf("--header %s", msg)
+	var herr *static.HeaderError
+	if errors.As(err, &herr) {
+		return fmt.Errorf("--header %q: %s", herr.Name, herr.Reason)
 	} else if err != nil {
 		return err
 	}

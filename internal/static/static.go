@@ -209,17 +209,28 @@ func New(fsys fs.FS, opts Options) (*Handler, error) {
 	}
 	for k, v := range opts.Headers {
 		if !validHeaderName(k) || !validHeaderValue(v) {
-			return nil, fmt.Errorf("static: Headers %q: invalid header", k)
+			return nil, &HeaderError{Name: k, Reason: "invalid header"}
 		}
 		ck := textproto.CanonicalMIMEHeaderKey(k)
 		for _, r := range reservedHdr {
 			if ck == r {
-				return nil, fmt.Errorf("static: Headers %q: set by the handler itself", k)
+				return nil, &HeaderError{Name: k, Reason: "set by the handler itself"}
 			}
 		}
 		h.headers = append(h.headers, header{key: ck, vals: []string{v}})
 	}
 	return h, nil
+}
+
+// HeaderError is New's error for an entry of Options.Headers it refuses, so
+// that a caller can report it under its own option name.
+type HeaderError struct {
+	Name   string // the header as given
+	Reason string
+}
+
+func (e *HeaderError) Error() string {
+	return fmt.Sprintf("static: Headers %q: %s", e.Name, e.Reason)
 }
 
 // checkFileName reports whether name is a file path that requests can reach.
