@@ -63,18 +63,13 @@ type Reuse struct {
 // the precache as if it were a file of the site (overriding one there), so pages
 // that import it work offline; the worker itself is never precached.
 func Build(fsys fs.FS, cfg config.Config) (*Output, error) {
-	return BuildCached(fsys, cfg, nil)
+	return build(fsys, nil, cfg, nil, nil)
 }
 
-// BuildCached is Build with the files' digests taken from cache when it
-// still trusts them (nil: hash every file).
-func BuildCached(fsys fs.FS, cfg config.Config, cache manifest.HashCache) (*Output, error) {
-	return build(fsys, nil, cfg, cache, nil)
-}
-
-// BuildRoot is BuildCached for a folder on disk, read through root (no
-// symbolic link leads out of it) and opening each folder once rather than
-// every file's path from the root (manifest.Options.Root).
+// BuildRoot is Build for a folder on disk, read through root (no symbolic link
+// leads out of it) and opening each folder once rather than every file's path
+// from the root (manifest.Options.Root), with the files' digests taken from
+// cache when it still trusts them (nil: hash every file).
 func BuildRoot(root *os.Root, cfg config.Config, cache manifest.HashCache) (*Output, error) {
 	return build(root.FS(), root, cfg, cache, nil)
 }
