@@ -29,6 +29,13 @@ var handlers = map[string]string{
 	CacheOnly: CacheOnly, "CacheOnly": CacheOnly,
 }
 
+// NormalHandler returns the normal spelling of a handler name ("CacheFirst" ->
+// "cacheFirst") and whether the name is a known handler at all.
+func NormalHandler(name string) (string, bool) {
+	h, ok := handlers[name]
+	return h, ok
+}
+
 // regexpLiteral matches "/source/flags"; whether it is meant as a regular
 // expression is decided by SplitRegExp.
 var regexpLiteral = regexp.MustCompile(`^/(.+)/([^/]*)$`)

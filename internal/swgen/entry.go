@@ -50,17 +50,6 @@ func workerManifest(entries []precacheEntry) string {
 	return jsonText(out)
 }
 
-// strategies maps every accepted handler spelling to its runtime module
-// (runtime/sw/strategies/<name>.js, exporting <name>). config.Parse already
-// normalises the names; a Config built in Go may still use Workbox's.
-var strategies = map[string]string{
-	config.CacheFirst: config.CacheFirst, "CacheFirst": config.CacheFirst,
-	config.NetworkFirst: config.NetworkFirst, "NetworkFirst": config.NetworkFirst,
-	config.StaleWhileRevalidate: config.StaleWhileRevalidate, "StaleWhileRevalidate": config.StaleWhileRevalidate,
-	config.NetworkOnly: config.NetworkOnly, "NetworkOnly": config.NetworkOnly,
-	config.CacheOnly: config.CacheOnly, "CacheOnly": config.CacheOnly,
-}
-
 // entryModule writes the JavaScript module that esbuild bundles: imports of
 // exactly the runtime modules cfg uses, and one call of sw() with the
 // manifest and options. cfg has its defaults applied.
@@ -145,7 +134,9 @@ func pushCall(p config.Push) string {
 
 // routeSource writes one route object and records the modules it imports.
 func routeSource(cfg config.Config, rc config.RuntimeCaching, imports map[string]string) (string, error) {
-	strategy, ok := strategies[rc.Handler]
+	// Each handler is runtime/sw/strategies/<name>.js, exporting <name>. A
+	// Config built in Go may still use Workbox's spelling.
+	strategy, ok := config.NormalHandler(rc.Handler)
 	if !ok {
 		return "", fmt.Errorf("handler %q: want one of cacheFirst, networkFirst, staleWhileRevalidate, networkOnly, cacheOnly", rc.Handler)
 	}
