@@ -73,7 +73,15 @@ func workboxFiles(dir string, dropManifest bool) ([]byte, error) {
 func main() {
 	work := flag.String("work", "bench/work/size", "folder with site/ and Workbox's outputs (bench/size/run.sh)")
 	configs := flag.String("configs", "bench/size", "folder with <name>.swkit.json")
+	dump := flag.String("dump", "", "only write swkit's runtime-only workers to `dir` as <name>.js and print their sizes (no Workbox needed)")
 	flag.Parse()
+	if *dump != "" {
+		if err := dumpWorkers(*dump, *configs); err != nil {
+			fmt.Fprintln(os.Stderr, "size:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if err := run(*work, *configs); err != nil {
 		fmt.Fprintln(os.Stderr, "size:", err)
 		os.Exit(1)
@@ -116,6 +124,30 @@ func run(work, configs string) error {
 			fmt.Printf("| %s | %s | swkit | %s | %s | %s | %.2f |\n", name, label, kb(s.raw), kb(s.gz), kb(s.br), float64(s.gz)/float64(w.gz))
 			fmt.Printf("| %s | %s | Workbox 7 | %s | %s | %s | |\n", name, label, kb(w.raw), kb(w.gz), kb(w.br))
 		}
+	}
+	return nil
+}
+
+// dumpWorkers writes swkit's runtime-only worker of each config to dir and
+// prints its sizes in bytes: a fast check while shrinking the runtime.
+func dumpWorkers(dir, configs string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	for _, name := range []string{"precache", "routes"} {
+		cfg, err := config.Load(filepath.Join(configs, name+".swkit.json"))
+		if err != nil {
+			return err
+		}
+		sw, err := swgen.Generate(config.Defaults(cfg), nil)
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(dir, name+".js"), sw, 0o644); err != nil {
+			return err
+		}
+		s := measure(sw)
+		fmt.Printf("%s: raw %d, gzip %d, brotli %d bytes\n", name, s.raw, s.gz, s.br)
 	}
 	return nil
 }

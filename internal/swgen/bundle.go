@@ -19,17 +19,25 @@ const entryPath = "swkit-entry.js"
 // namespace is the esbuild namespace of every module swgen bundles.
 const namespace = "swkit"
 
+// internalProps matches the properties that the runtime uses only inside one
+// bundle (a trailing "_", such as maxAge_): esbuild renames them to short
+// names. Data that leaves the bundle (IndexedDB records, messages, options
+// of the public API) never uses such names.
+const internalProps = "_$"
+
 // bundle runs esbuild in-process on entry (a module path inside the embedded
 // runtime, or entryPath with source as its contents). Every import must
-// resolve inside the embedded runtime: nothing is read from disk.
+// resolve inside the embedded runtime: nothing is read from disk. Internal
+// properties are renamed (see internalProps).
 func bundle(entry, source string, format api.Format, banner string) ([]byte, error) {
-	return build(entry, format, banner, nil, runtimeOnly(source))
+	return build(entry, format, banner, nil, internalProps, runtimeOnly(source))
 }
 
 // build runs esbuild in-process with swgen's fixed output options: one
 // minified file, no legal comments, the banner first. The plugin resolves and
-// loads every module.
-func build(entry string, format api.Format, banner string, define map[string]string, plugin api.Plugin) ([]byte, error) {
+// loads every module. mangleProps, unless empty, is a regular expression of
+// the property names to shorten (esbuild's MangleProps).
+func build(entry string, format api.Format, banner string, define map[string]string, mangleProps string, plugin api.Plugin) ([]byte, error) {
 	res := api.Build(api.BuildOptions{
 		EntryPoints:       []string{entry},
 		Bundle:            true,
@@ -46,6 +54,7 @@ func build(entry string, format api.Format, banner string, define map[string]str
 		Define:            define,
 		LogLevel:          api.LogLevelSilent,
 		Plugins:           []api.Plugin{plugin},
+		MangleProps:       mangleProps,
 	})
 	if len(res.Errors) > 0 {
 		return nil, buildError(res.Errors)

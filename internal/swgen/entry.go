@@ -74,24 +74,48 @@ func entrySource(cfg config.Config, manifestJS, prelude string) (string, error) 
 		routes = append(routes, route)
 	}
 
+	// Option names end in "_": the bundle renames them (internalProps).
+	// Only what differs from the runtime's defaults is written.
 	var body strings.Builder
-	field := func(name, value string) { fmt.Fprintf(&body, "  %s: %s,\n", name, value) }
+	field := func(name, value string) { fmt.Fprintf(&body, "  %s_: %s,\n", name, value) }
 	field("manifest", manifestJS)
-	field("precache", fmt.Sprintf("{ cacheId: %s, directoryIndex: %s, cleanURLs: true, ignoreURLParametersMatching: %s }",
-		jsonText(cfg.CacheID), jsonText(cfg.DirectoryIndex), regExps(cfg.IgnoreURLParametersMatching)))
-	field("skipWaiting", jsonText(cfg.SkipWaiting))
-	field("clientsClaim", jsonText(cfg.ClientsClaim))
-	field("cleanupOutdatedCaches", jsonText(cfg.CleanupOutdatedCaches == nil || *cfg.CleanupOutdatedCaches))
+	var pre []string
+	if cfg.CacheID != "" {
+		pre = append(pre, "cacheId: "+jsonText(cfg.CacheID))
+	}
+	if cfg.DirectoryIndex != "index.html" {
+		pre = append(pre, "directoryIndex: "+jsonText(cfg.DirectoryIndex))
+	}
+	if len(cfg.IgnoreURLParametersMatching) > 0 {
+		pre = append(pre, "ignoreURLParametersMatching: "+regExps(cfg.IgnoreURLParametersMatching))
+	}
+	if len(pre) > 0 {
+		field("precache", "{ "+strings.Join(pre, ", ")+" }")
+	}
+	flag := func(name string, on bool) {
+		if on {
+			field(name, "true")
+		}
+	}
+	flag("skipWaiting", cfg.SkipWaiting)
+	flag("clientsClaim", cfg.ClientsClaim)
+	flag("keepOutdatedCaches", cfg.CleanupOutdatedCaches != nil && !*cfg.CleanupOutdatedCaches)
 	if cfg.NavigateFallback != "" {
 		field("navigateFallback", jsonText(cfg.NavigateFallback))
-		field("navigateFallbackAllowlist", regExps(cfg.NavigateFallbackAllowlist))
-		field("navigateFallbackDenylist", regExps(cfg.NavigateFallbackDenylist))
+		if len(cfg.NavigateFallbackAllowlist) > 0 {
+			field("navigateFallbackAllowlist", regExps(cfg.NavigateFallbackAllowlist))
+		}
+		if len(cfg.NavigateFallbackDenylist) > 0 {
+			field("navigateFallbackDenylist", regExps(cfg.NavigateFallbackDenylist))
+		}
 	}
 	if cfg.OfflinePage != "" {
 		field("offlinePage", jsonText(cfg.OfflinePage))
 	}
-	field("navigationPreload", jsonText(cfg.NavigationPreload))
-	field("routes", "[\n    "+strings.Join(routes, ",\n    ")+"\n  ]")
+	flag("navigationPreload", cfg.NavigationPreload)
+	if len(routes) > 0 {
+		field("routes", "[\n    "+strings.Join(routes, ",\n    ")+"\n  ]")
+	}
 
 	pushSrc := ""
 	if cfg.Push != nil {
@@ -113,7 +137,7 @@ func entrySource(cfg config.Config, manifestJS, prelude string) (string, error) 
 		fmt.Fprintf(&src, "import { %s } from %s;\n", name, jsonText(imports[name]))
 	}
 	src.WriteString(prelude)
-	fmt.Fprintf(&src, "sw({\n  version: %s,\n%s});\n", jsonText(version), body.String())
+	fmt.Fprintf(&src, "sw({\n  version_: %s,\n%s});\n", jsonText(version), body.String())
 	src.WriteString(pushSrc)
 	return src.String(), nil
 }
@@ -152,13 +176,13 @@ func routeSource(cfg config.Config, rc config.RuntimeCaching, imports map[string
 	if cacheName == config.DefaultRuntimeCacheName && cfg.CacheID != "" {
 		cacheName = cfg.CacheID + "-" + cacheName
 	}
-	opts := []string{"cacheName: " + jsonText(cacheName)}
+	opts := []string{"cacheName_: " + jsonText(cacheName)}
 	if cr := o.CacheableResponse; cr != nil {
 		statuses := cr.Statuses
 		if statuses == nil {
 			statuses = []int{200}
 		}
-		cacheable := "cacheable: { statuses: " + jsonText(statuses)
+		cacheable := "cacheable_: { statuses: " + jsonText(statuses)
 		if len(cr.Headers) > 0 {
 			cacheable += ", headers: " + jsonText(cr.Headers) // encoding/json sorts the keys
 		}
@@ -176,9 +200,9 @@ func routeSource(cfg config.Config, rc config.RuntimeCaching, imports map[string
 		// response comparison).
 		imports["broadcastUpdate"] = "./sw/strategies/broadcastUpdate.js"
 		if len(h) == 0 {
-			opts = append(opts, "broadcastUpdate: broadcastUpdate()")
+			opts = append(opts, "broadcastUpdate_: broadcastUpdate()")
 		} else {
-			opts = append(opts, "broadcastUpdate: broadcastUpdate({ headersToCheck: "+jsonText(h)+" })")
+			opts = append(opts, "broadcastUpdate_: broadcastUpdate({ headersToCheck: "+jsonText(h)+" })")
 		}
 	}
 	if e := o.Expiration; e != nil && (e.MaxEntries > 0 || e.MaxAgeSeconds > 0 || e.PurgeOnQuotaError) {
@@ -194,33 +218,41 @@ func routeSource(cfg config.Config, rc config.RuntimeCaching, imports map[string
 		if e.PurgeOnQuotaError {
 			eo = append(eo, "purgeOnQuotaError: true")
 		}
-		opts = append(opts, fmt.Sprintf("expiration: expiration(%s, { %s })", jsonText(cacheName), strings.Join(eo, ", ")))
+		opts = append(opts, fmt.Sprintf("expiration_: expiration(%s, { %s })", jsonText(cacheName), strings.Join(eo, ", ")))
 	}
 	if o.NetworkTimeoutSeconds > 0 {
 		if strategy != config.NetworkFirst {
 			return "", fmt.Errorf("options.networkTimeoutSeconds: only for networkFirst, not %s", strategy)
 		}
-		opts = append(opts, "networkTimeoutSeconds: "+jsonText(o.NetworkTimeoutSeconds))
+		opts = append(opts, "networkTimeoutSeconds_: "+jsonText(o.NetworkTimeoutSeconds))
 	}
 	method := strings.ToUpper(rc.Method)
 	if method == "" {
 		method = config.DefaultMethod
 	}
 	handler := fmt.Sprintf("%s({ %s })", strategy, strings.Join(opts, ", "))
+	if strategy == config.NetworkOnly {
+		handler = "networkOnly()" // it stores nothing: no options
+	}
 	if bs := o.BackgroundSync; bs != nil {
 		if handler, err = withBackgroundSync(handler, strategy, method, *bs, imports); err != nil {
 			return "", err
 		}
 	}
-	return fmt.Sprintf("{ match: urlPattern(%s, %s), method: %s, handler: %s }",
+	return fmt.Sprintf("{ match_: urlPattern(%s, %s), method_: %s, handler_: %s }",
 		m.literal, jsonText(m.on), jsonText(method), handler), nil
 }
 
-// regExps writes a list of regular expressions as new RegExp(...) calls.
+// regExps writes a list of regular expressions: literals, or new RegExp(...)
+// calls for sources that cannot sit between a literal's slashes.
 func regExps(sources []string) string {
 	parts := make([]string, len(sources))
 	for i, s := range sources {
-		parts[i] = "new RegExp(" + jsonText(s) + ")"
+		if s != "" && checkLiteralBody(s) == nil {
+			parts[i] = "/" + s + "/"
+		} else {
+			parts[i] = "new RegExp(" + jsonText(s) + ")"
+		}
 	}
 	return "[" + strings.Join(parts, ", ") + "]"
 }

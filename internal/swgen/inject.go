@@ -73,7 +73,8 @@ func Inject(src InjectSource, entries []manifest.Entry) ([]byte, error) {
 		return nil, fmt.Errorf("worker source %s: %w", displayName(src.Dir, entry), err)
 	}
 	p := &injectPlugin{src: src, entry: displayName(src.Dir, entry)}
-	out, err := build(p.entry, api.FormatIIFE, InjectBanner, define, p.plugin())
+	// No property renaming: it would reach the user's own properties too.
+	out, err := build(p.entry, api.FormatIIFE, InjectBanner, define, "", p.plugin())
 	if err != nil {
 		// esbuild names the user's modules "swkit-user:src/sw.js"; a person
 		// knows them as src/sw.js.

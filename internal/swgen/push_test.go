@@ -67,7 +67,7 @@ func TestPushOptionsChangeVersion(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, rest, _ := strings.Cut(src, "version: ")
+		_, rest, _ := strings.Cut(src, "version_: ")
 		v, _, _ := strings.Cut(rest, ",")
 		return v
 	}

@@ -1,3 +1,5 @@
+import { windows } from './windows.js';
+
 /**
  * Brings the user to url after a notification click: focuses a window of
  * this origin already showing url (fragment aside), or opens a new one.
@@ -9,8 +11,7 @@
  */
 export async function openOrFocus(url) {
   const target = withoutHash(url);
-  const windows = await self.clients.matchAll({ type: 'window', includeUncontrolled: true });
-  const open = windows.find((client) => withoutHash(client.url) === target);
+  const open = (await windows()).find((client) => withoutHash(client.url) === target);
   if (open) {
     try {
       return await open.focus();

@@ -1,54 +1,67 @@
-import { cacheKey } from './cacheKey.js';
 import { fetchWithRetry } from './fetchWithRetry.js';
-import { precacheName } from './precacheName.js';
-import { runPool } from './runPool.js';
 import { withoutRedirect } from './withoutRedirect.js';
 
-/** @typedef {import('./cacheKey.js').ManifestEntry} ManifestEntry */
+/**
+ * @typedef {object} ManifestEntry
+ * @property {string} url URL relative to the worker's folder.
+ * @property {string} [revision] Content hash; absent for names that carry one.
+ * @property {string} [integrity] Subresource Integrity of the content.
+ */
+
+/**
+ * A generated worker's compact entry: [url, base64 SHA-256] with the revision
+ * the first 16 hex digits of that hash, or [url, hash, 0] for a hashed name
+ * (no revision). The same cache key as {url, revision}.
+ *
+ * @typedef {ManifestEntry | [string, string] | [string, string, 0]} CompactEntry
+ */
 
 /**
  * @typedef {object} PrecacheOptions
  * @property {string} [cacheId] Prefix of the cache name.
  * @property {string} [directoryIndex] Answered for URLs ending in "/"; '' for none.
  * @property {RegExp[]} [ignoreURLParametersMatching] Query parameters dropped before a lookup.
- * @property {boolean} [cleanURLs] Look up "/about" as "/about.html" too.
+ * @property {boolean} [cleanURLs] Look up "/about" as "/about.html" too (default true).
  * @property {number} [concurrency] Fetches in flight during install (default 6).
  * @property {number} [retries] Retries after a network error or 5xx (default 2).
  */
 
 /**
  * @typedef {object} Precache
- * @property {string} name The cache's name.
- * @property {() => Promise<void>} install Fetches what the cache lacks; rejects on any failure.
- * @property {(cleanupOutdatedCaches: boolean) => Promise<void>} activate Removes what this version does not list.
- * @property {(url: string | URL) => string | undefined} keyFor The cache key answering url, if precached.
- * @property {(key: string) => Promise<Response | undefined>} matchKey The response stored under a key.
- * @property {(request: Request) => Promise<Response | undefined>} match The cached response for a GET request.
+ * @property {() => Promise<void>} install_ Fetches what the cache lacks; rejects on any failure.
+ * @property {(cleanupOutdatedCaches: boolean) => Promise<void>} activate_ Removes what this version does not list.
+ * @property {(url: string | URL) => string | undefined} keyFor_ The cache key answering url, if precached.
+ * @property {(key: string) => Promise<Response | undefined>} matchKey_ The response stored under a key.
  */
 
 /**
  * The precache of one worker version: the manifest's files, fetched on install
- * and kept in one cache per registration.
+ * and kept in one cache per registration,
+ * `<cacheId->swkit-precache-v1-<scope>` (v1: the layout of the keys; a new
+ * layout gets a new name, and activate removes the others).
  *
- * @param {(ManifestEntry | [string, string] | [string, string, 0])[]} manifest
+ * The key of an entry is its absolute URL, plus `__swkit_rev` when the entry
+ * has a revision, so that a new revision is stored beside the old one and the
+ * active worker keeps answering with its own version until the new one
+ * activates.
+ *
+ * @param {CompactEntry[]} manifest
  * @param {PrecacheOptions} options
  * @returns {Precache}
  */
 export function precache(manifest, options) {
   const base = self.location.href;
-  const name = precacheName(options.cacheId || '', self.registration.scope);
+  const scope = self.registration.scope;
+  const prefix = `${options.cacheId ? `${options.cacheId}-` : ''}swkit-precache-`;
+  const name = `${prefix}v1-${scope}`;
   const directoryIndex = options.directoryIndex ?? 'index.html';
   const ignore = options.ignoreURLParametersMatching || [];
-  const cleanURLs = options.cleanURLs ?? true;
-  const concurrency = options.concurrency || 6;
   const retries = options.retries ?? 2;
 
   /** Absolute URL (no query added) -> cache key. */
   const keys = new Map();
+  /** @type {[url: string, key: string, integrity: string][]} */
   const entries = manifest.map((entry) => {
-    // A generated worker's compact entry: [url, base64 SHA-256] with the
-    // revision the first 16 hex digits of that hash, or [url, hash, 0] for a
-    // hashed name (no revision). The same cache key as {url, revision}.
     if (Array.isArray(entry)) {
       entry = {
         url: entry[0],
@@ -59,95 +72,80 @@ export function precache(manifest, options) {
     }
     const url = new URL(entry.url, base);
     url.hash = '';
-    const key = cacheKey(entry, base);
-    keys.set(url.href, key);
-    return { url: url.href, key, integrity: entry.integrity || '' };
+    const href = url.href;
+    if (entry.revision) url.searchParams.set('__swkit_rev', entry.revision);
+    keys.set(href, url.href);
+    return [href, url.href, entry.integrity || ''];
   });
 
-  /** @param {{url: string, key: string, integrity: string}} entry */
-  const fetchEntry = async (entry) => {
+  /** @param {[string, string, string]} entry */
+  const fetchEntry = async ([url, key, integrity]) => {
     // cache: 'reload' goes past the HTTP cache: a revision is a promise about
     // the bytes, and a stale HTTP-cached copy would break it. Hashed names
     // (no revision) use it too: their first fetch is rare, and a copy that an
     // HTTP cache garbled would otherwise stay until the name changes.
-    const request = new Request(entry.url, {
-      cache: 'reload',
-      credentials: 'same-origin',
-      integrity: entry.integrity,
-    });
+    const request = new Request(url, { cache: 'reload', credentials: 'same-origin', integrity });
     let response;
     try {
       response = await fetchWithRetry(request, retries);
     } catch (err) {
-      throw new Error(
-        `precache: fetching ${entry.url} failed (network error or integrity mismatch)`,
-        { cause: err },
-      );
+      throw new Error(`swkit: precaching ${url} failed (network error or integrity mismatch)`, { cause: err });
     }
-    if (!response.ok) {
-      throw new Error(`precache: ${entry.url} answered ${response.status}`);
+    // A redirect is fine when it lands on the same file: the directory form
+    // of an index file ("/a/index.html" -> "/a/"), which many servers send.
+    const landed = response.url;
+    if (!response.ok || (response.redirected && landed !== url && !(directoryIndex && landed + directoryIndex === url))) {
+      throw new Error(`swkit: precaching ${url} failed: ${response.ok ? `redirected to ${landed}` : `HTTP ${response.status}`}`);
     }
-    if (response.redirected && !sameResource(entry.url, response.url, directoryIndex)) {
-      throw new Error(`precache: ${entry.url} redirected to ${response.url}`);
-    }
-    const cache = await caches.open(name);
-    await cache.put(entry.key, withoutRedirect(response));
+    await (await caches.open(name)).put(key, withoutRedirect(response));
   };
 
   return {
-    name,
-
-    async install() {
-      const cache = await caches.open(name);
+    async install_() {
       // Keys already cached are either this version's files from an earlier,
       // interrupted install or files that did not change since the active
       // version: either way the bytes are the ones the key names.
-      const cached = new Set((await cache.keys()).map((request) => request.url));
-      const missing = entries.filter((entry) => !cached.has(entry.key));
-      await runPool(missing, concurrency, fetchEntry);
+      const cached = new Set((await (await caches.open(name)).keys()).map((request) => request.url));
+      const missing = entries.filter((entry) => !cached.has(entry[1]));
+      // At most `concurrency` fetches in flight; after the first failure
+      // (which rejects the install) no new one starts.
+      const next = missing.values();
+      const fetcher = async () => {
+        for (const entry of next) {
+          await fetchEntry(entry).catch((err) => {
+            missing.length = 0;
+            throw err;
+          });
+        }
+      };
+      await Promise.all(Array.from({ length: options.concurrency || 6 }, fetcher));
     },
 
-    async activate(cleanupOutdatedCaches) {
+    async activate_(cleanupOutdatedCaches) {
       const cache = await caches.open(name);
-      const wanted = new Set(entries.map((entry) => entry.key));
+      const wanted = new Set(entries.map((entry) => entry[1]));
       for (const request of await cache.keys()) {
         if (!wanted.has(request.url)) await cache.delete(request);
       }
       if (!cleanupOutdatedCaches) return;
       // Same cacheId and scope, other layout version: an older swkit runtime.
-      const prefix = `${options.cacheId ? `${options.cacheId}-` : ''}swkit-precache-`;
-      const suffix = `-${self.registration.scope}`;
       for (const other of await caches.keys()) {
-        if (other !== name && other.startsWith(prefix) && other.endsWith(suffix)) {
-          await caches.delete(other);
-        }
+        if (other !== name && other.startsWith(prefix) && other.endsWith(`-${scope}`)) await caches.delete(other);
       }
     },
 
-    keyFor,
-    matchKey,
+    keyFor_,
 
-    async match(request) {
-      if (request.method !== 'GET') return undefined;
-      const key = keyFor(request.url);
-      return key ? matchKey(key) : undefined;
+    async matchKey_(key) {
+      return (await caches.open(name)).match(key);
     },
   };
-
-  /**
-   * @param {string} key
-   * @returns {Promise<Response | undefined>}
-   */
-  async function matchKey(key) {
-    const cache = await caches.open(name);
-    return cache.match(key);
-  }
 
   /**
    * @param {string | URL} input
    * @returns {string | undefined}
    */
-  function keyFor(input) {
+  function keyFor_(input) {
     const url = new URL(input, base);
     url.hash = '';
     // Only touch the query when a parameter goes: deleting re-serializes it.
@@ -158,24 +156,10 @@ export function precache(manifest, options) {
     if (url.pathname.endsWith('/')) {
       if (!directoryIndex) return undefined;
       url.pathname += directoryIndex;
-      return keys.get(url.href);
+    } else {
+      if (options.cleanURLs === false) return undefined;
+      url.pathname += '.html';
     }
-    if (!cleanURLs) return undefined;
-    url.pathname += '.html';
     return keys.get(url.href);
   }
-}
-
-/**
- * Whether a redirect from wanted landed on the same file: the same URL, or the
- * directory form of an index file ("/a/index.html" -> "/a/"), which many
- * servers redirect to.
- *
- * @param {string} wanted
- * @param {string} landed
- * @param {string} directoryIndex
- */
-function sameResource(wanted, landed, directoryIndex) {
-  if (landed === wanted) return true;
-  return Boolean(directoryIndex) && `${landed}${directoryIndex}` === wanted;
 }

@@ -1,6 +1,7 @@
 import { notificationFromPush } from './notification.js';
 import { openOrFocus } from './openOrFocus.js';
 import { resubscribe } from './resubscribe.js';
+import { postToWindows } from './windows.js';
 
 /**
  * @typedef {object} PushConfig
@@ -54,10 +55,7 @@ export function push(config) {
     const url = typeof data.url === 'string' ? data.url : scope;
     const done = (async () => {
       if (action) {
-        const windows = await self.clients.matchAll({ type: 'window', includeUncontrolled: true });
-        for (const client of windows) {
-          client.postMessage({ type: 'swkit:notification-action', action, url, data: data.data });
-        }
+        await postToWindows({ type: 'swkit:notification-action', action, url, data: data.data });
       }
       await openOrFocus(url);
     })();

@@ -1,8 +1,8 @@
 /**
  * @typedef {object} Route
- * @property {(url: URL, request: Request) => boolean} match
- * @property {string} method Upper-case HTTP method.
- * @property {(context: import('./strategies/fetchAndCache.js').Context & {url: URL}) => Promise<Response>} handler
+ * @property {(url: URL, request: Request) => boolean} match_
+ * @property {string} method_ Upper-case HTTP method.
+ * @property {(context: import('./strategies/fetchAndCache.js').Context & {url: URL}) => Promise<Response>} handler_
  */
 
 /**
@@ -13,5 +13,5 @@
  * @returns {(url: URL, request: Request) => Route | undefined}
  */
 export function router(routes) {
-  return (url, request) => routes.find((r) => r.method === request.method && r.match(url, request));
+  return (url, request) => routes.find((r) => r.method_ === request.method && r.match_(url, request));
 }

@@ -2,19 +2,23 @@ import { precache } from './precache.js';
 import { router } from './router.js';
 
 /**
+ * The options that the generated sw.js passes. Their names end in "_": the
+ * bundle renames them (see internal/swgen's internalProps). Only what differs
+ * from the default is given.
+ *
  * @typedef {object} WorkerConfig
- * @property {string} version Build version (hash of manifest and options), for swkit:get-version.
- * @property {import('./cacheKey.js').ManifestEntry[]} manifest
- * @property {import('./precache.js').PrecacheOptions} precache
- * @property {boolean} [skipWaiting]
- * @property {boolean} [clientsClaim]
- * @property {boolean} [cleanupOutdatedCaches]
- * @property {string} [navigateFallback] Precached URL for navigations nothing else answers.
- * @property {RegExp[]} [navigateFallbackAllowlist] Paths the fallback may answer (all when empty).
- * @property {RegExp[]} [navigateFallbackDenylist] Paths the fallback never answers.
- * @property {string} [offlinePage] Precached URL for navigations that fail for lack of network.
- * @property {boolean} [navigationPreload]
- * @property {import('./router.js').Route[]} [routes]
+ * @property {string} version_ Build version (hash of manifest and options), for swkit:get-version.
+ * @property {import('./precache.js').CompactEntry[]} manifest_
+ * @property {import('./precache.js').PrecacheOptions} [precache_]
+ * @property {boolean} [skipWaiting_]
+ * @property {boolean} [clientsClaim_]
+ * @property {boolean} [keepOutdatedCaches_] cleanupOutdatedCaches off.
+ * @property {string} [navigateFallback_] Precached URL for navigations nothing else answers.
+ * @property {RegExp[]} [navigateFallbackAllowlist_] Paths the fallback may answer (all when empty or absent).
+ * @property {RegExp[]} [navigateFallbackDenylist_] Paths the fallback never answers.
+ * @property {string} [offlinePage_] Precached URL for navigations that fail for lack of network.
+ * @property {boolean} [navigationPreload_]
+ * @property {import('./router.js').Route[]} [routes_]
  */
 
 /**
@@ -24,16 +28,16 @@ import { router } from './router.js';
  * @param {WorkerConfig} config
  */
 export function sw(config) {
-  const pre = precache(config.manifest, config.precache);
-  const findRoute = router(config.routes || []);
-  const allow = config.navigateFallbackAllowlist || [];
-  const deny = config.navigateFallbackDenylist || [];
+  const pre = precache(config.manifest_, config.precache_ || {});
+  const findRoute = router(config.routes_ || []);
+  const allow = config.navigateFallbackAllowlist_ || [];
+  const deny = config.navigateFallbackDenylist_ || [];
 
   self.addEventListener('install', (event) => {
     // A rejection fails the install: the old worker keeps control.
     event.waitUntil(
-      pre.install().then(() => {
-        if (config.skipWaiting) return self.skipWaiting();
+      pre.install_().then(() => {
+        if (config.skipWaiting_) return self.skipWaiting();
       }),
     );
   });
@@ -41,12 +45,12 @@ export function sw(config) {
   self.addEventListener('activate', (event) => {
     event.waitUntil(
       (async () => {
-        await pre.activate(config.cleanupOutdatedCaches ?? true);
-        if (config.clientsClaim) await self.clients.claim();
+        await pre.activate_(!config.keepOutdatedCaches_);
+        if (config.clientsClaim_) await self.clients.claim();
         // Turn it off too when not configured: an older version may have
         // turned it on, and nobody would read the preload responses.
         const preload = self.registration.navigationPreload;
-        if (preload) await (config.navigationPreload ? preload.enable() : preload.disable());
+        if (preload) await (config.navigationPreload_ ? preload.enable() : preload.disable());
       })(),
     );
   });
@@ -56,7 +60,7 @@ export function sw(config) {
     if (type === 'swkit:skip-waiting') {
       self.skipWaiting();
     } else if (type === 'swkit:get-version' && event.ports[0]) {
-      event.ports[0].postMessage({ version: config.version });
+      event.ports[0].postMessage({ version: config.version_ });
     }
   });
 
@@ -77,7 +81,7 @@ export function sw(config) {
     const navigation = request.mode === 'navigate';
     /** @type {Promise<Response | undefined> | undefined} */
     let preload;
-    if (navigation && config.navigationPreload && event.preloadResponse) {
+    if (navigation && config.navigationPreload_ && event.preloadResponse) {
       preload = event.preloadResponse;
       // Answers that do not use the preload (precache hits) would otherwise
       // cancel it with a console error.
@@ -85,24 +89,24 @@ export function sw(config) {
     }
 
     if (request.method === 'GET') {
-      const key = pre.keyFor(url);
+      const key = pre.keyFor_(url);
       if (key) return fromPrecache(key, () => network(event));
     }
 
     const route = findRoute(url, request);
     if (route) {
       // Strategies answer from the preload instead of fetching again.
-      const answer = route.handler({ event, request, url, preload });
+      const answer = route.handler_({ event, request, url, preload });
       return navigation ? orOfflinePage(answer) : answer;
     }
 
     if (!navigation || request.method !== 'GET') return undefined;
 
-    if (config.navigateFallback && fallbackAllowed(url.pathname)) {
-      const key = pre.keyFor(config.navigateFallback);
+    if (config.navigateFallback_ && fallbackAllowed(url.pathname)) {
+      const key = pre.keyFor_(config.navigateFallback_);
       if (key) return fromPrecache(key, () => orOfflinePage(network(event)));
     }
-    if (config.offlinePage || config.navigationPreload) return orOfflinePage(network(event));
+    if (config.offlinePage_ || config.navigationPreload_) return orOfflinePage(network(event));
     return undefined;
   }
 
@@ -114,7 +118,7 @@ export function sw(config) {
    * @param {() => Promise<Response>} otherwise
    */
   async function fromPrecache(key, otherwise) {
-    return (await pre.matchKey(key)) || otherwise();
+    return (await pre.matchKey_(key)) || otherwise();
   }
 
   /**
@@ -125,7 +129,7 @@ export function sw(config) {
    * @returns {Promise<Response>}
    */
   async function network(event) {
-    if (config.navigationPreload && event.preloadResponse) {
+    if (config.navigationPreload_ && event.preloadResponse) {
       const preloaded = await event.preloadResponse;
       if (preloaded) return preloaded;
     }
@@ -139,12 +143,12 @@ export function sw(config) {
    * @returns {Promise<Response>}
    */
   async function orOfflinePage(answer) {
-    if (!config.offlinePage) return answer;
+    if (!config.offlinePage_) return answer;
     try {
       return await answer;
     } catch (err) {
-      const key = pre.keyFor(config.offlinePage);
-      const page = key && (await pre.matchKey(key));
+      const key = pre.keyFor_(config.offlinePage_);
+      const page = key && (await pre.matchKey_(key));
       if (page) return page;
       throw new Error('swkit: navigation failed and the offline page is not cached', { cause: err });
     }

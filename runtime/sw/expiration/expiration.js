@@ -10,10 +10,10 @@ import { transact } from './db.js';
 
 /**
  * @typedef {object} Policy
- * @property {(url: string, response: Response, event: ExtendableEvent) => Promise<Response | undefined>} read
+ * @property {(url: string, response: Response, event: ExtendableEvent) => Promise<Response | undefined>} read_
  *   The cached response, or undefined when it has expired; records the use.
- * @property {(url: string) => Promise<void>} written Records a write and evicts what no longer fits.
- * @property {(err: unknown) => Promise<void>} putFailed Purges the cache on a quota error when asked to.
+ * @property {(url: string) => Promise<void>} written_ Records a write and evicts what no longer fits.
+ * @property {(err: unknown) => Promise<void>} putFailed_ Purges the cache on a quota error when asked to.
  */
 
 /** Recency stamps: Date.now(), but strictly increasing within this worker. */
@@ -45,7 +45,7 @@ export function expiration(cacheName, options) {
   };
 
   return {
-    async read(url, response, event) {
+    async read_(url, response, event) {
       url = withoutFragment(url);
       if (maxAgeMs) {
         /** @type {import('./db.js').Entry | undefined} */
@@ -72,7 +72,7 @@ export function expiration(cacheName, options) {
       return response;
     },
 
-    async written(url) {
+    async written_(url) {
       url = withoutFragment(url);
       const now = Date.now();
       const doomed = await transact(cacheName, 'readwrite', (store, done) => {
@@ -116,7 +116,7 @@ export function expiration(cacheName, options) {
       await dropFromCache(doomed || []);
     },
 
-    async putFailed(err) {
+    async putFailed_(err) {
       if (!options.purgeOnQuotaError || !(err instanceof DOMException && err.name === 'QuotaExceededError')) return;
       // Everything this cache holds is re-fetchable: give the space back so
       // that the precache and other caches keep working.

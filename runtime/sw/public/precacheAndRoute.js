@@ -17,7 +17,7 @@ import { setPrecache } from './fetchRouter.js';
  * it no longer lists on activate, and answers GET requests for its files
  * before any route.
  *
- * @param {import('../cacheKey.js').ManifestEntry[]} manifest Pass self.__SWKIT_MANIFEST.
+ * @param {import('../precache.js').ManifestEntry[]} manifest Pass self.__SWKIT_MANIFEST.
  * @param {PrecacheAndRouteOptions} [options]
  */
 export function precacheAndRoute(manifest, options = {}) {
@@ -28,13 +28,13 @@ export function precacheAndRoute(manifest, options = {}) {
     ignoreURLParametersMatching: [/^utm_/, /^fbclid$/],
     ...options,
   });
-  self.addEventListener('install', (event) => event.waitUntil(pre.install()));
-  self.addEventListener('activate', (event) => event.waitUntil(pre.activate(options.cleanupOutdatedCaches ?? true)));
+  self.addEventListener('install', (event) => event.waitUntil(pre.install_()));
+  self.addEventListener('activate', (event) => event.waitUntil(pre.activate_(options.cleanupOutdatedCaches ?? true)));
   setPrecache(({ request, url }) => {
     if (request.method !== 'GET') return undefined;
-    const key = pre.keyFor(url);
+    const key = pre.keyFor_(url);
     // The network when the cache lost the entry (storage cleared under a
     // running worker).
-    return key ? pre.matchKey(key).then((cached) => cached || fetch(request)) : undefined;
+    return key ? pre.matchKey_(key).then((cached) => cached || fetch(request)) : undefined;
   });
 }

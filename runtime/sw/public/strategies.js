@@ -18,12 +18,23 @@ const DEFAULT_CACHE = 'swkit-runtime';
 /** @typedef {(context: {event: FetchEvent, request: Request, url: URL}) => Promise<Response>} Handler */
 
 /**
+ * The strategies' own options (their names end in "_") from the public ones.
+ *
+ * @param {StrategyOptions & {networkTimeoutSeconds?: number}} options
+ */
+const store = ({ cacheName = DEFAULT_CACHE, cacheable, networkTimeoutSeconds }) => ({
+  cacheName_: cacheName,
+  cacheable_: cacheable,
+  networkTimeoutSeconds_: networkTimeoutSeconds,
+});
+
+/**
  * Cache first: the cached response if any, else the network (and cache it).
  *
  * @param {StrategyOptions} [options]
  * @returns {Handler}
  */
-export const cacheFirst = (options = {}) => cacheFirstWith({ cacheName: DEFAULT_CACHE, ...options });
+export const cacheFirst = (options = {}) => cacheFirstWith(store(options));
 
 /**
  * Network first: the network's answer (cached for later), or the cached one
@@ -32,7 +43,7 @@ export const cacheFirst = (options = {}) => cacheFirstWith({ cacheName: DEFAULT_
  * @param {StrategyOptions & {networkTimeoutSeconds?: number}} [options]
  * @returns {Handler}
  */
-export const networkFirst = (options = {}) => networkFirstWith({ cacheName: DEFAULT_CACHE, ...options });
+export const networkFirst = (options = {}) => networkFirstWith(store(options));
 
 /**
  * Stale-while-revalidate: the cached response at once, refreshed from the
@@ -44,9 +55,8 @@ export const networkFirst = (options = {}) => networkFirstWith({ cacheName: DEFA
  */
 export const staleWhileRevalidate = (options = {}) =>
   staleWhileRevalidateWith({
-    cacheName: DEFAULT_CACHE,
-    ...options,
-    broadcastUpdate: options.broadcastUpdate && broadcastUpdate(options.broadcastUpdate),
+    ...store(options),
+    broadcastUpdate_: options.broadcastUpdate && broadcastUpdate(options.broadcastUpdate),
   });
 
 /**
@@ -54,7 +64,7 @@ export const staleWhileRevalidate = (options = {}) =>
  *
  * @returns {Handler}
  */
-export const networkOnly = () => networkOnlyWith({ cacheName: DEFAULT_CACHE });
+export const networkOnly = () => networkOnlyWith();
 
 /**
  * Cache only: answers from the cache and fails on a miss.
@@ -62,4 +72,4 @@ export const networkOnly = () => networkOnlyWith({ cacheName: DEFAULT_CACHE });
  * @param {StrategyOptions} [options]
  * @returns {Handler}
  */
-export const cacheOnly = (options = {}) => cacheOnlyWith({ cacheName: DEFAULT_CACHE, ...options });
+export const cacheOnly = (options = {}) => cacheOnlyWith(store(options));

@@ -1,3 +1,4 @@
+import { postToWindows } from '../windows.js';
 import { responsesDiffer } from './responsesDiffer.js';
 
 /**
@@ -12,8 +13,8 @@ import { responsesDiffer } from './responsesDiffer.js';
  */
 export function broadcastUpdate(options = {}) {
   return async (before, after, cacheName, url) => {
-    if (!(await responsesDiffer(before, after, options.headersToCheck))) return;
-    const windows = await self.clients.matchAll({ type: 'window', includeUncontrolled: true });
-    for (const client of windows) client.postMessage({ type: 'swkit:cache-updated', cacheName, url });
+    if (await responsesDiffer(before, after, options.headersToCheck)) {
+      await postToWindows({ type: 'swkit:cache-updated', cacheName, url });
+    }
   };
 }

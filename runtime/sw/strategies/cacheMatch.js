@@ -9,8 +9,8 @@
  * @returns {Promise<Response | undefined>}
  */
 export async function cacheMatch(store, request, event) {
-  const cache = await caches.open(store.cacheName);
+  const cache = await caches.open(store.cacheName_);
   const cached = await cache.match(request);
-  if (!cached || !store.expiration) return cached;
-  return store.expiration.read(request.url, cached, event);
+  if (!cached || !store.expiration_) return cached;
+  return store.expiration_.read_(request.url, cached, event);
 }

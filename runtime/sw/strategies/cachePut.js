@@ -3,9 +3,9 @@ import { isCacheable } from './isCacheable.js';
 
 /**
  * @typedef {object} Store
- * @property {string} cacheName
- * @property {import('./isCacheable.js').Cacheable} [cacheable]
- * @property {import('../expiration/expiration.js').Policy} [expiration] Only in workers whose config asks for it.
+ * @property {string} cacheName_
+ * @property {import('./isCacheable.js').Cacheable} [cacheable_]
+ * @property {import('../expiration/expiration.js').Policy} [expiration_] Only in workers whose config asks for it.
  */
 
 /**
@@ -21,14 +21,14 @@ import { isCacheable } from './isCacheable.js';
  * @returns {Promise<boolean>} Whether it was stored.
  */
 export async function cachePut(store, request, response) {
-  if (request.method !== 'GET' || !isCacheable(response, store.cacheable)) return false;
-  const cache = await caches.open(store.cacheName);
+  if (request.method !== 'GET' || !isCacheable(response, store.cacheable_)) return false;
+  const cache = await caches.open(store.cacheName_);
   try {
     await cache.put(request, withoutRedirect(response));
   } catch (err) {
-    if (store.expiration) await store.expiration.putFailed(err);
-    throw new Error(`swkit: storing ${request.url} in ${store.cacheName} failed`, { cause: err });
+    if (store.expiration_) await store.expiration_.putFailed_(err);
+    throw new Error(`swkit: storing ${request.url} in ${store.cacheName_} failed`, { cause: err });
   }
-  if (store.expiration) await store.expiration.written(request.url);
+  if (store.expiration_) await store.expiration_.written_(request.url);
   return true;
 }

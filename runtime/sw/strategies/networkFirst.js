@@ -8,7 +8,7 @@ import { fetchAndCache } from './fetchAndCache.js';
  * with nothing cached is still awaited. An HTTP error status is an answer,
  * not a failure: it is returned (and, unless listed in cacheable, not cached).
  *
- * @param {import('./cachePut.js').Store & {networkTimeoutSeconds?: number}} options
+ * @param {import('./cachePut.js').Store & {networkTimeoutSeconds_?: number}} options
  * @returns {(context: import('./fetchAndCache.js').Context) => Promise<Response>}
  */
 export function networkFirst(options) {
@@ -21,10 +21,10 @@ export function networkFirst(options) {
     /** @type {Promise<Response | undefined>[]} */
     const racers = [network];
     let timer;
-    if (options.networkTimeoutSeconds) {
+    if (options.networkTimeoutSeconds_) {
       racers.push(
         new Promise((resolve) => {
-          timer = setTimeout(resolve, options.networkTimeoutSeconds * 1000);
+          timer = setTimeout(resolve, options.networkTimeoutSeconds_ * 1000);
         }).then(() => cacheMatch(options, request, event)),
       );
     }

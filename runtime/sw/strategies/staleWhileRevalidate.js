@@ -6,7 +6,7 @@ import { warnOnce } from './warnOnce.js';
 
 /**
  * @typedef {import('./cachePut.js').Store & {
- *   broadcastUpdate?: ReturnType<typeof import('./broadcastUpdate.js').broadcastUpdate>,
+ *   broadcastUpdate_?: ReturnType<typeof import('./broadcastUpdate.js').broadcastUpdate>,
  * }} SWROptions
  */
 
@@ -28,13 +28,13 @@ export function staleWhileRevalidate(options) {
     if (!cached) return fetchAndCache(context, options);
 
     // Clone now: the page consumes the cached body.
-    const notify = options.broadcastUpdate;
+    const notify = options.broadcastUpdate_;
     const before = notify && cached.clone();
     const revalidate = async () => {
       const response = await network(context);
       const after = notify && response.clone();
       if ((await cachePut(options, request, response)) && notify) {
-        await notify(before, after, options.cacheName, request.url);
+        await notify(before, after, options.cacheName_, request.url);
       }
     };
     event.waitUntil(revalidate().catch((err) => warnOnce(`swkit: revalidating ${request.url} failed`, err)));

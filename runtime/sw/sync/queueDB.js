@@ -4,10 +4,8 @@
  * it (queue()), so both import this module.
  */
 
-import { openDB as open, transact as transactIn } from '../idb.js';
+import { openDB, transact as transactIn } from '../idb.js';
 
-export const DB_NAME = 'swkit-sync';
-const DB_VERSION = 1;
 const STORE = 'requests';
 const BY_QUEUE = 'queue';
 
@@ -29,24 +27,9 @@ const BY_QUEUE = 'queue';
  */
 
 /**
- * Opens the database, creating it on first use (see idb.js's openDB).
- *
- * @returns {Promise<IDBDatabase>}
- */
-export function openDB() {
-  return open(DB_NAME, DB_VERSION, (db) => {
-    if (!db.objectStoreNames.contains(STORE)) {
-      const store = db.createObjectStore(STORE, { keyPath: 'id', autoIncrement: true });
-      // Records with equal index keys are ordered by primary key, so this
-      // index lists one queue in the order its requests were added.
-      store.createIndex(BY_QUEUE, 'queue');
-    }
-  });
-}
-
-/**
  * Runs body in one transaction over the requests store (see idb.js's
- * transact), on a connection of its own.
+ * transact), on a connection of its own; opens the database (see idb.js's
+ * openDB), creating it on first use.
  *
  * @template T
  * @param {IDBTransactionMode} mode
@@ -54,9 +37,13 @@ export function openDB() {
  * @returns {Promise<T>}
  */
 export async function transact(mode, body) {
-  const db = await openDB();
+  const db = await openDB('swkit-sync', 1, (db) => {
+    // Records with equal index keys are ordered by primary key, so this
+    // index lists one queue in the order its requests were added.
+    db.createObjectStore(STORE, { keyPath: 'id', autoIncrement: true }).createIndex(BY_QUEUE, 'queue');
+  });
   try {
-    return await transactIn(db, STORE, mode, body);
+    return /** @type {T} */ (await transactIn(db, STORE, mode, body));
   } finally {
     db.close();
   }
@@ -70,7 +57,8 @@ export async function transact(mode, body) {
  */
 export function addRequest(item) {
   return transact('readwrite', (store, done) => {
-    store.add(item).onsuccess = (e) => done(/** @type {number} */ (/** @type {IDBRequest} */ (e.target).result));
+    const req = store.add(item);
+    req.onsuccess = () => done(/** @type {number} */ (req.result));
   });
 }
 
@@ -82,7 +70,7 @@ export function addRequest(item) {
  */
 export function listRequests(queue) {
   return transact('readonly', (store, done) => {
-    const req = queue === undefined ? store.getAll() : store.index(BY_QUEUE).getAll(IDBKeyRange.only(queue));
+    const req = queue === undefined ? store.getAll() : store.index(BY_QUEUE).getAll(queue);
     req.onsuccess = () => done(req.result);
   });
 }
@@ -107,88 +95,75 @@ export function queueNames() {
 }
 
 /**
- * @typedef {object} Claim
- * @property {QueuedRequest} [item] The head of the queue, now leased to the caller.
- * @property {QueuedRequest[]} expired Requests dropped for their age on the way.
- * @property {'empty' | 'claimed' | 'backoff' | 'leased'} state
- */
-
-/**
  * In one transaction: drops the requests at the head of queue that are older
- * than maxAge, then leases the first remaining one to owner until now + lease.
- * The head is left alone when another worker instance holds an unexpired lease
- * on it ('leased': it may still be sending it), or when its backoff has not
- * run out and force is not set ('backoff'). Only the head is ever claimed, so
- * a queue is replayed in order.
+ * than maxAge (ms), then leases the first remaining one to owner until
+ * now + lease. The head is left alone when another worker instance holds an
+ * unexpired lease on it (it may still be sending it), or when its backoff has
+ * not run out and force is not set. Only the head is ever claimed, so a queue
+ * is replayed in order.
+ *
+ * Resolves with the requests dropped for their age and the outcome: the
+ * claimed request, undefined when the queue is empty, or null when its head
+ * is leased to another instance or waits for its backoff.
  *
  * @param {string} queue
- * @param {{now: number, owner: string, lease: number, maxAge: number, force: boolean}} options
- * @returns {Promise<Claim>}
+ * @param {number} now
+ * @param {string} owner
+ * @param {number} lease
+ * @param {number} maxAge
+ * @param {boolean} force
+ * @returns {Promise<[QueuedRequest[], QueuedRequest | null | undefined]>}
  */
-export function claimHead(queue, { now, owner, lease, maxAge, force }) {
+export function claimHead(queue, now, owner, lease, maxAge, force) {
   return transact('readwrite', (store, done) => {
     /** @type {QueuedRequest[]} */
     const expired = [];
-    const req = store.index(BY_QUEUE).openCursor(IDBKeyRange.only(queue));
+    const req = store.index(BY_QUEUE).openCursor(queue);
     req.onsuccess = () => {
       const cursor = req.result;
-      if (!cursor) return done({ expired, state: 'empty' });
-      /** @type {QueuedRequest} */
-      const item = cursor.value;
-      if (now - item.timestamp > maxAge) {
-        expired.push(item);
-        cursor.delete();
-        cursor.continue();
-        return;
+      /** @type {QueuedRequest | null | undefined} */
+      let item = cursor?.value;
+      if (item) {
+        if (now - item.timestamp > maxAge) {
+          expired.push(item);
+          cursor.delete();
+          return cursor.continue();
+        }
+        if ((item.sendingBy !== owner && /** @type {number} */ (item.sendingUntil) > now) || (!force && item.nextAttemptAt > now)) {
+          item = null;
+        } else {
+          item.sendingBy = owner;
+          item.sendingUntil = now + lease;
+          cursor.update(item);
+        }
       }
-      if (item.sendingBy && item.sendingBy !== owner && (item.sendingUntil || 0) > now) {
-        return done({ expired, state: 'leased' });
-      }
-      if (!force && item.nextAttemptAt > now) return done({ expired, state: 'backoff' });
-      item.sendingBy = owner;
-      item.sendingUntil = now + lease;
-      cursor.update(item);
-      done({ item, expired, state: 'claimed' });
+      done([expired, item]);
     };
   });
 }
 
 /**
- * Removes a request (sent, or dropped).
+ * Settles a request after a replay: removes it (sent, or dropped) when
+ * outcome is undefined; otherwise puts it back with the lease released, the
+ * attempt counted and the next one scheduled.
  *
  * @param {number} id
+ * @param {{status: number, nextAttemptAt: number}} [outcome]
  * @returns {Promise<void>}
  */
-export function deleteRequest(id) {
-  return transact('readwrite', (store, done) => {
-    store.delete(id);
-    done(undefined);
-  });
-}
-
-/**
- * Puts a request back after a failed replay: the lease released, the attempt
- * counted and the next one scheduled.
- *
- * @param {number} id
- * @param {{status: number, nextAttemptAt: number}} outcome
- * @returns {Promise<void>}
- */
-export function releaseRequest(id, { status, nextAttemptAt }) {
-  return transact('readwrite', (store, done) => {
+export function settleRequest(id, outcome) {
+  return transact('readwrite', (store) => {
+    if (!outcome) return store.delete(id);
     const req = store.get(id);
     req.onsuccess = () => {
       /** @type {QueuedRequest | undefined} */
       const item = req.result;
       if (item) {
-        item.attempts += 1;
-        item.status = status;
-        item.nextAttemptAt = nextAttemptAt;
+        item.attempts++;
         delete item.sendingBy;
         delete item.sendingUntil;
-        store.put(item);
+        store.put({ ...item, ...outcome });
       }
-      done(undefined);
     };
   });
 }
