@@ -208,17 +208,11 @@ func routeSource(cfg config.Config, rc config.RuntimeCaching, imports map[string
 	if e := o.Expiration; e != nil && (e.MaxEntries > 0 || e.MaxAgeSeconds > 0 || e.PurgeOnQuotaError) {
 		// Only workers with an expiration import its module (and IndexedDB code).
 		imports["expiration"] = "./sw/expiration/expiration.js"
-		var eo []string
-		if e.MaxEntries > 0 {
-			eo = append(eo, "maxEntries: "+jsonText(e.MaxEntries))
-		}
-		if e.MaxAgeSeconds > 0 {
-			eo = append(eo, "maxAgeSeconds: "+jsonText(e.MaxAgeSeconds))
-		}
+		args := jsonText(cacheName) + ", " + jsonText(e.MaxEntries) + ", " + jsonText(e.MaxAgeSeconds)
 		if e.PurgeOnQuotaError {
-			eo = append(eo, "purgeOnQuotaError: true")
+			args += ", true"
 		}
-		opts = append(opts, fmt.Sprintf("expiration_: expiration(%s, { %s })", jsonText(cacheName), strings.Join(eo, ", ")))
+		opts = append(opts, "expiration_: expiration("+args+")")
 	}
 	if o.NetworkTimeoutSeconds > 0 {
 		if strategy != config.NetworkFirst {
@@ -239,8 +233,11 @@ func routeSource(cfg config.Config, rc config.RuntimeCaching, imports map[string
 			return "", err
 		}
 	}
-	return fmt.Sprintf("{ match_: urlPattern(%s, %s), method_: %s, handler_: %s }",
-		m.literal, jsonText(m.on), jsonText(method), handler), nil
+	match := "urlPattern(" + m.literal + ")"
+	if m.on == "path" {
+		match = "urlPattern(" + m.literal + ", 1)"
+	}
+	return fmt.Sprintf("{ match_: %s, method_: %s, handler_: %s }", match, jsonText(method), handler), nil
 }
 
 // regExps writes a list of regular expressions: literals, or new RegExp(...)

@@ -3,13 +3,17 @@ package swgen
 import (
 	"bytes"
 	"compress/gzip"
+	"encoding/json"
 	"flag"
 	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/evanw/esbuild/pkg/api"
 
 	"github.com/swkit/swkit/internal/config"
 	"github.com/swkit/swkit/internal/manifest"
@@ -127,49 +131,85 @@ func TestGenerateDeterministic(t *testing.T) {
 	}
 }
 
-// TestGenerateShipsOnlyUsedModules checks the tree shaking at the import
-// level: each strategy keeps a distinctive error string or statement that
-// minification does not rename.
-func TestGenerateShipsOnlyUsedModules(t *testing.T) {
-	markers := map[string]string{
-		"networkFirst":         "network failed and nothing is cached",
-		"cacheOnly":            "is not in cache",
-		"staleWhileRevalidate": "revalidating",
-		"broadcastUpdate":      "swkit:cache-updated",
-		"expiration":           "swkit-expiration",
+// bundledModules lists the runtime modules that Generate bundles for cfg, from
+// esbuild's metafile.
+func bundledModules(t *testing.T, cfg config.Config) map[string]bool {
+	t.Helper()
+	source, err := entryModule(config.Defaults(cfg), precacheEntries(testEntries()))
+	if err != nil {
+		t.Fatal(err)
 	}
+	res := api.Build(api.BuildOptions{
+		EntryPoints: []string{entryPath}, Bundle: true, Write: false, Metafile: true,
+		Format: api.FormatIIFE, LogLevel: api.LogLevelSilent, Plugins: []api.Plugin{runtimeOnly(source)},
+	})
+	if len(res.Errors) > 0 {
+		t.Fatal(buildError(res.Errors))
+	}
+	var meta struct {
+		Inputs map[string]json.RawMessage `json:"inputs"`
+	}
+	if err := json.Unmarshal([]byte(res.Metafile), &meta); err != nil {
+		t.Fatal(err)
+	}
+	mods := make(map[string]bool)
+	for in := range meta.Inputs {
+		mods[strings.TrimPrefix(in, namespace+":")] = true
+	}
+	return mods
+}
+
+// TestGenerateShipsOnlyUsedModules checks the tree shaking at the import
+// level: a worker bundles the modules of the strategies and options its
+// config uses, and no others.
+func TestGenerateShipsOnlyUsedModules(t *testing.T) {
+	const (
+		networkFirst = "sw/strategies/networkFirst.js"
+		cacheOnly    = "sw/strategies/cacheOnly.js"
+		swr          = "sw/strategies/staleWhileRevalidate.js"
+		broadcast    = "sw/strategies/broadcastUpdate.js"
+		expiration   = "sw/expiration/expiration.js"
+		sync         = "sw/sync/backgroundSync.js"
+	)
+	all := []string{networkFirst, cacheOnly, swr, broadcast, expiration, sync}
+	check := func(name string, cfg config.Config, want ...string) {
+		t.Helper()
+		mods := bundledModules(t, cfg)
+		if !mods["sw/sw.js"] {
+			t.Fatalf("%s: sw/sw.js not bundled: %v", name, mods)
+		}
+		for _, m := range all {
+			if got := mods[m]; got != slices.Contains(want, m) {
+				t.Errorf("%s worker: bundles %s = %v, want %v", name, m, got, !got)
+			}
+		}
+	}
+	check("precache-only", config.Config{})
+	check("networkFirst", config.Config{RuntimeCaching: []config.RuntimeCaching{
+		{URLPattern: "/api/**", Handler: "NetworkFirst", Options: config.RuntimeOptions{NetworkTimeoutSeconds: 3}},
+	}}, networkFirst)
+	check("cacheFirst with expiration", config.Config{RuntimeCaching: []config.RuntimeCaching{
+		{URLPattern: "/api/**", Handler: "cacheFirst", Options: config.RuntimeOptions{Expiration: &config.Expiration{MaxEntries: 3}}},
+	}}, expiration)
+	check("staleWhileRevalidate", config.Config{RuntimeCaching: []config.RuntimeCaching{
+		{URLPattern: "/img/**", Handler: "staleWhileRevalidate"},
+		{URLPattern: "/api/**", Method: "POST", Handler: "networkOnly", Options: config.RuntimeOptions{BackgroundSync: &config.BackgroundSync{Name: "q"}}},
+	}}, swr, sync)
+	check("broadcastUpdate and cacheOnly", config.Config{RuntimeCaching: []config.RuntimeCaching{
+		{URLPattern: "/img/**", Handler: "staleWhileRevalidate", Options: config.RuntimeOptions{BroadcastUpdate: &config.BroadcastUpdate{}}},
+		{URLPattern: "/x/**", Handler: "cacheOnly"},
+	}}, swr, broadcast, cacheOnly)
+
+	// And in the output: precache-only code has none of the strategies'
+	// or expiration's strings.
 	precacheOnly, err := Generate(config.Config{}, testEntries())
 	if err != nil {
 		t.Fatal(err)
 	}
-	for name, marker := range markers {
+	for _, marker := range []string{"network failed", "not in cache", "swkit:cache-updated", "swkit-expiration", "swkit-sync"} {
 		if bytes.Contains(precacheOnly, []byte(marker)) {
-			t.Errorf("precache-only worker contains %s code (%q)", name, marker)
+			t.Errorf("precache-only worker contains %q", marker)
 		}
-	}
-	nf, err := Generate(config.Config{RuntimeCaching: []config.RuntimeCaching{
-		{URLPattern: "/api/**", Handler: "NetworkFirst", Options: config.RuntimeOptions{NetworkTimeoutSeconds: 3}},
-	}}, testEntries())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Contains(nf, []byte(markers["networkFirst"])) {
-		t.Errorf("networkFirst worker lacks the networkFirst marker %q", markers["networkFirst"])
-	}
-	if bytes.Contains(nf, []byte(markers["staleWhileRevalidate"])) {
-		t.Errorf("networkFirst worker contains staleWhileRevalidate code")
-	}
-	if bytes.Contains(nf, []byte(markers["expiration"])) {
-		t.Errorf("networkFirst worker without expiration contains expiration code")
-	}
-	withExp, err := Generate(config.Config{RuntimeCaching: []config.RuntimeCaching{
-		{URLPattern: "/api/**", Handler: "cacheFirst", Options: config.RuntimeOptions{Expiration: &config.Expiration{MaxEntries: 3}}},
-	}}, testEntries())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Contains(withExp, []byte(markers["expiration"])) {
-		t.Errorf("worker with expiration lacks the expiration marker %q", markers["expiration"])
 	}
 }
 

@@ -36,6 +36,6 @@ func withBackgroundSync(handler, strategy, method string, bs config.BackgroundSy
 		retention = DefaultMaxRetentionTime
 	}
 	imports["backgroundSync"] = "./sw/sync/backgroundSync.js"
-	return fmt.Sprintf("backgroundSync(%s, { name: %s, maxRetentionTime: %s })",
+	return fmt.Sprintf("backgroundSync(%s, %s, %s)",
 		handler, jsonText(name), jsonText(retention)), nil
 }

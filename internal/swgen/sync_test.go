@@ -25,7 +25,7 @@ func TestBackgroundSyncRoute(t *testing.T) {
 	checkSyntax(t, got)
 	t.Logf("worker: %d bytes (%d gzip) with a POST networkOnly route, %d (%d gzip) with backgroundSync on it",
 		len(base), gzipSize(t, base), len(got), gzipSize(t, got))
-	for _, want := range []string{`"swkit-sync"`, `"swkit-sync:"`, `name:"votes"`, `maxRetentionTime:10080`, `"Idempotency-Key"`, `"POST"`} {
+	for _, want := range []string{`"swkit-sync"`, `"swkit-sync:"`, `"votes",10080)`, `"Idempotency-Key"`, `"POST"`} {
 		if !strings.Contains(string(got), want) {
 			t.Errorf("worker lacks %s", want)
 		}
@@ -39,7 +39,7 @@ func TestBackgroundSyncRoute(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{`name:"default"`, `maxRetentionTime:60`} {
+	for _, want := range []string{`"default",60)`} {
 		if !strings.Contains(string(got), want) {
 			t.Errorf("worker with defaults lacks %s", want)
 		}

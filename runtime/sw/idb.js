@@ -28,7 +28,7 @@ export function openDB(name, version, upgrade, closed) {
       };
       resolve(db);
     };
-    req.onerror = () => reject(new Error(`swkit: opening IndexedDB ${name} failed`, { cause: req.error }));
+    req.onerror = () => reject(new Error(`swkit: IndexedDB ${name} failed`, { cause: req.error }));
     // Blocked: another connection has not closed yet; onsuccess follows
     // once it has (ours close on versionchange).
   });
@@ -53,8 +53,7 @@ export function transact(db, storeName, mode, body) {
     /** @type {T | undefined} */
     let result;
     tx.oncomplete = () => resolve(result);
-    tx.onabort = tx.onerror = () =>
-      reject(new Error(`swkit: IndexedDB ${db.name} transaction failed`, { cause: tx.error }));
+    tx.onabort = tx.onerror = () => reject(new Error(`swkit: IndexedDB ${db.name} failed`, { cause: tx.error }));
     body(tx.objectStore(storeName), (value) => {
       result = value;
     });

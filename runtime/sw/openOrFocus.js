@@ -20,7 +20,7 @@ export async function openOrFocus(url) {
     }
   }
   try {
-    return await self.clients.openWindow(url);
+    return await clients.openWindow(url);
   } catch (err) {
     throw new Error(`swkit: opening a window on ${url} failed`, { cause: err });
   }

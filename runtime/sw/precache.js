@@ -51,7 +51,7 @@ import { withoutRedirect } from './withoutRedirect.js';
  */
 export function precache(manifest, options) {
   const base = self.location.href;
-  const scope = self.registration.scope;
+  const scope = registration.scope;
   const prefix = `${options.cacheId ? `${options.cacheId}-` : ''}swkit-precache-`;
   const name = `${prefix}v1-${scope}`;
   const directoryIndex = options.directoryIndex ?? 'index.html';
@@ -85,18 +85,16 @@ export function precache(manifest, options) {
     // (no revision) use it too: their first fetch is rare, and a copy that an
     // HTTP cache garbled would otherwise stay until the name changes.
     const request = new Request(url, { cache: 'reload', credentials: 'same-origin', integrity });
-    let response;
-    try {
-      response = await fetchWithRetry(request, retries);
-    } catch (err) {
-      throw new Error(`swkit: precaching ${url} failed (network error or integrity mismatch)`, { cause: err });
-    }
+    /** @param {unknown} why @param {unknown} [cause] */
+    const fail = (why, cause) => {
+      throw new Error(`swkit: precaching ${url}: ${why}`, { cause });
+    };
+    const response = await fetchWithRetry(request, retries).catch((err) => fail('network or integrity error', err));
     // A redirect is fine when it lands on the same file: the directory form
     // of an index file ("/a/index.html" -> "/a/"), which many servers send.
     const landed = response.url;
-    if (!response.ok || (response.redirected && landed !== url && !(directoryIndex && landed + directoryIndex === url))) {
-      throw new Error(`swkit: precaching ${url} failed: ${response.ok ? `redirected to ${landed}` : `HTTP ${response.status}`}`);
-    }
+    if (!response.ok) fail(`HTTP ${response.status}`);
+    if (response.redirected && landed !== url && !(directoryIndex && landed + directoryIndex === url)) fail(`redirected to ${landed}`);
     await (await caches.open(name)).put(key, withoutRedirect(response));
   };
 

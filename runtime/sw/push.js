@@ -25,9 +25,9 @@ import { postToWindows } from './windows.js';
  */
 export function push(config) {
   const endpoint = new URL(config.endpoint, self.location.href).href;
-  const scope = self.registration.scope;
+  const scope = registration.scope;
 
-  self.addEventListener('push', (event) => {
+  addEventListener('push', (event) => {
     const text = event.data ? event.data.text() : '';
     const defaults = {
       title: config.title || new URL(scope).hostname,
@@ -37,17 +37,17 @@ export function push(config) {
     };
     const { title, options } = notificationFromPush(text, defaults);
     event.waitUntil(
-      self.registration.showNotification(title, options).catch((err) => {
+      registration.showNotification(title, options).catch((err) => {
         // A bad image or an unsupported option must not leave the push
         // unshown (the browser would show its own generic notice): try the
         // plain text.
         console.warn('swkit: showing the notification failed; showing it without images and actions', err);
-        return self.registration.showNotification(title, { body: options.body, tag: options.tag, data: options.data });
+        return registration.showNotification(title, { body: options.body, tag: options.tag, data: options.data });
       }),
     );
   });
 
-  self.addEventListener('notificationclick', (event) => {
+  addEventListener('notificationclick', (event) => {
     const { notification, action } = event;
     notification.close();
     /** @type {import('./notification.js').NotificationData} */
@@ -62,7 +62,7 @@ export function push(config) {
     event.waitUntil(done);
   });
 
-  self.addEventListener('pushsubscriptionchange', (event) => {
+  addEventListener('pushsubscriptionchange', (event) => {
     const change = /** @type {ExtendableEvent & import('./resubscribe.js').ChangedSubscription} */ (event);
     event.waitUntil(resubscribe(change, endpoint));
   });

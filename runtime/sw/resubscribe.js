@@ -23,7 +23,7 @@ export async function resubscribe(change, endpoint) {
   if (!fresh) {
     const key = (old && old.options && old.options.applicationServerKey) || (await publicKey(endpoint));
     try {
-      fresh = await self.registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: key });
+      fresh = await registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: key });
     } catch (err) {
       throw new Error('swkit: subscribing again after pushsubscriptionchange failed', { cause: err });
     }

@@ -1,5 +1,14 @@
 import { precache } from './precache.js';
-import { router } from './router.js';
+import { network } from './strategies/network.js';
+
+/**
+ * One route of the generated sw.js.
+ *
+ * @typedef {object} Route
+ * @property {(url: URL, request: Request) => boolean} match_
+ * @property {string} method_ Upper-case HTTP method.
+ * @property {(context: import('./strategies/fetchAndCache.js').Context & {url: URL}) => Promise<Response>} handler_
+ */
 
 /**
  * The options that the generated sw.js passes. Their names end in "_": the
@@ -18,7 +27,7 @@ import { router } from './router.js';
  * @property {RegExp[]} [navigateFallbackDenylist_] Paths the fallback never answers.
  * @property {string} [offlinePage_] Precached URL for navigations that fail for lack of network.
  * @property {boolean} [navigationPreload_]
- * @property {import('./router.js').Route[]} [routes_]
+ * @property {Route[]} [routes_] The first route whose method equals the request's and whose match accepts its URL answers.
  */
 
 /**
@@ -29,42 +38,41 @@ import { router } from './router.js';
  */
 export function sw(config) {
   const pre = precache(config.manifest_, config.precache_ || {});
-  const findRoute = router(config.routes_ || []);
   const allow = config.navigateFallbackAllowlist_ || [];
   const deny = config.navigateFallbackDenylist_ || [];
 
-  self.addEventListener('install', (event) => {
+  addEventListener('install', (event) => {
     // A rejection fails the install: the old worker keeps control.
     event.waitUntil(
       pre.install_().then(() => {
-        if (config.skipWaiting_) return self.skipWaiting();
+        if (config.skipWaiting_) return skipWaiting();
       }),
     );
   });
 
-  self.addEventListener('activate', (event) => {
+  addEventListener('activate', (event) => {
     event.waitUntil(
       (async () => {
         await pre.activate_(!config.keepOutdatedCaches_);
-        if (config.clientsClaim_) await self.clients.claim();
+        if (config.clientsClaim_) await clients.claim();
         // Turn it off too when not configured: an older version may have
         // turned it on, and nobody would read the preload responses.
-        const preload = self.registration.navigationPreload;
+        const preload = registration.navigationPreload;
         if (preload) await (config.navigationPreload_ ? preload.enable() : preload.disable());
       })(),
     );
   });
 
-  self.addEventListener('message', (event) => {
+  addEventListener('message', (event) => {
     const type = event.data && event.data.type;
     if (type === 'swkit:skip-waiting') {
-      self.skipWaiting();
+      skipWaiting();
     } else if (type === 'swkit:get-version' && event.ports[0]) {
       event.ports[0].postMessage({ version: config.version_ });
     }
   });
 
-  self.addEventListener('fetch', (event) => {
+  addEventListener('fetch', (event) => {
     const answer = respond(event);
     // No respondWith when nothing matched: the browser fetches as if no
     // worker were there.
@@ -79,61 +87,45 @@ export function sw(config) {
     const { request } = event;
     const url = new URL(request.url);
     const navigation = request.mode === 'navigate';
-    /** @type {Promise<Response | undefined> | undefined} */
-    let preload;
+    const get = request.method === 'GET';
+    /** @type {import('./strategies/fetchAndCache.js').Context & {url: URL}} */
+    const context = { event, request, url };
     if (navigation && config.navigationPreload_ && event.preloadResponse) {
-      preload = event.preloadResponse;
+      // Strategies answer from the preload instead of fetching again.
+      context.preload = event.preloadResponse;
       // Answers that do not use the preload (precache hits) would otherwise
       // cancel it with a console error.
-      event.waitUntil(preload.catch(() => {}));
+      event.waitUntil(context.preload.catch(() => {}));
     }
+    const fromNetwork = () => network(context);
 
-    if (request.method === 'GET') {
-      const key = pre.keyFor_(url);
-      if (key) return fromPrecache(key, () => network(event));
-    }
+    let key = get && pre.keyFor_(url);
+    if (key) return fromPrecache(key, fromNetwork);
 
-    const route = findRoute(url, request);
+    const route = (config.routes_ || []).find((r) => r.method_ === request.method && r.match_(url, request));
     if (route) {
-      // Strategies answer from the preload instead of fetching again.
-      const answer = route.handler_({ event, request, url, preload });
+      const answer = route.handler_(context);
       return navigation ? orOfflinePage(answer) : answer;
     }
 
-    if (!navigation || request.method !== 'GET') return undefined;
-
-    if (config.navigateFallback_ && fallbackAllowed(url.pathname)) {
-      const key = pre.keyFor_(config.navigateFallback_);
-      if (key) return fromPrecache(key, () => orOfflinePage(network(event)));
+    if (!navigation || !get) return undefined;
+    if (config.navigateFallback_ && fallbackAllowed(url.pathname) && (key = pre.keyFor_(config.navigateFallback_))) {
+      return fromPrecache(key, () => orOfflinePage(fromNetwork()));
     }
-    if (config.offlinePage_ || config.navigationPreload_) return orOfflinePage(network(event));
+    if (config.offlinePage_ || config.navigationPreload_) return orOfflinePage(fromNetwork());
     return undefined;
   }
 
   /**
-   * The precached response under key; the network when the cache lost it
+   * The precached response under key; otherwise() when the cache lost it
    * (storage cleared under a running worker).
    *
    * @param {string} key
    * @param {() => Promise<Response>} otherwise
-   */
-  async function fromPrecache(key, otherwise) {
-    return (await pre.matchKey_(key)) || otherwise();
-  }
-
-  /**
-   * The network's answer for a navigation or any request: the navigation
-   * preload response when there is one.
-   *
-   * @param {FetchEvent} event
    * @returns {Promise<Response>}
    */
-  async function network(event) {
-    if (config.navigationPreload_ && event.preloadResponse) {
-      const preloaded = await event.preloadResponse;
-      if (preloaded) return preloaded;
-    }
-    return fetch(event.request);
+  function fromPrecache(key, otherwise) {
+    return pre.matchKey_(key).then((cached) => cached || otherwise());
   }
 
   /**
@@ -142,21 +134,19 @@ export function sw(config) {
    * @param {Promise<Response>} answer
    * @returns {Promise<Response>}
    */
-  async function orOfflinePage(answer) {
-    if (!config.offlinePage_) return answer;
-    try {
-      return await answer;
-    } catch (err) {
-      const key = pre.keyFor_(config.offlinePage_);
+  function orOfflinePage(answer) {
+    return !config.offlinePage_ ? answer : answer.catch(async (err) => {
+      const key = pre.keyFor_(/** @type {string} */ (config.offlinePage_));
       const page = key && (await pre.matchKey_(key));
       if (page) return page;
-      throw new Error('swkit: navigation failed and the offline page is not cached', { cause: err });
-    }
+      throw new Error('swkit: navigation failed, offline page not cached', { cause: err });
+    });
   }
 
   /** @param {string} path */
   function fallbackAllowed(path) {
-    if (deny.some((re) => re.test(path))) return false;
-    return allow.length === 0 || allow.some((re) => re.test(path));
+    /** @param {RegExp} re */
+    const test = (re) => re.test(path);
+    return !deny.some(test) && (allow.length === 0 || allow.some(test));
   }
 }

@@ -1,13 +1,12 @@
 /**
  * A route matcher compiled by swgen from a config's urlPattern: a regular
- * expression tested against the full URL ("href"), or, for path patterns,
- * against the pathname of same-origin URLs ("path").
+ * expression tested against the full URL, or, for path patterns (path set),
+ * against the pathname of same-origin URLs.
  *
  * @param {RegExp} re
- * @param {'href' | 'path'} on
+ * @param {1} [path]
  * @returns {(url: URL) => boolean}
  */
-export function urlPattern(re, on) {
-  if (on === 'href') return (url) => re.test(url.href);
-  return (url) => url.origin === self.location.origin && re.test(url.pathname);
+export function urlPattern(re, path) {
+  return path ? (url) => url.origin === location.origin && re.test(url.pathname) : (url) => re.test(url.href);
 }

@@ -4,7 +4,7 @@
  * @returns {Promise<readonly WindowClient[]>}
  */
 export function windows() {
-  return /** @type {Promise<readonly WindowClient[]>} */ (self.clients.matchAll({ type: 'window', includeUncontrolled: true }));
+  return /** @type {Promise<readonly WindowClient[]>} */ (clients.matchAll({ type: 'window', includeUncontrolled: true }));
 }
 
 /**

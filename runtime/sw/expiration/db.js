@@ -12,60 +12,64 @@ import { openDB, transact as transactIn } from '../idb.js';
 
 const NAME = 'swkit-expiration';
 
-/** @type {Promise<IDBDatabase | undefined>} */
-let chain = Promise.resolve(undefined);
+/**
+ * The stores this worker needs: the cache names of its expiration policies,
+ * all known when the script first runs (they come from the config, which
+ * changes between deployments).
+ *
+ * @type {Set<string>}
+ */
+export const storeNames = new Set();
+
+/** @type {Promise<IDBDatabase> | undefined} */
+let connection;
 
 /**
- * The database, with a store for storeName. A store is created by a version
- * upgrade when first needed (caches are named by the config, which changes
- * between deployments); the calls are chained so that one worker never races
- * itself through two upgrades.
+ * The database, with a store for every name in storeNames: the ones missing
+ * are created together by one version upgrade on first use. Another worker
+ * (an old and a new version run side by side) may take that version number
+ * first: then it reopens and looks again.
  *
- * @param {string} storeName
  * @returns {Promise<IDBDatabase>}
  */
-export function database(storeName) {
-  const next = chain.then(async (db) => {
+function database() {
+  return (connection ||= (async () => {
     for (let attempt = 0; ; attempt++) {
-      if (!db) db = await open();
-      if (db.objectStoreNames.contains(storeName)) return db;
-      const version = db.version + 1;
+      const db = await open();
+      if ([...storeNames].every((name) => db.objectStoreNames.contains(name))) return db;
       db.close();
-      db = undefined;
       try {
-        return await open(version, storeName);
+        return await open(db.version + 1);
       } catch (err) {
-        // Another worker (an old and a new version run side by side) took
-        // this version number first: reopen and look again.
-        if (err.cause?.name !== 'VersionError' || attempt >= 2) {
-          throw new Error(`swkit: opening ${NAME} for ${storeName} failed`, { cause: err });
-        }
+        if (/** @type {any} */ (err).cause?.name !== 'VersionError' || attempt > 1) throw err;
       }
     }
-  });
-  chain = next.catch(() => undefined);
-  return next;
+  })().catch((err) => {
+    connection = undefined;
+    throw err;
+  }));
 }
 
 /**
  * @param {number} [version]
- * @param {string} [storeName] Created in the upgrade.
  * @returns {Promise<IDBDatabase>}
  */
-function open(version, storeName) {
+function open(version) {
   return openDB(
     NAME,
     version,
     (db) => {
-      if (storeName && !db.objectStoreNames.contains(storeName)) {
-        const store = db.createObjectStore(storeName, { keyPath: 'url' });
-        store.createIndex('usedAt', 'usedAt');
-        store.createIndex('storedAt', 'storedAt');
+      for (const name of storeNames) {
+        if (!db.objectStoreNames.contains(name)) {
+          const store = db.createObjectStore(name, { keyPath: 'url' });
+          store.createIndex('usedAt', 'usedAt');
+          store.createIndex('storedAt', 'storedAt');
+        }
       }
     },
     // Let another worker version add its stores: open again on the next use.
-    (db) => {
-      chain = chain.then((current) => (current === db ? undefined : current));
+    () => {
+      connection = undefined;
     },
   );
 }
@@ -80,5 +84,5 @@ function open(version, storeName) {
  * @returns {Promise<T | undefined>}
  */
 export async function transact(storeName, mode, body) {
-  return transactIn(await database(storeName), storeName, mode, body);
+  return transactIn(await database(), storeName, mode, body);
 }

@@ -1,12 +1,5 @@
 import { warnOnce as warn } from '../strategies/warnOnce.js';
-import { transact } from './db.js';
-
-/**
- * @typedef {object} ExpirationOptions
- * @property {number} [maxEntries] Keep at most this many entries, evicting the least recently used.
- * @property {number} [maxAgeSeconds] Entries stored longer ago are not served, and are deleted.
- * @property {boolean} [purgeOnQuotaError] Empty the cache when a write exceeds the storage quota.
- */
+import { storeNames, transact } from './db.js';
 
 /**
  * @typedef {object} Policy
@@ -18,68 +11,84 @@ import { transact } from './db.js';
 
 /** Recency stamps: Date.now(), but strictly increasing within this worker. */
 let lastStamp = 0;
-function stamp() {
-  lastStamp = Math.max(Date.now(), lastStamp + 1);
-  return lastStamp;
-}
 
 /**
  * The expiration policy of one runtime cache. Cache Storage keeps no
  * timestamps, so each cached URL has a record in IndexedDB (see db.js):
  * when it was stored and when it was last used. Strategies call the policy
- * through cacheMatch and cachePut only.
+ * through cacheMatch and cachePut only. Called while the worker script first
+ * runs (the generated sw.js builds its routes then).
  *
  * @param {string} cacheName
- * @param {ExpirationOptions} options
+ * @param {number} maxEntries Keep at most this many entries, evicting the
+ *   least recently used; 0 for no limit.
+ * @param {number} maxAgeSeconds Entries stored longer ago are not served, and
+ *   are deleted; 0 for no limit.
+ * @param {boolean} [purgeOnQuotaError] Empty the cache when a write exceeds
+ *   the storage quota.
  * @returns {Policy}
  */
-export function expiration(cacheName, options) {
-  const maxAgeMs = (options.maxAgeSeconds || 0) * 1000;
-  const maxEntries = options.maxEntries || 0;
+export function expiration(cacheName, maxEntries, maxAgeSeconds, purgeOnQuotaError) {
+  storeNames.add(cacheName);
+  const maxAgeMs = maxAgeSeconds * 1000;
 
   /** @param {string[]} urls */
   const dropFromCache = async (urls) => {
-    if (urls.length === 0) return;
     const cache = await caches.open(cacheName);
     await Promise.all(urls.map((url) => cache.delete(url, { ignoreVary: true })));
   };
 
+  /**
+   * Runs body in one transaction on this cache's store.
+   *
+   * @template T
+   * @param {(store: IDBObjectStore, done: (value: T) => void) => void} body
+   */
+  const update = (body) => transact(cacheName, 'readwrite', body);
+
   return {
     async read_(url, response, event) {
       url = withoutFragment(url);
-      if (maxAgeMs) {
-        /** @type {import('./db.js').Entry | undefined} */
-        let entry;
-        try {
-          entry = await transact(cacheName, 'readonly', (store, done) => {
-            const get = store.get(url);
-            get.onsuccess = () => done(get.result);
-          });
-        } catch (err) {
-          // Unreadable metadata must not take the cache down with it: the
-          // Date header still tells the age.
-          warn(`swkit: reading the age of ${url} failed`, err);
-        }
-        const storedAt = entry ? entry.storedAt : dateOf(response);
-        if (storedAt !== undefined && Date.now() - storedAt >= maxAgeMs) {
-          event.waitUntil(
-            remove(url).catch((err) => warn(`swkit: deleting expired ${url} from ${cacheName} failed`, err)),
-          );
-          return undefined;
-        }
+      const date = Date.parse(/** @type {string} */ (response.headers.get('date')));
+      /** @type {boolean | undefined} */
+      let expired;
+      try {
+        // In one transaction: drop an expired record, or mark the URL as
+        // just used (creating its record for an entry stored before
+        // expiration was configured: its age then comes from the Date
+        // header).
+        expired = await update((store, done) => {
+          const get = store.get(url);
+          get.onsuccess = () => {
+            /** @type {import('./db.js').Entry} */
+            const entry = get.result || { url, storedAt: date || Date.now() };
+            if (maxAgeMs && Date.now() - entry.storedAt >= maxAgeMs) {
+              store.delete(url);
+              done(true);
+            } else {
+              store.put({ ...entry, usedAt: (lastStamp = Math.max(Date.now(), lastStamp + 1)) });
+            }
+          };
+        });
+      } catch (err) {
+        // Unreadable metadata must not take the cache down with it: the
+        // Date header still tells the age.
+        warn(url, cacheName, err);
+        expired = maxAgeMs > 0 && Date.now() - date >= maxAgeMs;
       }
-      event.waitUntil(touch(url, response).catch((err) => warn(`swkit: recording the use of ${url} failed`, err)));
-      return response;
+      if (!expired) return response;
+      event.waitUntil(dropFromCache([url]).catch((err) => warn(url, cacheName, err)));
+      return undefined;
     },
 
     async written_(url) {
       url = withoutFragment(url);
       const now = Date.now();
-      const doomed = await transact(cacheName, 'readwrite', (store, done) => {
+      const doomed = await update((store, done) => {
         /** @type {string[]} */
         const urls = [];
         done(urls);
-        store.put({ url, storedAt: now, usedAt: stamp() });
+        store.put({ url, storedAt: now, usedAt: (lastStamp = Math.max(now, lastStamp + 1)) });
         /**
          * Deletes the records a cursor walks, up to limit, then calls next.
          * The steps run one after the other: a count issued while a cursor
@@ -87,13 +96,12 @@ export function expiration(cacheName, options) {
          *
          * @param {IDBRequest<IDBCursorWithValue | null>} request
          * @param {number} limit
-         * @param {() => void} next
+         * @param {() => void} [next]
          */
         const drop = (request, limit, next) => {
           request.onsuccess = () => {
             const cursor = request.result;
-            if (!cursor || limit <= 0) return next();
-            limit--;
+            if (!cursor || limit-- <= 0) return next?.();
             urls.push(cursor.value.url);
             cursor.delete();
             cursor.continue();
@@ -104,7 +112,7 @@ export function expiration(cacheName, options) {
           const count = store.count();
           count.onsuccess = () => {
             // Ascending usedAt: least recently used first.
-            drop(store.index('usedAt').openCursor(), count.result - maxEntries, () => {});
+            drop(store.index('usedAt').openCursor(), count.result - maxEntries);
           };
         };
         if (maxAgeMs) {
@@ -113,60 +121,20 @@ export function expiration(cacheName, options) {
           byCount();
         }
       });
-      await dropFromCache(doomed || []);
+      await dropFromCache(/** @type {string[]} */ (doomed));
     },
 
     async putFailed_(err) {
-      if (!options.purgeOnQuotaError || !(err instanceof DOMException && err.name === 'QuotaExceededError')) return;
+      if (!purgeOnQuotaError || /** @type {any} */ (err)?.name !== 'QuotaExceededError') return;
       // Everything this cache holds is re-fetchable: give the space back so
       // that the precache and other caches keep working.
       await caches.delete(cacheName);
-      await transact(cacheName, 'readwrite', (store) => {
-        store.clear();
-      });
+      await update((store) => store.clear());
     },
   };
-
-  /**
-   * Marks url as just used; creates its record for an entry stored before
-   * expiration was configured (its age then comes from the Date header).
-   *
-   * @param {string} url
-   * @param {Response} response
-   */
-  function touch(url, response) {
-    return transact(cacheName, 'readwrite', (store) => {
-      const get = store.get(url);
-      get.onsuccess = () => {
-        const entry = get.result || { url, storedAt: dateOf(response) ?? Date.now() };
-        store.put({ ...entry, usedAt: stamp() });
-      };
-    });
-  }
-
-  /** @param {string} url */
-  async function remove(url) {
-    await dropFromCache([url]);
-    await transact(cacheName, 'readwrite', (store) => {
-      store.delete(url);
-    });
-  }
-}
-
-/**
- * The response's Date header in milliseconds, if it has a valid one.
- *
- * @param {Response} response
- * @returns {number | undefined}
- */
-function dateOf(response) {
-  const header = response.headers.get('date');
-  const ms = header ? Date.parse(header) : NaN;
-  return Number.isNaN(ms) ? undefined : ms;
 }
 
 /** @param {string} url */
 function withoutFragment(url) {
-  const i = url.indexOf('#');
-  return i < 0 ? url : url.slice(0, i);
+  return url.split('#')[0];
 }

@@ -44,7 +44,7 @@ export function setPrecache(lookup) {
 function listen() {
   if (listening) return;
   listening = true;
-  self.addEventListener('fetch', (event) => {
+  addEventListener('fetch', (event) => {
     const { request } = event;
     const context = { event, request, url: new URL(request.url) };
     const answer =

@@ -1,12 +1,12 @@
 /**
  * Lets pages make a waiting worker take over: the page helper's
  * messageSkipWaiting() posts {type: 'swkit:skip-waiting'}. Without this (or
- * self.skipWaiting()), a new version waits until every tab of the old one
+ * skipWaiting()), a new version waits until every tab of the old one
  * has closed.
  */
 export function skipWaitingOnMessage() {
-  self.addEventListener('message', (event) => {
-    if (event.data && event.data.type === 'swkit:skip-waiting') self.skipWaiting();
+  addEventListener('message', (event) => {
+    if (event.data && event.data.type === 'swkit:skip-waiting') skipWaiting();
   });
 }
 
@@ -15,5 +15,5 @@ export function skipWaitingOnMessage() {
  * activates (the first install), instead of at their next navigation.
  */
 export function clientsClaim() {
-  self.addEventListener('activate', (event) => event.waitUntil(self.clients.claim()));
+  addEventListener('activate', (event) => event.waitUntil(clients.claim()));
 }

@@ -28,8 +28,8 @@ export function precacheAndRoute(manifest, options = {}) {
     ignoreURLParametersMatching: [/^utm_/, /^fbclid$/],
     ...options,
   });
-  self.addEventListener('install', (event) => event.waitUntil(pre.install_()));
-  self.addEventListener('activate', (event) => event.waitUntil(pre.activate_(options.cleanupOutdatedCaches ?? true)));
+  addEventListener('install', (event) => event.waitUntil(pre.install_()));
+  addEventListener('activate', (event) => event.waitUntil(pre.activate_(options.cleanupOutdatedCaches ?? true)));
   setPrecache(({ request, url }) => {
     if (request.method !== 'GET') return undefined;
     const key = pre.keyFor_(url);

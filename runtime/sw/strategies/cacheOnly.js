@@ -10,7 +10,7 @@ import { cacheMatch } from './cacheMatch.js';
 export function cacheOnly(options) {
   return async ({ event, request }) => {
     const cached = await cacheMatch(options, request, event);
-    if (!cached) throw new Error(`swkit: ${request.url} is not in cache ${options.cacheName_}`);
+    if (!cached) throw new Error(`swkit: ${request.url}: not in cache ${options.cacheName_}`);
     return cached;
   };
 }

@@ -26,9 +26,9 @@ export async function cachePut(store, request, response) {
   try {
     await cache.put(request, withoutRedirect(response));
   } catch (err) {
-    if (store.expiration_) await store.expiration_.putFailed_(err);
-    throw new Error(`swkit: storing ${request.url} in ${store.cacheName_} failed`, { cause: err });
+    await store.expiration_?.putFailed_(err);
+    throw err;
   }
-  if (store.expiration_) await store.expiration_.written_(request.url);
+  await store.expiration_?.written_(request.url);
   return true;
 }

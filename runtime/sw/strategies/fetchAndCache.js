@@ -22,7 +22,7 @@ export async function fetchAndCache(context, store) {
   const response = await network(context);
   const copy = response.clone();
   event.waitUntil(
-    cachePut(store, request, copy).catch((err) => warnOnce(`swkit: caching ${request.url} failed`, err)),
+    cachePut(store, request, copy).catch((err) => warnOnce(request.url, store.cacheName_, err)),
   );
   return response;
 }

@@ -35,7 +35,7 @@ export function networkFirst(options) {
     } catch (err) {
       const cached = await cacheMatch(options, request, event);
       if (cached) return cached;
-      throw new Error(`swkit: ${request.url}: network failed and nothing is cached`, { cause: err });
+      throw new Error(`swkit: ${request.url}: network failed, not cached`, { cause: err });
     } finally {
       clearTimeout(timer);
     }

@@ -37,7 +37,7 @@ export function staleWhileRevalidate(options) {
         await notify(before, after, options.cacheName_, request.url);
       }
     };
-    event.waitUntil(revalidate().catch((err) => warnOnce(`swkit: revalidating ${request.url} failed`, err)));
+    event.waitUntil(revalidate().catch((err) => warnOnce(request.url, options.cacheName_, err)));
     return cached;
   };
 }

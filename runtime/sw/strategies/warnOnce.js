@@ -1,14 +1,15 @@
 let warned = false;
 
 /**
- * Logs the first background failure of this worker's life, so that a page
- * that polls while offline does not flood the console.
+ * Logs the first background failure of this worker's life (a cache write, a
+ * revalidation, expiration's bookkeeping), so that a page that polls while
+ * offline does not flood the console. err says what failed.
  *
- * @param {string} message
+ * @param {string} url The request's URL.
+ * @param {string} cacheName
  * @param {unknown} err
  */
-export function warnOnce(message, err) {
-  if (warned) return;
+export function warnOnce(url, cacheName, err) {
+  if (!warned) console.warn(`swkit: updating ${url} in cache ${cacheName} failed (later failures are not logged)`, err);
   warned = true;
-  console.warn(`${message} (later failures are not logged)`, err);
 }

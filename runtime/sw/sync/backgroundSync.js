@@ -2,12 +2,6 @@ import { TAG_PREFIX, enqueue, queueFor, registerTags, replay } from './queue.js'
 import { queueNames } from './queueDB.js';
 
 /**
- * @typedef {object} BackgroundSyncOptions
- * @property {string} name Queue name; the sync tag is `swkit-sync:<name>`.
- * @property {number} [maxRetentionTime] Minutes a request is kept (default 10080, 7 days).
- */
-
-/**
  * Wraps a route's handler so that a request it cannot send for lack of
  * network is queued in IndexedDB and replayed later, and the page gets
  * `202 Accepted` with `{"queued": true, "id": <number>, "queue": <name>}` and
@@ -23,10 +17,11 @@ import { queueNames } from './queueDB.js';
  * workers with a backgroundSync route import it.
  *
  * @param {(context: import('../strategies/fetchAndCache.js').Context) => Promise<Response>} handler
- * @param {BackgroundSyncOptions} options
+ * @param {string} name Queue name; the sync tag is `swkit-sync:<name>`.
+ * @param {number} maxRetentionTime Minutes a request is kept.
  * @returns {(context: import('../strategies/fetchAndCache.js').Context) => Promise<Response>}
  */
-export function backgroundSync(handler, { name, maxRetentionTime }) {
+export function backgroundSync(handler, name, maxRetentionTime) {
   queueFor(name, maxRetentionTime);
   return async (context) => {
     const { request } = context;
@@ -73,7 +68,7 @@ async function replayAll(force, only) {
   }
 }
 
-self.addEventListener('sync', (event) => {
+addEventListener('sync', (event) => {
   const { tag, lastChance } = /** @type {any} */ (event);
   if (!tag.startsWith(TAG_PREFIX)) return;
   /** @type {ExtendableEvent} */ (event).waitUntil(
@@ -86,7 +81,7 @@ self.addEventListener('sync', (event) => {
   );
 });
 
-self.addEventListener('message', (event) => {
+addEventListener('message', (event) => {
   const data = event.data;
   if (data && data.type === 'swkit:replay') event.waitUntil(replayAll(Boolean(data.force), data.queue));
 });
@@ -96,14 +91,14 @@ self.addEventListener('message', (event) => {
 // queue: replay whenever this worker starts (and is the active one: an
 // installing version must not send), honouring each request's backoff; the
 // first fetch event keeps the worker alive until that pass ends.
-const hasSync = /** @type {any} */ (self.registration).sync;
+const hasSync = /** @type {any} */ (registration).sync;
 const me = /** @type {any} */ (self).serviceWorker;
 /** @type {Promise<unknown> | undefined} */
 let started = hasSync || (me && me.state !== 'activated') ? undefined : replayAll();
-self.addEventListener('activate', (event) =>
+addEventListener('activate', (event) =>
   event.waitUntil(hasSync ? registerTags(queueNames()) : replayAll()),
 );
-self.addEventListener('fetch', (event) => {
+addEventListener('fetch', (event) => {
   if (started) event.waitUntil(started);
   started = undefined;
 });

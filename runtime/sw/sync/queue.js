@@ -93,13 +93,14 @@ export async function enqueue(name, request, body) {
  * (not in Firefox and Safari); logs a failure.
  *
  * @param {string[] | Promise<string[]>} names
- * @returns {Promise<unknown>}
+ * @returns {Promise<void>}
  */
-export function registerTags(names) {
-  const sync = /** @type {any} */ (self.registration).sync;
-  return Promise.resolve(names)
-    .then((list) => Promise.all(list.map((name) => sync?.register(TAG_PREFIX + name))))
-    .catch((err) => console.warn('swkit: sync.register failed', err));
+export async function registerTags(names) {
+  try {
+    for (const name of await names) await /** @type {any} */ (registration).sync?.register(TAG_PREFIX + name);
+  } catch (err) {
+    console.warn('swkit: sync.register failed', err);
+  }
 }
 
 /**
@@ -126,60 +127,48 @@ export function replay(name, force = false) {
         await notify('failed', { id, queue: name, url, status, reason: 'expired' });
       }
       if (!item) return item === undefined;
-      const id = /** @type {number} */ (item.id);
-      const { event, retryAfter, ...detail } = await send(item);
+      const { id, url } = item;
+      // Send it once. A network error or the timeout leaves status 0: the
+      // request may or may not have reached the server; its Idempotency-Key
+      // makes the next replay safe either way.
+      let status = 0;
+      let retryAfter = 0;
+      /** @type {'sent' | 'failed' | undefined} */
+      let event;
+      try {
+        const response = await fetch(url, {
+          method: item.method,
+          headers: item.headers,
+          body: item.body,
+          credentials: item.credentials,
+          signal: AbortSignal.timeout(SEND_TIMEOUT_MS),
+        });
+        status = response.status;
+        // Drain the body: nobody reads it, and an unread body holds the connection.
+        await response.arrayBuffer().catch(() => {});
+        // 408 and 429 say "later"; 409 is an Idempotency-Key still in
+        // progress on the server (draft-ietf-httpapi-idempotency-key-header,
+        // section 2.6): dropping on it could lose a write the server never
+        // finished. Other 4xx: refused, dropped.
+        if (status < 400) event = 'sent';
+        else if (!(status === 408 || status === 409 || status === 429 || status >= 500)) event = 'failed';
+        else {
+          // Retry-After (RFC 9110, section 10.2.3): delay-seconds or an HTTP date.
+          const value = response.headers.get('Retry-After') || '';
+          const ms = /^\d+$/.test(value) ? +value * 1e3 : Date.parse(value) - Date.now();
+          retryAfter = Math.min(ms > 0 ? ms : 0, MAX_BACKOFF_MS);
+        }
+      } catch {}
       if (!event) {
         const delay = Math.max(Math.min(FIRST_BACKOFF_MS * 2 ** Math.min(item.attempts, 20), MAX_BACKOFF_MS), retryAfter);
-        await settleRequest(id, { status: detail.status, nextAttemptAt: Date.now() + delay });
+        await settleRequest(/** @type {number} */ (id), { status, nextAttemptAt: Date.now() + delay });
         return false;
       }
       // Sent, or refused: either way done with.
-      await settleRequest(id);
-      await notify(event, { id, queue: name, url: item.url, ...detail });
+      await settleRequest(/** @type {number} */ (id));
+      await notify(event, { id, queue: name, url, status, ...(event === 'failed' && { reason: 'refused' }) });
     }
   });
   queue.chain_ = pass.catch(() => {});
   return pass;
-}
-
-/**
- * Sends a queued request once. The outcome's event says what to tell pages:
- * sent, or failed (refused); none for a retry, which has retryAfter (ms,
- * from a Retry-After header, else 0). status is 0 for a network error or a
- * timeout.
- *
- * @param {import('./queueDB.js').QueuedRequest} item
- * @returns {Promise<{event?: 'sent' | 'failed', status: number, reason?: 'refused', retryAfter: number}>}
- */
-async function send(item) {
-  let status = 0;
-  let retryAfter = 0;
-  try {
-    const response = await fetch(item.url, {
-      method: item.method,
-      headers: item.headers,
-      body: item.body,
-      credentials: item.credentials,
-      signal: AbortSignal.timeout(SEND_TIMEOUT_MS),
-    });
-    status = response.status;
-    // Drain the body: nobody reads it, and an unread body holds the connection.
-    await response.arrayBuffer().catch(() => {});
-    if (status < 400) return { event: 'sent', status, retryAfter };
-    // 408 and 429 say "later"; 409 is an Idempotency-Key still in progress
-    // on the server (draft-ietf-httpapi-idempotency-key-header, section 2.6):
-    // dropping on it could lose a write the server never finished.
-    if (!(status === 408 || status === 409 || status === 429 || status >= 500)) {
-      return { event: 'failed', status, reason: 'refused', retryAfter };
-    }
-    // Retry-After (RFC 9110, section 10.2.3): delay-seconds or an HTTP date.
-    const value = response.headers.get('Retry-After') || '';
-    const ms = /^\d+$/.test(value) ? value * 1e3 : Date.parse(value) - Date.now();
-    retryAfter = Math.min(ms > 0 ? ms : 0, MAX_BACKOFF_MS);
-  } catch {
-    // A network error (TypeError) or the timeout: the request may or may not
-    // have reached the server; its Idempotency-Key makes the next replay
-    // safe either way.
-  }
-  return { status, retryAfter };
 }
