@@ -38,7 +38,8 @@ import { withoutRedirect } from './withoutRedirect.js';
  * The precache of one worker version: the manifest's files, fetched on install
  * and kept in one cache per registration,
  * `<cacheId->swkit-precache-v1-<scope>` (v1: the layout of the keys; a new
- * layout gets a new name, and activate removes the others).
+ * layout gets a new name, and activate removes the others), or in several,
+ * `…-v1.<i>of<n>-<scope>`, when the keys would be too many to list in one.
  *
  * The key of an entry is its absolute URL, plus `__swkit_rev` when the entry
  * has a revision, so that a new revision is stored beside the old one and the
@@ -78,6 +79,22 @@ export function precache(manifest, options) {
     return [href, url.href, entry.integrity || ''];
   });
 
+  // Chromium refuses a cache.keys() whose answer would pass 10 MiB, counting
+  // some 450 bytes a key besides its URL (about 20,000 keys), and install and
+  // activate list the cache: past that a site never updated. A larger
+  // precache is spread over 2, 4, 8... caches, `v1` in the name becoming
+  // `v1.<i>of<n>`, each key in the one a hash of it picks, under 4 MiB of
+  // keys each.
+  let parts = 1;
+  while (entries.reduce((n, entry) => n + entry[1].length + 600, 0) > parts * (4 << 20)) parts *= 2;
+  const names = Array.from({ length: parts }, (_, i) => (parts > 1 ? `${prefix}v1.${i}of${parts}-${scope}` : name));
+  /** @param {string} key */
+  const cacheOf = (key) => {
+    let h = 0;
+    for (let i = 0; i < key.length; i++) h = (Math.imul(h, 31) + key.charCodeAt(i)) | 0;
+    return caches.open(names[(h >>> 0) % parts]);
+  };
+
   /** @param {[string, string, string]} entry */
   const fetchEntry = async ([url, key, integrity]) => {
     // cache: 'reload' goes past the HTTP cache: a revision is a promise about
@@ -95,7 +112,7 @@ export function precache(manifest, options) {
     const landed = response.url;
     if (!response.ok) fail(`HTTP ${response.status}`);
     if (response.redirected && landed !== url && !(directoryIndex && landed + directoryIndex === url)) fail(`redirected to ${landed}`);
-    await (await caches.open(name)).put(key, withoutRedirect(response));
+    await (await cacheOf(key)).put(key, withoutRedirect(response));
   };
 
   return {
@@ -103,7 +120,10 @@ export function precache(manifest, options) {
       // Keys already cached are either this version's files from an earlier,
       // interrupted install or files that did not change since the active
       // version: either way the bytes are the ones the key names.
-      const cached = new Set((await (await caches.open(name)).keys()).map((request) => request.url));
+      const cached = new Set();
+      for (const part of names) {
+        for (const request of await (await caches.open(part)).keys()) cached.add(request.url);
+      }
       const missing = entries.filter((entry) => !cached.has(entry[1]));
       // At most `concurrency` fetches in flight; after the first failure
       // (which rejects the install) no new one starts.
@@ -120,22 +140,26 @@ export function precache(manifest, options) {
     },
 
     async activate_(cleanupOutdatedCaches) {
-      const cache = await caches.open(name);
       const wanted = new Set(entries.map((entry) => entry[1]));
-      for (const request of await cache.keys()) {
-        if (!wanted.has(request.url)) await cache.delete(request);
+      for (const part of names) {
+        const cache = await caches.open(part);
+        for (const request of await cache.keys()) {
+          if (!wanted.has(request.url)) await cache.delete(request);
+        }
       }
-      if (!cleanupOutdatedCaches) return;
-      // Same cacheId and scope, other layout version: an older swkit runtime.
+      // Same cacheId and scope: this layout spread another way (a manifest
+      // that grew or shrank), always; other layout versions (an older swkit
+      // runtime) when cleanupOutdatedCaches.
       for (const other of await caches.keys()) {
-        if (other !== name && other.startsWith(prefix) && other.endsWith(`-${scope}`)) await caches.delete(other);
+        if (!names.includes(other) && other.startsWith(prefix) && other.endsWith(`-${scope}`)
+          && (cleanupOutdatedCaches || other.startsWith(`${prefix}v1`))) await caches.delete(other);
       }
     },
 
     keyFor_,
 
     async matchKey_(key) {
-      return (await caches.open(name)).match(key);
+      return (await cacheOf(key)).match(key);
     },
   };
 
