@@ -65,6 +65,9 @@ var (
 	rounds  = flag.Int("rounds", 5, "install rounds per tool")
 	large   = flag.Bool("large", false, "also measure the 20,000-file site (one round)")
 	small   = flag.Bool("small", true, "measure the 1,000-file site")
+	only    = flag.String("tools", "swkit,workbox", "tools to measure, comma-separated (swkit, workbox)")
+	wait    = flag.Duration("wait", 10*time.Minute, "longest wait for an install or an update")
+	verbose = flag.Bool("trace", false, "print each service-worker version state change (ServiceWorker domain)")
 )
 
 func main() {
@@ -215,9 +218,10 @@ type installResult struct {
 }
 
 // install opens a fresh tab on srv and waits for the worker to activate.
-func install(t tb, br *browsertest.Browser, srv *browsertest.Server, c *counter) (*browsertest.Tab, installResult) {
+func install(t tb, br *browsertest.Browser, srv *browsertest.Server, c *counter) (*browsertest.Tab, *tracer, installResult) {
 	tab := br.NewTab(t)
-	tab.Timeout = 10 * time.Minute
+	tab.Timeout = *wait
+	tr := traceWorkers(t, tab, *verbose)
 	c.reset()
 	done := make(chan struct{})
 	defer close(done)
@@ -227,13 +231,16 @@ func install(t tb, br *browsertest.Browser, srv *browsertest.Server, c *counter)
 			case <-done:
 				return
 			case <-time.After(15 * time.Second):
-				fmt.Fprintf(os.Stderr, "  ... %d requests so far\n", c.requests.Load())
+				fmt.Fprintf(os.Stderr, "  ... %d requests so far; %s\n", c.requests.Load(), tr)
 			}
 		}
 	}()
 	tab.Navigate(srv.URL("/" + pageName))
-	ms := browsertest.Eval[float64](tab, `window.benchDone`)
-	return tab, installResult{ms, c.requests.Load(), c.bytes.Load()}
+	ms, err := evalErr[float64](tab, `window.benchDone`)
+	if err != nil {
+		t.Fatalf("install: %v (%s, %d requests): %s", err, tr, c.requests.Load(), tr.errorList())
+	}
+	return tab, tr, installResult{ms, c.requests.Load(), c.bytes.Load()}
 }
 
 type updateResult struct {
@@ -243,17 +250,35 @@ type updateResult struct {
 
 // update rebuilds with one file changed (or none), serves the new files,
 // calls registration.update() and waits for a new worker to be installed
-// (or, with nothing changed, for the check to end).
-func update(t tb, tab *browsertest.Tab, c *counter, set func(map[string][]byte), files map[string][]byte, changed bool) updateResult {
+// (or, with nothing changed, for the check to end). A new worker that fails
+// its install (goes redundant) stops the run with what the browser reported,
+// rather than leaving it to wait for a worker that never comes.
+func update(t tb, tab *browsertest.Tab, tr *tracer, c *counter, set func(map[string][]byte), files map[string][]byte, changed bool) updateResult {
 	browsertest.Eval[bool](tab, `navigator.serviceWorker.getRegistration().then((r) => { window.prevActive = r.active; return true; })`)
 	set(files)
 	c.reset()
 	tab.Update()
 	if changed {
-		// The bench page is not controlled, so the new worker may activate
-		// at once rather than wait.
-		tab.WaitFor(`navigator.serviceWorker.getRegistration().then((r) =>
-			r.waiting !== null || (r.active !== window.prevActive && r.active.state === 'activated'))`)
+		// update() settles once the new worker is installing; then it ends
+		// up waiting (installed) or, since the bench page is not controlled,
+		// active at once; or redundant, when its install failed, and the
+		// registration has no new worker at all.
+		deadline := time.Now().Add(tab.Timeout)
+		for {
+			state := browsertest.Eval[string](tab, `navigator.serviceWorker.getRegistration().then((r) =>
+				r.waiting !== null || (r.active !== window.prevActive && r.active.state === 'activated') ? 'installed'
+				: r.installing !== null || (r.active !== window.prevActive) ? 'installing' : 'failed')`)
+			if state == "installed" {
+				break
+			}
+			if state == "failed" {
+				t.Fatalf("the updated worker did not install (%s, %d requests since the update): %s", tr, c.requests.Load(), tr.errorList())
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the updated worker is still installing after %v (%s, %d requests since the update)", tab.Timeout, tr, c.requests.Load())
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
 	} else {
 		time.Sleep(2 * time.Second) // anything the check fetches after the script
 	}
@@ -303,7 +328,17 @@ func run(t tb) {
 		t.Fatal(err)
 	}
 	defer br.Close()
-	tools := []tool{swkitTool(), workboxTool()}
+	var tools []tool
+	for _, name := range strings.Split(*only, ",") {
+		switch name {
+		case "swkit":
+			tools = append(tools, swkitTool())
+		case "workbox":
+			tools = append(tools, workboxTool())
+		default:
+			t.Fatalf("-tools: unknown tool %q", name)
+		}
+	}
 
 	if *small {
 		runSmall(t, br, tools)
@@ -326,14 +361,14 @@ func runSmall(t tb, br *browsertest.Browser, tools []tool) {
 	for round := range *rounds {
 		for _, tl := range tools {
 			srv, c, set := server(t, site, built[tl.name])
-			tab, res := install(t, br, srv, c)
+			tab, tr, res := install(t, br, srv, c)
 			times[tl.name] = append(times[tl.name], res.ms)
 			installs[tl.name] = res
 			fmt.Fprintf(os.Stderr, "round %d %s: %.0f ms, %d requests, %d bytes\n", round+1, tl.name, res.ms, res.requests, res.bytes)
 			if round == 0 {
 				changedFile, restore := changeOne(t, site)
 				files := tl.build(t, site)
-				updates[tl.name] = update(t, tab, c, set, files, true)
+				updates[tl.name] = update(t, tab, tr, c, set, files, true)
 				restore()
 				fmt.Fprintf(os.Stderr, "  update (%s changed): %v\n", changedFile, updates[tl.name].paths)
 			}
@@ -369,11 +404,11 @@ func runLarge(t tb, br *browsertest.Browser, tools []tool) {
 			}
 		}
 		srv, c, set := server(t, site, files)
-		tab, in := install(t, br, srv, c)
-		same := update(t, tab, c, set, files, false)
+		tab, tr, in := install(t, br, srv, c)
+		same := update(t, tab, tr, c, set, files, false)
 		_, restore := changeOne(t, site)
 		changedFiles := tl.build(t, site)
-		one := update(t, tab, c, set, changedFiles, true)
+		one := update(t, tab, tr, c, set, changedFiles, true)
 		restore()
 		fmt.Fprintf(os.Stderr, "%s: unchanged check fetched %v; one change fetched %v\n", tl.name, same.paths, one.paths)
 		fmt.Printf("| %s | %s | %s | %.1f s | %d requests, %s | %d requests, %s |\n", tl.name, human(int64(len(files["sw.js"]))), human(int64(imported)),
