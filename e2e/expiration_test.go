@@ -17,45 +17,52 @@ import (
 )
 
 // expirationRecord is one record of the worker's expiration metadata
-// (runtime/sw/expiration/db.js).
+// (runtime/sw/expiration/expiration.js's Entry).
 type expirationRecord struct {
-	URL      string  `json:"url"`
-	StoredAt float64 `json:"storedAt"`
-	UsedAt   float64 `json:"usedAt"`
+	CacheName string  `json:"cacheName"`
+	URL       string  `json:"url"`
+	StoredAt  float64 `json:"storedAt"`
+	UsedAt    float64 `json:"usedAt"`
 }
 
-// expirationJS reads or changes the records of one cache's store in the
-// worker's IndexedDB database from the page (same origin), closing the
-// connection at once so that the worker's version upgrades are not blocked.
-const expirationJS = `((store, change) => new Promise((resolve, reject) => {
-	const open = indexedDB.open('swkit-expiration');
-	open.onerror = () => reject(open.error);
+// expirationJS reads the records of one cache in the worker's IndexedDB
+// database from the page (same origin), deleting them first when clear is
+// set; it closes the connection at once so that it never blocks the worker,
+// and never creates the database (the worker creates its store then).
+const expirationJS = `((cache, clear) => new Promise((resolve, reject) => {
+	const open = indexedDB.open('swkit-expiry');
+	open.onupgradeneeded = () => open.transaction.abort();
+	open.onerror = () => open.error.name === 'AbortError' ? resolve([]) : reject(open.error);
 	open.onsuccess = () => {
 		const db = open.result;
-		if (!db.objectStoreNames.contains(store)) { db.close(); resolve([]); return; }
-		const tx = db.transaction(store, change ? 'readwrite' : 'readonly');
-		if (change) change(tx.objectStore(store));
-		const all = tx.objectStore(store).getAll();
+		const tx = db.transaction('entries', clear ? 'readwrite' : 'readonly');
+		const store = tx.objectStore('entries');
+		const range = IDBKeyRange.bound([cache], [cache, []]);
+		if (clear) store.delete(range);
+		const all = store.getAll(range);
 		tx.oncomplete = () => { db.close(); resolve(all.result); };
 		tx.onerror = () => { db.close(); reject(tx.error); };
 	};
 }))`
 
-func expirationRecords(tab *browsertest.Tab, store string) map[string]expirationRecord {
+func expirationRecords(tab *browsertest.Tab, cache string) map[string]expirationRecord {
 	tab.T.Helper()
-	list := browsertest.Eval[[]expirationRecord](tab, fmt.Sprintf(`%s(%s)`, expirationJS, jsonString(store)))
+	list := browsertest.Eval[[]expirationRecord](tab, fmt.Sprintf(`%s(%s)`, expirationJS, jsonString(cache)))
 	m := map[string]expirationRecord{}
 	for _, r := range list {
+		if r.CacheName != cache {
+			tab.T.Fatalf("record %+v read for cache %q", r, cache)
+		}
 		m[r.URL] = r
 	}
 	return m
 }
 
-// waitRecords waits until the store holds records for exactly urls.
-func waitRecords(tab *browsertest.Tab, store string, urls ...string) {
+// waitRecords waits until cache's records are exactly urls.
+func waitRecords(tab *browsertest.Tab, cache string, urls ...string) {
 	tab.T.Helper()
 	tab.WaitFor(fmt.Sprintf(`%s(%s).then((all) => JSON.stringify(all.map((r) => r.url).sort()) === %s)`,
-		expirationJS, jsonString(store), jsonString(jsonArray(sorted(urls)))))
+		expirationJS, jsonString(cache), jsonString(jsonArray(sorted(urls)))))
 }
 
 // waitCacheKeys waits until cache name holds exactly urls.
@@ -85,6 +92,14 @@ func TestExpirationEvictsLeastRecentlyUsed(t *testing.T) {
 	}}}
 	s, tab := installed(t, cfg, api)
 	item := func(i int) string { return fmt.Sprintf("/api/item/%d", i) }
+	// An older runtime's database (a store per cache name): the worker
+	// deletes it when it creates its own.
+	browsertest.Eval[bool](tab, `new Promise((resolve, reject) => {
+		const open = indexedDB.open('swkit-expiration', 3);
+		open.onupgradeneeded = () => open.result.createObjectStore('items', { keyPath: 'url' });
+		open.onsuccess = () => { open.result.close(); resolve(true); };
+		open.onerror = () => reject(open.error);
+	})`)
 
 	var stored []string
 	for i := 1; i <= 3; i++ {
@@ -95,6 +110,7 @@ func TestExpirationEvictsLeastRecentlyUsed(t *testing.T) {
 		stored = append(stored, s.srv.URL(item(i)))
 		waitRecords(tab, "items", stored...)
 	}
+	tab.WaitFor(`indexedDB.databases().then((dbs) => !dbs.some((d) => d.name === 'swkit-expiration'))`)
 
 	if got, want := fetchText(tab, item(1)), item(1)+" v1"; got != want || api.count(item(1)) != 1 {
 		t.Fatalf("fetch %s = %q after %d requests, want %q from the cache", item(1), got, api.count(item(1)), want)
@@ -190,7 +206,7 @@ func TestExpirationMaxAge(t *testing.T) {
 			t.Errorf("fetch = %q, want v1 from the cache: stored just now, whatever the Date header says", got)
 		}
 		// Without its record, the hour-old Date header tells the age.
-		browsertest.Eval[[]expirationRecord](tab, fmt.Sprintf(`%s('dated', (store) => store.clear())`, expirationJS))
+		browsertest.Eval[[]expirationRecord](tab, fmt.Sprintf(`%s('dated', true)`, expirationJS))
 		if got := fetchText(tab, x); got != x+" v2" {
 			t.Errorf("fetch = %q, want v2 from the network: the Date header is an hour old", got)
 		}

@@ -47,7 +47,7 @@ func TestKillSwitch(t *testing.T) {
 	tab.WaitFor(`navigator.serviceWorker.controller.state === 'activated'`)
 
 	// The runtime routes fill swkit-runtime and pictures (whose expiration
-	// writes swkit-expiration); the app keeps a cache and a database of its
+	// writes swkit-expiry); the app keeps a cache and a database of its
 	// own. swkit-sync (the background-sync queue's database, made here as
 	// its first queued request would) and swkit-later (a name the kill switch
 	// does not know, as a later version's database) are made by the page.
@@ -68,14 +68,14 @@ func TestKillSwitch(t *testing.T) {
 	})()`)
 	tab.WaitFor(`caches.has('swkit-runtime')`)
 	tab.WaitFor(`caches.has('pictures')`)
-	tab.WaitFor(`indexedDB.databases().then((dbs) => dbs.some((d) => d.name === 'swkit-expiration'))`)
+	tab.WaitFor(`indexedDB.databases().then((dbs) => dbs.some((d) => d.name === 'swkit-expiry'))`)
 	before := tab.CacheNames()
 	for _, want := range []string{s.precacheName(), "swkit-runtime", "pictures", "app-data"} {
 		if !slices.Contains(before, want) {
 			t.Fatalf("caches before the kill switch: %v, want %s among them", before, want)
 		}
 	}
-	if got, want := databaseNames(tab), []string{"app-db", "swkit-expiration", "swkit-later", "swkit-sync"}; !slices.Equal(got, want) {
+	if got, want := databaseNames(tab), []string{"app-db", "swkit-expiry", "swkit-later", "swkit-sync"}; !slices.Equal(got, want) {
 		t.Fatalf("databases before the kill switch: %v, want %v", got, want)
 	}
 	loadsBefore := loads(tab)

@@ -81,13 +81,13 @@ func entrySource(cfg config.Config, manifestJS, prelude string) (string, error) 
 	field("manifest", manifestJS)
 	var pre []string
 	if cfg.CacheID != "" {
-		pre = append(pre, "cacheId: "+jsonText(cfg.CacheID))
+		pre = append(pre, "cacheId_: "+jsonText(cfg.CacheID))
 	}
 	if cfg.DirectoryIndex != "index.html" {
-		pre = append(pre, "directoryIndex: "+jsonText(cfg.DirectoryIndex))
+		pre = append(pre, "directoryIndex_: "+jsonText(cfg.DirectoryIndex))
 	}
 	if len(cfg.IgnoreURLParametersMatching) > 0 {
-		pre = append(pre, "ignoreURLParametersMatching: "+regExps(cfg.IgnoreURLParametersMatching))
+		pre = append(pre, "ignore_: "+regExps(cfg.IgnoreURLParametersMatching))
 	}
 	if len(pre) > 0 {
 		field("precache", "{ "+strings.Join(pre, ", ")+" }")

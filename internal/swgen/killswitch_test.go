@@ -23,7 +23,7 @@ func TestKillSwitch(t *testing.T) {
 	if !bytes.HasPrefix(got, []byte(KillSwitchBanner)) {
 		t.Errorf("kill switch starts %q, want the banner", got[:min(len(got), 80)])
 	}
-	for _, want := range []string{"skipWaiting", "unregister", "caches.delete", "navigate", "swkit-precache-", "deleteDatabase", "swkit-expiration", "swkit-sync", "cacheNames:[]"} {
+	for _, want := range []string{"skipWaiting", "unregister", "caches.delete", "navigate", "swkit-precache-", "deleteDatabase", "swkit-expiry", "swkit-expiration", "swkit-sync", "cacheNames:[]"} {
 		if !bytes.Contains(got, []byte(want)) {
 			t.Errorf("kill switch lacks %q:\n%s", want, got)
 		}

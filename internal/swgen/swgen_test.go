@@ -206,7 +206,7 @@ func TestGenerateShipsOnlyUsedModules(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, marker := range []string{"network failed", "not in cache", "swkit:cache-updated", "swkit-expiration", "swkit-sync"} {
+	for _, marker := range []string{"network failed", "not in cache", "swkit:cache-updated", "swkit-expiry", "swkit-expiration", "swkit-sync"} {
 		if bytes.Contains(precacheOnly, []byte(marker)) {
 			t.Errorf("precache-only worker contains %q", marker)
 		}

@@ -6,10 +6,11 @@
  */
 
 /**
- * IndexedDB databases swkit's worker creates (expiration records, the
- * background-sync queue): deleted even where indexedDB.databases() is missing.
+ * IndexedDB databases swkit's worker creates (expiration records, those of
+ * older versions, the background-sync queue): deleted even where
+ * indexedDB.databases() is missing.
  */
-const KNOWN_DATABASES = ['swkit-expiration', 'swkit-sync'];
+const KNOWN_DATABASES = ['swkit-expiry', 'swkit-expiration', 'swkit-sync'];
 
 /**
  * A self-destroying service worker, deployed in place of sw.js to switch the

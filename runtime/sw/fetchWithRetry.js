@@ -6,19 +6,19 @@
  * A fetch that fails its integrity check rejects with the same TypeError as a
  * network error, so it is tried again too; the caller's error names both causes.
  *
+ * Two retries; the n-th waits n * 250 ms first.
+ *
  * @param {Request} request Cloned for every attempt.
- * @param {number} retries Attempts after the first.
- * @param {number} [backoffMs] Wait before the n-th retry: n * backoffMs.
  * @returns {Promise<Response>}
  */
-export async function fetchWithRetry(request, retries, backoffMs = 250) {
+export async function fetchWithRetry(request) {
   for (let attempt = 0; ; attempt++) {
     try {
       const response = await fetch(request.clone());
-      if (response.status < 500 || attempt >= retries) return response;
+      if (response.status < 500 || attempt >= 2) return response;
     } catch (err) {
-      if (attempt >= retries) throw err;
+      if (attempt >= 2) throw err;
     }
-    await new Promise((resolve) => setTimeout(resolve, (attempt + 1) * backoffMs));
+    await new Promise((resolve) => setTimeout(resolve, (attempt + 1) * 250));
   }
 }

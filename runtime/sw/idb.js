@@ -1,59 +1,61 @@
 /**
- * The IndexedDB helpers that background sync (sync/queueDB.js) and
- * expiration (expiration/db.js) share.
+ * The IndexedDB helper that background sync (sync/queueDB.js) and expiration
+ * (expiration/expiration.js) share.
  */
 
 /**
- * Opens database name at version (undefined: its current one), upgrade
- * creating what a new version needs. The connection closes itself when
- * another context needs a version change (so that a schema upgrade, or
- * another worker version adding its stores, is never blocked), then calls
- * closed with it. Rejects with an Error whose cause is IndexedDB's.
+ * The open connections, by database name. A connection closes itself, and
+ * leaves this map, when another context needs a version change or deletes
+ * the database (the kill switch), so that it never blocks them, or when the
+ * browser closes it (storage cleared): the next use opens it again.
  *
- * @param {string} name
- * @param {number | undefined} version
- * @param {(db: IDBDatabase) => void} upgrade
- * @param {(db: IDBDatabase) => void} [closed]
- * @returns {Promise<IDBDatabase>}
+ * @type {Record<string, Promise<IDBDatabase> | undefined>}
  */
-export function openDB(name, version, upgrade, closed) {
-  return new Promise((resolve, reject) => {
-    const req = indexedDB.open(name, version);
-    req.onupgradeneeded = () => upgrade(req.result);
-    req.onsuccess = () => {
-      const db = req.result;
-      db.onversionchange = () => {
-        db.close();
-        closed?.(db);
-      };
-      resolve(db);
-    };
-    req.onerror = () => reject(new Error(`swkit: IndexedDB ${name} failed`, { cause: req.error }));
-    // Blocked: another connection has not closed yet; onsuccess follows
-    // once it has (ours close on versionchange).
-  });
-}
+const open = {};
 
 /**
- * Runs body in one transaction on storeName and resolves with the value body
- * passed to done once the transaction has committed (so that a caller never
- * reports a write the database may still lose).
+ * Runs body in one transaction on storeName of database name (version 1,
+ * which upgrade creates), and resolves with the value body passed to done
+ * once the transaction has committed (so that a caller never reports a write
+ * the database may still lose). Rejects with an Error naming the database,
+ * whose cause is IndexedDB's.
  *
  * @template T
- * @param {IDBDatabase} db
+ * @param {string} name
  * @param {string} storeName
+ * @param {(db: IDBDatabase) => void} upgrade Creates the stores of a new database.
  * @param {IDBTransactionMode} mode
  * @param {(store: IDBObjectStore, done: (value: T) => void) => void} body
  *   Issues requests; calls done with the result from their callbacks.
  * @returns {Promise<T | undefined>}
  */
-export function transact(db, storeName, mode, body) {
+export async function transact(name, storeName, upgrade, mode, body) {
+  /** @param {DOMException | null} cause */
+  const failed = (cause) => new Error(`swkit: IndexedDB ${name} failed`, { cause });
+  const db = await (open[name] ||= new Promise((resolve, reject) => {
+    const req = indexedDB.open(name, 1);
+    req.onupgradeneeded = () => upgrade(req.result);
+    req.onsuccess = () => {
+      const db = req.result;
+      db.onclose = db.onversionchange = () => {
+        db.close();
+        delete open[name];
+      };
+      resolve(db);
+    };
+    req.onerror = () => {
+      delete open[name];
+      reject(failed(req.error));
+    };
+    // Blocked: another connection has not closed yet; onsuccess follows
+    // once it has (ours close on versionchange).
+  }));
   return new Promise((resolve, reject) => {
     const tx = db.transaction(storeName, mode);
     /** @type {T | undefined} */
     let result;
     tx.oncomplete = () => resolve(result);
-    tx.onabort = tx.onerror = () => reject(new Error(`swkit: IndexedDB ${db.name} failed`, { cause: tx.error }));
+    tx.onabort = tx.onerror = () => reject(failed(tx.error));
     body(tx.objectStore(storeName), (value) => {
       result = value;
     });

@@ -17,13 +17,14 @@ import { withoutRedirect } from './withoutRedirect.js';
  */
 
 /**
+ * The options, named for this bundle only (see sw.js's WorkerConfig).
+ *
  * @typedef {object} PrecacheOptions
- * @property {string} [cacheId] Prefix of the cache name.
- * @property {string} [directoryIndex] Answered for URLs ending in "/"; '' for none.
- * @property {RegExp[]} [ignoreURLParametersMatching] Query parameters dropped before a lookup.
- * @property {boolean} [cleanURLs] Look up "/about" as "/about.html" too (default true).
- * @property {number} [concurrency] Fetches in flight during install (default 6).
- * @property {number} [retries] Retries after a network error or 5xx (default 2).
+ * @property {string} [cacheId_] Prefix of the cache name.
+ * @property {string} [directoryIndex_] Answered for URLs ending in "/"; '' for none.
+ * @property {RegExp[]} [ignore_] Query parameters dropped before a lookup
+ *   (ignoreURLParametersMatching).
+ * @property {boolean} [cleanURLs_] Look up "/about" as "/about.html" too (default true).
  */
 
 /**
@@ -53,11 +54,10 @@ import { withoutRedirect } from './withoutRedirect.js';
 export function precache(manifest, options) {
   const base = self.location.href;
   const scope = registration.scope;
-  const prefix = `${options.cacheId ? `${options.cacheId}-` : ''}swkit-precache-`;
+  const prefix = `${options.cacheId_ ? `${options.cacheId_}-` : ''}swkit-precache-`;
   const name = `${prefix}v1-${scope}`;
-  const directoryIndex = options.directoryIndex ?? 'index.html';
-  const ignore = options.ignoreURLParametersMatching || [];
-  const retries = options.retries ?? 2;
+  const directoryIndex = options.directoryIndex_ ?? 'index.html';
+  const ignore = options.ignore_ || [];
 
   /** Absolute URL (no query added) -> cache key. */
   const keys = new Map();
@@ -106,7 +106,7 @@ export function precache(manifest, options) {
     const fail = (why, cause) => {
       throw new Error(`swkit: precaching ${url}: ${why}`, { cause });
     };
-    const response = await fetchWithRetry(request, retries).catch((err) => fail('network or integrity error', err));
+    const response = await fetchWithRetry(request).catch((err) => fail('network or integrity error', err));
     // A redirect is fine when it lands on the same file: the directory form
     // of an index file ("/a/index.html" -> "/a/"), which many servers send.
     const landed = response.url;
@@ -125,7 +125,7 @@ export function precache(manifest, options) {
         for (const request of await (await caches.open(part)).keys()) cached.add(request.url);
       }
       const missing = entries.filter((entry) => !cached.has(entry[1]));
-      // At most `concurrency` fetches in flight; after the first failure
+      // At most 6 fetches in flight; after the first failure
       // (which rejects the install) no new one starts.
       const next = missing.values();
       const fetcher = async () => {
@@ -136,7 +136,7 @@ export function precache(manifest, options) {
           });
         }
       };
-      await Promise.all(Array.from({ length: options.concurrency || 6 }, fetcher));
+      await Promise.all(Array.from({ length: 6 }, fetcher));
     },
 
     async activate_(cleanupOutdatedCaches) {
@@ -179,7 +179,7 @@ export function precache(manifest, options) {
       if (!directoryIndex) return undefined;
       url.pathname += directoryIndex;
     } else {
-      if (options.cleanURLs === false) return undefined;
+      if (options.cleanURLs_ === false) return undefined;
       url.pathname += '.html';
     }
     return keys.get(url.href);

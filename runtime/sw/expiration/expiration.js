@@ -1,5 +1,32 @@
+import { transact } from '../idb.js';
 import { warnOnce as warn } from '../strategies/warnOnce.js';
-import { storeNames, transact } from './db.js';
+
+/**
+ * The expiration metadata: one IndexedDB database, one object store, a
+ * record per cached URL of every cache that has an expiration policy. The
+ * metadata is advisory (a lost record only means an entry's age comes from
+ * its Date header, or that it is evicted a little out of order), so a new
+ * layout takes a new database name rather than migrating: this one replaced
+ * `swkit-expiration` (a store per cache name), which it deletes when it
+ * creates itself.
+ *
+ * @typedef {object} Entry
+ * @property {string} cacheName The cache the URL is stored in.
+ * @property {string} url Absolute URL without fragment. [cacheName, url] is the key.
+ * @property {number} storedAt Date.now() when the response was stored.
+ * @property {number} usedAt Recency stamp: larger is more recent.
+ */
+export const DB_NAME = 'swkit-expiry';
+const STORE = 'entries';
+
+/** @param {IDBDatabase} db */
+function upgrade(db) {
+  const store = db.createObjectStore(STORE, { keyPath: ['cacheName', 'url'] });
+  // One cache's records in the order of use, and of storage.
+  store.createIndex('usedAt', ['cacheName', 'usedAt']);
+  store.createIndex('storedAt', ['cacheName', 'storedAt']);
+  indexedDB.deleteDatabase('swkit-expiration');
+}
 
 /**
  * @typedef {object} Policy
@@ -14,7 +41,7 @@ let lastStamp = 0;
 
 /**
  * The expiration policy of one runtime cache. Cache Storage keeps no
- * timestamps, so each cached URL has a record in IndexedDB (see db.js):
+ * timestamps, so each cached URL has a record in IndexedDB (see Entry):
  * when it was stored and when it was last used. Strategies call the policy
  * through cacheMatch and cachePut only. Called while the worker script first
  * runs (the generated sw.js builds its routes then).
@@ -29,8 +56,14 @@ let lastStamp = 0;
  * @returns {Policy}
  */
 export function expiration(cacheName, maxEntries, maxAgeSeconds, purgeOnQuotaError) {
-  storeNames.add(cacheName);
   const maxAgeMs = maxAgeSeconds * 1000;
+  /**
+   * This cache's keys in an index (or the store), up to [cacheName, upper];
+   * all of them for upper [] (arrays sort after numbers and strings).
+   *
+   * @param {number | []} upper
+   */
+  const upTo = (upper) => IDBKeyRange.bound([cacheName], [cacheName, upper]);
 
   /** @param {string[]} urls */
   const dropFromCache = async (urls) => {
@@ -39,12 +72,12 @@ export function expiration(cacheName, maxEntries, maxAgeSeconds, purgeOnQuotaErr
   };
 
   /**
-   * Runs body in one transaction on this cache's store.
+   * Runs body in one transaction on the store.
    *
    * @template T
    * @param {(store: IDBObjectStore, done: (value: T) => void) => void} body
    */
-  const update = (body) => transact(cacheName, 'readwrite', body);
+  const update = (body) => transact(DB_NAME, STORE, upgrade, 'readwrite', body);
 
   return {
     async read_(url, response, event) {
@@ -58,12 +91,12 @@ export function expiration(cacheName, maxEntries, maxAgeSeconds, purgeOnQuotaErr
         // expiration was configured: its age then comes from the Date
         // header).
         expired = await update((store, done) => {
-          const get = store.get(url);
+          const get = store.get([cacheName, url]);
           get.onsuccess = () => {
-            /** @type {import('./db.js').Entry} */
-            const entry = get.result || { url, storedAt: date || Date.now() };
+            /** @type {Entry} */
+            const entry = get.result || { cacheName, url, storedAt: date || Date.now() };
             if (maxAgeMs && Date.now() - entry.storedAt >= maxAgeMs) {
-              store.delete(url);
+              store.delete([cacheName, url]);
               done(true);
             } else {
               store.put({ ...entry, usedAt: (lastStamp = Math.max(Date.now(), lastStamp + 1)) });
@@ -88,7 +121,7 @@ export function expiration(cacheName, maxEntries, maxAgeSeconds, purgeOnQuotaErr
         /** @type {string[]} */
         const urls = [];
         done(urls);
-        store.put({ url, storedAt: now, usedAt: (lastStamp = Math.max(now, lastStamp + 1)) });
+        store.put({ cacheName, url, storedAt: now, usedAt: (lastStamp = Math.max(now, lastStamp + 1)) });
         /**
          * Deletes the records a cursor walks, up to limit, then calls next.
          * The steps run one after the other: a count issued while a cursor
@@ -109,14 +142,14 @@ export function expiration(cacheName, maxEntries, maxAgeSeconds, purgeOnQuotaErr
         };
         const byCount = () => {
           if (!maxEntries) return;
-          const count = store.count();
+          const count = store.count(upTo([]));
           count.onsuccess = () => {
             // Ascending usedAt: least recently used first.
-            drop(store.index('usedAt').openCursor(), count.result - maxEntries);
+            drop(store.index('usedAt').openCursor(upTo([])), count.result - maxEntries);
           };
         };
         if (maxAgeMs) {
-          drop(store.index('storedAt').openCursor(IDBKeyRange.upperBound(now - maxAgeMs)), Infinity, byCount);
+          drop(store.index('storedAt').openCursor(upTo(now - maxAgeMs)), Infinity, byCount);
         } else {
           byCount();
         }
@@ -129,7 +162,7 @@ export function expiration(cacheName, maxEntries, maxAgeSeconds, purgeOnQuotaErr
       // Everything this cache holds is re-fetchable: give the space back so
       // that the precache and other caches keep working.
       await caches.delete(cacheName);
-      await update((store) => store.clear());
+      await update((store) => store.delete(upTo([])));
     },
   };
 }

@@ -25,8 +25,10 @@ export function precacheAndRoute(manifest, options = {}) {
     throw new TypeError('swkit: precacheAndRoute wants the manifest array: pass it self.__SWKIT_MANIFEST');
   }
   const pre = precache(manifest, {
-    ignoreURLParametersMatching: [/^utm_/, /^fbclid$/],
-    ...options,
+    cacheId_: options.cacheId,
+    directoryIndex_: options.directoryIndex,
+    ignore_: options.ignoreURLParametersMatching ?? [/^utm_/, /^fbclid$/],
+    cleanURLs_: options.cleanURLs,
   });
   addEventListener('install', (event) => event.waitUntil(pre.install_()));
   addEventListener('activate', (event) => event.waitUntil(pre.activate_(options.cleanupOutdatedCaches ?? true)));

@@ -43,7 +43,7 @@ export function backgroundSync(handler, name, maxRetentionTime) {
       const id = await enqueue(name, keyed, body);
       return Response.json(
         { queued: true, id, queue: name },
-        { status: 202, statusText: 'Accepted', headers: { 'Cache-Control': 'no-store', 'Swkit-Queued': '1' } },
+        { status: 202, headers: { 'Cache-Control': 'no-store', 'Swkit-Queued': '1' } },
       );
     }
     // The network works again: send what waits, without waiting for it.

@@ -1,5 +1,5 @@
 import { postToWindows } from '../windows.js';
-import { addRequest, claimHead, settleRequest } from './queueDB.js';
+import { BY_QUEUE, addRequest, transact } from './queueDB.js';
 
 /** The sync tag of a queue is this and its name. */
 export const TAG_PREFIX = 'swkit-sync:';
@@ -122,7 +122,38 @@ export function replay(name, force = false) {
   const pass = queue.chain_.then(async () => {
     for (;;) {
       const now = Date.now();
-      const [expired, item] = await claimHead(name, now, instance, LEASE_MS, queue.maxAge_, force);
+      // In one transaction: drop the requests at the head that are older
+      // than the queue's retention, then lease the first remaining one to
+      // this instance. The head is left alone (null) when another instance
+      // holds an unexpired lease on it (it may still be sending it), or when
+      // its backoff has not run out and force is not set. Only the head is
+      // ever claimed, so a queue is replayed in order.
+      /** @type {[import('./queueDB.js').QueuedRequest[], import('./queueDB.js').QueuedRequest | null | undefined]} */
+      const [expired, item] = await transact('readwrite', (store, done) => {
+        /** @type {import('./queueDB.js').QueuedRequest[]} */
+        const old = [];
+        const req = store.index(BY_QUEUE).openCursor(name);
+        req.onsuccess = () => {
+          const cursor = req.result;
+          /** @type {import('./queueDB.js').QueuedRequest | null | undefined} */
+          let head = cursor?.value;
+          if (head) {
+            if (now - head.timestamp > queue.maxAge_) {
+              old.push(head);
+              cursor.delete();
+              return cursor.continue();
+            }
+            if ((head.sendingBy !== instance && /** @type {number} */ (head.sendingUntil) > now) || (!force && head.nextAttemptAt > now)) {
+              head = null;
+            } else {
+              head.sendingBy = instance;
+              head.sendingUntil = now + LEASE_MS;
+              cursor.update(head);
+            }
+          }
+          done([old, head]);
+        };
+      });
       for (const { id, url, status = 0 } of expired) {
         await notify('failed', { id, queue: name, url, status, reason: 'expired' });
       }
@@ -161,11 +192,14 @@ export function replay(name, force = false) {
       } catch {}
       if (!event) {
         const delay = Math.max(Math.min(FIRST_BACKOFF_MS * 2 ** Math.min(item.attempts, 20), MAX_BACKOFF_MS), retryAfter);
-        await settleRequest(/** @type {number} */ (id), { status, nextAttemptAt: Date.now() + delay });
+        // Back in the queue, the lease released, the attempt counted.
+        await transact('readwrite', (store) => {
+          store.put({ ...item, attempts: item.attempts + 1, status, nextAttemptAt: Date.now() + delay, sendingUntil: 0 });
+        });
         return false;
       }
       // Sent, or refused: either way done with.
-      await settleRequest(/** @type {number} */ (id));
+      await transact('readwrite', (store) => store.delete(/** @type {number} */ (id)));
       await notify(event, { id, queue: name, url, status, ...(event === 'failed' && { reason: 'refused' }) });
     }
   });
