@@ -79,18 +79,15 @@ func entrySource(cfg config.Config, manifestJS, prelude string) (string, error) 
 	var body strings.Builder
 	field := func(name, value string) { fmt.Fprintf(&body, "  %s_: %s,\n", name, value) }
 	field("manifest", manifestJS)
-	var pre []string
+	// The precache's options (runtime/sw/precache.js) sit among the others.
 	if cfg.CacheID != "" {
-		pre = append(pre, "cacheId_: "+jsonText(cfg.CacheID))
+		field("cacheId", jsonText(cfg.CacheID))
 	}
 	if cfg.DirectoryIndex != "index.html" {
-		pre = append(pre, "directoryIndex_: "+jsonText(cfg.DirectoryIndex))
+		field("directoryIndex", jsonText(cfg.DirectoryIndex))
 	}
 	if len(cfg.IgnoreURLParametersMatching) > 0 {
-		pre = append(pre, "ignore_: "+regExps(cfg.IgnoreURLParametersMatching))
-	}
-	if len(pre) > 0 {
-		field("precache", "{ "+strings.Join(pre, ", ")+" }")
+		field("ignore", regExps(cfg.IgnoreURLParametersMatching))
 	}
 	flag := func(name string, on bool) {
 		if on {
@@ -123,9 +120,10 @@ func entrySource(cfg config.Config, manifestJS, prelude string) (string, error) 
 	}
 
 	// The version identifies manifest and options (everything above, and
-	// the push options); the worker answers swkit:get-version with it.
+	// the push options); the worker answers swkit:get-version with it. 32
+	// bits tell one deployment from the next: it is not a content address.
 	sum := sha256.Sum256([]byte(prelude + body.String() + pushSrc))
-	version := hex.EncodeToString(sum[:8])
+	version := hex.EncodeToString(sum[:4])
 
 	var src strings.Builder
 	names := make([]string, 0, len(imports))

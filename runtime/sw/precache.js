@@ -1,4 +1,3 @@
-import { fetchWithRetry } from './fetchWithRetry.js';
 import { withoutRedirect } from './withoutRedirect.js';
 
 /**
@@ -55,7 +54,6 @@ export function precache(manifest, options) {
   const base = self.location.href;
   const scope = registration.scope;
   const prefix = `${options.cacheId_ ? `${options.cacheId_}-` : ''}swkit-precache-`;
-  const name = `${prefix}v1-${scope}`;
   const directoryIndex = options.directoryIndex_ ?? 'index.html';
   const ignore = options.ignore_ || [];
 
@@ -87,13 +85,15 @@ export function precache(manifest, options) {
   // keys each.
   let parts = 1;
   while (entries.reduce((n, entry) => n + entry[1].length + 600, 0) > parts * (4 << 20)) parts *= 2;
-  const names = Array.from({ length: parts }, (_, i) => (parts > 1 ? `${prefix}v1.${i}of${parts}-${scope}` : name));
-  /** @param {string} key */
-  const cacheOf = (key) => {
-    let h = 0;
-    for (let i = 0; i < key.length; i++) h = (Math.imul(h, 31) + key.charCodeAt(i)) | 0;
-    return caches.open(names[(h >>> 0) % parts]);
-  };
+  const names = Array.from({ length: parts }, (_, i) => `${prefix}v1${parts > 1 ? `.${i}of${parts}` : ''}-${scope}`);
+  /**
+   * The cache of a key: a 31-multiplier string hash of it, modulo parts (a
+   * power of two; keys are ASCII, URLs being serialized so).
+   *
+   * @param {string} key
+   */
+  const cacheOf = (key) =>
+    caches.open(names[[...key].reduce((h, c) => (Math.imul(h, 31) + c.charCodeAt(0)) | 0, 0) & (parts - 1)]);
 
   /** @param {[string, string, string]} entry */
   const fetchEntry = async ([url, key, integrity]) => {
@@ -101,12 +101,24 @@ export function precache(manifest, options) {
     // the bytes, and a stale HTTP-cached copy would break it. Hashed names
     // (no revision) use it too: their first fetch is rare, and a copy that an
     // HTTP cache garbled would otherwise stay until the name changes.
-    const request = new Request(url, { cache: 'reload', credentials: 'same-origin', integrity });
     /** @param {unknown} why @param {unknown} [cause] */
     const fail = (why, cause) => {
       throw new Error(`swkit: precaching ${url}: ${why}`, { cause });
     };
-    const response = await fetchWithRetry(request).catch((err) => fail('network or integrity error', err));
+    /** @type {Response} */
+    let response;
+    // Tried again after a network error or a 5xx answer, twice at most,
+    // 250 and 500 ms later. A fetch that fails its integrity check rejects
+    // with the same TypeError as a network error, so it is tried again too.
+    for (let attempt = 0; ; ) {
+      try {
+        response = await fetch(url, { cache: 'reload', credentials: 'same-origin', integrity });
+        if (response.status < 500 || attempt > 1) break;
+      } catch (err) {
+        if (attempt > 1) fail('network or integrity error', err);
+      }
+      await new Promise((resolve) => setTimeout(resolve, ++attempt * 250));
+    }
     // A redirect is fine when it lands on the same file: the directory form
     // of an index file ("/a/index.html" -> "/a/"), which many servers send.
     const landed = response.url;
@@ -171,8 +183,9 @@ export function precache(manifest, options) {
     const url = new URL(input, base);
     url.hash = '';
     // Only touch the query when a parameter goes: deleting re-serializes it.
-    const drop = [...url.searchParams.keys()].filter((p) => ignore.some((re) => re.test(p)));
-    for (const param of drop) url.searchParams.delete(param);
+    for (const param of [...url.searchParams.keys()]) {
+      if (ignore.some((re) => re.test(param))) url.searchParams.delete(param);
+    }
     const exact = keys.get(url.href);
     if (exact) return exact;
     if (url.pathname.endsWith('/')) {

@@ -15,10 +15,9 @@ import { network } from './strategies/network.js';
  * bundle renames them (see internal/swgen's internalProps). Only what differs
  * from the default is given.
  *
- * @typedef {object} WorkerConfig
+ * @typedef {object} WorkerFields
  * @property {string} version_ Build version (hash of manifest and options), for swkit:get-version.
  * @property {import('./precache.js').CompactEntry[]} manifest_
- * @property {import('./precache.js').PrecacheOptions} [precache_]
  * @property {boolean} [skipWaiting_]
  * @property {boolean} [clientsClaim_]
  * @property {boolean} [keepOutdatedCaches_] cleanupOutdatedCaches off.
@@ -31,13 +30,19 @@ import { network } from './strategies/network.js';
  */
 
 /**
+ * The worker's options, the precache's among them.
+ *
+ * @typedef {WorkerFields & import('./precache.js').PrecacheOptions} WorkerConfig
+ */
+
+/**
  * Wires the worker's event listeners. Called once, at the top level of the
  * generated sw.js (listeners must be added during the script's first run).
  *
  * @param {WorkerConfig} config
  */
 export function sw(config) {
-  const pre = precache(config.manifest_, config.precache_ || {});
+  const pre = precache(config.manifest_, config);
   const allow = config.navigateFallbackAllowlist_ || [];
   const deny = config.navigateFallbackDenylist_ || [];
 

@@ -1,5 +1,5 @@
-import { TAG_PREFIX, enqueue, queueFor, registerTags, replay } from './queue.js';
-import { queueNames } from './queueDB.js';
+import { TAG_PREFIX, notify, queueFor, registerTags, replay } from './queue.js';
+import { addRequest, queueNames } from './queueDB.js';
 
 /**
  * Wraps a route's handler so that a request it cannot send for lack of
@@ -25,7 +25,9 @@ export function backgroundSync(handler, name, maxRetentionTime) {
   queueFor(name, maxRetentionTime);
   return async (context) => {
     const { request } = context;
-    const body = request.method === 'GET' || request.method === 'HEAD' ? null : await request.arrayBuffer();
+    // Never a GET or HEAD request (swgen refuses backgroundSync for them),
+    // so there is a body to read, if only an empty one.
+    const body = await request.arrayBuffer();
     const headers = new Headers(request.headers);
     if (!headers.has('Idempotency-Key')) headers.set('Idempotency-Key', `"${crypto.randomUUID()}"`);
     // The same request with the key, and the body read here (the original's
@@ -40,7 +42,24 @@ export function backgroundSync(handler, name, maxRetentionTime) {
       // fetch rejects with a TypeError when the network failed, and only
       // then; an HTTP error is a response and goes back to the page as is.
       if (!(err instanceof TypeError)) throw err;
-      const id = await enqueue(name, keyed, body);
+      // Queued at the end of its queue; the tag registered where the Sync
+      // API exists (where that fails, background sync denied, the fallback
+      // triggers still replay the queue); pages told.
+      const now = Date.now();
+      const { url } = request;
+      const id = await addRequest({
+        queue: name,
+        method: request.method,
+        url,
+        headers: [...headers],
+        body,
+        credentials: request.credentials,
+        timestamp: now,
+        attempts: 0,
+        nextAttemptAt: now,
+      });
+      registerTags([name]);
+      await notify('queued', { id, queue: name, url });
       return Response.json(
         { queued: true, id, queue: name },
         { status: 202, headers: { 'Cache-Control': 'no-store', 'Swkit-Queued': '1' } },

@@ -1,5 +1,5 @@
 import { postToWindows } from '../windows.js';
-import { BY_QUEUE, addRequest, transact } from './queueDB.js';
+import { BY_QUEUE, transact } from './queueDB.js';
 
 /** The sync tag of a queue is this and its name. */
 export const TAG_PREFIX = 'swkit-sync:';
@@ -55,37 +55,8 @@ export function queueFor(name, maxRetentionMinutes) {
  * @param {'queued' | 'sent' | 'failed'} event
  * @param {{id?: number, queue: string, url: string, status?: number, reason?: 'refused' | 'expired'}} detail
  */
-function notify(event, detail) {
+export function notify(event, detail) {
   return postToWindows({ type: 'swkit:sync', event, ...detail });
-}
-
-/**
- * Stores request (already carrying its Idempotency-Key) at the end of queue
- * name, asks for a sync event where the Sync API exists, and tells pages.
- *
- * @param {string} name
- * @param {Request} request
- * @param {ArrayBuffer | null} body request's body, read before it was sent.
- * @returns {Promise<number>} The queued request's id.
- */
-export async function enqueue(name, request, body) {
-  const now = Date.now();
-  const id = await addRequest({
-    queue: name,
-    method: request.method,
-    url: request.url,
-    headers: [...request.headers],
-    body,
-    credentials: request.credentials,
-    timestamp: now,
-    attempts: 0,
-    nextAttemptAt: now,
-  });
-  // Where this fails (background sync denied), the fallback triggers still
-  // replay the queue.
-  registerTags([name]);
-  await notify('queued', { id, queue: name, url: request.url });
-  return id;
 }
 
 /**
@@ -167,13 +138,9 @@ export function replay(name, force = false) {
       /** @type {'sent' | 'failed' | undefined} */
       let event;
       try {
-        const response = await fetch(url, {
-          method: item.method,
-          headers: item.headers,
-          body: item.body,
-          credentials: item.credentials,
-          signal: AbortSignal.timeout(SEND_TIMEOUT_MS),
-        });
+        // The record is the init: method, headers, body and credentials;
+        // fetch ignores its other fields.
+        const response = await fetch(url, { ...item, signal: AbortSignal.timeout(SEND_TIMEOUT_MS) });
         status = response.status;
         // Drain the body: nobody reads it, and an unread body holds the connection.
         await response.arrayBuffer().catch(() => {});
@@ -181,17 +148,16 @@ export function replay(name, force = false) {
         // progress on the server (draft-ietf-httpapi-idempotency-key-header,
         // section 2.6): dropping on it could lose a write the server never
         // finished. Other 4xx: refused, dropped.
-        if (status < 400) event = 'sent';
-        else if (!(status === 408 || status === 409 || status === 429 || status >= 500)) event = 'failed';
-        else {
-          // Retry-After (RFC 9110, section 10.2.3): delay-seconds or an HTTP date.
-          const value = response.headers.get('Retry-After') || '';
-          const ms = /^\d+$/.test(value) ? +value * 1e3 : Date.parse(value) - Date.now();
-          retryAfter = Math.min(ms > 0 ? ms : 0, MAX_BACKOFF_MS);
-        }
+        event = status < 400 ? 'sent' : status < 500 && ![408, 409, 429].includes(status) ? 'failed' : undefined;
+        // Retry-After (RFC 9110, section 10.2.3): delay-seconds or an HTTP
+        // date (which is not a number); absent or past, it counts 0 or less.
+        const value = /** @type {any} */ (response.headers.get('Retry-After'));
+        retryAfter = value * 1e3 || Date.parse(value) - Date.now() || 0;
       } catch {}
       if (!event) {
-        const delay = Math.max(Math.min(FIRST_BACKOFF_MS * 2 ** Math.min(item.attempts, 20), MAX_BACKOFF_MS), retryAfter);
+        // Doubled from 10 s for each failed attempt, or the server's
+        // Retry-After when longer; at most an hour either way.
+        const delay = Math.min(Math.max(FIRST_BACKOFF_MS * 2 ** item.attempts, retryAfter), MAX_BACKOFF_MS);
         // Back in the queue, the lease released, the attempt counted.
         await transact('readwrite', (store) => {
           store.put({ ...item, attempts: item.attempts + 1, status, nextAttemptAt: Date.now() + delay, sendingUntil: 0 });
