@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"syscall"
 	"time"
+
+	"github.com/swkit/swkit/internal/coalesce"
 )
 
 // shutdownGrace is how long in-flight requests get to finish on SIGINT/SIGTERM.
@@ -23,13 +25,17 @@ func listenAndServe(ctx context.Context, addr string, h http.Handler, announce f
 		}
 		return fmt.Errorf("listen on %s: %w (pass --addr host:port)", addr, err)
 	}
+	// Plain HTTP/1.1 only (no TLS, no h2c): connections wrapped so that the
+	// static handler can send a response's header and body in one write
+	// (package coalesce).
 	srv := &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
+		ConnContext:       coalesce.ConnContext,
 	}
 	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
+	go func() { served <- srv.Serve(coalesce.Listen(ln)) }()
 	announce(urlFor(ln.Addr()))
 
 	select {

@@ -29,7 +29,11 @@
 //     filecache.go): its ETag (so a file is hashed once per version), its
 //     headers, and for files up to 64 KiB (32 MiB in all) the content itself,
 //     answered from memory with one Write and no open; larger files are sent
-//     from the file (sendfile). A version is its size, modification time and
+//     from the file (sendfile). net/http sends a body over 2 KiB written in
+//     one Write as two writes (its 4 KiB connection buffer); on a server whose
+//     connections are wrapped by package coalesce, as swkit serve's are,
+//     header and body go out in one write instead. Plain net/http servers
+//     are unaffected. A version is its size, modification time and
 //     mode, plus inode and change time on Linux. A file modified under 2
 //     seconds ago is read from disk, as it may change again within the same
 //     timestamp tick. The absence of a precompressed sibling is remembered
@@ -67,6 +71,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/swkit/swkit/internal/coalesce"
 )
 
 // Options configures a [Handler]. The zero value serves the folder as is.
@@ -588,11 +594,37 @@ func (h *Handler) serveSibling(w http.ResponseWriter, r *http.Request, name stri
 func serveBytes(w http.ResponseWriter, r *http.Request, etag, length []string, data []byte) {
 	switch quickAnswer(w, r, etag, length) {
 	case http.StatusOK:
-		if r.Method != http.MethodHead {
-			w.Write(data)
+		if r.Method == http.MethodHead {
+			return
 		}
+		if len(data) > coalesceMin {
+			if c := coalesce.For(r); c != nil {
+				writeHeld(c, w, data)
+				return
+			}
+		}
+		w.Write(data)
 	case 0:
 		serveContent(w, r, "", time.Time{}, bytes.NewReader(data))
+	}
+}
+
+// coalesceMin is the body size above which a response may leave net/http in
+// two writes (its 2 KiB response buffer is bypassed, and header and body no
+// longer fit its 4 KiB connection buffer), so that holding pays.
+const coalesceMin = 2 << 10
+
+// writeHeld writes data as the body with header and body held on c, the
+// request's connection, and sent in one write: see package coalesce, which
+// only a server that wraps its connections enables (swkit serve does).
+func writeHeld(c *coalesce.Conn, w http.ResponseWriter, data []byte) {
+	c.Hold()
+	defer c.Release()
+	w.Write(data)
+	if f, ok := w.(http.Flusher); ok {
+		f.Flush()
+	} else {
+		http.NewResponseController(w).Flush()
 	}
 }
 

@@ -18,6 +18,7 @@ import (
 	"runtime/pprof"
 	"time"
 
+	"github.com/swkit/swkit/internal/coalesce"
 	"github.com/swkit/swkit/internal/config"
 	"github.com/swkit/swkit/internal/sitebuild"
 	"github.com/swkit/swkit/internal/static"
@@ -50,8 +51,10 @@ func main() {
 	f, err := os.Create(*cpuprofile)
 	check(err)
 	check(pprof.StartCPUProfile(f))
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
-	go srv.Serve(ln)
+	// As swkit serve's listenAndServe: connections wrapped for one write per
+	// response (internal/coalesce).
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute, ConnContext: coalesce.ConnContext}
+	go srv.Serve(coalesce.Listen(ln))
 	fmt.Printf("profile: serving %s at http://%s/ for %s\n", flag.Arg(0), ln.Addr(), *dur)
 	time.Sleep(*dur)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
