@@ -50,13 +50,16 @@ type Options struct {
 	// (same path, size and modification time, as it decides) is not read.
 	Cache HashCache
 	// Root, when set, is the folder to list, and the fs.FS passed to Build
-	// is ignored (pass Root.FS() or nil). Build then opens each folder once,
-	// from its parent's handle (Root.OpenRoot), and each file relative to
-	// its folder, hashing a folder's files while the walk goes on and
-	// closing the folder when they are done, instead of resolving every
-	// file's path from the root one folder at a time. As with Root.FS(), no
-	// symbolic link can lead out of Root; a file that became a link after
-	// the walk listed it fails the build.
+	// is ignored (pass Root.FS() or nil). Build then walks it with
+	// Concurrency workers at once, each taking a folder (opened once, from
+	// its parent's handle, listed, its files stat'ed and looked up in
+	// Cache) or a batch of a folder's files to hash (opened relative to
+	// it), instead of resolving every file's path from the root. On Linux
+	// (amd64, arm64) it uses the folders' descriptors with openat,
+	// getdents64 and fstatat directly. As with Root.FS(), no symbolic link
+	// can lead out of Root; a file that became a link after the walk listed
+	// it fails the build. The result is the same as the fs.FS walk's; with
+	// several failures, which one is reported can depend on the scheduling.
 	Root *os.Root
 }
 
@@ -120,6 +123,9 @@ func Build(fsys fs.FS, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	if o.Root != nil {
+		return buildRoot(&o)
+	}
 	res := &Result{Entries: []Entry{}, Warnings: []Warning{}}
 	var paths []string
 	var infos []fs.FileInfo
@@ -161,13 +167,10 @@ func Build(fsys fs.FS, opts Options) (*Result, error) {
 		infos = append(infos, info)
 		return nil
 	}
-	var sums [][sha256.Size]byte
-	var lens []int64
-	if o.Root != nil {
-		sums, lens, err = walkRoot(o.Root, walk, &paths, &infos, o.Cache, o.Concurrency)
-	} else if err = fs.WalkDir(fsys, ".", walk); err == nil {
-		sums, lens, err = hashAll(fsys, paths, infos, o.Cache, o.Concurrency)
+	if err := fs.WalkDir(fsys, ".", walk); err != nil {
+		return nil, err
 	}
+	sums, lens, err := hashAll(fsys, paths, infos, o.Cache, o.Concurrency)
 	if err != nil {
 		return nil, err
 	}
@@ -250,7 +253,9 @@ func (o *Options) ignoresTree(dir string) bool {
 
 func matchAny(patterns []string, p string) bool {
 	for _, pat := range patterns {
-		if doublestar.MatchUnvalidated(pat, p) {
+		// The default pattern matches every path: skip the matcher, which
+		// a rebuild would otherwise run for every file.
+		if pat == "**/*" || pat == "**" || doublestar.MatchUnvalidated(pat, p) {
 			return true
 		}
 	}
@@ -310,6 +315,12 @@ func hashCached(open func() (io.ReadCloser, error), p string, info fs.FileInfo, 
 			return sum, info.Size(), nil
 		}
 	}
+	return hashFile(open, p, info, cache, h, buf)
+}
+
+// hashFile reads the file at p, whose stat is info, with open through h and
+// buf, and stores its digest in cache (when not nil).
+func hashFile(open func() (io.ReadCloser, error), p string, info fs.FileInfo, cache HashCache, h hash.Hash, buf []byte) (sum [sha256.Size]byte, n int64, err error) {
 	f, err := open()
 	if err != nil {
 		return sum, 0, fmt.Errorf("manifest: %w", err)
@@ -346,13 +357,24 @@ func EntryFor(path string, data []byte) Entry {
 }
 
 func newEntry(p string, sum [sha256.Size]byte, size int64, revisioned bool) Entry {
-	e := Entry{
-		URL:       encodePath(p),
-		Integrity: "sha256-" + base64.StdEncoding.EncodeToString(sum[:]),
-		Size:      size,
-	}
+	// Integrity and Revision share one allocation: a rebuild makes an
+	// entry for every file.
+	const prefix = "sha256-"
+	var b64 [44]byte // base64 of 32 bytes
+	var rev [revisionLen]byte
+	base64.StdEncoding.Encode(b64[:], sum[:])
+	var sb strings.Builder
+	sb.Grow(len(prefix) + len(b64) + len(rev))
+	sb.WriteString(prefix)
+	sb.Write(b64[:])
 	if revisioned {
-		e.Revision = hex.EncodeToString(sum[:])[:revisionLen]
+		hex.Encode(rev[:], sum[:revisionLen/2])
+		sb.Write(rev[:])
+	}
+	s := sb.String()
+	e := Entry{URL: encodePath(p), Integrity: s[:len(prefix)+len(b64)], Size: size}
+	if revisioned {
+		e.Revision = s[len(prefix)+len(b64):]
 	}
 	return e
 }

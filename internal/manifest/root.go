@@ -2,6 +2,8 @@ package manifest
 
 import (
 	"crypto/sha256"
+	"fmt"
+	"hash"
 	"io"
 	"io/fs"
 	"os"
@@ -11,217 +13,361 @@ import (
 	"sync/atomic"
 )
 
-// batchSize bounds the files of one folder that a worker takes at once, so
+// batchSize bounds the files of one folder that a worker hashes at once, so
 // that the workers share a large folder.
 const batchSize = 32
 
-// queuedBatches bounds the batches waiting for a worker: the walk, ahead of
-// the hashing, then waits, and at most this many folders (plus those being
-// walked or hashed) are open at once.
-const queuedBatches = 64
-
-// rootDir is a folder open during a build: listed by the walk, then the
-// folder its batches open their files in.
-type rootDir struct {
-	root *os.Root // the folder, opened in its parent's
-	f    *os.File // its ".", for listing and (openFolder) opening files
-	open folder
-	refs atomic.Int32 // batches not yet hashed
+// A dirHandle is a folder open during a build, in which the walk lists,
+// stats and opens entries by name: one path element, never "." or "..".
+// No symbolic link is followed, so none can lead out of the folder.
+type dirHandle interface {
+	// readDir lists the folder, unsorted, without "." and "..", using buf.
+	readDir(buf []byte) ([]dirEntry, error)
+	// lstat is the stat of the entry name, not following a link.
+	lstat(name string) (fs.FileInfo, error)
+	openDir(name string) (dirHandle, error)
+	openFile(name string) (io.ReadCloser, error)
+	close()
 }
 
-func (d *rootDir) close() {
-	d.f.Close()
-	d.root.Close()
+// dirEntry is a name in a folder listing and the type the listing gave.
+type dirEntry struct {
+	name  string
+	typ   fs.FileMode // type bits (0: regular file) when known
+	known bool        // the listing said the type (no lstat needed to tell)
 }
 
-// A folder opens the files it holds by name: one path element, never "."
-// or "..". No link can lead out of the folder.
-type folder interface {
-	open(name string) (io.ReadCloser, error)
+// rootHandle is a dirHandle for an os.Root: the portable one.
+type rootHandle struct {
+	r     *os.Root
+	owned bool // close r with the handle
 }
 
-// rootFolder opens files with os.Root.Open.
-type rootFolder struct{ *os.Root }
-
-func (r rootFolder) open(name string) (io.ReadCloser, error) { return r.Open(name) }
-
-// batch is files of one folder, hashed by one worker.
-type batch struct {
-	dir  *rootDir
-	idx  []int    // the files' indexes in the walk's paths
-	path []string // their paths from the root
-	info []fs.FileInfo
-	sum  [][sha256.Size]byte
-	n    []int64
-	err  []error
-}
-
-// walkRoot walks root as fs.WalkDir(root.FS(), ".", walk) would, calling
-// walk in the same order with the same arguments, and hashes the files that
-// walk appends to *paths (and their stats to *infos) while it goes on: each
-// folder is opened once, from its parent's handle, listed, and its files are
-// opened relative to it by at most workers goroutines, batch by batch, the
-// last of which closes it. The results are those of hashAll.
-func walkRoot(root *os.Root, walk fs.WalkDirFunc, paths *[]string, infos *[]fs.FileInfo, cache HashCache, workers int) ([][sha256.Size]byte, []int64, error) {
-	jobs := make(chan *batch, queuedBatches)
-	var failed atomic.Bool // the walk failed: release the folders, hash nothing more
-	var wg sync.WaitGroup
-	for range max(workers, 1) {
-		wg.Go(func() {
-			h, buf := sha256.New(), make([]byte, hashBufferSize)
-			for b := range jobs {
-				for k, p := range b.path {
-					if failed.Load() {
-						break
-					}
-					name := p[strings.LastIndexByte(p, '/')+1:]
-					open := func() (io.ReadCloser, error) {
-						f, err := b.dir.open.open(name)
-						if err != nil {
-							return nil, namePath(err, p)
-						}
-						return f, nil
-					}
-					b.sum[k], b.n[k], b.err[k] = hashCached(open, p, b.info[k], cache, h, buf)
-				}
-				if b.dir.refs.Add(-1) == 0 {
-					b.dir.close()
-				}
-			}
-		})
-	}
-	w := &rootWalk{walk: walk, paths: paths, infos: infos, jobs: jobs}
-	err := w.start(root)
+func (h rootHandle) readDir([]byte) ([]dirEntry, error) {
+	f, err := h.r.Open(".")
 	if err != nil {
-		failed.Store(true)
+		return nil, err
 	}
-	close(jobs)
-	wg.Wait()
+	defer f.Close()
+	list, err := f.ReadDir(-1)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	sums := make([][sha256.Size]byte, len(*paths))
-	lens := make([]int64, len(*paths))
-	errs := make([]error, len(*paths))
-	for _, b := range w.batches {
-		for k, i := range b.idx {
-			sums[i], lens[i], errs[i] = b.sum[k], b.n[k], b.err[k]
-		}
+	out := make([]dirEntry, len(list))
+	for i, e := range list {
+		out[i] = dirEntry{name: e.Name(), typ: e.Type(), known: true}
 	}
-	if err := firstError(errs); err != nil {
-		return nil, nil, err
-	}
-	return sums, lens, nil
+	return out, nil
 }
 
+func (h rootHandle) lstat(name string) (fs.FileInfo, error) { return h.r.Lstat(name) }
+
+func (h rootHandle) openDir(name string) (dirHandle, error) {
+	// OpenRoot follows a link that stays inside, which the walk would not
+	// enter: refuse links here as the listing does.
+	info, err := h.r.Lstat(name)
+	if err != nil {
+		return nil, err
+	}
+	if !info.IsDir() {
+		return nil, &fs.PathError{Op: "openat", Path: name, Err: fs.ErrInvalid}
+	}
+	r, err := h.r.OpenRoot(name)
+	if err != nil {
+		return nil, err
+	}
+	return rootHandle{r: r, owned: true}, nil
+}
+
+func (h rootHandle) openFile(name string) (io.ReadCloser, error) { return h.r.Open(name) }
+
+func (h rootHandle) close() {
+	if h.owned {
+		h.r.Close()
+	}
+}
+
+// walkDir is a folder of a parallel walk (buildRoot).
+type walkDir struct {
+	path   string // slash path from the root; "." for the root
+	name   string // in parent
+	parent *walkDir
+	h      dirHandle    // open while refs > 0
+	refs   atomic.Int32 // the listing, subfolders not yet opened, batches not yet hashed
+	items  []walkItem   // in name order, once listed
+	err    error        // opening or listing it failed
+}
+
+// walkItem is what the walk keeps of one folder entry, in walk order.
+type walkItem struct {
+	file *walkFile
+	dir  *walkDir
+	warn *Warning
+	err  error
+}
+
+type walkFile struct {
+	path  string
+	name  string
+	info  fs.FileInfo
+	sum   [sha256.Size]byte
+	entry Entry
+	err   error
+}
+
+// walkJob lists dir (files nil) or hashes files of dir.
+type walkJob struct {
+	dir   *walkDir
+	files []*walkFile
+}
+
+// rootWalk lists a folder tree with several workers at once, each taking
+// a folder (listing it and stating its files) or a batch of a folder's files
+// to hash: on a rebuild whose digests the cache has, the walk is nearly all
+// of the work, and it is system calls, which one goroutine would make one
+// after the other.
 type rootWalk struct {
-	walk    fs.WalkDirFunc
-	paths   *[]string
-	infos   *[]fs.FileInfo
-	jobs    chan<- *batch
-	batches []*batch
+	o      *Options
+	mu     sync.Mutex
+	cond   sync.Cond
+	stack  []walkJob // last in, first out: depth first, so few folders are open at once
+	active int       // jobs queued or running
+	failed atomic.Bool
 }
 
-// start walks the tree from root, which it does not close.
-func (w *rootWalk) start(root *os.Root) error {
-	// fs.WalkDir visits "." first, with its stat.
-	info, err := root.Stat(".")
+// buildRoot is Build over opts.Root (see Options.Root), opts with defaults.
+func buildRoot(o *Options) (*Result, error) {
+	h, err := openRootHandle(o.Root)
 	if err != nil {
-		return w.walk(".", nil, err)
+		return nil, fmt.Errorf("manifest: .: %w", err)
 	}
-	if err := w.walk(".", fs.FileInfoToDirEntry(info), nil); err != nil {
-		if err == fs.SkipDir || err == fs.SkipAll {
-			return nil
-		}
-		return err
+	w := &rootWalk{o: o}
+	w.cond.L = &w.mu
+	top := &walkDir{path: ".", h: h}
+	top.refs.Store(1)
+	w.stack = append(w.stack, walkJob{dir: top})
+	w.active = 1
+	var wg sync.WaitGroup
+	for range max(o.Concurrency, 1) {
+		wg.Go(w.work)
 	}
-	self, err := root.OpenRoot(".")
-	if err != nil {
-		return w.walk(".", fs.FileInfoToDirEntry(info), err)
+	wg.Wait()
+
+	res := &Result{Entries: []Entry{}, Warnings: []Warning{}}
+	if err := collect(top, res); err != nil {
+		return nil, err
 	}
-	err = w.dir(self, ".", fs.FileInfoToDirEntry(info))
-	if err == fs.SkipAll {
-		return nil
-	}
-	return err
+	// Walk order is by path; percent-encoding can change the order of URLs.
+	slices.SortFunc(res.Entries, func(a, b Entry) int { return strings.Compare(a.URL, b.URL) })
+	return res, nil
 }
 
-// dir lists the folder at p (open in r, which dir closes or hands to the
-// workers), entering its subfolders, then queues its files for hashing.
-func (w *rootWalk) dir(r *os.Root, p string, d fs.DirEntry) error {
-	f, err := r.Open(".")
-	if err != nil {
-		r.Close()
-		return w.walk(p, d, err)
+// collect appends the entries and warnings of d to res in walk order, or
+// returns the first error in that order.
+func collect(d *walkDir, res *Result) error {
+	if d.err != nil {
+		return d.err
 	}
-	dir := &rootDir{root: r, f: f}
-	entries, err := f.ReadDir(-1)
-	if err != nil {
-		dir.close()
-		return w.walk(p, d, err)
-	}
-	slices.SortFunc(entries, func(a, b fs.DirEntry) int { return strings.Compare(a.Name(), b.Name()) })
-	var mine []int
-loop:
-	for _, e := range entries {
-		cp := e.Name()
-		if p != "." {
-			cp = p + "/" + cp
-		}
-		before := len(*w.paths)
-		err := w.walk(cp, e, nil)
-		if len(*w.paths) > before {
-			mine = append(mine, before)
-		}
-		if err == fs.SkipDir {
-			if e.IsDir() {
-				continue
+	for _, it := range d.items {
+		switch {
+		case it.err != nil:
+			return it.err
+		case it.dir != nil:
+			if err := collect(it.dir, res); err != nil {
+				return err
 			}
-			break loop // the rest of this folder, as fs.WalkDir
-		}
-		if err == nil && e.IsDir() {
-			if sub, oerr := r.OpenRoot(e.Name()); oerr == nil {
-				err = w.dir(sub, cp, e)
-			} else {
-				err = w.walk(cp, e, oerr)
+		case it.warn != nil:
+			res.Warnings = append(res.Warnings, *it.warn)
+		default:
+			if it.file.err != nil {
+				return it.file.err
 			}
-			if err == fs.SkipDir {
-				continue
-			}
-		}
-		if err == fs.SkipAll {
-			w.queue(dir, mine)
-			return err
-		}
-		if err != nil {
-			dir.close()
-			return err
+			res.Entries = append(res.Entries, it.file.entry)
+			res.Bytes += it.file.entry.Size
 		}
 	}
-	w.queue(dir, mine)
 	return nil
 }
 
-// queue hands the files at indexes idx of the walk, in dir, to the workers.
-func (w *rootWalk) queue(dir *rootDir, idx []int) {
-	if len(idx) == 0 {
-		dir.close()
-		return
+func (w *rootWalk) work() {
+	var st workerState
+	for {
+		w.mu.Lock()
+		for len(w.stack) == 0 && w.active > 0 {
+			w.cond.Wait()
+		}
+		if len(w.stack) == 0 {
+			w.mu.Unlock()
+			return
+		}
+		j := w.stack[len(w.stack)-1]
+		w.stack = w.stack[:len(w.stack)-1]
+		w.mu.Unlock()
+
+		var more []walkJob
+		if j.files != nil {
+			w.hash(j.dir, j.files, &st)
+		} else {
+			more = w.list(j.dir, &st)
+		}
+
+		w.mu.Lock()
+		w.stack = append(w.stack, more...)
+		w.active += len(more) - 1
+		switch {
+		case w.active == 0:
+			w.cond.Broadcast() // done: let every worker return
+		case len(more) == 1:
+			w.cond.Signal()
+		case len(more) > 1:
+			w.cond.Broadcast()
+		}
+		w.mu.Unlock()
 	}
-	dir.open = openFolder(dir.root, dir.f)
-	nb := (len(idx) + batchSize - 1) / batchSize
-	dir.refs.Store(int32(nb))
-	for start := 0; start < len(idx); start += batchSize {
-		part := idx[start:min(start+batchSize, len(idx))]
-		b := &batch{
-			dir: dir, idx: part,
-			path: make([]string, len(part)), info: make([]fs.FileInfo, len(part)),
-			sum: make([][sha256.Size]byte, len(part)), n: make([]int64, len(part)), err: make([]error, len(part)),
+}
+
+// workerState is what a worker reuses from job to job.
+type workerState struct {
+	dirBuf []byte
+	h      hash.Hash
+	buf    []byte
+}
+
+func (w *rootWalk) fail(err error) error {
+	w.failed.Store(true)
+	return err
+}
+
+// release drops one reference to d, closing it after the last.
+func release(d *walkDir) {
+	if d.refs.Add(-1) == 0 {
+		d.h.close()
+	}
+}
+
+// list opens d (but the root) from its parent, lists it, and stats and
+// looks up in the cache the files the options select. It returns the jobs
+// that are left: its subfolders and batches of the files the cache does not
+// know.
+func (w *rootWalk) list(d *walkDir, st *workerState) []walkJob {
+	if d.parent != nil {
+		if w.failed.Load() {
+			release(d.parent)
+			return nil
 		}
-		for k, i := range part {
-			b.path[k], b.info[k] = (*w.paths)[i], (*w.infos)[i]
+		h, err := d.parent.h.openDir(d.name)
+		release(d.parent)
+		if err != nil {
+			d.err = w.fail(fmt.Errorf("manifest: %s: %w", d.path, namePath(err, d.path)))
+			return nil
 		}
-		w.batches = append(w.batches, b)
-		w.jobs <- b
+		d.h = h
+		d.refs.Store(1)
+	}
+	defer release(d)
+	if st.dirBuf == nil {
+		st.dirBuf = make([]byte, 16<<10)
+	}
+	entries, err := d.h.readDir(st.dirBuf)
+	if err != nil {
+		d.err = w.fail(fmt.Errorf("manifest: %s: %w", d.path, namePath(err, d.path)))
+		return nil
+	}
+	slices.SortFunc(entries, func(a, b dirEntry) int { return strings.Compare(a.name, b.name) })
+	o := w.o
+	var subs []*walkDir
+	var misses []*walkFile
+	for _, e := range entries {
+		if strings.HasPrefix(e.name, ".") {
+			continue
+		}
+		p := e.name
+		if d.path != "." {
+			p = d.path + "/" + e.name
+		}
+		var info fs.FileInfo
+		if !e.known {
+			if info, err = d.h.lstat(e.name); err != nil {
+				d.items = append(d.items, walkItem{err: w.fail(fmt.Errorf("manifest: %s: %w", p, namePath(err, p)))})
+				break
+			}
+			e.typ = info.Mode().Type()
+		}
+		if e.typ.IsDir() {
+			if o.ignoresTree(p) {
+				continue
+			}
+			sub := &walkDir{path: p, name: e.name, parent: d}
+			subs = append(subs, sub)
+			d.items = append(d.items, walkItem{dir: sub})
+			continue
+		}
+		if !e.typ.IsRegular() || slices.Contains(o.Exclude, p) || !o.selects(p) {
+			continue
+		}
+		if info == nil {
+			if info, err = d.h.lstat(e.name); err != nil {
+				d.items = append(d.items, walkItem{err: w.fail(fmt.Errorf("manifest: %s: %w", p, namePath(err, p)))})
+				break
+			}
+		}
+		if !info.Mode().IsRegular() {
+			continue // replaced since the listing
+		}
+		if size := info.Size(); size > o.MaximumFileSizeToCacheInBytes {
+			d.items = append(d.items, walkItem{warn: &Warning{
+				Path: p,
+				Message: fmt.Sprintf("%s is %d bytes, over maximumFileSizeToCacheInBytes (%d): not precached",
+					p, size, o.MaximumFileSizeToCacheInBytes),
+			}})
+			continue
+		}
+		f := &walkFile{path: p, name: e.name, info: info}
+		d.items = append(d.items, walkItem{file: f})
+		if o.Cache != nil {
+			if sum, ok := o.Cache.Lookup(p, info); ok {
+				f.sum = sum
+				f.entry = newEntry(p, sum, info.Size(), !o.DontCacheBust(p))
+				continue
+			}
+		}
+		misses = append(misses, f)
+	}
+	jobs := make([]walkJob, 0, len(subs)+(len(misses)+batchSize-1)/batchSize)
+	d.refs.Add(int32(cap(jobs)))
+	for start := 0; start < len(misses); start += batchSize {
+		jobs = append(jobs, walkJob{dir: d, files: misses[start:min(start+batchSize, len(misses))]})
+	}
+	// Popped last in, first out: the first subfolder is walked first.
+	for _, sub := range slices.Backward(subs) {
+		jobs = append(jobs, walkJob{dir: sub})
+	}
+	return jobs
+}
+
+// hash reads and hashes files of d, storing their digests in the cache.
+func (w *rootWalk) hash(d *walkDir, files []*walkFile, st *workerState) {
+	defer release(d)
+	if st.h == nil {
+		st.h, st.buf = sha256.New(), make([]byte, hashBufferSize)
+	}
+	for _, f := range files {
+		if w.failed.Load() {
+			return
+		}
+		open := func() (io.ReadCloser, error) {
+			r, err := d.h.openFile(f.name)
+			if err != nil {
+				return nil, namePath(err, f.path)
+			}
+			return r, nil
+		}
+		var n int64
+		f.sum, n, f.err = hashFile(open, f.path, f.info, w.o.Cache, st.h, st.buf)
+		if f.err != nil {
+			w.fail(f.err)
+			return
+		}
+		f.entry = newEntry(f.path, f.sum, n, !w.o.DontCacheBust(f.path))
 	}
 }

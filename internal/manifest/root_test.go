@@ -188,22 +188,114 @@ func openFDs() int {
 	return len(entries)
 }
 
-// rootFolder (the way files are opened where openat is not used directly)
-// opens a folder's files and refuses links out of it.
-func TestRootFolder(t *testing.T) {
-	outside := writeTree(t, fstest.MapFS{"secret.txt": file("secret")})
-	dir := writeTree(t, fstest.MapFS{"x.txt": file("x")})
-	if err := os.Symlink(filepath.Join(outside, "secret.txt"), filepath.Join(dir, "alias.txt")); err != nil {
-		t.Skip("no symlinks here:", err)
+// Each folder handle (the os.Root one everywhere, the descriptor one on
+// Linux) opens a folder's files and folders and refuses links, even to
+// inside the folder.
+func TestDirHandles(t *testing.T) {
+	outside := writeTree(t, fstest.MapFS{"secret.txt": file("secret"), "d/s.txt": file("s")})
+	dir := writeTree(t, fstest.MapFS{"x.txt": file("x"), "sub/y.txt": file("y")})
+	for link, target := range map[string]string{
+		"alias.txt": filepath.Join(outside, "secret.txt"),
+		"out":       filepath.Join(outside, "d"),
+		"in":        "sub",
+		"in.txt":    "x.txt",
+	} {
+		if err := os.Symlink(target, filepath.Join(dir, link)); err != nil {
+			t.Skip("no symlinks here:", err)
+		}
 	}
-	f := rootFolder{openRoot(t, dir)}
-	if r, err := f.open("x.txt"); err != nil {
-		t.Error(err)
-	} else {
-		r.Close()
+	root := openRoot(t, dir)
+	native, err := openRootHandle(root)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if r, err := f.open("alias.txt"); err == nil {
-		r.Close()
-		t.Error("opened a link out of the folder")
+	defer native.close()
+	for _, h := range []dirHandle{rootHandle{r: root}, native} {
+		name := fmt.Sprintf("%T", h)
+		list, err := h.readDir(make([]byte, 64))
+		if err != nil {
+			t.Fatal(name, err)
+		}
+		got := map[string]fs.FileMode{}
+		for _, e := range list {
+			if !e.known {
+				info, err := h.lstat(e.name)
+				if err != nil {
+					t.Fatal(name, err)
+				}
+				e.typ = info.Mode().Type()
+			}
+			got[e.name] = e.typ
+		}
+		want := map[string]fs.FileMode{"x.txt": 0, "sub": fs.ModeDir, "alias.txt": fs.ModeSymlink, "out": fs.ModeSymlink, "in": fs.ModeSymlink, "in.txt": fs.ModeSymlink}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: listed %v, want %v", name, got, want)
+		}
+		if info, err := h.lstat("x.txt"); err != nil || info.Size() != 1 || !info.Mode().IsRegular() || info.Name() != "x.txt" {
+			t.Errorf("%s: lstat x.txt: %v, %v", name, info, err)
+		}
+		if info, err := h.lstat("alias.txt"); err != nil || info.Mode().Type() != fs.ModeSymlink {
+			t.Errorf("%s: lstat alias.txt: %v, %v", name, info, err)
+		}
+		if r, err := h.openFile("x.txt"); err != nil {
+			t.Error(name, err)
+		} else {
+			r.Close()
+		}
+		sub, err := h.openDir("sub")
+		if err != nil {
+			t.Fatal(name, err)
+		}
+		if r, err := sub.openFile("y.txt"); err != nil {
+			t.Error(name, err)
+		} else {
+			r.Close()
+		}
+		sub.close()
+		for _, link := range []string{"alias.txt", "in.txt"} {
+			if r, err := h.openFile(link); err == nil {
+				r.Close()
+				if link == "alias.txt" {
+					t.Errorf("%s: opened a link out of the folder", name)
+				}
+			}
+		}
+		for _, link := range []string{"out", "in"} {
+			if d, err := h.openDir(link); err == nil {
+				d.close()
+				t.Errorf("%s: opened the link %s as a folder", name, link)
+			}
+		}
+	}
+}
+
+// The descriptor handle lists a folder larger than its buffer, across
+// several getdents64 calls, names intact.
+func TestDirHandleLargeFolder(t *testing.T) {
+	site := fstest.MapFS{}
+	for i := range 700 {
+		site[fmt.Sprintf("%s-%04d.txt", strings.Repeat("n", i%50), i)] = file("x")
+	}
+	root := openRoot(t, writeTree(t, site))
+	h, err := openRootHandle(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.close()
+	list, err := h.readDir(make([]byte, 1024))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]bool{}
+	for _, e := range list {
+		got[e.name] = true
+	}
+	if len(got) != len(site) {
+		t.Fatalf("listed %d names, want %d", len(got), len(site))
+	}
+	for name := range site {
+		if !got[name] {
+			t.Fatalf("%q not listed", name)
+		}
 	}
 }

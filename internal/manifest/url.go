@@ -48,9 +48,13 @@ func encodeSegments(p string) string {
 }
 
 // shouldEscape reports whether byte c is escaped in a URL path segment.
-func shouldEscape(c byte) bool {
-	if c <= ' ' || c >= 0x7f { // controls, space, DEL, non-ASCII
-		return true
+func shouldEscape(c byte) bool { return escaped[c] }
+
+// escaped is shouldEscape as a table: it runs for every byte of every path.
+var escaped = func() (t [256]bool) {
+	for c := range 256 {
+		// controls, space, DEL, non-ASCII
+		t[c] = c <= ' ' || c >= 0x7f || strings.IndexByte("\"#<>?`{}%\\", byte(c)) >= 0
 	}
-	return strings.IndexByte("\"#<>?`{}%\\", c) >= 0
-}
+	return t
+}()
