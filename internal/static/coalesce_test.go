@@ -277,3 +277,78 @@ func syscw() (int, error) {
 	}
 	return 0, fmt.Errorf("no syscw in /proc/self/io")
 }
+
+// TestCoalescedAroundBufferSize: bodies from memory whose header and body
+// together are just under, at and just over net/http's 4 KiB connection
+// buffer, with small and large headers, each go out in one write, and are
+// byte for byte what a plain server sends.
+func TestCoalescedAroundBufferSize(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("counts writes through /proc/self/io")
+	}
+	if _, err := syscw(); err != nil {
+		t.Skip(err)
+	}
+	files := map[string][]byte{}
+	var names []string
+	for _, n := range []int{500, 1000, 1500, 2000, 2048, 2100, 3000, 3500, 3600, 3700, 3750, 3800, 3900, 4000, 4096, 4200, 8192, 9000, 40000} {
+		name := fmt.Sprintf("f%d.css", n)
+		files[name] = bytes.Repeat([]byte("a"), n)
+		names = append(names, name)
+	}
+	for _, hdrs := range []map[string]string{nil, {"Content-Security-Policy": strings.Repeat("x", 1500)}} {
+		h, err := New(os.DirFS(t.TempDir()), Options{Files: files, Headers: hdrs})
+		if err != nil {
+			t.Fatal(err)
+		}
+		plain, wrapped := serveOn(t, h, false), serveOn(t, h, true)
+		for _, name := range names {
+			req := "GET /" + name + " HTTP/1.1\r\nHost: x\r\n\r\n"
+			reqs := []string{req, req, "GET /" + name + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"}
+			if got, want := pipelined(t, wrapped, reqs), pipelined(t, plain, reqs); normalize(got) != normalize(want) {
+				t.Fatalf("%s: wrapped answered differently:\n%s", name, firstDiff(normalize(want), normalize(got)))
+			}
+			const n = 20
+			best := -1
+			for try := 0; try < 3; try++ {
+				if w := serverWrites(t, wrapped, req, n); best < 0 || w < best {
+					best = w
+				}
+			}
+			if best > n {
+				t.Errorf("%s, %d header bytes added: %d writes for %d responses", name, len(hdrs["Content-Security-Policy"]), best, n)
+			}
+		}
+	}
+}
+
+// serverWrites sends req n times on one connection, one at a time, and
+// returns the write system calls of the process meanwhile, less the client's.
+func serverWrites(t *testing.T, addr, req string, n int) int {
+	t.Helper()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	br := bufio.NewReader(c)
+	roundTrip := func() {
+		if _, err := io.WriteString(c, req); err != nil {
+			t.Fatal(err)
+		}
+		resp, err := http.ReadResponse(br, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+	roundTrip()
+	before, _ := syscw()
+	for i := 0; i < n; i++ {
+		roundTrip()
+	}
+	after, _ := syscw()
+	return after - before - n
+}

@@ -597,7 +597,7 @@ func serveBytes(w http.ResponseWriter, r *http.Request, etag, length []string, d
 		if r.Method == http.MethodHead {
 			return
 		}
-		if len(data) > coalesceMin {
+		if len(data) > coalesceMin && twoWrites(w.Header(), len(data)) {
 			if c := coalesce.For(r); c != nil {
 				writeHeld(c, w, data)
 				return
@@ -609,10 +609,29 @@ func serveBytes(w http.ResponseWriter, r *http.Request, etag, length []string, d
 	}
 }
 
-// coalesceMin is the body size above which a response may leave net/http in
-// two writes (its 2 KiB response buffer is bypassed, and header and body no
-// longer fit its 4 KiB connection buffer), so that holding pays.
-const coalesceMin = 2 << 10
+// coalesceMin is the body size up to which holding is not tried: net/http
+// sends header and body in one write unless together they pass its 4 KiB
+// connection buffer, which would take over 3 KiB of headers.
+const coalesceMin = 1 << 10
+
+// connBufSize is the size of net/http's buffer per connection.
+const connBufSize = 4 << 10
+
+// twoWrites reports whether net/http would send a 200 with header hdr and
+// a body of n bytes in more than one write: when status line, headers (its
+// Date too) and body exceed its connection buffer. The estimate errs high.
+func twoWrites(hdr http.Header, n int) bool {
+	if n >= connBufSize {
+		return true
+	}
+	size := len("HTTP/1.1 200 OK\r\nDate: Mon, 02 Jan 2006 15:04:05 GMT\r\n\r\n") + 16
+	for k, vs := range hdr {
+		for _, v := range vs {
+			size += len(k) + len(v) + 4 // "k: v\r\n"
+		}
+	}
+	return size+n > connBufSize
+}
 
 // writeHeld writes data as the body with header and body held on c, the
 // request's connection, and sent in one write: see package coalesce, which
