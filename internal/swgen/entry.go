@@ -110,6 +110,11 @@ func entrySource(cfg config.Config, manifestJS, prelude string) (string, error) 
 		field("offlinePage", jsonText(cfg.OfflinePage))
 	}
 	flag("navigationPreload", cfg.NavigationPreload)
+	if cfg.NavigateFallback != "" || cfg.OfflinePage != "" || cfg.NavigationPreload {
+		// Only workers that change navigations carry that code.
+		imports["navigation"] = "./sw/navigation.js"
+		field("navigation", "navigation")
+	}
 	if len(routes) > 0 {
 		field("routes", "[\n    "+strings.Join(routes, ",\n    ")+"\n  ]")
 	}

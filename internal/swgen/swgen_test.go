@@ -170,8 +170,9 @@ func TestGenerateShipsOnlyUsedModules(t *testing.T) {
 		broadcast    = "sw/strategies/broadcastUpdate.js"
 		expiration   = "sw/expiration/expiration.js"
 		sync         = "sw/sync/backgroundSync.js"
+		navigation   = "sw/navigation.js"
 	)
-	all := []string{networkFirst, cacheOnly, swr, broadcast, expiration, sync}
+	all := []string{networkFirst, cacheOnly, swr, broadcast, expiration, sync, navigation}
 	check := func(name string, cfg config.Config, want ...string) {
 		t.Helper()
 		mods := bundledModules(t, cfg)
@@ -199,6 +200,9 @@ func TestGenerateShipsOnlyUsedModules(t *testing.T) {
 		{URLPattern: "/img/**", Handler: "staleWhileRevalidate", Options: config.RuntimeOptions{BroadcastUpdate: &config.BroadcastUpdate{}}},
 		{URLPattern: "/x/**", Handler: "cacheOnly"},
 	}}, swr, broadcast, cacheOnly)
+	check("navigateFallback", config.Config{NavigateFallback: "index.html"}, navigation)
+	check("offlinePage", config.Config{OfflinePage: "offline.html"}, navigation)
+	check("navigationPreload", config.Config{NavigationPreload: true}, navigation)
 
 	// And in the output: precache-only code has none of the strategies'
 	// or expiration's strings.
@@ -206,7 +210,7 @@ func TestGenerateShipsOnlyUsedModules(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, marker := range []string{"network failed", "not in cache", "swkit:cache-updated", "swkit-expiry", "swkit-expiration", "swkit-sync"} {
+	for _, marker := range []string{"network failed", "not in cache", "swkit:cache-updated", "swkit-expiry", "swkit-expiration", "swkit-sync", "offline page"} {
 		if bytes.Contains(precacheOnly, []byte(marker)) {
 			t.Errorf("precache-only worker contains %q", marker)
 		}

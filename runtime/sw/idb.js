@@ -15,19 +15,19 @@ const open = {};
 
 /**
  * Runs body in one transaction on storeName of database name (version 1,
- * which upgrade creates), and resolves with the value body passed to done
- * once the transaction has committed (so that a caller never reports a write
- * the database may still lose). Rejects with an Error naming the database,
- * whose cause is IndexedDB's.
+ * which upgrade creates), and resolves with what body returned once the
+ * transaction has committed (so that a caller never reports a write the
+ * database may still lose): a request, or a value that the requests'
+ * callbacks fill in. Rejects with an Error naming the database, whose cause
+ * is IndexedDB's.
  *
  * @template T
  * @param {string} name
  * @param {string} storeName
  * @param {(db: IDBDatabase) => void} upgrade Creates the stores of a new database.
  * @param {IDBTransactionMode} mode
- * @param {(store: IDBObjectStore, done: (value: T) => void) => void} body
- *   Issues requests; calls done with the result from their callbacks.
- * @returns {Promise<T | undefined>}
+ * @param {(store: IDBObjectStore) => T} body Issues requests.
+ * @returns {Promise<T>}
  */
 export async function transact(name, storeName, upgrade, mode, body) {
   /** @param {DOMException | null} cause */
@@ -52,12 +52,8 @@ export async function transact(name, storeName, upgrade, mode, body) {
   }));
   return new Promise((resolve, reject) => {
     const tx = db.transaction(storeName, mode);
-    /** @type {T | undefined} */
-    let result;
+    const result = body(tx.objectStore(storeName));
     tx.oncomplete = () => resolve(result);
     tx.onabort = tx.onerror = () => reject(failed(tx.error));
-    body(tx.objectStore(storeName), (value) => {
-      result = value;
-    });
   });
 }

@@ -152,7 +152,7 @@ export function precache(manifest, options) {
     },
 
     async activate_(cleanupOutdatedCaches) {
-      const wanted = new Set(entries.map((entry) => entry[1]));
+      const wanted = new Set(keys.values());
       for (const part of names) {
         const cache = await caches.open(part);
         for (const request of await cache.keys()) {
@@ -188,13 +188,9 @@ export function precache(manifest, options) {
     }
     const exact = keys.get(url.href);
     if (exact) return exact;
-    if (url.pathname.endsWith('/')) {
-      if (!directoryIndex) return undefined;
-      url.pathname += directoryIndex;
-    } else {
-      if (options.cleanURLs_ === false) return undefined;
-      url.pathname += '.html';
-    }
+    const suffix = url.pathname.endsWith('/') ? directoryIndex : options.cleanURLs_ !== false && '.html';
+    if (!suffix) return undefined;
+    url.pathname += suffix;
     return keys.get(url.href);
   }
 }

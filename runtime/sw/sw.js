@@ -22,10 +22,12 @@ import { network } from './strategies/network.js';
  * @property {boolean} [clientsClaim_]
  * @property {boolean} [keepOutdatedCaches_] cleanupOutdatedCaches off.
  * @property {string} [navigateFallback_] Precached URL for navigations nothing else answers.
- * @property {RegExp[]} [navigateFallbackAllowlist_] Paths the fallback may answer (all when empty or absent).
+ * @property {RegExp[]} [navigateFallbackAllowlist_] Paths the fallback may answer (all when absent; never empty).
  * @property {RegExp[]} [navigateFallbackDenylist_] Paths the fallback never answers.
  * @property {string} [offlinePage_] Precached URL for navigations that fail for lack of network.
  * @property {boolean} [navigationPreload_]
+ * @property {typeof import('./navigation.js').navigation} [navigation_] Given
+ *   when one of the three above is set.
  * @property {Route[]} [routes_] The first route whose method equals the request's and whose match accepts its URL answers.
  */
 
@@ -43,8 +45,7 @@ import { network } from './strategies/network.js';
  */
 export function sw(config) {
   const pre = precache(config.manifest_, config);
-  const allow = config.navigateFallbackAllowlist_ || [];
-  const deny = config.navigateFallbackDenylist_ || [];
+  const navigation = config.navigation_?.(config, pre);
 
   addEventListener('install', (event) => {
     // A rejection fails the install: the old worker keeps control.
@@ -62,14 +63,13 @@ export function sw(config) {
         if (config.clientsClaim_) await clients.claim();
         // Turn it off too when not configured: an older version may have
         // turned it on, and nobody would read the preload responses.
-        const preload = registration.navigationPreload;
-        if (preload) await (config.navigationPreload_ ? preload.enable() : preload.disable());
+        await registration.navigationPreload?.[config.navigationPreload_ ? 'enable' : 'disable']();
       })(),
     );
   });
 
   addEventListener('message', (event) => {
-    const type = event.data && event.data.type;
+    const type = event.data?.type;
     if (type === 'swkit:skip-waiting') {
       skipWaiting();
     } else if (type === 'swkit:get-version' && event.ports[0]) {
@@ -91,67 +91,23 @@ export function sw(config) {
   function respond(event) {
     const { request } = event;
     const url = new URL(request.url);
-    const navigation = request.mode === 'navigate';
+    const nav = request.mode === 'navigate' && navigation;
     const get = request.method === 'GET';
     /** @type {import('./strategies/fetchAndCache.js').Context & {url: URL}} */
     const context = { event, request, url };
-    if (navigation && config.navigationPreload_ && event.preloadResponse) {
-      // Strategies answer from the preload instead of fetching again.
-      context.preload = event.preloadResponse;
-      // Answers that do not use the preload (precache hits) would otherwise
-      // cancel it with a console error.
-      event.waitUntil(context.preload.catch(() => {}));
-    }
+    if (nav) nav.preload_(event, context);
     const fromNetwork = () => network(context);
 
-    let key = get && pre.keyFor_(url);
-    if (key) return fromPrecache(key, fromNetwork);
+    const key = get && pre.keyFor_(url);
+    // The network when the cache lost the entry (storage cleared under a
+    // running worker).
+    if (key) return pre.matchKey_(key).then((cached) => cached || fromNetwork());
 
     const route = (config.routes_ || []).find((r) => r.method_ === request.method && r.match_(url, request));
     if (route) {
       const answer = route.handler_(context);
-      return navigation ? orOfflinePage(answer) : answer;
+      return nav ? nav.offline_(answer) : answer;
     }
-
-    if (!navigation || !get) return undefined;
-    if (config.navigateFallback_ && fallbackAllowed(url.pathname) && (key = pre.keyFor_(config.navigateFallback_))) {
-      return fromPrecache(key, () => orOfflinePage(fromNetwork()));
-    }
-    if (config.offlinePage_ || config.navigationPreload_) return orOfflinePage(fromNetwork());
-    return undefined;
-  }
-
-  /**
-   * The precached response under key; otherwise() when the cache lost it
-   * (storage cleared under a running worker).
-   *
-   * @param {string} key
-   * @param {() => Promise<Response>} otherwise
-   * @returns {Promise<Response>}
-   */
-  function fromPrecache(key, otherwise) {
-    return pre.matchKey_(key).then((cached) => cached || otherwise());
-  }
-
-  /**
-   * answer, or the precached offline page when it fails.
-   *
-   * @param {Promise<Response>} answer
-   * @returns {Promise<Response>}
-   */
-  function orOfflinePage(answer) {
-    return !config.offlinePage_ ? answer : answer.catch(async (err) => {
-      const key = pre.keyFor_(/** @type {string} */ (config.offlinePage_));
-      const page = key && (await pre.matchKey_(key));
-      if (page) return page;
-      throw new Error('swkit: navigation failed, offline page not cached', { cause: err });
-    });
-  }
-
-  /** @param {string} path */
-  function fallbackAllowed(path) {
-    /** @param {RegExp} re */
-    const test = (re) => re.test(path);
-    return !deny.some(test) && (allow.length === 0 || allow.some(test));
+    return nav && get ? nav.fallback_(context) : undefined;
   }
 }

@@ -75,7 +75,8 @@ export function expiration(cacheName, maxEntries, maxAgeSeconds, purgeOnQuotaErr
    * Runs body in one transaction on the store.
    *
    * @template T
-   * @param {(store: IDBObjectStore, done: (value: T) => void) => void} body
+   * @param {(store: IDBObjectStore) => T} body
+   * @returns {Promise<T>}
    */
   const update = (body) => transact(DB_NAME, STORE, upgrade, 'readwrite', body);
 
@@ -90,14 +91,14 @@ export function expiration(cacheName, maxEntries, maxAgeSeconds, purgeOnQuotaErr
         // just used (creating its record for an entry stored before
         // expiration was configured: its age then comes from the Date
         // header).
-        expired = await update((store, done) => {
+        await update((store) => {
           const get = store.get([cacheName, url]);
           get.onsuccess = () => {
             /** @type {Entry} */
             const entry = get.result || { cacheName, url, storedAt: date || Date.now() };
             if (maxAgeMs && Date.now() - entry.storedAt >= maxAgeMs) {
               store.delete([cacheName, url]);
-              done(true);
+              expired = true;
             } else {
               store.put({ ...entry, usedAt: (lastStamp = Math.max(Date.now(), lastStamp + 1)) });
             }
@@ -117,10 +118,9 @@ export function expiration(cacheName, maxEntries, maxAgeSeconds, purgeOnQuotaErr
     async written_(url) {
       url = withoutFragment(url);
       const now = Date.now();
-      const doomed = await update((store, done) => {
+      const doomed = await update((store) => {
         /** @type {string[]} */
         const urls = [];
-        done(urls);
         store.put({ cacheName, url, storedAt: now, usedAt: (lastStamp = Math.max(now, lastStamp + 1)) });
         /**
          * Deletes the records a cursor walks, up to limit, then calls next.
@@ -153,8 +153,9 @@ export function expiration(cacheName, maxEntries, maxAgeSeconds, purgeOnQuotaErr
         } else {
           byCount();
         }
+        return urls;
       });
-      await dropFromCache(/** @type {string[]} */ (doomed));
+      await dropFromCache(doomed);
     },
 
     async putFailed_(err) {

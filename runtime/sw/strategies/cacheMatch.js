@@ -11,6 +11,5 @@
 export async function cacheMatch(store, request, event) {
   const cache = await caches.open(store.cacheName_);
   const cached = await cache.match(request);
-  if (!cached || !store.expiration_) return cached;
-  return store.expiration_.read_(request.url, cached, event);
+  return cached && store.expiration_ ? store.expiration_.read_(request.url, cached, event) : cached;
 }

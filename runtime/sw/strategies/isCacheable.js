@@ -23,13 +23,10 @@
  * @returns {boolean}
  */
 export function isCacheable(response, rule = {}) {
-  const statuses = rule.statuses || [200];
-  if (!statuses.includes(response.status) || response.status === 206) return false;
-  const cacheControl = response.headers.get('cache-control') || '';
-  if (/(^|,)\s*no-store\s*(,|$)/i.test(cacheControl)) return false;
-  if ((response.headers.get('vary') || '').split(',').some((v) => v.trim() === '*')) return false;
-  for (const [name, value] of Object.entries(rule.headers || {})) {
-    if (response.headers.get(name) !== value) return false;
-  }
-  return true;
+  const { status, headers } = response;
+  return (rule.statuses || [200]).includes(status) && status !== 206
+    // A missing header tests as "null", which matches neither.
+    && !/(^|,)\s*no-store\s*(,|$)/i.test(/** @type {string} */ (headers.get('cache-control')))
+    && !/(^|,)\s*\*\s*(,|$)/.test(/** @type {string} */ (headers.get('vary')))
+    && Object.entries(rule.headers || {}).every(([name, value]) => headers.get(name) === value);
 }

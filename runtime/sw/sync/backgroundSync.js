@@ -102,7 +102,7 @@ addEventListener('sync', (event) => {
 
 addEventListener('message', (event) => {
   const data = event.data;
-  if (data && data.type === 'swkit:replay') event.waitUntil(replayAll(Boolean(data.force), data.queue));
+  if (data?.type === 'swkit:replay') event.waitUntil(replayAll(Boolean(data.force), data.queue));
 });
 
 // With the Sync API, a tag lost on a last chance is registered again on

@@ -99,10 +99,11 @@ export function replay(name, force = false) {
       // holds an unexpired lease on it (it may still be sending it), or when
       // its backoff has not run out and force is not set. Only the head is
       // ever claimed, so a queue is replayed in order.
-      /** @type {[import('./queueDB.js').QueuedRequest[], import('./queueDB.js').QueuedRequest | null | undefined]} */
-      const [expired, item] = await transact('readwrite', (store, done) => {
-        /** @type {import('./queueDB.js').QueuedRequest[]} */
-        const old = [];
+      /** @type {import('./queueDB.js').QueuedRequest[]} */
+      const expired = [];
+      /** @type {import('./queueDB.js').QueuedRequest | null | undefined} */
+      let item;
+      await transact('readwrite', (store) => {
         const req = store.index(BY_QUEUE).openCursor(name);
         req.onsuccess = () => {
           const cursor = req.result;
@@ -110,7 +111,7 @@ export function replay(name, force = false) {
           let head = cursor?.value;
           if (head) {
             if (now - head.timestamp > queue.maxAge_) {
-              old.push(head);
+              expired.push(head);
               cursor.delete();
               return cursor.continue();
             }
@@ -122,7 +123,7 @@ export function replay(name, force = false) {
               cursor.update(head);
             }
           }
-          done([old, head]);
+          item = head;
         };
       });
       for (const { id, url, status = 0 } of expired) {

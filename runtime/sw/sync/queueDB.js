@@ -33,15 +33,15 @@ export const BY_QUEUE = 'queue';
  *
  * @template T
  * @param {IDBTransactionMode} mode
- * @param {(store: IDBObjectStore, done: (value: T) => void) => void} body
+ * @param {(store: IDBObjectStore) => T} body
  * @returns {Promise<T>}
  */
-export async function transact(mode, body) {
-  return /** @type {T} */ (await transactIn('swkit-sync', STORE, (db) => {
+export function transact(mode, body) {
+  return transactIn('swkit-sync', STORE, (db) => {
     // Records with equal index keys are ordered by primary key, so this
     // index lists one queue in the order its requests were added.
     db.createObjectStore(STORE, { keyPath: 'id', autoIncrement: true }).createIndex(BY_QUEUE, 'queue');
-  }, mode, body));
+  }, mode, body);
 }
 
 /**
@@ -50,11 +50,8 @@ export async function transact(mode, body) {
  * @param {QueuedRequest} item
  * @returns {Promise<number>} Its id.
  */
-export function addRequest(item) {
-  return transact('readwrite', (store, done) => {
-    const req = store.add(item);
-    req.onsuccess = () => done(/** @type {number} */ (req.result));
-  });
+export async function addRequest(item) {
+  return /** @type {number} */ ((await transact('readwrite', (store) => store.add(item))).result);
 }
 
 /**
@@ -63,11 +60,8 @@ export function addRequest(item) {
  * @param {string} [queue]
  * @returns {Promise<QueuedRequest[]>}
  */
-export function listRequests(queue) {
-  return transact('readonly', (store, done) => {
-    const req = queue === undefined ? store.getAll() : store.index(BY_QUEUE).getAll(queue);
-    req.onsuccess = () => done(req.result);
-  });
+export async function listRequests(queue) {
+  return (await transact('readonly', (store) => (queue === undefined ? store : store.index(BY_QUEUE)).getAll(queue))).result;
 }
 
 /**
@@ -76,15 +70,17 @@ export function listRequests(queue) {
  * @returns {Promise<string[]>}
  */
 export function queueNames() {
-  return transact('readonly', (store, done) => {
+  return transact('readonly', (store) => {
     /** @type {string[]} */
     const names = [];
     const req = store.index(BY_QUEUE).openKeyCursor(null, 'nextunique');
     req.onsuccess = () => {
       const cursor = req.result;
-      if (!cursor) return done(names);
-      names.push(/** @type {string} */ (cursor.key));
-      cursor.continue();
+      if (cursor) {
+        names.push(/** @type {string} */ (cursor.key));
+        cursor.continue();
+      }
     };
+    return names;
   });
 }
