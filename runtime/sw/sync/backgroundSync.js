@@ -60,10 +60,12 @@ export function backgroundSync(handler, name, maxRetentionTime) {
       });
       registerTags([name]);
       await notify('queued', { id, queue: name, url });
-      return Response.json(
-        { queued: true, id, queue: name },
-        { status: 202, headers: { 'Cache-Control': 'no-store', 'Swkit-Queued': '1' } },
-      );
+      // Not Response.json: Firefox before 115 and Safari before 17 lack it,
+      // and the request is queued by now.
+      return new Response(JSON.stringify({ queued: true, id, queue: name }), {
+        status: 202,
+        headers: { 'Content-Type': 'application/json', 'Cache-Control': 'no-store', 'Swkit-Queued': '1' },
+      });
     }
     // The network works again: send what waits, without waiting for it.
     context.event.waitUntil(replayAll(false, name));
