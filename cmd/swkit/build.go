@@ -2,7 +2,6 @@ package main
 
 import (
 	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -56,7 +55,7 @@ func runBuild(args []string, stdout, stderr io.Writer) error {
 		// and whose generated files are still on disk as written keeps them.
 		out, err = sitebuild.BuildRootReusing(root, cfg, cache, sitebuild.Reuse{
 			Extra:    sitebuild.BuildID(),
-			Previous: func(key string) (*sitebuild.Output, bool) { return previousOutput(dir, cfg, cache.Output(), key) },
+			Previous: func(key string) (*sitebuild.Output, bool) { return previousOutput(dir, cfg, cache, key) },
 		})
 	} else {
 		out, err = sitebuild.BuildRoot(root, cfg, hashCache(cache))
@@ -116,43 +115,62 @@ func runBuild(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if cache != nil && out.Key != "" {
-		cache.SetOutput(outputRecord(cfg, out))
+		cache.SetOutput(outputRecord(dir, cfg, out))
 	}
 	printBuilt(stdout, dir, cfg, out)
 	return nil
 }
 
-// outputRecord is what the build cache keeps of out's generated files.
-func outputRecord(cfg config.Config, out *sitebuild.Output) buildcache.Output {
-	files := map[string]string{
-		sitebuild.PageHelperName: sha256Hex(out.PageHelper),
-		cfg.SwDest:               sha256Hex(out.Worker),
+// outputRecord is what the build cache keeps of out's generated files, just
+// written to dir: their digests and stats.
+func outputRecord(dir string, cfg config.Config, out *sitebuild.Output) buildcache.Output {
+	files := map[string]buildcache.OutputFile{}
+	add := func(name string, data []byte) {
+		f := buildcache.OutputFile{Sum: sha256.Sum256(data)}
+		// Without a stat, the next build reads the file to check it.
+		if info, err := os.Stat(filepath.Join(dir, filepath.FromSlash(name))); err == nil && info.Size() == int64(len(data)) {
+			f.Stat = buildcache.StatOf(info)
+		}
+		files[name] = f
 	}
+	add(sitebuild.PageHelperName, out.PageHelper)
+	add(cfg.SwDest, out.Worker)
 	for name, data := range out.Imports {
-		files[name] = sha256Hex(data)
+		add(name, data)
 	}
 	return buildcache.Output{Key: out.Key, Files: files}
 }
 
-func sha256Hex(data []byte) string {
-	sum := sha256.Sum256(data)
-	return hex.EncodeToString(sum[:])
-}
+// refreshBytes is how many bytes of generated files a build must have read
+// and hashed (their stat had changed, not their content) for it to record
+// their new stats, rewriting the cache file, rather than leave the next
+// build to read them again: the cache file is about 100 bytes a site file.
+const refreshBytes = 256 << 10
 
-// previousOutput returns the generated files recorded in rec, read from dir,
-// when rec is for key and each file is there with the digest recorded.
-func previousOutput(dir string, cfg config.Config, rec buildcache.Output, key string) (*sitebuild.Output, bool) {
+// previousOutput returns the generated files recorded in cache, read from
+// dir, when the record is for key and each file is there as written: with
+// the stat recorded (buildcache.OutputUnchanged) or else the digest.
+func previousOutput(dir string, cfg config.Config, cache *buildcache.Cache, key string) (*sitebuild.Output, bool) {
+	rec := cache.Output()
 	if rec.Key == "" || rec.Key != key {
 		return nil, false
 	}
 	out := &sitebuild.Output{}
-	for name, sum := range rec.Files {
+	var rehashed int64
+	for name, f := range rec.Files {
 		if !fs.ValidPath(name) {
 			return nil, false
 		}
-		data, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(name)))
-		if err != nil || sha256Hex(data) != sum {
+		data, info, err := readFileStat(filepath.Join(dir, filepath.FromSlash(name)))
+		if err != nil {
 			return nil, false
+		}
+		if !cache.OutputUnchanged(f, info) {
+			if sha256.Sum256(data) != f.Sum {
+				return nil, false
+			}
+			rec.Files[name] = buildcache.OutputFile{Sum: f.Sum, Stat: buildcache.StatOf(info)}
+			rehashed += int64(len(data))
 		}
 		switch name {
 		case cfg.SwDest:
@@ -169,7 +187,32 @@ func previousOutput(dir string, cfg config.Config, rec buildcache.Output, key st
 	if out.Worker == nil || out.PageHelper == nil {
 		return nil, false
 	}
+	if rehashed >= refreshBytes {
+		cache.SetOutput(rec)
+	}
 	return out, true
+}
+
+// readFileStat reads the file at name and returns its stat, taken before
+// the read.
+func readFileStat(name string) ([]byte, fs.FileInfo, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return nil, nil, err
+	}
+	if !info.Mode().IsRegular() {
+		return nil, nil, fmt.Errorf("%s is not a regular file", name)
+	}
+	data := make([]byte, info.Size())
+	if _, err := io.ReadFull(f, data); err != nil {
+		return nil, nil, err
+	}
+	return data, info, nil
 }
 
 func printBuilt(stdout io.Writer, dir string, cfg config.Config, out *sitebuild.Output) {

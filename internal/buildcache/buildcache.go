@@ -2,9 +2,11 @@
 // so that a rebuild reads only the files that changed. A file is trusted
 // unchanged when its path, size and modification time (and, on Linux, its
 // inode and status-change time) are the ones recorded with its digest; make
-// and rsync decide the same way.
+// and rsync decide the same way. A stat taken less than RacyWindow after the
+// file last changed is not trusted: the file may have changed again within
+// the same timestamp (see Cache.Lookup).
 //
-// The cache of a folder is one JSON file in the user's cache folder, never in
+// The cache of a folder is one file in the user's cache folder, never in
 // the site (DefaultPath). A missing, unreadable, corrupt or foreign cache file
 // is not an error: the build hashes everything, as without a cache, and
 // rewrites it.
@@ -20,6 +22,8 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
+	"time"
 )
 
 // magic starts every cache file, followed by the format version byte,
@@ -27,44 +31,89 @@ import (
 // another version is ignored.
 const magic = "swkit build cache\n"
 
-const formatVersion = 2
+const formatVersion = 3
+
+// RacyWindow is how long after a file's last change (its status-change
+// time on Linux, else its modification time) a build must have begun for
+// the stat it took to be trusted by the next build. File systems stamp
+// changes with a coarse clock (a scheduler tick; whole seconds on some), so
+// a file rewritten right after a build read it, within the same tick and to
+// the same size, would otherwise look unchanged forever; such a file is
+// read again by the next build instead. Two seconds cover one-second and
+// two-second timestamps too.
+var RacyWindow = 2 * time.Second
 
 // Cache is the digests of one folder's files. It implements
-// manifest.HashCache and is safe for concurrent use.
+// manifest.HashCache: Lookup and Store may be called from several
+// goroutines at once, though not during Load or Save.
 type Cache struct {
-	path string
-	root string
+	path  string
+	root  string
+	start int64 // when this build began (Load), Unix nanoseconds
+
+	paths    []string         // as loaded, sorted
+	recs     []record         // recs[i] is the record of paths[i]
+	index    map[string]int32 // path -> index in paths; read-only between Load and Save
+	recStart int64            // when the build that took recs began
+	seen     []atomic.Bool    // recs confirmed by this build (Lookup)
+	nseen    atomic.Int64     // true values in seen
+	refused  atomic.Int64     // matching records not trusted (racy): Save writes them anew
 
 	mu     sync.Mutex
-	paths  []string          // as loaded, sorted
-	recs   []record          // recs[i] is the record of paths[i]
-	index  map[string]int32  // path -> index in paths
-	seen   []bool            // recs confirmed by this build (Lookup)
-	nseen  int               // true values in seen
 	stored map[string]record // records this build stored that differ from recs
 	dirty  bool              // stored is not empty
 
-	output    Output // the last build's generated files, as loaded or set
-	outputSet bool   // SetOutput changed output
+	output      Output // the last build's generated files, as loaded or set
+	outputStart int64  // when the build that took output's stats began
+	outputSet   bool   // SetOutput changed output
 }
 
 // Output is what a build generated from a given set of inputs: the key of
 // those inputs (the listed files' entries, the config, the swkit build) and
-// the SHA-256 of each file it wrote, by slash path in the folder. A later
-// build whose inputs have the same key and whose files on disk still have
-// these digests can skip generating them.
+// each file it wrote, by slash path in the folder. A later build whose
+// inputs have the same key and whose files on disk are still these can
+// skip generating them.
 type Output struct {
 	Key   string
-	Files map[string]string // path -> hex SHA-256
+	Files map[string]OutputFile
+}
+
+// OutputFile is a generated file's SHA-256 and its stat when it last had
+// that digest (zero when unknown).
+type OutputFile struct {
+	Sum  [sha256.Size]byte
+	Stat Stat
+}
+
+// Stat is what the cache keeps of a file's stat.
+type Stat struct {
+	Size  int64
+	MTime int64  // nanoseconds since 1970
+	Ino   uint64 // inode number, where cheap (Linux)
+	CTime int64  // status-change time, where cheap (Linux)
+}
+
+// StatOf returns what the cache keeps of info.
+func StatOf(info fs.FileInfo) Stat {
+	ino, ctime := inodeAndCTime(info)
+	return Stat{Size: info.Size(), MTime: info.ModTime().UnixNano(), Ino: ino, CTime: ctime}
 }
 
 // record is what a file's stat said when its digest was computed.
 type record struct {
-	size  int64
-	mtime int64  // nanoseconds since 1970
-	ino   uint64 // inode number, where cheap (Linux)
-	ctime int64  // status-change time, where cheap (Linux)
-	sum   [sha256.Size]byte
+	Stat
+	sum [sha256.Size]byte
+}
+
+// trusted reports whether s, taken by a build that began at start, still
+// stands for the file's content when the file's stat is s again: the file
+// had not changed for RacyWindow when that build began.
+func trusted(s Stat, start int64) bool {
+	changed := s.CTime
+	if changed == 0 {
+		changed = s.MTime
+	}
+	return start != 0 && changed < start-int64(RacyWindow)
 }
 
 // DefaultPath is the cache file of the folder dir:
@@ -82,17 +131,18 @@ func DefaultPath(dir string) (string, error) {
 	return filepath.Join(base, "swkit", hex.EncodeToString(sum[:])+".bin"), nil
 }
 
-// Load reads the cache file at path for the folder dir. It always returns a
-// usable Cache. A missing file gives an empty cache and no error; a file that
-// cannot be read, does not parse, has another format version or belongs to
-// another folder gives an empty cache and an error to show as a warning
-// (Save then replaces the file).
+// Load reads the cache file at path for the folder dir, at the start of a
+// build (the time of the call is when the build began: call it before
+// taking any stat). It always returns a usable Cache. A missing file gives
+// an empty cache and no error; a file that cannot be read, does not parse,
+// has another format version or belongs to another folder gives an empty
+// cache and an error to show as a warning (Save then replaces the file).
 func Load(path, dir string) (*Cache, error) {
 	root, err := filepath.Abs(dir)
 	if err != nil {
 		root = dir
 	}
-	c := &Cache{path: path, root: root, index: map[string]int32{}, stored: map[string]record{}}
+	c := &Cache{path: path, root: root, start: time.Now().UnixNano(), stored: map[string]record{}}
 	data, err := os.ReadFile(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
@@ -110,8 +160,9 @@ func Load(path, dir string) (*Cache, error) {
 	if f.root != root {
 		return c, fmt.Errorf("build cache %s belongs to %s, not %s: hashing every file", path, f.root, root)
 	}
-	c.paths, c.recs, c.output = f.paths, f.recs, f.output
-	c.seen = make([]bool, len(c.paths))
+	c.paths, c.recs, c.recStart = f.paths, f.recs, f.start
+	c.output, c.outputStart = f.output, f.outputStart
+	c.seen = make([]atomic.Bool, len(c.paths))
 	c.index = make(map[string]int32, len(c.paths))
 	for i, p := range c.paths {
 		c.index[p] = int32(i)
@@ -120,34 +171,39 @@ func Load(path, dir string) (*Cache, error) {
 }
 
 // Lookup returns the digest recorded for the file at p if info matches
-// what was recorded with it.
+// what was recorded with it, and the build that recorded it began
+// RacyWindow or more after the file's last change.
 func (c *Cache) Lookup(p string, info fs.FileInfo) (sum [sha256.Size]byte, ok bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
 	i, found := c.index[p]
-	if !found || !c.recs[i].matches(info) {
+	if !found {
 		return sum, false
 	}
-	if !c.seen[i] {
-		c.seen[i] = true
-		c.nseen++
+	r := &c.recs[i]
+	if r.Stat != StatOf(info) {
+		return sum, false
 	}
-	return c.recs[i].sum, true
+	if !trusted(r.Stat, c.recStart) {
+		c.refused.Add(1)
+		return sum, false
+	}
+	if c.seen[i].CompareAndSwap(false, true) {
+		c.nseen.Add(1)
+	}
+	return r.sum, true
 }
 
 // Store records the digest of the file at p, whose stat info was taken
 // before it was read.
 func (c *Cache) Store(p string, info fs.FileInfo, sum [sha256.Size]byte) {
-	r := recordOf(info, sum)
-	c.mu.Lock()
-	defer c.mu.Unlock()
+	r := record{Stat: StatOf(info), sum: sum}
 	if i, found := c.index[p]; found && c.recs[i] == r {
-		if !c.seen[i] {
-			c.seen[i] = true
-			c.nseen++
+		if c.seen[i].CompareAndSwap(false, true) {
+			c.nseen.Add(1)
 		}
 		return
 	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	c.stored[p] = r
 	c.dirty = true
 }
@@ -159,13 +215,13 @@ func (c *Cache) Store(p string, info fs.FileInfo, sum [sha256.Size]byte) {
 func (c *Cache) Save() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if !c.dirty && !c.outputSet && c.nseen == len(c.paths) {
-		return nil // every old record was confirmed, none changed
+	if !c.dirty && !c.outputSet && c.nseen.Load() == int64(len(c.paths)) && c.refused.Load() == 0 {
+		return nil // every old record was confirmed and trusted, none changed
 	}
-	var f contents
-	f.root, f.output = c.root, c.output
+	// Every record written was stat'ed by this build, which began at start.
+	f := contents{root: c.root, start: c.start, output: c.output, outputStart: c.outputStart}
 	for i, p := range c.paths {
-		if _, ok := c.stored[p]; !ok && c.seen[i] {
+		if _, ok := c.stored[p]; !ok && c.seen[i].Load() {
 			f.paths = append(f.paths, p)
 			f.recs = append(f.recs, c.recs[i])
 		}
@@ -195,16 +251,17 @@ func (c *Cache) Save() error {
 		return fmt.Errorf("build cache: %w", err)
 	}
 	// What was written is now what was loaded, all of it confirmed.
-	c.paths, c.recs = f.paths, f.recs
+	c.paths, c.recs, c.recStart = f.paths, f.recs, f.start
 	c.index = make(map[string]int32, len(c.paths))
 	for i, p := range c.paths {
 		c.index[p] = int32(i)
 	}
-	c.seen = make([]bool, len(c.paths))
+	c.seen = make([]atomic.Bool, len(c.paths))
 	for i := range c.seen {
-		c.seen[i] = true
+		c.seen[i].Store(true)
 	}
-	c.nseen = len(c.paths)
+	c.nseen.Store(int64(len(c.paths)))
+	c.refused.Store(0)
 	c.stored, c.dirty, c.outputSet = map[string]record{}, false, false
 	return nil
 }
@@ -217,7 +274,18 @@ func (c *Cache) Output() Output {
 	return Output{Key: c.output.Key, Files: maps.Clone(c.output.Files)}
 }
 
-// SetOutput records what this build generated, for Save to write. A zero
+// OutputUnchanged reports whether info, the stat of the generated file f
+// now, is the stat recorded with its digest, and trusted (see RacyWindow):
+// the file still has that digest without being read.
+func (c *Cache) OutputUnchanged(f OutputFile, info fs.FileInfo) bool {
+	c.mu.Lock()
+	start := c.outputStart
+	c.mu.Unlock()
+	return f.Stat != (Stat{}) && f.Stat == StatOf(info) && trusted(f.Stat, start)
+}
+
+// SetOutput records what this build generated, for Save to write; the
+// stats in o must have been taken by this build (after Load). A zero
 // Output forgets the record.
 func (c *Cache) SetOutput(o Output) {
 	c.mu.Lock()
@@ -226,19 +294,6 @@ func (c *Cache) SetOutput(o Output) {
 		return
 	}
 	c.output = Output{Key: o.Key, Files: maps.Clone(o.Files)}
+	c.outputStart = c.start
 	c.outputSet = true
-}
-
-func recordOf(info fs.FileInfo, sum [sha256.Size]byte) record {
-	ino, ctime := inodeAndCTime(info)
-	return record{size: info.Size(), mtime: info.ModTime().UnixNano(), ino: ino, ctime: ctime, sum: sum}
-}
-
-// matches reports whether info is the stat r was recorded with.
-func (r *record) matches(info fs.FileInfo) bool {
-	if r.size != info.Size() || r.mtime != info.ModTime().UnixNano() {
-		return false
-	}
-	ino, ctime := inodeAndCTime(info)
-	return r.ino == ino && r.ctime == ctime
 }

@@ -2,8 +2,11 @@ package buildcache
 
 import (
 	"crypto/sha256"
+	"encoding/binary"
 	"fmt"
+	"hash/crc32"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -17,6 +20,13 @@ import (
 )
 
 var _ manifest.HashCache = (*Cache)(nil)
+
+func TestMain(m *testing.M) {
+	// The tests build right after writing files: trust their stats (the
+	// window has its own test).
+	RacyWindow = 0
+	os.Exit(m.Run())
+}
 
 // countingFS counts the files opened for reading.
 type countingFS struct {
@@ -154,10 +164,9 @@ func TestBadCacheIsIgnoredAndRewritten(t *testing.T) {
 		{"bad layout, good checksum", "corrupt", func(dir, _ string) string {
 			f := &contents{root: dir}
 			b := f.encode()
-			b = b[:len(b)-sha256.Size]
+			b = b[:len(b)-4]
 			b = append(b, 7) // trailing byte
-			sum := sha256.Sum256(b)
-			return string(append(b, sum[:]...))
+			return string(binary.LittleEndian.AppendUint32(b, crc32.Checksum(b, castagnoli)))
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -220,14 +229,14 @@ func TestOutputRecord(t *testing.T) {
 	if _, err := manifest.Build(os.DirFS(dir), manifest.Options{Cache: c}); err != nil {
 		t.Fatal(err)
 	}
-	o := Output{Key: "k1", Files: map[string]string{"sw.js": "aa", "swkit.js": "bb"}}
+	o := Output{Key: "k1", Files: map[string]OutputFile{"sw.js": {Sum: [32]byte{0xaa}, Stat: Stat{Size: 5, MTime: 7, Ino: 8, CTime: 9}}, "swkit.js": {Sum: [32]byte{0xbb}}}}
 	c.SetOutput(o)
 	if err := c.Save(); err != nil {
 		t.Fatal(err)
 	}
 	before, _ := os.Stat(cachePath)
 	c2, warn := Load(cachePath, dir)
-	if got := c2.Output(); warn != nil || got.Key != "k1" || len(got.Files) != 2 || got.Files["sw.js"] != "aa" {
+	if got := c2.Output(); warn != nil || got.Key != "k1" || len(got.Files) != 2 || got.Files["sw.js"] != o.Files["sw.js"] {
 		t.Fatalf("loaded output %v, warning %v", got, warn)
 	}
 	if _, err := manifest.Build(os.DirFS(dir), manifest.Options{Cache: c2}); err != nil {
@@ -255,10 +264,11 @@ func TestOutputRecord(t *testing.T) {
 
 // TestRoundTrip: many records, with every field, come back as saved.
 func TestRoundTrip(t *testing.T) {
-	f := &contents{root: "/site", output: Output{Key: "key", Files: map[string]string{"a": "b"}}}
+	out := OutputFile{Sum: [32]byte{1, 2}, Stat: Stat{Size: 3, MTime: -4, Ino: 1 << 60, CTime: 6}}
+	f := &contents{root: "/site", start: 1e18, output: Output{Key: "key", Files: map[string]OutputFile{"a": out, "b/c": {}}}, outputStart: -5}
 	for i := range 1000 {
 		var r record
-		r.size, r.mtime, r.ino, r.ctime = int64(i)<<20, -int64(i)*1e9, uint64(i)<<40, int64(i)*3
+		r.Size, r.MTime, r.Ino, r.CTime = int64(i)<<20, -int64(i)*1e9, uint64(i)<<40, int64(i)*3
 		r.sum[i%32] = byte(i)
 		f.paths = append(f.paths, fmt.Sprintf("d%d/é f%04d", i%7, i))
 		f.recs = append(f.recs, r)
@@ -268,7 +278,8 @@ func TestRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if g.root != f.root || !slices.Equal(g.paths, f.paths) || !slices.Equal(g.recs, f.recs) || g.output.Key != "key" || g.output.Files["a"] != "b" {
+	if g.root != f.root || g.start != f.start || !slices.Equal(g.paths, f.paths) || !slices.Equal(g.recs, f.recs) ||
+		g.output.Key != "key" || !maps.Equal(g.output.Files, f.output.Files) || g.outputStart != f.outputStart {
 		t.Error("decode(encode(f)) differs from f")
 	}
 }
@@ -308,4 +319,81 @@ func equalEntries(a, b []manifest.Entry) bool {
 		}
 	}
 	return true
+}
+
+// TestRacyWindow: a file whose last change was less than RacyWindow before
+// the build that stat'ed it began is read again by the next build, which
+// saves the cache so that the build after trusts it.
+func TestRacyWindow(t *testing.T) {
+	dir, cachePath := newSite(t)
+	first, _, _ := build(t, dir, cachePath)
+	RacyWindow = time.Hour // every file changed "just now"
+	t.Cleanup(func() { RacyWindow = 0 })
+	got, reads, _ := build(t, dir, cachePath)
+	if reads != 3 || !equalEntries(first, got) {
+		t.Errorf("racy records: read %d files, want 3 (entries same: %v)", reads, equalEntries(first, got))
+	}
+	RacyWindow = 0
+	before, _ := os.Stat(cachePath)
+	if _, reads, _ := build(t, dir, cachePath); reads != 0 {
+		t.Errorf("after the racy records were read again: read %d files, want 0", reads)
+	}
+	if after, _ := os.Stat(cachePath); !after.ModTime().Equal(before.ModTime()) {
+		t.Error("the build after rewrote the cache file")
+	}
+}
+
+// TestRacySave: records a build refused as racy are saved again, with that
+// build's start, even when nothing else changed.
+func TestRacySave(t *testing.T) {
+	dir, cachePath := newSite(t)
+	build(t, dir, cachePath)
+	old, _ := Load(cachePath, dir)
+	RacyWindow = time.Hour
+	t.Cleanup(func() { RacyWindow = 0 })
+	build(t, dir, cachePath)
+	c, _ := Load(cachePath, dir)
+	if c.recStart <= old.recStart {
+		t.Errorf("a build that read racy files again kept the old start %d (was %d)", c.recStart, old.recStart)
+	}
+}
+
+// TestOutputUnchanged: a generated file's stat stands for its digest only
+// when it matches and was taken RacyWindow after the file's last change.
+func TestOutputUnchanged(t *testing.T) {
+	dir, cachePath := newSite(t)
+	p := filepath.Join(dir, "sw.js")
+	writeFile(t, p, "// swkit")
+	info, err := os.Stat(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, _ := Load(cachePath, dir)
+	f := OutputFile{Sum: sha256.Sum256([]byte("// swkit")), Stat: StatOf(info)}
+	c.SetOutput(Output{Key: "k", Files: map[string]OutputFile{"sw.js": f}})
+	if err := c.Save(); err != nil {
+		t.Fatal(err)
+	}
+	c, _ = Load(cachePath, dir)
+	f = c.Output().Files["sw.js"]
+	if !c.OutputUnchanged(f, info) {
+		t.Error("same stat, outside the window: not trusted")
+	}
+	if c.OutputUnchanged(OutputFile{Sum: f.Sum}, info) {
+		t.Error("trusted with no stat recorded")
+	}
+	RacyWindow = time.Hour
+	if c.OutputUnchanged(f, info) {
+		t.Error("trusted a stat taken within the window")
+	}
+	RacyWindow = 0
+	time.Sleep(10 * time.Millisecond)
+	writeFile(t, p, "// swkiT") // same size
+	info2, err := os.Stat(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.OutputUnchanged(f, info2) {
+		t.Error("trusted a rewritten file")
+	}
 }

@@ -88,26 +88,25 @@ func Key(entries []manifest.Entry, cfg config.Config, extra []byte) (string, err
 	if err != nil {
 		return "", fmt.Errorf("build key: %w", err)
 	}
-	h := sha256.New()
-	var n [8]byte
-	field := func(b []byte) {
-		binary.LittleEndian.PutUint64(n[:], uint64(len(b)))
-		h.Write(n[:])
-		h.Write(b)
+	// One buffer, hashed once: a rebuild keys every entry of the site, and
+	// a hash.Hash call per field was most of the cost.
+	b := make([]byte, 0, 256+len(c)+len(extra)+len(entries)*128)
+	field := func(s string) []byte {
+		b = binary.LittleEndian.AppendUint64(b, uint64(len(s)))
+		return append(b, s...)
 	}
-	field([]byte("swkit build key 1"))
-	field(c)
-	field(extra)
-	binary.LittleEndian.PutUint64(n[:], uint64(len(entries)))
-	h.Write(n[:])
+	b = field("swkit build key 1")
+	b = field(string(c))
+	b = field(string(extra))
+	b = binary.LittleEndian.AppendUint64(b, uint64(len(entries)))
 	for _, e := range entries {
-		field([]byte(e.URL))
-		field([]byte(e.Revision))
-		field([]byte(e.Integrity))
-		binary.LittleEndian.PutUint64(n[:], uint64(e.Size))
-		h.Write(n[:])
+		b = field(e.URL)
+		b = field(e.Revision)
+		b = field(e.Integrity)
+		b = binary.LittleEndian.AppendUint64(b, uint64(e.Size))
 	}
-	return hex.EncodeToString(h.Sum(nil)), nil
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:]), nil
 }
 
 func build(fsys fs.FS, root *os.Root, cfg config.Config, cache manifest.HashCache, reuse *Reuse) (*Output, error) {
@@ -135,9 +134,9 @@ func build(fsys fs.FS, root *os.Root, cfg config.Config, cache manifest.HashCach
 		}
 		if reuse.Previous != nil {
 			if prev, ok := reuse.Previous(key); ok {
-				if err := addHelper(cfg, res, prev.PageHelper); err != nil {
-					return nil, err
-				}
+				// The build that generated prev checked the precached
+				// pages of the same entries and config.
+				addHelper(res, prev.PageHelper)
 				out := &Output{Worker: prev.Worker, PageHelper: prev.PageHelper, Imports: prev.Imports,
 					Manifest: res, Key: key, Reused: true}
 				out.Elapsed = time.Since(start)
@@ -149,7 +148,8 @@ func build(fsys fs.FS, root *os.Root, cfg config.Config, cache manifest.HashCach
 	if err != nil {
 		return nil, fmt.Errorf("bundle page helper: %w", err)
 	}
-	if err := addHelper(cfg, res, helper); err != nil {
+	addHelper(res, helper)
+	if err := checkPrecachedPages(cfg, res.Entries); err != nil {
 		return nil, err
 	}
 	worker, err := swgen.GenerateWorker(cfg, res.Entries)
@@ -167,14 +167,13 @@ func build(fsys fs.FS, root *os.Root, cfg config.Config, cache manifest.HashCach
 	return out, nil
 }
 
-// addHelper adds the page helper to the precache entries of res, sorted by
-// URL, and checks the precached pages.
-func addHelper(cfg config.Config, res *manifest.Result, helper []byte) error {
-	helperEntry := manifest.EntryFor(PageHelperName, helper)
-	res.Entries = append(res.Entries, helperEntry)
-	res.Bytes += helperEntry.Size
-	slices.SortFunc(res.Entries, func(a, b manifest.Entry) int { return strings.Compare(a.URL, b.URL) })
-	return checkPrecachedPages(cfg, res.Entries)
+// addHelper adds the page helper to the precache entries of res, which are
+// sorted by URL and stay so.
+func addHelper(res *manifest.Result, helper []byte) {
+	e := manifest.EntryFor(PageHelperName, helper)
+	i, _ := slices.BinarySearchFunc(res.Entries, e.URL, func(a manifest.Entry, url string) int { return strings.Compare(a.URL, url) })
+	res.Entries = slices.Insert(res.Entries, i, e)
+	res.Bytes += e.Size
 }
 
 // BuildID identifies the running swkit build, for Reuse.Extra: its module
