@@ -48,8 +48,10 @@ type Conn struct {
 	net.Conn
 
 	held atomic.Bool
-	mu   sync.Mutex // guards buf and orders the held writes
+	mu   sync.Mutex // guards what follows and orders the held writes
 	buf  *[]byte    // held bytes, from bufPool; nil when none
+	iov  [2][]byte  // what is held and the write past the limit
+	bufs net.Buffers
 }
 
 var bufPool = sync.Pool{New: func() any {
@@ -153,8 +155,10 @@ func (c *Conn) Write(p []byte) (int, error) {
 	// afterwards (a held response normally ends here).
 	b := *c.buf
 	n := len(b)
-	bufs := net.Buffers{b, p}
-	m, err := bufs.WriteTo(c.Conn)
+	c.iov = [2][]byte{b, p}
+	c.bufs = c.iov[:]
+	m, err := c.bufs.WriteTo(c.Conn)
+	c.iov, c.bufs = [2][]byte{}, nil // keep no reference to p
 	*c.buf = b[:0]
 	if err != nil {
 		c.Conn.Close()

@@ -1,14 +1,18 @@
 package static
 
 import (
+	"bufio"
 	"crypto/sha256"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/swkit/swkit/internal/coalesce"
 )
 
 // nullWriter is a ResponseWriter that keeps headers and discards the body, so
@@ -91,4 +95,66 @@ func BenchmarkServeSmallGzip(b *testing.B) {
 func BenchmarkServeSmall304(b *testing.B) {
 	sum := sha256.Sum256([]byte(strings.Repeat("x", 10<<10)))
 	benchServeOpts(b, "page.html", 10<<10, "", Options{}, "If-None-Match", etagOf(sum))
+}
+
+// BenchmarkServeConn serves the 10 KiB page over loopback TCP, one request at
+// a time on one kept-alive connection, from a plain net/http server and from
+// one whose connections are wrapped as swkit serve's are (internal/coalesce:
+// one write per response instead of two). ns/op includes the client.
+func BenchmarkServeConn(b *testing.B) {
+	dir := b.TempDir()
+	page := strings.Repeat("x", 10<<10)
+	if err := os.WriteFile(filepath.Join(dir, "page.html"), []byte(page), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	age(b, dir)
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { root.Close() })
+	h, err := New(root.FS(), Options{Compress: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, wrap := range []bool{false, true} {
+		name := "plain"
+		if wrap {
+			name = "coalesced"
+		}
+		b.Run(name, func(b *testing.B) {
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				b.Fatal(err)
+			}
+			srv := &http.Server{Handler: h}
+			var l net.Listener = ln
+			if wrap {
+				srv.ConnContext = coalesce.ConnContext
+				l = coalesce.Listen(ln)
+			}
+			go srv.Serve(l)
+			defer srv.Close()
+			c, err := net.Dial("tcp", ln.Addr().String())
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer c.Close()
+			req := []byte("GET /page.html HTTP/1.1\r\nHost: x\r\n\r\n")
+			br := bufio.NewReaderSize(c, 32<<10)
+			b.SetBytes(int64(len(page)))
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if _, err := c.Write(req); err != nil {
+					b.Fatal(err)
+				}
+				resp, err := http.ReadResponse(br, nil)
+				if err != nil {
+					b.Fatal(err)
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+			}
+		})
+	}
 }
