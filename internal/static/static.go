@@ -656,6 +656,12 @@ func serveReader(w http.ResponseWriter, r *http.Request, etag, length []string, 
 	switch quickAnswer(w, r, etag, length) {
 	case http.StatusOK:
 		if r.Method != http.MethodHead {
+			// The header first: net/http then sends the whole body with
+			// sendfile, instead of reading its first 512 bytes to copy them
+			// after the header (it does so in case it must sniff the type).
+			if f, ok := w.(http.Flusher); ok {
+				f.Flush()
+			}
 			io.CopyN(w, content, size)
 		}
 	case 0:
