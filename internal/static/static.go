@@ -50,6 +50,8 @@
 //	...
 //	h, err := static.New(root.FS(), static.Options{})
 //
+// or [RootFS](root), the same with cheaper opens on Unix (swkit serve's).
+//
 // Any failure to open or stat a file (missing, permission denied, a link out
 // of the root, a file used as a folder) is answered 404, so that the status
 // never tells one case from another. Error responses are short plain text
