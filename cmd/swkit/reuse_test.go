@@ -5,11 +5,13 @@ import (
 	"crypto/sha256"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/swkit/swkit/internal/buildcache"
 	"github.com/swkit/swkit/internal/config"
+	"github.com/swkit/swkit/internal/manifest"
 )
 
 // outputCache returns a cache whose output record is rec, saved and loaded
@@ -101,8 +103,18 @@ func TestPreviousOutputStats(t *testing.T) {
 		rec.Files[name] = buildcache.OutputFile{Sum: [32]byte{1}, Stat: buildcache.StatOf(info)}
 	}
 	c := outputCache(t, dir, rec)
-	if _, ok := previousOutput(dir, cfg, c, "k"); !ok {
+	out, ok := previousOutput(dir, cfg, c, "k")
+	if !ok {
 		t.Fatal("files with their recorded stats were hashed")
+	}
+	if data, ok := out.Imports["swkit-manifest-1.js"]; !ok || data != nil || string(out.Worker) != files["sw.js"] {
+		t.Errorf("manifest part as recorded: listed %v, read %d bytes (want listed, not read); worker %q", ok, len(data), out.Worker)
+	}
+	var stdout bytes.Buffer
+	out.Manifest = &manifest.Result{}
+	printBuilt(&stdout, dir, cfg, out)
+	if !strings.Contains(stdout.String(), "1 manifest files (256.0 KiB)") {
+		t.Errorf("summary %q: want the part's size from its stat", stdout.String())
 	}
 	// Rewritten, same content: hashed, reused, and the big one's new stat
 	// recorded.

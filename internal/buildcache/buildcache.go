@@ -1,10 +1,11 @@
 // Package buildcache remembers the SHA-256 of a site's files between builds,
-// so that a rebuild reads only the files that changed. A file is trusted
+// so that a rebuild reads only the files that changed, and the listings of
+// its folders, so that a rebuild lists only the folders that changed. A file is trusted
 // unchanged when its path, size and modification time (and, on Linux, its
 // inode and status-change time) are the ones recorded with its digest; make
 // and rsync decide the same way. A stat taken less than RacyWindow after the
 // file last changed is not trusted: the file may have changed again within
-// the same timestamp (see Cache.Lookup).
+// the same timestamp.
 //
 // The cache of a folder is one file in the user's cache folder, never in
 // the site (DefaultPath). A missing, unreadable, corrupt or foreign cache file
@@ -31,25 +32,35 @@ import (
 // another version is ignored.
 const magic = "swkit build cache\n"
 
-const formatVersion = 3
+const formatVersion = 4
 
 // RacyWindow is how long after a file's last change (its status-change
 // time on Linux, else its modification time) a build must have begun for
 // the stat it took to be trusted by the next build. File systems stamp
-// changes with a coarse clock (a scheduler tick; whole seconds on some), so
-// a file rewritten right after a build read it, within the same tick and to
-// the same size, would otherwise look unchanged forever; such a file is
-// read again by the next build instead. Two seconds cover one-second and
-// two-second timestamps too.
-var RacyWindow = 2 * time.Second
+// changes with a coarse clock (a scheduler tick, 1-10 ms), so a file
+// rewritten right after a build read it, within the same tick and to the
+// same size, would otherwise look unchanged forever; such a file is read
+// again by the next build instead. A time in whole seconds may come from a
+// file system that keeps no more (ext3, FAT: two seconds): then the window
+// is at least coarseWindow.
+var RacyWindow = 50 * time.Millisecond
 
-// Cache is the digests of one folder's files. It implements
-// manifest.HashCache: Lookup and Store may be called from several
-// goroutines at once, though not during Load or Save.
+const coarseWindow = 2 * time.Second
+
+// Cache is the digests of one folder's files, and the listings of its
+// folders. It implements manifest.DirCache: Lookup, Store, LookupDir and
+// StoreDir may be called from several goroutines at once, though not during
+// Load or Save.
 type Cache struct {
 	path  string
 	root  string
 	start int64 // when this build began (Load), Unix nanoseconds
+
+	dirs   []string         // folders' slash paths, as loaded, sorted
+	drecs  []dirRecord      // drecs[i] is the listing of dirs[i]
+	dindex map[string]int32 // dir path -> index in dirs; read-only between Load and Save
+	dseen  []atomic.Bool    // drecs confirmed by this build (LookupDir)
+	ndseen atomic.Int64     // true values in dseen
 
 	paths    []string         // as loaded, sorted
 	recs     []record         // recs[i] is the record of paths[i]
@@ -59,9 +70,10 @@ type Cache struct {
 	nseen    atomic.Int64     // true values in seen
 	refused  atomic.Int64     // matching records not trusted (racy): Save writes them anew
 
-	mu     sync.Mutex
-	stored map[string]record // records this build stored that differ from recs
-	dirty  bool              // stored is not empty
+	mu      sync.Mutex
+	stored  map[string]record    // records this build stored that differ from recs
+	dstored map[string]dirRecord // listings this build stored that differ from drecs
+	dirty   bool                 // stored or dstored is not empty
 
 	output      Output // the last build's generated files, as loaded or set
 	outputStart int64  // when the build that took output's stats began
@@ -105,6 +117,14 @@ type record struct {
 	sum [sha256.Size]byte
 }
 
+// dirRecord is a folder's stat and its listing when it was listed:
+// for each name (not starting with "."), its length and bytes and its type
+// (fs.FileMode bits), as uvarints.
+type dirRecord struct {
+	Stat
+	list string
+}
+
 // trusted reports whether s, taken by a build that began at start, still
 // stands for the file's content when the file's stat is s again: the file
 // had not changed for RacyWindow when that build began.
@@ -113,7 +133,11 @@ func trusted(s Stat, start int64) bool {
 	if changed == 0 {
 		changed = s.MTime
 	}
-	return start != 0 && changed < start-int64(RacyWindow)
+	window := RacyWindow
+	if changed%int64(time.Second) == 0 {
+		window = max(window, coarseWindow)
+	}
+	return start != 0 && changed < start-int64(window)
 }
 
 // DefaultPath is the cache file of the folder dir:
@@ -142,7 +166,7 @@ func Load(path, dir string) (*Cache, error) {
 	if err != nil {
 		root = dir
 	}
-	c := &Cache{path: path, root: root, start: time.Now().UnixNano(), stored: map[string]record{}}
+	c := &Cache{path: path, root: root, start: time.Now().UnixNano(), stored: map[string]record{}, dstored: map[string]dirRecord{}}
 	data, err := os.ReadFile(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
@@ -162,12 +186,26 @@ func Load(path, dir string) (*Cache, error) {
 	}
 	c.paths, c.recs, c.recStart = f.paths, f.recs, f.start
 	c.output, c.outputStart = f.output, f.outputStart
+	c.dirs, c.drecs = f.dirs, f.drecs
+	c.indexAll()
+	return c, nil
+}
+
+// indexAll indexes paths and dirs, none of them seen yet.
+func (c *Cache) indexAll() {
 	c.seen = make([]atomic.Bool, len(c.paths))
 	c.index = make(map[string]int32, len(c.paths))
 	for i, p := range c.paths {
 		c.index[p] = int32(i)
 	}
-	return c, nil
+	c.dseen = make([]atomic.Bool, len(c.dirs))
+	c.dindex = make(map[string]int32, len(c.dirs))
+	for i, p := range c.dirs {
+		c.dindex[p] = int32(i)
+	}
+	c.nseen.Store(0)
+	c.ndseen.Store(0)
+	c.refused.Store(0)
 }
 
 // Lookup returns the digest recorded for the file at p if info matches
@@ -208,6 +246,54 @@ func (c *Cache) Store(p string, info fs.FileInfo, sum [sha256.Size]byte) {
 	c.dirty = true
 }
 
+// LookupDir returns the listing recorded for the folder at p if info
+// matches the stat recorded with it, and the build that recorded it began
+// RacyWindow or more after the folder's last change.
+func (c *Cache) LookupDir(p string, info fs.FileInfo) (names []string, types []fs.FileMode, ok bool) {
+	i, found := c.dindex[p]
+	if !found {
+		return nil, nil, false
+	}
+	r := &c.drecs[i]
+	if r.Stat != StatOf(info) {
+		return nil, nil, false
+	}
+	if !trusted(r.Stat, c.recStart) {
+		c.refused.Add(1)
+		return nil, nil, false
+	}
+	d := &decoder{s: r.list}
+	n := d.count(2)
+	names, types = make([]string, n), make([]fs.FileMode, n)
+	for k := range n {
+		names[k] = d.str()
+		types[k] = fs.FileMode(d.uvarint())
+	}
+	if d.err != nil || len(d.s) != 0 {
+		return nil, nil, false
+	}
+	if c.dseen[i].CompareAndSwap(false, true) {
+		c.ndseen.Add(1)
+	}
+	return names, types, true
+}
+
+// StoreDir records the listing of the folder at p (names, and their
+// types), listed after info was taken.
+func (c *Cache) StoreDir(p string, info fs.FileInfo, names []string, types []fs.FileMode) {
+	r := dirRecord{Stat: StatOf(info), list: encodeList(names, types)}
+	if i, found := c.dindex[p]; found && c.drecs[i] == r {
+		if c.dseen[i].CompareAndSwap(false, true) {
+			c.ndseen.Add(1)
+		}
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.dstored[p] = r
+	c.dirty = true
+}
+
 // Save writes the records this build looked up or stored, and only those
 // (files gone from the folder are forgotten), and the Output set, when they
 // differ from what was loaded. The write is atomic: a crash leaves the old
@@ -215,7 +301,8 @@ func (c *Cache) Store(p string, info fs.FileInfo, sum [sha256.Size]byte) {
 func (c *Cache) Save() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if !c.dirty && !c.outputSet && c.nseen.Load() == int64(len(c.paths)) && c.refused.Load() == 0 {
+	if !c.dirty && !c.outputSet && c.nseen.Load() == int64(len(c.paths)) &&
+		c.ndseen.Load() == int64(len(c.dirs)) && c.refused.Load() == 0 {
 		return nil // every old record was confirmed and trusted, none changed
 	}
 	// Every record written was stat'ed by this build, which began at start.
@@ -229,6 +316,16 @@ func (c *Cache) Save() error {
 	for p, r := range c.stored {
 		f.paths = append(f.paths, p)
 		f.recs = append(f.recs, r)
+	}
+	for i, p := range c.dirs {
+		if _, ok := c.dstored[p]; !ok && c.dseen[i].Load() {
+			f.dirs = append(f.dirs, p)
+			f.drecs = append(f.drecs, c.drecs[i])
+		}
+	}
+	for p, r := range c.dstored {
+		f.dirs = append(f.dirs, p)
+		f.drecs = append(f.drecs, r)
 	}
 	f.sort()
 	data := f.encode()
@@ -252,17 +349,17 @@ func (c *Cache) Save() error {
 	}
 	// What was written is now what was loaded, all of it confirmed.
 	c.paths, c.recs, c.recStart = f.paths, f.recs, f.start
-	c.index = make(map[string]int32, len(c.paths))
-	for i, p := range c.paths {
-		c.index[p] = int32(i)
-	}
-	c.seen = make([]atomic.Bool, len(c.paths))
+	c.dirs, c.drecs = f.dirs, f.drecs
+	c.indexAll()
 	for i := range c.seen {
 		c.seen[i].Store(true)
 	}
 	c.nseen.Store(int64(len(c.paths)))
-	c.refused.Store(0)
-	c.stored, c.dirty, c.outputSet = map[string]record{}, false, false
+	for i := range c.dseen {
+		c.dseen[i].Store(true)
+	}
+	c.ndseen.Store(int64(len(c.dirs)))
+	c.stored, c.dstored, c.dirty, c.outputSet = map[string]record{}, map[string]dirRecord{}, false, false
 	return nil
 }
 

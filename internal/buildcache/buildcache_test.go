@@ -23,7 +23,7 @@ var _ manifest.HashCache = (*Cache)(nil)
 
 func TestMain(m *testing.M) {
 	// The tests build right after writing files: trust their stats (the
-	// window has its own test).
+	// window has its own tests).
 	RacyWindow = 0
 	os.Exit(m.Run())
 }
@@ -273,12 +273,18 @@ func TestRoundTrip(t *testing.T) {
 		f.paths = append(f.paths, fmt.Sprintf("d%d/é f%04d", i%7, i))
 		f.recs = append(f.recs, r)
 	}
+	for i := range 50 {
+		f.dirs = append(f.dirs, fmt.Sprintf("d%d", 49-i))
+		f.drecs = append(f.drecs, dirRecord{Stat: Stat{Size: int64(i), MTime: 1, Ino: 2, CTime: -3},
+			list: encodeList([]string{"a", fmt.Sprint(i)}, []fs.FileMode{fs.ModeDir, 0})})
+	}
 	f.sort()
 	g, err := decode(f.encode())
 	if err != nil {
 		t.Fatal(err)
 	}
 	if g.root != f.root || g.start != f.start || !slices.Equal(g.paths, f.paths) || !slices.Equal(g.recs, f.recs) ||
+		!slices.Equal(g.dirs, f.dirs) || !slices.Equal(g.drecs, f.drecs) || !slices.IsSorted(g.dirs) ||
 		g.output.Key != "key" || !maps.Equal(g.output.Files, f.output.Files) || g.outputStart != f.outputStart {
 		t.Error("decode(encode(f)) differs from f")
 	}
@@ -395,5 +401,118 @@ func TestOutputUnchanged(t *testing.T) {
 	}
 	if c.OutputUnchanged(f, info2) {
 		t.Error("trusted a rewritten file")
+	}
+}
+
+var _ manifest.DirCache = (*Cache)(nil)
+
+// dirCounter counts the folder listings a build took from the cache.
+type dirCounter struct {
+	*Cache
+	hits atomic.Int64
+}
+
+func (d *dirCounter) LookupDir(p string, info fs.FileInfo) ([]string, []fs.FileMode, bool) {
+	names, types, ok := d.Cache.LookupDir(p, info)
+	if ok {
+		d.hits.Add(1)
+	}
+	return names, types, ok
+}
+
+// buildRoot runs manifest.Build over dir through an os.Root (the walk
+// that lists folders) with the cache file at cachePath, and returns the
+// precached URLs and the folder listings taken from the cache.
+func buildRoot(t *testing.T, dir, cachePath string) ([]string, int64) {
+	t.Helper()
+	c, _ := Load(cachePath, dir)
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer root.Close()
+	dc := &dirCounter{Cache: c}
+	res, err := manifest.Build(nil, manifest.Options{Cache: dc, Root: root})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Save(); err != nil {
+		t.Fatal(err)
+	}
+	var urls []string
+	for _, e := range res.Entries {
+		urls = append(urls, e.URL)
+	}
+	return urls, dc.hits.Load()
+}
+
+// TestDirListings: an unchanged folder's listing comes from the cache; a
+// file added, removed or renamed, or a name that changed type, changes its
+// folder's stat, and the folder is listed again.
+func TestDirListings(t *testing.T) {
+	dir, cachePath := newSite(t)
+	writeFile(t, filepath.Join(dir, "css/deep/x.css"), "x")
+	all := "css/app.css css/deep/x.css index.html js/app.js"
+	if urls, hits := buildRoot(t, dir, cachePath); strings.Join(urls, " ") != all || hits != 0 {
+		t.Fatalf("first build: %q, %d listings from the cache", urls, hits)
+	}
+	if urls, hits := buildRoot(t, dir, cachePath); strings.Join(urls, " ") != all || hits != 4 {
+		t.Fatalf("no change: %q, %d listings from the cache, want all 4", urls, hits)
+	}
+	for _, step := range []struct {
+		name   string
+		change func()
+		want   string
+		hits   int64
+	}{
+		{"file added", func() { writeFile(t, filepath.Join(dir, "js/new.js"), "n") },
+			"css/app.css css/deep/x.css index.html js/app.js js/new.js", 3},
+		{"file removed", func() { os.Remove(filepath.Join(dir, "js/new.js")) }, all, 3},
+		{"file renamed", func() { os.Rename(filepath.Join(dir, "css/deep/x.css"), filepath.Join(dir, "css/deep/y.css")) },
+			"css/app.css css/deep/y.css index.html js/app.js", 3},
+		{"file became a folder", func() {
+			os.Remove(filepath.Join(dir, "css/deep/y.css"))
+			writeFile(t, filepath.Join(dir, "css/deep/y.css/z.css"), "z")
+		}, "css/app.css css/deep/y.css/z.css index.html js/app.js", 3},
+		{"folder became a link", func() {
+			os.RemoveAll(filepath.Join(dir, "css/deep"))
+			if err := os.Symlink(filepath.Join(dir, "js"), filepath.Join(dir, "css/deep")); err != nil {
+				t.Skip("no symlinks here:", err)
+			}
+		}, "css/app.css index.html js/app.js", 2},
+	} {
+		time.Sleep(10 * time.Millisecond) // a new timestamp even where they are coarse
+		step.change()
+		urls, hits := buildRoot(t, dir, cachePath)
+		if strings.Join(urls, " ") != step.want || hits != step.hits {
+			t.Errorf("%s: got %q and %d listings from the cache, want %q and %d", step.name, urls, hits, step.want, step.hits)
+		}
+	}
+	// Within the racy window, nothing is taken from the cache.
+	RacyWindow = time.Hour
+	t.Cleanup(func() { RacyWindow = 0 })
+	if urls, hits := buildRoot(t, dir, cachePath); strings.Join(urls, " ") != "css/app.css index.html js/app.js" || hits != 0 {
+		t.Errorf("racy: %q, %d listings from the cache, want none", urls, hits)
+	}
+}
+
+// A whole-second change time may come from a file system that keeps no
+// more: trusted only two seconds after.
+func TestCoarseTimestamps(t *testing.T) {
+	defer func(w time.Duration) { RacyWindow = w }(RacyWindow)
+	RacyWindow = 50 * time.Millisecond
+	start := int64(100 * time.Second)
+	for _, tc := range []struct {
+		changed time.Duration
+		want    bool
+	}{
+		{99*time.Second + 970*time.Millisecond, false}, // within RacyWindow
+		{99*time.Second + 100*time.Millisecond, true},
+		{99 * time.Second, false}, // whole second: within two
+		{97 * time.Second, true},
+	} {
+		if got := trusted(Stat{CTime: int64(tc.changed)}, start); got != tc.want {
+			t.Errorf("changed at %v, build began at %v: trusted %v, want %v", tc.changed, time.Duration(start), got, tc.want)
+		}
 	}
 }

@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"io/fs"
 	"slices"
 	"strings"
+	"unsafe"
 )
 
 // A cache file is, after magic and the version byte, with integers as
@@ -17,6 +19,9 @@ import (
 //	start: when the build that took the files' stats began (Unix ns)
 //	files count, then for each, sorted by path:
 //	  path string, size, mtime, ino (unsigned), ctime, SHA-256 (32 bytes)
+//	folders count, then for each, sorted by path:
+//	  path string, size, mtime, ino (unsigned), ctime,
+//	  listing string: entries count, then for each, name string, type
 //	output key string ("" for none), start of the build that took its stats,
 //	files count, then for each, sorted by path:
 //	  path string, SHA-256 (32 bytes), size, mtime, ino (unsigned), ctime
@@ -33,6 +38,8 @@ type contents struct {
 	start       int64
 	paths       []string
 	recs        []record
+	dirs        []string
+	drecs       []dirRecord
 	output      Output
 	outputStart int64
 }
@@ -50,6 +57,32 @@ func (f *contents) sort() {
 		paths[i], recs[i] = f.paths[j], f.recs[j]
 	}
 	f.paths, f.recs = paths, recs
+	idx = idx[:0]
+	for i := range f.dirs {
+		idx = append(idx, i)
+	}
+	slices.SortFunc(idx, func(a, b int) int { return strings.Compare(f.dirs[a], f.dirs[b]) })
+	dirs, drecs := make([]string, len(idx)), make([]dirRecord, len(idx))
+	for i, j := range idx {
+		dirs[i], drecs[i] = f.dirs[j], f.drecs[j]
+	}
+	f.dirs, f.drecs = dirs, drecs
+}
+
+// encodeList is a dirRecord's list.
+func encodeList(names []string, types []fs.FileMode) string {
+	n := binary.MaxVarintLen64
+	for _, name := range names {
+		n += len(name) + 2*binary.MaxVarintLen32
+	}
+	b := make([]byte, 0, n)
+	b = binary.AppendUvarint(b, uint64(len(names)))
+	for i, name := range names {
+		b = binary.AppendUvarint(b, uint64(len(name)))
+		b = append(b, name...)
+		b = binary.AppendUvarint(b, uint64(types[i]))
+	}
+	return string(b)
 }
 
 func appendStat(b []byte, s Stat) []byte {
@@ -75,6 +108,12 @@ func (f *contents) encode() []byte {
 		str(p)
 		b = appendStat(b, r.Stat)
 		b = append(b, r.sum[:]...)
+	}
+	b = binary.AppendUvarint(b, uint64(len(f.dirs)))
+	for i, p := range f.dirs {
+		str(p)
+		b = appendStat(b, f.drecs[i].Stat)
+		str(f.drecs[i].list)
 	}
 	str(f.output.Key)
 	b = binary.AppendVarint(b, f.outputStart)
@@ -159,14 +198,16 @@ func (d *decoder) count(min int) int {
 
 func decode(data []byte) (*contents, error) {
 	head := len(magic) + 1
-	if len(data) < head+4 || string(data[:len(magic)]) != magic {
+	if len(data) < head+5 || string(data[:len(magic)]) != magic {
 		return nil, errors.New("not a swkit build cache")
 	}
 	body := data[:len(data)-4]
 	if crc32.Checksum(body, castagnoli) != binary.LittleEndian.Uint32(data[len(body):]) {
 		return nil, errors.New("checksum mismatch")
 	}
-	d := &decoder{s: string(body[head:])}
+	// The paths are substrings of data, which nothing writes to after
+	// Load read it: no copy of the whole file.
+	d := &decoder{s: unsafe.String(&body[head], len(body)-head)}
 	f := &contents{root: d.str(), start: d.varint()}
 	n := d.count(1 + 4 + sha256.Size)
 	f.paths, f.recs = make([]string, n), make([]record, n)
@@ -180,6 +221,18 @@ func decode(data []byte) (*contents, error) {
 		}
 		if i > 0 && f.paths[i-1] >= f.paths[i] {
 			return nil, fmt.Errorf("paths out of order at %q", f.paths[i])
+		}
+	}
+	n = d.count(1 + 4 + 1)
+	f.dirs, f.drecs = make([]string, n), make([]dirRecord, n)
+	for i := range n {
+		f.dirs[i] = d.str()
+		f.drecs[i] = dirRecord{Stat: d.stat(), list: d.str()}
+		if d.err != nil {
+			break
+		}
+		if i > 0 && f.dirs[i-1] >= f.dirs[i] {
+			return nil, fmt.Errorf("folders out of order at %q", f.dirs[i])
 		}
 	}
 	f.output.Key = d.str()

@@ -2,7 +2,15 @@
 
 package manifest
 
-import "os"
+import (
+	"io/fs"
+	"os"
+)
+
+// statBuf is unused here: stats are os.Root's.
+type statBuf struct{}
+
+func keepStat(info fs.FileInfo, _ *statBuf) fs.FileInfo { return info }
 
 // openRootHandle returns the handle of root's folder for the walk: root
 // itself (os.Root), which the walk does not close.

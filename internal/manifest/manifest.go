@@ -68,10 +68,27 @@ type Options struct {
 // where cheap, inode and change time). Build calls it from several goroutines.
 type HashCache interface {
 	// Lookup returns the digest stored for the file at the slash path p
-	// whose stat is info, if the cache still trusts it.
+	// whose stat is info, if the cache still trusts it. info is valid only
+	// during the call.
 	Lookup(p string, info fs.FileInfo) (sum [sha256.Size]byte, ok bool)
 	// Store records the digest of the file at p, read after info was taken.
 	Store(p string, info fs.FileInfo, sum [sha256.Size]byte)
+}
+
+// DirCache is a HashCache that also remembers folder listings, which Build
+// (with Options.Root) then takes instead of listing a folder whose stat is
+// the one recorded: adding, removing or renaming an entry changes a
+// folder's modification and status-change times, so the same stat means the
+// same names, and each name the same type.
+type DirCache interface {
+	HashCache
+	// LookupDir returns the listing recorded for the folder at the slash
+	// path p (names not starting with ".", and their types as in
+	// fs.FileMode.Type) whose stat is info, if the cache still trusts it.
+	LookupDir(p string, info fs.FileInfo) (names []string, types []fs.FileMode, ok bool)
+	// StoreDir records the listing of the folder at p, listed after info
+	// was taken.
+	StoreDir(p string, info fs.FileInfo, names []string, types []fs.FileMode)
 }
 
 // Entry is one precached file.

@@ -23,8 +23,12 @@ const batchSize = 32
 type dirHandle interface {
 	// readDir lists the folder, unsorted, without "." and "..", using buf.
 	readDir(buf []byte) ([]dirEntry, error)
-	// lstat is the stat of the entry name, not following a link.
-	lstat(name string) (fs.FileInfo, error)
+	// stat is the folder's own stat.
+	stat() (fs.FileInfo, error)
+	// lstat is the stat of the entry name, not following a link. Where
+	// the platform's stat fits in a statBuf, the result is buf (when not
+	// nil), valid until buf's next use: keepStat copies it.
+	lstat(name string, buf *statBuf) (fs.FileInfo, error)
 	openDir(name string) (dirHandle, error)
 	openFile(name string) (io.ReadCloser, error)
 	close()
@@ -35,6 +39,50 @@ type dirEntry struct {
 	name  string
 	typ   fs.FileMode // type bits (0: regular file) when known
 	known bool        // the listing said the type (no lstat needed to tell)
+	info  fs.FileInfo // its lstat, when taken to learn the type
+}
+
+// compareEntries orders a folder's entries as their paths sort byte by
+// byte, a folder's name followed by "/" ("a-b" < "a/" < "a.b"), so that the
+// walk meets files in the order of their paths and, nearly always, of
+// their URLs: the entries then need no sorting.
+func compareEntries(a, b *dirEntry) int {
+	an, bn := a.name, b.name
+	n := min(len(an), len(bn))
+	if c := strings.Compare(an[:n], bn[:n]); c != 0 {
+		return c
+	}
+	next := func(e *dirEntry, name string) int {
+		switch {
+		case len(name) > n:
+			return int(name[n])
+		case e.typ.IsDir():
+			return '/'
+		}
+		return -1 // ends here
+	}
+	return next(a, an) - next(b, bn)
+}
+
+// compareWalkOrder orders slash paths as fs.WalkDir visits them: by name
+// within each folder, a folder's files right after its name.
+func compareWalkOrder(a, b string) int {
+	for {
+		ae, arest, amore := strings.Cut(a, "/")
+		be, brest, bmore := strings.Cut(b, "/")
+		if c := strings.Compare(ae, be); c != 0 || !amore || !bmore {
+			if c == 0 {
+				switch {
+				case amore:
+					return 1
+				case bmore:
+					return -1
+				}
+			}
+			return c
+		}
+		a, b = arest, brest
+	}
 }
 
 // rootHandle is a dirHandle for an os.Root: the portable one.
@@ -60,7 +108,9 @@ func (h rootHandle) readDir([]byte) ([]dirEntry, error) {
 	return out, nil
 }
 
-func (h rootHandle) lstat(name string) (fs.FileInfo, error) { return h.r.Lstat(name) }
+func (h rootHandle) lstat(name string, _ *statBuf) (fs.FileInfo, error) { return h.r.Lstat(name) }
+
+func (h rootHandle) stat() (fs.FileInfo, error) { return h.r.Stat(".") }
 
 func (h rootHandle) openDir(name string) (dirHandle, error) {
 	// OpenRoot follows a link that stays inside, which the walk would not
@@ -109,8 +159,7 @@ type walkItem struct {
 type walkFile struct {
 	path  string
 	name  string
-	info  fs.FileInfo
-	sum   [sha256.Size]byte
+	info  fs.FileInfo // of a file to hash
 	entry Entry
 	err   error
 }
@@ -133,6 +182,7 @@ type rootWalk struct {
 	stack  []walkJob // last in, first out: depth first, so few folders are open at once
 	active int       // jobs queued or running
 	failed atomic.Bool
+	files  atomic.Int64 // listed to precache
 }
 
 // buildRoot is Build over opts.Root (see Options.Root), opts with defaults.
@@ -153,12 +203,18 @@ func buildRoot(o *Options) (*Result, error) {
 	}
 	wg.Wait()
 
-	res := &Result{Entries: []Entry{}, Warnings: []Warning{}}
+	res := &Result{Entries: make([]Entry, 0, w.files.Load()), Warnings: []Warning{}}
 	if err := collect(top, res); err != nil {
 		return nil, err
 	}
-	// Walk order is by path; percent-encoding can change the order of URLs.
-	slices.SortFunc(res.Entries, func(a, b Entry) int { return strings.Compare(a.URL, b.URL) })
+	// Walk order is by path (compareEntries); percent-encoding can change
+	// the order of URLs.
+	byURL := func(a, b Entry) int { return strings.Compare(a.URL, b.URL) }
+	if !slices.IsSortedFunc(res.Entries, byURL) {
+		slices.SortFunc(res.Entries, byURL)
+	}
+	// As the fs.FS walk gives them.
+	slices.SortStableFunc(res.Warnings, func(a, b Warning) int { return compareWalkOrder(a.Path, b.Path) })
 	return res, nil
 }
 
@@ -228,6 +284,7 @@ func (w *rootWalk) work() {
 
 // workerState is what a worker reuses from job to job.
 type workerState struct {
+	stat   statBuf
 	dirBuf []byte
 	h      hash.Hash
 	buf    []byte
@@ -265,18 +322,16 @@ func (w *rootWalk) list(d *walkDir, st *workerState) []walkJob {
 		d.refs.Store(1)
 	}
 	defer release(d)
-	if st.dirBuf == nil {
-		st.dirBuf = make([]byte, 16<<10)
-	}
-	entries, err := d.h.readDir(st.dirBuf)
+	entries, err := w.readDir(d, st)
 	if err != nil {
 		d.err = w.fail(fmt.Errorf("manifest: %s: %w", d.path, namePath(err, d.path)))
 		return nil
 	}
-	slices.SortFunc(entries, func(a, b dirEntry) int { return strings.Compare(a.name, b.name) })
 	o := w.o
 	var subs []*walkDir
 	var misses []*walkFile
+	var files []walkFile
+	d.items = make([]walkItem, 0, len(entries))
 	for _, e := range entries {
 		if strings.HasPrefix(e.name, ".") {
 			continue
@@ -285,9 +340,9 @@ func (w *rootWalk) list(d *walkDir, st *workerState) []walkJob {
 		if d.path != "." {
 			p = d.path + "/" + e.name
 		}
-		var info fs.FileInfo
-		if !e.known {
-			if info, err = d.h.lstat(e.name); err != nil {
+		info := e.info
+		if !e.known && info == nil {
+			if info, err = d.h.lstat(e.name, nil); err != nil {
 				d.items = append(d.items, walkItem{err: w.fail(fmt.Errorf("manifest: %s: %w", p, namePath(err, p)))})
 				break
 			}
@@ -306,7 +361,8 @@ func (w *rootWalk) list(d *walkDir, st *workerState) []walkJob {
 			continue
 		}
 		if info == nil {
-			if info, err = d.h.lstat(e.name); err != nil {
+			// Into the worker's buffer: most files are only looked up.
+			if info, err = d.h.lstat(e.name, &st.stat); err != nil {
 				d.items = append(d.items, walkItem{err: w.fail(fmt.Errorf("manifest: %s: %w", p, namePath(err, p)))})
 				break
 			}
@@ -322,17 +378,22 @@ func (w *rootWalk) list(d *walkDir, st *workerState) []walkJob {
 			}})
 			continue
 		}
-		f := &walkFile{path: p, name: e.name, info: info}
+		if files == nil {
+			files = make([]walkFile, 0, len(entries)) // one allocation for the folder's files
+		}
+		files = append(files, walkFile{path: p, name: e.name})
+		f := &files[len(files)-1]
 		d.items = append(d.items, walkItem{file: f})
 		if o.Cache != nil {
 			if sum, ok := o.Cache.Lookup(p, info); ok {
-				f.sum = sum
 				f.entry = newEntry(p, sum, info.Size(), !o.DontCacheBust(p))
 				continue
 			}
 		}
+		f.info = keepStat(info, &st.stat)
 		misses = append(misses, f)
 	}
+	w.files.Add(int64(len(files)))
 	jobs := make([]walkJob, 0, len(subs)+(len(misses)+batchSize-1)/batchSize)
 	d.refs.Add(int32(cap(jobs)))
 	for start := 0; start < len(misses); start += batchSize {
@@ -343,6 +404,63 @@ func (w *rootWalk) list(d *walkDir, st *workerState) []walkJob {
 		jobs = append(jobs, walkJob{dir: sub})
 	}
 	return jobs
+}
+
+// readDir returns the listing of d in compareEntries order, without the
+// names that start with ".": the one the cache has for d's stat, or else
+// d's own.
+func (w *rootWalk) readDir(d *walkDir, st *workerState) ([]dirEntry, error) {
+	dc, _ := w.o.Cache.(DirCache)
+	var info fs.FileInfo
+	if dc != nil {
+		var err error
+		if info, err = d.h.stat(); err != nil {
+			return nil, err
+		}
+		if names, types, ok := dc.LookupDir(d.path, info); ok && len(names) == len(types) {
+			entries := make([]dirEntry, len(names))
+			for i, name := range names {
+				entries[i] = dirEntry{name: name, typ: types[i], known: true}
+			}
+			// Stored in this order (then a check is enough), unless by
+			// another version.
+			if !slices.IsSortedFunc(entries, func(a, b dirEntry) int { return compareEntries(&a, &b) }) {
+				slices.SortFunc(entries, func(a, b dirEntry) int { return compareEntries(&a, &b) })
+			}
+			return entries, nil
+		}
+	}
+	if st.dirBuf == nil {
+		st.dirBuf = make([]byte, 16<<10)
+	}
+	all, err := d.h.readDir(st.dirBuf)
+	if err != nil {
+		return nil, err
+	}
+	entries := all[:0]
+	known := true
+	for _, e := range all {
+		if strings.HasPrefix(e.name, ".") {
+			continue
+		}
+		if !e.known {
+			// The order needs the type: a file system without d_type.
+			known = false
+			if info, err := d.h.lstat(e.name, nil); err == nil {
+				e.info, e.typ = info, info.Mode().Type()
+			}
+		}
+		entries = append(entries, e)
+	}
+	slices.SortFunc(entries, func(a, b dirEntry) int { return compareEntries(&a, &b) })
+	if dc != nil && known {
+		names, types := make([]string, len(entries)), make([]fs.FileMode, len(entries))
+		for i, e := range entries {
+			names[i], types[i] = e.name, e.typ
+		}
+		dc.StoreDir(d.path, info, names, types)
+	}
+	return entries, nil
 }
 
 // hash reads and hashes files of d, storing their digests in the cache.
@@ -362,12 +480,11 @@ func (w *rootWalk) hash(d *walkDir, files []*walkFile, st *workerState) {
 			}
 			return r, nil
 		}
-		var n int64
-		f.sum, n, f.err = hashFile(open, f.path, f.info, w.o.Cache, st.h, st.buf)
-		if f.err != nil {
-			w.fail(f.err)
+		sum, n, err := hashFile(open, f.path, f.info, w.o.Cache, st.h, st.buf)
+		if err != nil {
+			f.err = w.fail(err)
 			return
 		}
-		f.entry = newEntry(f.path, f.sum, n, !w.o.DontCacheBust(f.path))
+		f.entry = newEntry(f.path, sum, n, !w.o.DontCacheBust(f.path))
 	}
 }

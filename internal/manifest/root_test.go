@@ -219,7 +219,7 @@ func TestDirHandles(t *testing.T) {
 		got := map[string]fs.FileMode{}
 		for _, e := range list {
 			if !e.known {
-				info, err := h.lstat(e.name)
+				info, err := h.lstat(e.name, nil)
 				if err != nil {
 					t.Fatal(name, err)
 				}
@@ -231,10 +231,10 @@ func TestDirHandles(t *testing.T) {
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("%s: listed %v, want %v", name, got, want)
 		}
-		if info, err := h.lstat("x.txt"); err != nil || info.Size() != 1 || !info.Mode().IsRegular() || info.Name() != "x.txt" {
+		if info, err := h.lstat("x.txt", nil); err != nil || info.Size() != 1 || !info.Mode().IsRegular() || info.Name() != "x.txt" {
 			t.Errorf("%s: lstat x.txt: %v, %v", name, info, err)
 		}
-		if info, err := h.lstat("alias.txt"); err != nil || info.Mode().Type() != fs.ModeSymlink {
+		if info, err := h.lstat("alias.txt", nil); err != nil || info.Mode().Type() != fs.ModeSymlink {
 			t.Errorf("%s: lstat alias.txt: %v, %v", name, info, err)
 		}
 		if r, err := h.openFile("x.txt"); err != nil {
@@ -296,6 +296,56 @@ func TestDirHandleLargeFolder(t *testing.T) {
 	for name := range site {
 		if !got[name] {
 			t.Fatalf("%q not listed", name)
+		}
+	}
+}
+
+// Names that sort differently as names and as paths ("a" < "a-b" < "a.html"
+// by name, "a-b/" < "a.html" < "a/" by path), with warnings among them: the
+// same entries and warnings, in the same order, as the fs.FS walk.
+func TestBuildRootOrder(t *testing.T) {
+	big := &fstest.MapFile{Data: bytes.Repeat([]byte("z"), 100)}
+	site := fstest.MapFS{
+		"a/x.txt": file("1"), "a/big": big, "a.html": file("2"), "a-b/x.txt": file("3"), "a-b/big": big,
+		"a b.txt": file("4"), "a.big": big, "a%/y": file("5"), "a~": file("6"), "ab/c/d": file("7"), "ab/c.big": big,
+		"é/x": file("8"), "e/x": file("9"), "a/b/c/big": big, "a/b.big": big,
+	}
+	opts := Options{MaximumFileSizeToCacheInBytes: 50}
+	want, err := Build(site, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantJSON, _ := json.Marshal(want)
+	opts.Root = openRoot(t, writeTree(t, site))
+	got, err := Build(nil, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if gotJSON, _ := json.Marshal(got); !bytes.Equal(gotJSON, wantJSON) {
+		t.Errorf("through Root:\n%s\nfs.FS:\n%s", gotJSON, wantJSON)
+	}
+}
+
+func TestCompareOrders(t *testing.T) {
+	dir := func(n string) dirEntry { return dirEntry{name: n, typ: fs.ModeDir} }
+	reg := func(n string) dirEntry { return dirEntry{name: n} }
+	for _, tc := range []struct {
+		a, b dirEntry
+		want int
+	}{
+		{dir("a"), reg("a-b"), 1}, {dir("a"), reg("a.b"), 1}, {reg("a"), reg("a.b"), -1},
+		{dir("a"), dir("a0"), -1}, {reg("a"), dir("a"), -1}, {reg("b"), dir("a"), 1}, {dir("ab"), dir("ab"), 0},
+	} {
+		if got := compareEntries(&tc.a, &tc.b); (got > 0) != (tc.want > 0) || (got < 0) != (tc.want < 0) {
+			t.Errorf("compareEntries(%v, %v) = %d, want sign %d", tc.a, tc.b, got, tc.want)
+		}
+	}
+	walk := []string{"a", "a/b", "a/b/c", "a/c", "a-b", "a-b/x", "a.b", "b"}
+	for i := range walk {
+		for j := range walk {
+			if got := compareWalkOrder(walk[i], walk[j]); (got < 0) != (i < j) || (got == 0) != (i == j) {
+				t.Errorf("compareWalkOrder(%q, %q) = %d", walk[i], walk[j], got)
+			}
 		}
 	}
 }

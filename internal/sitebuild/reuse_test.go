@@ -3,11 +3,15 @@ package sitebuild
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
+	"slices"
 	"testing"
 
 	"github.com/swkit/swkit/internal/config"
+	"github.com/swkit/swkit/internal/manifest"
 )
 
 func reuseSite(t *testing.T) (string, *os.Root) {
@@ -117,5 +121,56 @@ func TestBuildID(t *testing.T) {
 	a, b := BuildID(), BuildID()
 	if len(a) == 0 || !bytes.Equal(a, b) || !bytes.Contains(a, []byte("exe ")) {
 		t.Errorf("BuildID: %q, %q", a, b)
+	}
+}
+
+// Key over several chunks: the same for any number of goroutines, another
+// for any change of an entry's field, or of their order.
+func TestKeyChunks(t *testing.T) {
+	cfg := config.Defaults(config.Config{})
+	var entries []manifest.Entry
+	for i := range 3*keyChunk + 7 {
+		e := manifest.EntryFor(fmt.Sprintf("f%05d.txt", i), []byte(fmt.Sprint(i)))
+		entries = append(entries, e)
+	}
+	key := func(es []manifest.Entry) string {
+		t.Helper()
+		k, err := Key(es, cfg, []byte("x"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return k
+	}
+	k := key(entries)
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	if key(entries) != k {
+		t.Fatal("another key with one goroutine")
+	}
+	runtime.GOMAXPROCS(7)
+	if key(entries) != k {
+		t.Fatal("another key with seven goroutines")
+	}
+	last := len(entries) - 1
+	for name, change := range map[string]func(e *manifest.Entry){
+		"url":       func(e *manifest.Entry) { e.URL += "x" },
+		"integrity": func(e *manifest.Entry) { e.Integrity = "sha256-x" },
+		"size":      func(e *manifest.Entry) { e.Size++ },
+		"revision":  func(e *manifest.Entry) { e.Revision = "" },
+	} {
+		for _, i := range []int{0, keyChunk, last} {
+			es := slices.Clone(entries)
+			change(&es[i])
+			if key(es) == k {
+				t.Errorf("entry %d's %s changed, same key", i, name)
+			}
+		}
+	}
+	es := slices.Clone(entries)
+	es[keyChunk], es[keyChunk+1] = es[keyChunk+1], es[keyChunk]
+	if key(es) == k {
+		t.Error("two entries swapped, same key")
+	}
+	if key(entries[:last]) == k {
+		t.Error("one entry fewer, same key")
 	}
 }

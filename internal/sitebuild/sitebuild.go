@@ -15,9 +15,12 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"runtime"
 	"runtime/debug"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/swkit/swkit/internal/config"
@@ -88,25 +91,55 @@ func Key(entries []manifest.Entry, cfg config.Config, extra []byte) (string, err
 	if err != nil {
 		return "", fmt.Errorf("build key: %w", err)
 	}
-	// One buffer, hashed once: a rebuild keys every entry of the site, and
-	// a hash.Hash call per field was most of the cost.
-	b := make([]byte, 0, 256+len(c)+len(extra)+len(entries)*128)
-	field := func(s string) []byte {
-		b = binary.LittleEndian.AppendUint64(b, uint64(len(s)))
-		return append(b, s...)
+	// The entries in chunks of keyChunk, hashed at once by GOMAXPROCS
+	// goroutines (a no-change rebuild keys every entry of the site after
+	// the walk, with nothing else to do), then the chunks' digests in order.
+	chunks := make([][sha256.Size]byte, (len(entries)+keyChunk-1)/keyChunk)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(chunks)) {
+		wg.Go(func() {
+			b := make([]byte, 0, 64<<10)
+			for {
+				k := int(next.Add(1)) - 1
+				if k >= len(chunks) {
+					return
+				}
+				b = b[:0]
+				for _, e := range entries[k*keyChunk : min((k+1)*keyChunk, len(entries))] {
+					b = appendField(b, e.URL)
+					b = appendField(b, e.Integrity)
+					// The revision is a part of the integrity's digest:
+					// whether there is one is enough.
+					flags := uint64(e.Size) << 1
+					if e.Revision != "" {
+						flags |= 1
+					}
+					b = binary.AppendUvarint(b, flags)
+				}
+				chunks[k] = sha256.Sum256(b)
+			}
+		})
 	}
-	b = field("swkit build key 1")
-	b = field(string(c))
-	b = field(string(extra))
-	b = binary.LittleEndian.AppendUint64(b, uint64(len(entries)))
-	for _, e := range entries {
-		b = field(e.URL)
-		b = field(e.Revision)
-		b = field(e.Integrity)
-		b = binary.LittleEndian.AppendUint64(b, uint64(e.Size))
+	wg.Wait()
+	b := appendField(nil, "swkit build key 3")
+	b = appendField(b, string(c))
+	b = appendField(b, string(extra))
+	b = binary.AppendUvarint(b, uint64(len(entries)))
+	for _, sum := range chunks {
+		b = append(b, sum[:]...)
 	}
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:]), nil
+}
+
+// keyChunk is the number of entries Key hashes in one piece.
+const keyChunk = 1024
+
+// appendField appends s to b as its length and bytes.
+func appendField(b []byte, s string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(s)))
+	return append(b, s...)
 }
 
 func build(fsys fs.FS, root *os.Root, cfg config.Config, cache manifest.HashCache, reuse *Reuse) (*Output, error) {
