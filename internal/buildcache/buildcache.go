@@ -61,6 +61,9 @@ type Cache struct {
 	dindex map[string]int32 // dir path -> index in dirs; read-only between Load and Save
 	dseen  []atomic.Bool    // drecs confirmed by this build (LookupDir)
 	ndseen atomic.Int64     // true values in dseen
+	// Folders listed again with the listing recorded, their stat changed
+	// (or too recent to trust): stored, but not worth a save on their own.
+	nrestat atomic.Int64
 
 	paths    []string         // as loaded, sorted
 	recs     []record         // recs[i] is the record of paths[i]
@@ -205,6 +208,7 @@ func (c *Cache) indexAll() {
 	}
 	c.nseen.Store(0)
 	c.ndseen.Store(0)
+	c.nrestat.Store(0)
 	c.refused.Store(0)
 }
 
@@ -255,12 +259,8 @@ func (c *Cache) LookupDir(p string, info fs.FileInfo) (names []string, types []f
 		return nil, nil, false
 	}
 	r := &c.drecs[i]
-	if r.Stat != StatOf(info) {
-		return nil, nil, false
-	}
-	if !trusted(r.Stat, c.recStart) {
-		c.refused.Add(1)
-		return nil, nil, false
+	if r.Stat != StatOf(info) || !trusted(r.Stat, c.recStart) {
+		return nil, nil, false // StoreDir follows
 	}
 	d := &decoder{s: r.list}
 	n := d.count(2)
@@ -282,17 +282,24 @@ func (c *Cache) LookupDir(p string, info fs.FileInfo) (names []string, types []f
 // types), listed after info was taken.
 func (c *Cache) StoreDir(p string, info fs.FileInfo, names []string, types []fs.FileMode) {
 	r := dirRecord{Stat: StatOf(info), list: encodeList(names, types)}
-	if i, found := c.dindex[p]; found && c.drecs[i] == r {
-		if c.dseen[i].CompareAndSwap(false, true) {
-			c.ndseen.Add(1)
-		}
-		return
-	}
+	i, found := c.dindex[p]
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.dstored[p] = r
+	if found && c.drecs[i].list == r.list {
+		// Same names, another stat (a file replaced by a new one, as a
+		// build does with sw.js) or one too recent to trust: saved with
+		// the rest, if anything else changed or many such folders did,
+		// else listed again next time.
+		c.nrestat.Add(1)
+		return
+	}
 	c.dirty = true
 }
+
+// restatSave is how many folders listed again to the same names make a
+// save worth it on their own.
+const restatSave = 16
 
 // Save writes the records this build looked up or stored, and only those
 // (files gone from the folder are forgotten), and the Output set, when they
@@ -301,8 +308,8 @@ func (c *Cache) StoreDir(p string, info fs.FileInfo, names []string, types []fs.
 func (c *Cache) Save() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if !c.dirty && !c.outputSet && c.nseen.Load() == int64(len(c.paths)) &&
-		c.ndseen.Load() == int64(len(c.dirs)) && c.refused.Load() == 0 {
+	if !c.dirty && !c.outputSet && c.nseen.Load() == int64(len(c.paths)) && c.refused.Load() == 0 &&
+		c.ndseen.Load()+c.nrestat.Load() == int64(len(c.dirs)) && c.nrestat.Load() < restatSave {
 		return nil // every old record was confirmed and trusted, none changed
 	}
 	// Every record written was stat'ed by this build, which began at start.

@@ -516,3 +516,48 @@ func TestCoarseTimestamps(t *testing.T) {
 		}
 	}
 }
+
+// A folder listed again to the same names (a file in it replaced, as a
+// build does with sw.js) does not by itself rewrite the cache; its new
+// stat is saved with other changes.
+func TestDirRestat(t *testing.T) {
+	dir, cachePath := newSite(t)
+	buildRoot(t, dir, cachePath)
+	buildRoot(t, dir, cachePath)
+	before, _ := os.Stat(cachePath)
+	time.Sleep(10 * time.Millisecond)
+	if err := os.Remove(filepath.Join(dir, "js/app.js")); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, filepath.Join(dir, "js/app.js"), "console.log(1)") // same content, new file
+	urls, hits := buildRoot(t, dir, cachePath)
+	if strings.Join(urls, " ") != "css/app.css index.html js/app.js" || hits != 2 {
+		t.Errorf("got %q, %d listings from the cache; want 3 files, 2", urls, hits)
+	}
+	c, _ := Load(cachePath, dir)
+	if len(c.dirs) != 3 {
+		t.Errorf("%d folders recorded, want 3", len(c.dirs))
+	}
+	// The file itself is new (inode, ctime): its record changed, and the
+	// save took the folder's new stat along.
+	if after, _ := os.Stat(cachePath); after.ModTime().Equal(before.ModTime()) {
+		t.Fatal("a replaced file did not rewrite the cache")
+	}
+	if _, hits := buildRoot(t, dir, cachePath); hits != 3 {
+		t.Errorf("after the save: %d listings from the cache, want 3", hits)
+	}
+	// Only the folder's stat changes (an excluded file replaced): no save.
+	before, _ = os.Stat(cachePath)
+	time.Sleep(10 * time.Millisecond)
+	writeFile(t, filepath.Join(dir, "js/.tmp"), "x")
+	os.Remove(filepath.Join(dir, "js/.tmp"))
+	if urls, hits := buildRoot(t, dir, cachePath); len(urls) != 3 || hits != 2 {
+		t.Errorf("got %q, %d listings from the cache; want 3 files, 2", urls, hits)
+	}
+	if after, _ := os.Stat(cachePath); !after.ModTime().Equal(before.ModTime()) {
+		t.Error("a folder listed again to the same names rewrote the cache")
+	}
+	if _, hits := buildRoot(t, dir, cachePath); hits != 2 {
+		t.Errorf("not saved: %d listings from the cache, want 2 (js listed again)", hits)
+	}
+}
