@@ -4,6 +4,7 @@
 //
 //	go run ./bench/build/profile -n 10 -cpuprofile bench/work/build.pprof bench/work/large
 //	go tool pprof -top bench/work/build.pprof
+//	go run ./bench/build/profile -nochange -n 100 -cpuprofile bench/work/nochange.pprof bench/work/large
 //
 // It writes nothing into the folder; the files swkit build would write are
 // only generated in memory.
@@ -13,9 +14,11 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"path/filepath"
 	"runtime/pprof"
 	"time"
 
+	"github.com/swkit/swkit/internal/buildcache"
 	"github.com/swkit/swkit/internal/config"
 	"github.com/swkit/swkit/internal/manifest"
 	"github.com/swkit/swkit/internal/sitebuild"
@@ -25,10 +28,11 @@ import (
 func main() {
 	n := flag.Int("n", 10, "builds")
 	openers := flag.Bool("openers", false, "instead, time hashing every file (2 workers) opened three ways: os.Root.FS, os.DirFS, and one os.Root per folder")
+	nochange := flag.Bool("nochange", false, "instead, time the walk of a no-change rebuild: buildcache.Load, manifest.Build over the os.Root with the cache, Save (the cache in a temporary file, filled by one build first)")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile here")
 	flag.Parse()
 	if flag.NArg() != 1 {
-		fmt.Fprintln(os.Stderr, "usage: profile [-n 10] [-cpuprofile FILE] DIR")
+		fmt.Fprintln(os.Stderr, "usage: profile [-n 10] [-cpuprofile FILE] [-openers | -nochange] DIR")
 		os.Exit(2)
 	}
 	root, err := os.OpenRoot(flag.Arg(0))
@@ -44,6 +48,10 @@ func main() {
 		check(err)
 		check(pprof.StartCPUProfile(f))
 		defer pprof.StopCPUProfile()
+	}
+	if *nochange {
+		noChange(flag.Arg(0), root, cfg, *n)
+		return
 	}
 	// The phases on their own, once each, then whole builds.
 	t := time.Now()
@@ -68,6 +76,41 @@ func main() {
 		total += out.Elapsed
 	}
 	fmt.Printf("sitebuild.Build: %s a build, mean of %d\n", total/time.Duration(*n), *n)
+}
+
+// noChange times the cached walk of a no-change rebuild, the part of
+// `swkit build` that grows with the site when nothing changed (the rest:
+// process start, the build key, checking the generated files).
+func noChange(dir string, root *os.Root, cfg config.Config, n int) {
+	tmp, err := os.MkdirTemp("", "swkit-profile-")
+	check(err)
+	defer os.RemoveAll(tmp)
+	path := filepath.Join(tmp, "cache.bin")
+	opts, err := manifest.FromConfig(cfg)
+	check(err)
+	opts.Root = root
+	build := func() {
+		c, err := buildcache.Load(path, dir)
+		check(err)
+		opts.Cache = c
+		_, err = manifest.Build(nil, opts)
+		check(err)
+		check(c.Save())
+	}
+	build()
+	// Stats are trusted once the build that took them began RacyWindow
+	// after the files' last change: a second build records them so.
+	time.Sleep(buildcache.RacyWindow)
+	build()
+	var wall, cpu time.Duration
+	for range n {
+		t, c := time.Now(), cpuTime()
+		build()
+		wall += time.Since(t)
+		cpu += cpuTime() - c
+	}
+	fmt.Printf("no-change walk (Load, Build, Save): %s wall, %s CPU a build, mean of %d\n",
+		wall/time.Duration(n), cpu/time.Duration(n), n)
 }
 
 func check(err error) {
