@@ -11,8 +11,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/swkit/swkit/internal/coalesce"
 )
 
 // nullWriter is a ResponseWriter that keeps headers and discards the body, so
@@ -123,19 +121,7 @@ func BenchmarkServeConn(b *testing.B) {
 			name = "coalesced"
 		}
 		b.Run(name, func(b *testing.B) {
-			ln, err := net.Listen("tcp", "127.0.0.1:0")
-			if err != nil {
-				b.Fatal(err)
-			}
-			srv := &http.Server{Handler: h}
-			var l net.Listener = ln
-			if wrap {
-				srv.ConnContext = coalesce.ConnContext
-				l = coalesce.Listen(ln)
-			}
-			go srv.Serve(l)
-			defer srv.Close()
-			c, err := net.Dial("tcp", ln.Addr().String())
+			c, err := net.Dial("tcp", serveOn(b, h, wrap))
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -40,7 +40,7 @@ func coalesceSite(t *testing.T) (*site, *Handler) {
 
 // serveOn serves h on a loopback listener, wrapped as swkit serve wraps it
 // when wrap is set, and returns its address.
-func serveOn(t *testing.T, h http.Handler, wrap bool) string {
+func serveOn(t testing.TB, h http.Handler, wrap bool) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
