@@ -220,42 +220,8 @@ func TestCoalescedOneWritePerResponse(t *testing.T) {
 	}
 	_, h := coalesceSite(t)
 	const n = 50
-	count := func(addr string) int {
-		c, err := net.Dial("tcp", addr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer c.Close()
-		br := bufio.NewReader(c)
-		req := []byte("GET /page.html HTTP/1.1\r\nHost: x\r\n\r\n")
-		roundTrip := func() {
-			if _, err := c.Write(req); err != nil {
-				t.Fatal(err)
-			}
-			resp, err := http.ReadResponse(br, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-		}
-		roundTrip()
-		before, _ := syscw()
-		for i := 0; i < n; i++ {
-			roundTrip()
-		}
-		after, _ := syscw()
-		return after - before - n // the client's own writes
-	}
-	// The runtime may write too (waking its poller): take the best of 3.
-	best := func(addr string) int {
-		m := count(addr)
-		for i := 0; i < 2; i++ {
-			m = min(m, count(addr))
-		}
-		return m
-	}
-	plain, wrapped := best(serveOn(t, h, false)), best(serveOn(t, h, true))
+	const req = "GET /page.html HTTP/1.1\r\nHost: x\r\n\r\n"
+	plain, wrapped := fewestWrites(t, serveOn(t, h, false), req, n), fewestWrites(t, serveOn(t, h, true), req, n)
 	t.Logf("server writes for %d responses: plain %d, wrapped %d", n, plain, wrapped)
 	if wrapped > n+n/10 {
 		t.Errorf("wrapped: %d writes for %d responses, want about one each", wrapped, n)
@@ -309,17 +275,22 @@ func TestCoalescedAroundBufferSize(t *testing.T) {
 				t.Fatalf("%s: wrapped answered differently:\n%s", name, firstDiff(normalize(want), normalize(got)))
 			}
 			const n = 20
-			best := -1
-			for try := 0; try < 3; try++ {
-				if w := serverWrites(t, wrapped, req, n); best < 0 || w < best {
-					best = w
-				}
-			}
-			if best > n {
+			if best := fewestWrites(t, wrapped, req, n); best > n {
 				t.Errorf("%s, %d header bytes added: %d writes for %d responses", name, len(hdrs["Content-Security-Policy"]), best, n)
 			}
 		}
 	}
+}
+
+// fewestWrites is the fewest of three serverWrites counts: the runtime may
+// write too (waking its poller).
+func fewestWrites(t *testing.T, addr, req string, n int) int {
+	t.Helper()
+	m := serverWrites(t, addr, req, n)
+	for i := 0; i < 2; i++ {
+		m = min(m, serverWrites(t, addr, req, n))
+	}
+	return m
 }
 
 // serverWrites sends req n times on one connection, one at a time, and
