@@ -314,26 +314,8 @@ func (c *Cache) Save() error {
 	}
 	// Every record written was stat'ed by this build, which began at start.
 	f := contents{root: c.root, start: c.start, output: c.output, outputStart: c.outputStart}
-	for i, p := range c.paths {
-		if _, ok := c.stored[p]; !ok && c.seen[i].Load() {
-			f.paths = append(f.paths, p)
-			f.recs = append(f.recs, c.recs[i])
-		}
-	}
-	for p, r := range c.stored {
-		f.paths = append(f.paths, p)
-		f.recs = append(f.recs, r)
-	}
-	for i, p := range c.dirs {
-		if _, ok := c.dstored[p]; !ok && c.dseen[i].Load() {
-			f.dirs = append(f.dirs, p)
-			f.drecs = append(f.drecs, c.drecs[i])
-		}
-	}
-	for p, r := range c.dstored {
-		f.dirs = append(f.dirs, p)
-		f.drecs = append(f.drecs, r)
-	}
+	f.paths, f.recs = kept(c.paths, c.recs, c.seen, c.stored)
+	f.dirs, f.drecs = kept(c.dirs, c.drecs, c.dseen, c.dstored)
 	f.sort()
 	data := f.encode()
 	if err := os.MkdirAll(filepath.Dir(c.path), 0o700); err != nil {
@@ -371,6 +353,24 @@ func (c *Cache) Save() error {
 }
 
 // Output returns the generated files recorded by SetOutput in this build or
+// kept is what the cache file keeps of one kind of record: the loaded ones
+// this build confirmed and did not replace, then the ones it stored.
+func kept[R any](keys []string, recs []R, seen []atomic.Bool, stored map[string]R) ([]string, []R) {
+	var ks []string
+	var rs []R
+	for i, k := range keys {
+		if _, ok := stored[k]; !ok && seen[i].Load() {
+			ks = append(ks, k)
+			rs = append(rs, recs[i])
+		}
+	}
+	for k, r := range stored {
+		ks = append(ks, k)
+		rs = append(rs, r)
+	}
+	return ks, rs
+}
+
 // an earlier one (zero when none).
 func (c *Cache) Output() Output {
 	c.mu.Lock()

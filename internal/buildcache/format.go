@@ -46,27 +46,25 @@ type contents struct {
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
+// sort puts records and listings in path order, as the file keeps them.
 func (f *contents) sort() {
-	idx := make([]int, len(f.paths))
+	f.paths, f.recs = sortedBy(f.paths, f.recs)
+	f.dirs, f.drecs = sortedBy(f.dirs, f.drecs)
+}
+
+// sortedBy returns keys sorted and recs in the same order (recs[i] belongs
+// to keys[i]).
+func sortedBy[R any](keys []string, recs []R) ([]string, []R) {
+	idx := make([]int, len(keys))
 	for i := range idx {
 		idx[i] = i
 	}
-	slices.SortFunc(idx, func(a, b int) int { return strings.Compare(f.paths[a], f.paths[b]) })
-	paths, recs := make([]string, len(idx)), make([]record, len(idx))
+	slices.SortFunc(idx, func(a, b int) int { return strings.Compare(keys[a], keys[b]) })
+	ks, rs := make([]string, len(idx)), make([]R, len(idx))
 	for i, j := range idx {
-		paths[i], recs[i] = f.paths[j], f.recs[j]
+		ks[i], rs[i] = keys[j], recs[j]
 	}
-	f.paths, f.recs = paths, recs
-	idx = idx[:0]
-	for i := range f.dirs {
-		idx = append(idx, i)
-	}
-	slices.SortFunc(idx, func(a, b int) int { return strings.Compare(f.dirs[a], f.dirs[b]) })
-	dirs, drecs := make([]string, len(idx)), make([]dirRecord, len(idx))
-	for i, j := range idx {
-		dirs[i], drecs[i] = f.dirs[j], f.drecs[j]
-	}
-	f.dirs, f.drecs = dirs, drecs
+	return ks, rs
 }
 
 // encodeList is a dirRecord's list.
