@@ -32,10 +32,11 @@ func benchServe(b *testing.B, name string, size int, accept string) {
 	benchServeOpts(b, name, size, accept, Options{})
 }
 
-func benchServeOpts(b *testing.B, name string, size int, accept string, opts Options, header ...string) {
+// benchSite serves a folder holding name, size bytes of "x", through an
+// os.Root as swkit serve does, with opts.
+func benchSite(b *testing.B, name string, size int, opts Options) *Handler {
 	dir := b.TempDir()
-	content := strings.Repeat("x", size)
-	if err := os.WriteFile(filepath.Join(dir, filepath.FromSlash(name)), []byte(content), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, filepath.FromSlash(name)), []byte(strings.Repeat("x", size)), 0o644); err != nil {
 		b.Fatal(err)
 	}
 	// A site deployed a while ago: a file written a moment ago is never kept
@@ -46,11 +47,16 @@ func benchServeOpts(b *testing.B, name string, size int, accept string, opts Opt
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { root.Close() })
-	opts.Headers = map[string]string{"Content-Security-Policy": "default-src 'self'"}
 	h, err := New(root.FS(), opts)
 	if err != nil {
 		b.Fatal(err)
 	}
+	return h
+}
+
+func benchServeOpts(b *testing.B, name string, size int, accept string, opts Options, header ...string) {
+	opts.Headers = map[string]string{"Content-Security-Policy": "default-src 'self'"}
+	h := benchSite(b, name, size, opts)
 	r := httptest.NewRequest("GET", "/"+name, nil)
 	if accept != "" {
 		r.Header.Set("Accept-Encoding", accept)
@@ -100,21 +106,8 @@ func BenchmarkServeSmall304(b *testing.B) {
 // one whose connections are wrapped as swkit serve's are (internal/coalesce:
 // one write per response instead of two). ns/op includes the client.
 func BenchmarkServeConn(b *testing.B) {
-	dir := b.TempDir()
-	page := strings.Repeat("x", 10<<10)
-	if err := os.WriteFile(filepath.Join(dir, "page.html"), []byte(page), 0o644); err != nil {
-		b.Fatal(err)
-	}
-	age(b, dir)
-	root, err := os.OpenRoot(dir)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { root.Close() })
-	h, err := New(root.FS(), Options{Compress: true})
-	if err != nil {
-		b.Fatal(err)
-	}
+	const pageSize = 10 << 10
+	h := benchSite(b, "page.html", pageSize, Options{Compress: true})
 	for _, wrap := range []bool{false, true} {
 		name := "plain"
 		if wrap {
@@ -128,7 +121,7 @@ func BenchmarkServeConn(b *testing.B) {
 			defer c.Close()
 			req := []byte("GET /page.html HTTP/1.1\r\nHost: x\r\n\r\n")
 			br := bufio.NewReaderSize(c, 32<<10)
-			b.SetBytes(int64(len(page)))
+			b.SetBytes(pageSize)
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
 				if _, err := c.Write(req); err != nil {
