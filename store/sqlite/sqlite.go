@@ -28,7 +28,8 @@ import (
 	"strings"
 	"time"
 
-	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+	msqlite "modernc.org/sqlite" // also registers the "sqlite" database/sql driver
+	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/swkit/swkit/store"
 	"github.com/swkit/swkit/store/internal/backend"
@@ -88,11 +89,39 @@ func Open(ctx context.Context, path string, opts store.Options) (*Store, error) 
 	s.r.SetMaxOpenConns(n)
 	s.r.SetMaxIdleConns(n)
 
-	if err := s.migrate(ctx); err != nil {
+	if err := s.migrateWaiting(ctx); err != nil {
 		s.Close()
 		return nil, s.openErr(err)
 	}
 	return s, nil
+}
+
+// migrateWaiting is migrate, tried again while the file is busy, up to
+// BusyTimeout. Processes opening one new file at once race to switch it to
+// WAL mode, which needs a lock SQLite does not wait for (its busy handler is
+// not called there): the losers get SQLITE_BUSY at once, where they should
+// wait as for any other lock. The migrations are one transaction, so a
+// retry starts clean.
+func (s *Store) migrateWaiting(ctx context.Context) error {
+	deadline := time.Now().Add(BusyTimeout)
+	for {
+		err := s.migrate(ctx)
+		if err == nil || !isBusy(err) || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+}
+
+// isBusy reports whether err is SQLite's "database is locked" (SQLITE_BUSY,
+// extended codes included).
+func isBusy(err error) bool {
+	var se *msqlite.Error
+	return errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_BUSY
 }
 
 // checkFolder catches the commonest mistake, a folder that does not exist, with
