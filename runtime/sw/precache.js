@@ -83,17 +83,22 @@ export function precache(manifest, options) {
   // precache is spread over 2, 4, 8... caches, `v1` in the name becoming
   // `v1.<i>of<n>`, each key in the one a hash of it picks, under 4 MiB of
   // keys each.
+  const keyBytes = entries.reduce((n, entry) => n + entry[1].length + 600, 0);
   let parts = 1;
-  while (entries.reduce((n, entry) => n + entry[1].length + 600, 0) > parts * (4 << 20)) parts *= 2;
+  while (keyBytes > parts * (4 << 20)) parts *= 2;
   const names = Array.from({ length: parts }, (_, i) => `${prefix}v1${parts > 1 ? `.${i}of${parts}` : ''}-${scope}`);
   /**
    * The cache of a key: a 31-multiplier string hash of it, modulo parts (a
-   * power of two; keys are ASCII, URLs being serialized so).
+   * power of two; keys are ASCII, URLs being serialized so). Not hashed
+   * when there is one cache, as for all but the largest sites: every
+   * precache lookup of a fetch comes here.
    *
    * @param {string} key
    */
   const cacheOf = (key) =>
-    caches.open(names[[...key].reduce((h, c) => (Math.imul(h, 31) + c.charCodeAt(0)) | 0, 0) & (parts - 1)]);
+    caches.open(
+      names[parts < 2 ? 0 : [...key].reduce((h, c) => (Math.imul(h, 31) + c.charCodeAt(0)) | 0, 0) & (parts - 1)],
+    );
 
   /** @param {[string, string, string]} entry */
   const fetchEntry = async ([url, key, integrity]) => {
