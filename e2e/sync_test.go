@@ -433,8 +433,10 @@ func TestSyncServerDiesMidReplay(t *testing.T) {
 	}
 	s.dispatchSync(tab)
 	// The pass stops at the request whose answer was lost: it is back at the
-	// head of the queue, tried once; the ones before it are gone.
-	waitQueue(tab, numVotes-cut+1)
+	// head of the queue, tried once; the ones before it are gone. (Between
+	// two sends of the pass the queue can hold as many requests, none leased
+	// yet, so the wait is for the head's attempt to be recorded too.)
+	tab.WaitFor(fmt.Sprintf(`import('/swkit.js').then((m) => m.queue('%s')).then((q) => q.length === %d && q.every((i) => i.state === 'waiting') && q[0].attempts > 0)`, syncQueue, numVotes-cut+1))
 	if q := queueItems(tab); q[0].Attempts != 1 {
 		t.Errorf("head of the queue after the cut: %+v, want 1 attempt", q[0])
 	}
