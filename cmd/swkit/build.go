@@ -10,11 +10,13 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"runtime"
 	"runtime/debug"
 	"time"
 
 	"github.com/swkit/swkit/internal/buildcache"
 	"github.com/swkit/swkit/internal/config"
+	"github.com/swkit/swkit/internal/manifest"
 	"github.com/swkit/swkit/internal/sitebuild"
 )
 
@@ -50,11 +52,22 @@ func runBuild(args []string, stdout, stderr io.Writer) error {
 	}
 	cache := cacheFlags.open(dir, stderr)
 	var out *sitebuild.Output
+	var inputs string
 	if cache != nil && *inject == "" {
+		extra := sitebuild.BuildID()
+		if inputs, err = sitebuild.Inputs(cfg, extra); err != nil {
+			return err
+		}
+		if done, err := buildUnchanged(stdout, stderr, dir, root, cfg, cache, inputs); done {
+			if err == nil {
+				cacheFlags.save(cache, stderr)
+			}
+			return err
+		}
 		// With the cache on, a build whose inputs are those of the last one
 		// and whose generated files are still on disk as written keeps them.
 		out, err = sitebuild.BuildRootReusing(root, cfg, cache, sitebuild.Reuse{
-			Extra:    sitebuild.BuildID(),
+			Extra:    extra,
 			Previous: func(key string) (*sitebuild.Output, bool) { return previousOutput(dir, cfg, cache, key) },
 		})
 	} else {
@@ -68,6 +81,7 @@ func runBuild(args []string, stdout, stderr io.Writer) error {
 	}
 	if out.Reused {
 		// The files on disk are the ones this build would write.
+		setWalk(cache, inputs, out)
 		cacheFlags.save(cache, stderr)
 		for _, w := range out.Manifest.Warnings {
 			fmt.Fprintf(stderr, "warning: %s\n", w.Message)
@@ -75,7 +89,7 @@ func runBuild(args []string, stdout, stderr io.Writer) error {
 		if err := removeOldManifests(dir, cfg.SwDest, out.Imports); err != nil {
 			return err
 		}
-		printBuilt(stdout, dir, cfg, out)
+		printBuilt(stdout, dir, cfg, out, len(out.Manifest.Entries), out.Manifest.Bytes)
 		return nil
 	}
 	if cache != nil && out.Key != "" {
@@ -116,9 +130,52 @@ func runBuild(args []string, stdout, stderr io.Writer) error {
 	}
 	if cache != nil && out.Key != "" {
 		cache.SetOutput(outputRecord(dir, cfg, out))
+		setWalk(cache, inputs, out)
 	}
-	printBuilt(stdout, dir, cfg, out)
+	printBuilt(stdout, dir, cfg, out, len(out.Manifest.Entries), out.Manifest.Bytes)
 	return nil
+}
+
+// buildUnchanged finishes the build when the folder is as the last build
+// walked it, for the same inputs (buildcache.Cache.Unchanged), and the files
+// that build generated are still there as written: it prints what a walk
+// would have. It is done (true) then or when it failed, and false when the
+// build must walk the folder.
+func buildUnchanged(stdout, stderr io.Writer, dir string, root *os.Root, cfg config.Config, cache *buildcache.Cache, inputs string) (bool, error) {
+	start := time.Now()
+	w, ok := cache.Unchanged(root, inputs, runtime.GOMAXPROCS(0))
+	if !ok {
+		return false, nil
+	}
+	out, ok := previousOutput(dir, cfg, cache, w.Key)
+	if !ok {
+		return false, nil
+	}
+	warnings := make([]manifest.Warning, len(w.Oversized))
+	for i, o := range w.Oversized {
+		warnings[i] = manifest.OversizeWarning(o.Path, o.Stat.Size, cfg.MaximumFileSizeToCacheInBytes)
+	}
+	manifest.SortWarnings(warnings)
+	for _, w := range warnings {
+		fmt.Fprintf(stderr, "warning: %s\n", w.Message)
+	}
+	if err := removeOldManifests(dir, cfg.SwDest, out.Imports); err != nil {
+		return true, err
+	}
+	out.Elapsed = time.Since(start)
+	// The walk's files and the page helper, as the walk would count them.
+	printBuilt(stdout, dir, cfg, out, w.Files+1, w.Bytes+int64(len(out.PageHelper)))
+	return true, nil
+}
+
+// setWalk records in cache that out's walk covered the whole folder with
+// these inputs, for the next build's buildUnchanged.
+func setWalk(cache *buildcache.Cache, inputs string, out *sitebuild.Output) {
+	if cache == nil || inputs == "" || out.Key == "" {
+		return
+	}
+	// The entries are the walk's files and the page helper (sitebuild).
+	cache.SetWalk(inputs, out.Key, len(out.Manifest.Entries)-1, out.Manifest.Folders)
 }
 
 // outputRecord is what the build cache keeps of out's generated files, just
@@ -228,7 +285,9 @@ func readFileStat(name string) ([]byte, fs.FileInfo, error) {
 	return data, info, nil
 }
 
-func printBuilt(stdout io.Writer, dir string, cfg config.Config, out *sitebuild.Output) {
+// printBuilt prints the summary of a build that precached files files
+// (the page helper among them) of bytes bytes.
+func printBuilt(stdout io.Writer, dir string, cfg config.Config, out *sitebuild.Output, files int, bytes int64) {
 	imports := ""
 	if len(out.Imports) > 0 {
 		var n int64
@@ -243,7 +302,7 @@ func printBuilt(stdout io.Writer, dir string, cfg config.Config, out *sitebuild.
 		imports = fmt.Sprintf(" and %d manifest files (%s)", len(out.Imports), humanBytes(n))
 	}
 	fmt.Fprintf(stdout, "precached %d files, %s; wrote %s (%s)%s in %s\n",
-		len(out.Manifest.Entries), humanBytes(out.Manifest.Bytes),
+		files, humanBytes(bytes),
 		filepath.Join(dir, cfg.SwDest), humanBytes(int64(len(out.Worker))), imports, roundDuration(out.Elapsed))
 }
 

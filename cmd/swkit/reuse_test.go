@@ -11,7 +11,7 @@ import (
 
 	"github.com/swkit/swkit/internal/buildcache"
 	"github.com/swkit/swkit/internal/config"
-	"github.com/swkit/swkit/internal/manifest"
+	"github.com/swkit/swkit/internal/sitebuild"
 )
 
 // outputCache returns a cache whose output record is rec, saved and loaded
@@ -111,8 +111,7 @@ func TestPreviousOutputStats(t *testing.T) {
 		t.Errorf("manifest part as recorded: listed %v, read %d bytes (want listed, not read); worker %q", ok, len(data), out.Worker)
 	}
 	var stdout bytes.Buffer
-	out.Manifest = &manifest.Result{}
-	printBuilt(&stdout, dir, cfg, out)
+	printBuilt(&stdout, dir, cfg, out, 0, 0)
 	if !strings.Contains(stdout.String(), "1 manifest files (256.0 KiB)") {
 		t.Errorf("summary %q: want the part's size from its stat", stdout.String())
 	}
@@ -138,4 +137,128 @@ func TestPreviousOutputStats(t *testing.T) {
 	if _, ok := previousOutput(dir, cfg, c, "k"); ok {
 		t.Error("reused a worker edited to the same size")
 	}
+}
+
+// A build with nothing changed since the last (buildUnchanged) prints what
+// a walk prints and leaves the files as they are; any change a walk would
+// see makes the build walk.
+func TestBuildUnchanged(t *testing.T) {
+	defer func(w time.Duration) { buildcache.RacyWindow = w }(buildcache.RacyWindow)
+	buildcache.RacyWindow = 0
+	dir := t.TempDir()
+	site := map[string]string{
+		"index.html":           "<!doctype html><title>home</title>",
+		"css/app.css":          "body{}",
+		"img/deep/big.png":     strings.Repeat("x", 5000),
+		"img/deep/small.png":   "png",
+		"swkit.json":           `{"maximumFileSizeToCacheInBytes": 4096}`,
+		"js/vendor/lib.min.js": "lib()",
+	}
+	for name, content := range site {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cachePath := filepath.Join(t.TempDir(), "cache.bin")
+	build := func() (stdout, stderr string) {
+		t.Helper()
+		var out, errs bytes.Buffer
+		if err := runBuild([]string{"--cache", cachePath, dir}, &out, &errs); err != nil {
+			t.Fatal(err, errs.String())
+		}
+		return out.String(), errs.String()
+	}
+	unchanged := func() (ok bool, stdout, stderr string) {
+		t.Helper()
+		cfg, err := loadConfig("", dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		root, err := os.OpenRoot(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer root.Close()
+		c, _ := buildcache.Load(cachePath, dir)
+		inputs, err := sitebuild.Inputs(cfg, sitebuild.BuildID())
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out, errs bytes.Buffer
+		ok, err = buildUnchanged(&out, &errs, dir, root, cfg, c, inputs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ok, out.String(), errs.String()
+	}
+	// Without the build time, which differs.
+	summary := func(s string) string { return s[:strings.LastIndex(s, " in ")] }
+	readWorker := func() string {
+		t.Helper()
+		b, err := os.ReadFile(filepath.Join(dir, "sw.js"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+
+	wantOut, wantErr := build()
+	if !strings.Contains(wantOut, "precached 6 files") || !strings.Contains(wantErr, "img/deep/big.png is 5000 bytes") {
+		t.Fatalf("first build: %q %q", wantOut, wantErr)
+	}
+	worker := readWorker()
+	// The first build's walk listed the folder before sw.js was written
+	// there: the second walks again.
+	if ok, _, _ := unchanged(); ok {
+		t.Error("sw.js and swkit.js new in the folder: buildUnchanged took it for no change")
+	}
+	build()
+	ok, gotOut, gotErr := unchanged()
+	if !ok || summary(gotOut) != summary(wantOut) || gotErr != wantErr {
+		t.Fatalf("no change: buildUnchanged %v, printed %q %q, want %q %q", ok, gotOut, gotErr, wantOut, wantErr)
+	}
+	if readWorker() != worker {
+		t.Error("no change: sw.js changed")
+	}
+
+	for _, step := range []struct {
+		name   string
+		change func()
+		want   string // in sw.js after the build, or "" for the same sw.js
+	}{
+		{"sw.js removed", func() { os.Remove(filepath.Join(dir, "sw.js")) }, ""},
+		{"deep file changed", func() { writeOutputs(t, filepath.Join(dir, "img/deep"), map[string]string{"small.png": "PNG"}) }, "img/deep/small.png"},
+		{"file added deep", func() { writeOutputs(t, filepath.Join(dir, "js/vendor"), map[string]string{"new.js": "n()"}) }, "js/vendor/new.js"},
+		{"config changed", func() {
+			writeOutputs(t, dir, map[string]string{"swkit.json": `{"maximumFileSizeToCacheInBytes": 8192}`})
+		}, "img/deep/big.png"},
+	} {
+		time.Sleep(10 * time.Millisecond) // a new timestamp even where they are coarse
+		before := readWorkerOrEmpty(dir)
+		step.change()
+		if ok, _, _ := unchanged(); ok {
+			t.Errorf("%s: buildUnchanged took it for no change", step.name)
+		}
+		build()
+		got := readWorker()
+		switch {
+		case step.want == "" && got != before:
+			t.Errorf("%s: sw.js changed", step.name)
+		case step.want != "" && (got == before || !strings.Contains(got, step.want)):
+			t.Errorf("%s: sw.js does not name %s anew", step.name, step.want)
+		}
+		build() // the records trusted
+		if ok, _, _ := unchanged(); !ok {
+			t.Errorf("%s, then no change: buildUnchanged did not take it", step.name)
+		}
+	}
+}
+
+func readWorkerOrEmpty(dir string) string {
+	b, _ := os.ReadFile(filepath.Join(dir, "sw.js"))
+	return string(b)
 }

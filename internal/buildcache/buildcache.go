@@ -32,7 +32,7 @@ import (
 // another version is ignored.
 const magic = "swkit build cache\n"
 
-const formatVersion = 4
+const formatVersion = 5
 
 // RacyWindow is how long after a file's last change (its status-change
 // time on Linux, else its modification time) a build must have begun for
@@ -56,11 +56,14 @@ type Cache struct {
 	root  string
 	start int64 // when this build began (Load), Unix nanoseconds
 
-	dirs   []string         // folders' slash paths, as loaded, sorted
-	drecs  []dirRecord      // drecs[i] is the listing of dirs[i]
-	dindex map[string]int32 // dir path -> index in dirs; read-only between Load and Save
-	dseen  []atomic.Bool    // drecs confirmed by this build (LookupDir)
-	ndseen atomic.Int64     // true values in dseen
+	// The indexes by path are made on first use (indexOnce): a build that
+	// Unchanged confirms never looks a path up.
+	indexOnce sync.Once
+	dirs      []string         // folders' slash paths, as loaded, sorted
+	drecs     []dirRecord      // drecs[i] is the listing of dirs[i]
+	dindex    map[string]int32 // dir path -> index in dirs; read-only between Load and Save
+	dseen     []atomic.Bool    // drecs confirmed by this build (LookupDir)
+	ndseen    atomic.Int64     // true values in dseen
 	// Folders listed again with the listing recorded, their stat changed
 	// (or too recent to trust): stored, but not worth a save on their own.
 	nrestat atomic.Int64
@@ -81,6 +84,37 @@ type Cache struct {
 	output      Output // the last build's generated files, as loaded or set
 	outputStart int64  // when the build that took output's stats began
 	outputSet   bool   // SetOutput changed output
+
+	walk      Walk            // the last complete walk, as loaded or set
+	walkKept  bool            // this build confirmed walk (Unchanged) or set it (SetWalk)
+	walkSet   bool            // SetWalk changed walk
+	oversized map[string]Stat // StoreOversized by this build; under mu
+}
+
+// Walk is what a build's walk of the whole folder saw, beyond the records
+// of its files and folders: enough for the next build to tell, from stats
+// alone, that nothing it depends on changed (Unchanged).
+type Walk struct {
+	// Inputs identifies what decides the walk and the generated files
+	// besides the folder: the config and the swkit build.
+	Inputs string
+	// Key is the build key the walk's entries gave (Output.Key).
+	Key string
+	// Files and Dirs are how many files the walk listed for the precache
+	// and how many folders it entered: the cache's records must be these.
+	Files, Dirs int
+	// Oversized are the files selected and left out for their size, in
+	// path order.
+	Oversized []Oversized
+	// Bytes is the total size of the Files (from their records; not
+	// stored). Set by Unchanged.
+	Bytes int64
+}
+
+// Oversized is a file that a walk left out for its size.
+type Oversized struct {
+	Path string
+	Stat Stat
 }
 
 // Output is what a build generated from a given set of inputs: the key of
@@ -190,33 +224,43 @@ func Load(path, dir string) (*Cache, error) {
 	c.paths, c.recs, c.recStart = f.paths, f.recs, f.start
 	c.output, c.outputStart = f.output, f.outputStart
 	c.dirs, c.drecs = f.dirs, f.drecs
+	c.walk = f.walk
 	c.indexAll()
 	return c, nil
 }
 
-// indexAll indexes paths and dirs, none of them seen yet.
+// indexAll forgets the indexes of paths and dirs, none of them seen yet.
 func (c *Cache) indexAll() {
 	c.seen = make([]atomic.Bool, len(c.paths))
-	c.index = make(map[string]int32, len(c.paths))
-	for i, p := range c.paths {
-		c.index[p] = int32(i)
-	}
 	c.dseen = make([]atomic.Bool, len(c.dirs))
-	c.dindex = make(map[string]int32, len(c.dirs))
-	for i, p := range c.dirs {
-		c.dindex[p] = int32(i)
-	}
+	c.index, c.dindex, c.indexOnce = nil, nil, sync.Once{}
 	c.nseen.Store(0)
 	c.ndseen.Store(0)
 	c.nrestat.Store(0)
 	c.refused.Store(0)
 }
 
+// indexes returns the indexes of paths and dirs, made on first use.
+func (c *Cache) indexes() (files, dirs map[string]int32) {
+	c.indexOnce.Do(func() {
+		c.index = make(map[string]int32, len(c.paths))
+		for i, p := range c.paths {
+			c.index[p] = int32(i)
+		}
+		c.dindex = make(map[string]int32, len(c.dirs))
+		for i, p := range c.dirs {
+			c.dindex[p] = int32(i)
+		}
+	})
+	return c.index, c.dindex
+}
+
 // Lookup returns the digest recorded for the file at p if info matches
 // what was recorded with it, and the build that recorded it began
 // RacyWindow or more after the file's last change.
 func (c *Cache) Lookup(p string, info fs.FileInfo) (sum [sha256.Size]byte, ok bool) {
-	i, found := c.index[p]
+	index, _ := c.indexes()
+	i, found := index[p]
 	if !found {
 		return sum, false
 	}
@@ -238,7 +282,8 @@ func (c *Cache) Lookup(p string, info fs.FileInfo) (sum [sha256.Size]byte, ok bo
 // before it was read.
 func (c *Cache) Store(p string, info fs.FileInfo, sum [sha256.Size]byte) {
 	r := record{Stat: StatOf(info), sum: sum}
-	if i, found := c.index[p]; found && c.recs[i] == r {
+	index, _ := c.indexes()
+	if i, found := index[p]; found && c.recs[i] == r {
 		if c.seen[i].CompareAndSwap(false, true) {
 			c.nseen.Add(1)
 		}
@@ -254,7 +299,8 @@ func (c *Cache) Store(p string, info fs.FileInfo, sum [sha256.Size]byte) {
 // matches the stat recorded with it, and the build that recorded it began
 // RacyWindow or more after the folder's last change.
 func (c *Cache) LookupDir(p string, info fs.FileInfo) (names []string, types []fs.FileMode, ok bool) {
-	i, found := c.dindex[p]
+	_, dindex := c.indexes()
+	i, found := dindex[p]
 	if !found {
 		return nil, nil, false
 	}
@@ -281,8 +327,13 @@ func (c *Cache) LookupDir(p string, info fs.FileInfo) (names []string, types []f
 // StoreDir records the listing of the folder at p (names, and their
 // types), listed after info was taken.
 func (c *Cache) StoreDir(p string, info fs.FileInfo, names []string, types []fs.FileMode) {
-	r := dirRecord{Stat: StatOf(info), list: encodeList(names, types)}
-	i, found := c.dindex[p]
+	_, dindex := c.indexes()
+	i, found := dindex[p]
+	c.storeDir(p, i, found, dirRecord{Stat: StatOf(info), list: encodeList(names, types)})
+}
+
+// storeDir is StoreDir of r for the folder at p, dirs[i] if found.
+func (c *Cache) storeDir(p string, i int32, found bool, r dirRecord) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.dstored[p] = r
@@ -308,7 +359,7 @@ const restatSave = 16
 func (c *Cache) Save() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if !c.dirty && !c.outputSet && c.nseen.Load() == int64(len(c.paths)) && c.refused.Load() == 0 &&
+	if !c.dirty && !c.outputSet && !c.walkSet && c.nseen.Load() == int64(len(c.paths)) && c.refused.Load() == 0 &&
 		c.ndseen.Load()+c.nrestat.Load() == int64(len(c.dirs)) && c.nrestat.Load() < restatSave {
 		return nil // every old record was confirmed and trusted, none changed
 	}
@@ -317,6 +368,11 @@ func (c *Cache) Save() error {
 	f.paths, f.recs = kept(c.paths, c.recs, c.seen, c.stored)
 	f.dirs, f.drecs = kept(c.dirs, c.drecs, c.dseen, c.dstored)
 	f.sort()
+	// The walk goes only with the records it describes: those of this
+	// build's walk, or of the one it confirmed.
+	if c.walkKept && len(f.paths) == c.walk.Files && len(f.dirs) == c.walk.Dirs {
+		f.walk = c.walk
+	}
 	data := f.encode()
 	if err := os.MkdirAll(filepath.Dir(c.path), 0o700); err != nil {
 		return fmt.Errorf("build cache: %w", err)
@@ -339,6 +395,7 @@ func (c *Cache) Save() error {
 	// What was written is now what was loaded, all of it confirmed.
 	c.paths, c.recs, c.recStart = f.paths, f.recs, f.start
 	c.dirs, c.drecs = f.dirs, f.drecs
+	c.walk, c.walkKept, c.walkSet = f.walk, f.walk.Inputs != "", false
 	c.indexAll()
 	for i := range c.seen {
 		c.seen[i].Store(true)
@@ -352,7 +409,6 @@ func (c *Cache) Save() error {
 	return nil
 }
 
-// Output returns the generated files recorded by SetOutput in this build or
 // kept is what the cache file keeps of one kind of record: the loaded ones
 // this build confirmed and did not replace, then the ones it stored.
 func kept[R any](keys []string, recs []R, seen []atomic.Bool, stored map[string]R) ([]string, []R) {
@@ -371,6 +427,7 @@ func kept[R any](keys []string, recs []R, seen []atomic.Bool, stored map[string]
 	return ks, rs
 }
 
+// Output returns the generated files recorded by SetOutput in this build or
 // an earlier one (zero when none).
 func (c *Cache) Output() Output {
 	c.mu.Lock()

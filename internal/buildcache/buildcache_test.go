@@ -265,7 +265,8 @@ func TestOutputRecord(t *testing.T) {
 // TestRoundTrip: many records, with every field, come back as saved.
 func TestRoundTrip(t *testing.T) {
 	out := OutputFile{Sum: [32]byte{1, 2}, Stat: Stat{Size: 3, MTime: -4, Ino: 1 << 60, CTime: 6}}
-	f := &contents{root: "/site", start: 1e18, output: Output{Key: "key", Files: map[string]OutputFile{"a": out, "b/c": {}}}, outputStart: -5}
+	f := &contents{root: "/site", start: 1e18, output: Output{Key: "key", Files: map[string]OutputFile{"a": out, "b/c": {}}}, outputStart: -5,
+		walk: Walk{Inputs: "in", Key: "key", Files: 1000, Dirs: 50, Oversized: []Oversized{{Path: "big", Stat: out.Stat}, {Path: "d1/huge", Stat: Stat{Size: 1 << 40}}}}}
 	for i := range 1000 {
 		var r record
 		r.Size, r.MTime, r.Ino, r.CTime = int64(i)<<20, -int64(i)*1e9, uint64(i)<<40, int64(i)*3
@@ -285,7 +286,7 @@ func TestRoundTrip(t *testing.T) {
 	}
 	if g.root != f.root || g.start != f.start || !slices.Equal(g.paths, f.paths) || !slices.Equal(g.recs, f.recs) ||
 		!slices.Equal(g.dirs, f.dirs) || !slices.Equal(g.drecs, f.drecs) || !slices.IsSorted(g.dirs) ||
-		g.output.Key != "key" || !maps.Equal(g.output.Files, f.output.Files) || g.outputStart != f.outputStart {
+		g.output.Key != "key" || !maps.Equal(g.output.Files, f.output.Files) || g.outputStart != f.outputStart || !sameWalk(g.walk, f.walk) {
 		t.Error("decode(encode(f)) differs from f")
 	}
 }
@@ -426,13 +427,8 @@ func (d *dirCounter) LookupDir(p string, info fs.FileInfo) ([]string, []fs.FileM
 func buildRoot(t *testing.T, dir, cachePath string) ([]string, int64) {
 	t.Helper()
 	c, _ := Load(cachePath, dir)
-	root, err := os.OpenRoot(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer root.Close()
 	dc := &dirCounter{Cache: c}
-	res, err := manifest.Build(nil, manifest.Options{Cache: dc, Root: root})
+	res, err := manifest.Build(nil, manifest.Options{Cache: dc, Root: openRoot(t, dir)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -25,6 +25,9 @@ import (
 //	output key string ("" for none), start of the build that took its stats,
 //	files count, then for each, sorted by path:
 //	  path string, SHA-256 (32 bytes), size, mtime, ino (unsigned), ctime
+//	walk inputs string ("" for none), key string, files count, folders
+//	count, oversized files count, then for each, sorted by path:
+//	  path string, size, mtime, ino (unsigned), ctime
 //	CRC-32C of everything before (4 bytes, little-endian)
 //
 // Decoding takes one allocation for all the paths (substrings of one
@@ -42,6 +45,7 @@ type contents struct {
 	drecs       []dirRecord
 	output      Output
 	outputStart int64
+	walk        Walk
 }
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
@@ -127,6 +131,15 @@ func (f *contents) encode() []byte {
 		o := f.output.Files[n]
 		str(n)
 		b = append(b, o.Sum[:]...)
+		b = appendStat(b, o.Stat)
+	}
+	str(f.walk.Inputs)
+	str(f.walk.Key)
+	b = binary.AppendUvarint(b, uint64(f.walk.Files))
+	b = binary.AppendUvarint(b, uint64(f.walk.Dirs))
+	b = binary.AppendUvarint(b, uint64(len(f.walk.Oversized)))
+	for _, o := range f.walk.Oversized {
+		str(o.Path)
 		b = appendStat(b, o.Stat)
 	}
 	return binary.LittleEndian.AppendUint32(b, crc32.Checksum(b, castagnoli))
@@ -243,6 +256,17 @@ func decode(data []byte) (*contents, error) {
 			copy(o.Sum[:], d.bytes(sha256.Size))
 			o.Stat = d.stat()
 			f.output.Files[name] = o
+		}
+	}
+	f.walk.Inputs = d.str()
+	f.walk.Key = d.str()
+	// Compared with the records' counts only.
+	f.walk.Files = int(min(d.uvarint(), 1<<31))
+	f.walk.Dirs = int(min(d.uvarint(), 1<<31))
+	if k := d.count(1 + 4); k > 0 {
+		f.walk.Oversized = make([]Oversized, k)
+		for i := range k {
+			f.walk.Oversized[i] = Oversized{Path: d.str(), Stat: d.stat()}
 		}
 	}
 	if d.err == nil && len(d.s) != 0 {

@@ -7,9 +7,12 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"sync/atomic"
 	"syscall"
 	"time"
 	"unsafe"
+
+	"golang.org/x/sys/unix"
 )
 
 // openRootHandle returns the handle of root's folder for the walk: on Linux
@@ -52,6 +55,39 @@ func (d *fdDir) openDir(name string) (dirHandle, error) {
 		return &fdDir{fd: fd}, nil
 	}
 }
+
+// openPath opens the folder at p with one openat2 that resolves no link
+// and stays below d (Linux 5.6), or, where the kernel or a sandbox refuses
+// openat2, one element at a time.
+func (d *fdDir) openPath(p string) (dirHandle, error) {
+	if !cleanPath(p) {
+		return nil, &fs.PathError{Op: "open", Path: p, Err: fs.ErrInvalid}
+	}
+	if !noOpenat2.Load() {
+		how := unix.OpenHow{
+			Flags:   unix.O_RDONLY | unix.O_DIRECTORY | unix.O_CLOEXEC,
+			Resolve: unix.RESOLVE_BENEATH | unix.RESOLVE_NO_SYMLINKS | unix.RESOLVE_NO_MAGICLINKS,
+		}
+		for {
+			fd, err := unix.Openat2(d.fd, p, &how)
+			switch err {
+			case nil:
+				return &fdDir{fd: fd}, nil
+			case unix.EINTR, unix.EAGAIN: // EAGAIN: a concurrent rename, retry
+				continue
+			case unix.ENOSYS, unix.EPERM:
+				noOpenat2.Store(true)
+			default:
+				return nil, &fs.PathError{Op: "openat2", Path: p, Err: err}
+			}
+			break
+		}
+	}
+	return openPathByName(d, p)
+}
+
+// noOpenat2 is set once openat2 turned out to be missing or forbidden.
+var noOpenat2 atomic.Bool
 
 func (d *fdDir) openFile(name string) (io.ReadCloser, error) { return fdFolder(d.fd).open(name) }
 

@@ -89,6 +89,10 @@ type DirCache interface {
 	// StoreDir records the listing of the folder at p, listed after info
 	// was taken.
 	StoreDir(p string, info fs.FileInfo, names []string, types []fs.FileMode)
+	// StoreOversized records a file that the walk selected and left out
+	// for its size (a Warning), whose stat is info: a size change can
+	// bring it into the precache.
+	StoreOversized(p string, info fs.FileInfo)
 }
 
 // Entry is one precached file.
@@ -122,6 +126,23 @@ type Result struct {
 	Warnings []Warning `json:"warnings"`
 	// Bytes is the total Size of Entries.
 	Bytes int64 `json:"bytes"`
+	// Folders is how many folders the walk entered, the root among them.
+	Folders int `json:"folders"`
+}
+
+// OversizeWarning is the warning for the file at p, of size bytes, left
+// out for being over limit (maximumFileSizeToCacheInBytes).
+func OversizeWarning(p string, size, limit int64) Warning {
+	return Warning{
+		Path:    p,
+		Message: fmt.Sprintf("%s is %d bytes, over maximumFileSizeToCacheInBytes (%d): not precached", p, size, limit),
+	}
+}
+
+// SortWarnings puts ws in path order, as Result.Warnings has them: the
+// order in which fs.WalkDir meets the paths.
+func SortWarnings(ws []Warning) {
+	slices.SortStableFunc(ws, func(a, b Warning) int { return compareWalkOrder(a.Path, b.Path) })
 }
 
 // DefaultMaximumFileSizeToCacheInBytes is the default size limit.
@@ -151,6 +172,7 @@ func Build(fsys fs.FS, opts Options) (*Result, error) {
 			return fmt.Errorf("manifest: %s: %w", p, err)
 		}
 		if p == "." {
+			res.Folders++
 			return nil
 		}
 		if strings.HasPrefix(d.Name(), ".") {
@@ -163,6 +185,7 @@ func Build(fsys fs.FS, opts Options) (*Result, error) {
 			if o.ignoresTree(p) {
 				return fs.SkipDir
 			}
+			res.Folders++
 			return nil
 		}
 		if !d.Type().IsRegular() || slices.Contains(o.Exclude, p) || !o.selects(p) {
@@ -173,11 +196,7 @@ func Build(fsys fs.FS, opts Options) (*Result, error) {
 			return fmt.Errorf("manifest: %s: %w", p, err)
 		}
 		if size := info.Size(); size > o.MaximumFileSizeToCacheInBytes {
-			res.Warnings = append(res.Warnings, Warning{
-				Path: p,
-				Message: fmt.Sprintf("%s is %d bytes, over maximumFileSizeToCacheInBytes (%d): not precached",
-					p, size, o.MaximumFileSizeToCacheInBytes),
-			})
+			res.Warnings = append(res.Warnings, OversizeWarning(p, size, o.MaximumFileSizeToCacheInBytes))
 			return nil
 		}
 		paths = append(paths, p)

@@ -30,6 +30,9 @@ type dirHandle interface {
 	// nil), valid until buf's next use: keepStat copies it.
 	lstat(name string, buf *statBuf) (fs.FileInfo, error)
 	openDir(name string) (dirHandle, error)
+	// openPath opens the folder at the slash path p below this one (no
+	// "." or ".." element), following no link on the way.
+	openPath(p string) (dirHandle, error)
 	openFile(name string) (io.ReadCloser, error)
 	close()
 }
@@ -129,6 +132,8 @@ func (h rootHandle) openDir(name string) (dirHandle, error) {
 	return rootHandle{r: r, owned: true}, nil
 }
 
+func (h rootHandle) openPath(p string) (dirHandle, error) { return openPathByName(h, p) }
+
 func (h rootHandle) openFile(name string) (io.ReadCloser, error) { return h.r.Open(name) }
 
 func (h rootHandle) close() {
@@ -203,7 +208,7 @@ func buildRoot(o *Options) (*Result, error) {
 	}
 	wg.Wait()
 
-	res := &Result{Entries: make([]Entry, 0, w.files.Load()), Warnings: []Warning{}}
+	res := &Result{Entries: make([]Entry, 0, w.files.Load()), Warnings: []Warning{}, Folders: 1}
 	if err := collect(top, res); err != nil {
 		return nil, err
 	}
@@ -213,8 +218,7 @@ func buildRoot(o *Options) (*Result, error) {
 	if !slices.IsSortedFunc(res.Entries, byURL) {
 		slices.SortFunc(res.Entries, byURL)
 	}
-	// As the fs.FS walk gives them.
-	slices.SortStableFunc(res.Warnings, func(a, b Warning) int { return compareWalkOrder(a.Path, b.Path) })
+	SortWarnings(res.Warnings) // as the fs.FS walk gives them
 	return res, nil
 }
 
@@ -229,6 +233,7 @@ func collect(d *walkDir, res *Result) error {
 		case it.err != nil:
 			return it.err
 		case it.dir != nil:
+			res.Folders++
 			if err := collect(it.dir, res); err != nil {
 				return err
 			}
@@ -371,11 +376,11 @@ func (w *rootWalk) list(d *walkDir, st *workerState) []walkJob {
 			continue // replaced since the listing
 		}
 		if size := info.Size(); size > o.MaximumFileSizeToCacheInBytes {
-			d.items = append(d.items, walkItem{warn: &Warning{
-				Path: p,
-				Message: fmt.Sprintf("%s is %d bytes, over maximumFileSizeToCacheInBytes (%d): not precached",
-					p, size, o.MaximumFileSizeToCacheInBytes),
-			}})
+			warn := OversizeWarning(p, size, o.MaximumFileSizeToCacheInBytes)
+			d.items = append(d.items, walkItem{warn: &warn})
+			if dc, ok := o.Cache.(DirCache); ok {
+				dc.StoreOversized(p, info)
+			}
 			continue
 		}
 		if files == nil {
@@ -430,29 +435,10 @@ func (w *rootWalk) readDir(d *walkDir, st *workerState) ([]dirEntry, error) {
 			return entries, nil
 		}
 	}
-	if st.dirBuf == nil {
-		st.dirBuf = make([]byte, 16<<10)
-	}
-	all, err := d.h.readDir(st.dirBuf)
+	entries, known, err := listSorted(d.h, st)
 	if err != nil {
 		return nil, err
 	}
-	entries := all[:0]
-	known := true
-	for _, e := range all {
-		if strings.HasPrefix(e.name, ".") {
-			continue
-		}
-		if !e.known {
-			// The order needs the type: a file system without d_type.
-			known = false
-			if info, err := d.h.lstat(e.name, nil); err == nil {
-				e.info, e.typ = info, info.Mode().Type()
-			}
-		}
-		entries = append(entries, e)
-	}
-	slices.SortFunc(entries, func(a, b dirEntry) int { return compareEntries(&a, &b) })
 	if dc != nil && known {
 		names, types := make([]string, len(entries)), make([]fs.FileMode, len(entries))
 		for i, e := range entries {
@@ -461,6 +447,37 @@ func (w *rootWalk) readDir(d *walkDir, st *workerState) ([]dirEntry, error) {
 		dc.StoreDir(d.path, info, names, types)
 	}
 	return entries, nil
+}
+
+// listSorted lists the folder h in compareEntries order, without the names
+// that start with ".". known reports that the listing gave every type (a
+// file system without d_type needs an lstat for each, which the entry then
+// carries).
+func listSorted(h dirHandle, st *workerState) (entries []dirEntry, known bool, err error) {
+	if st.dirBuf == nil {
+		st.dirBuf = make([]byte, 16<<10)
+	}
+	all, err := h.readDir(st.dirBuf)
+	if err != nil {
+		return nil, false, err
+	}
+	entries = all[:0]
+	known = true
+	for _, e := range all {
+		if strings.HasPrefix(e.name, ".") {
+			continue
+		}
+		if !e.known {
+			// The order needs the type.
+			known = false
+			if info, err := h.lstat(e.name, nil); err == nil {
+				e.info, e.typ = info, info.Mode().Type()
+			}
+		}
+		entries = append(entries, e)
+	}
+	slices.SortFunc(entries, func(a, b dirEntry) int { return compareEntries(&a, &b) })
+	return entries, known, nil
 }
 
 // hash reads and hashes files of d, storing their digests in the cache.

@@ -133,6 +133,21 @@ func Key(entries []manifest.Entry, cfg config.Config, extra []byte) (string, err
 	return hex.EncodeToString(sum[:]), nil
 }
 
+// Inputs identifies what decides a build besides the site's files: the
+// config and extra (the swkit build, as Reuse.Extra). The same folder walked
+// with the same inputs gives the same entries, and from them the same Key.
+func Inputs(cfg config.Config, extra []byte) (string, error) {
+	c, err := json.Marshal(cfg)
+	if err != nil {
+		return "", fmt.Errorf("build inputs: %w", err)
+	}
+	b := appendField(nil, "swkit build inputs 1")
+	b = appendField(b, string(c))
+	b = appendField(b, string(extra))
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:]), nil
+}
+
 // keyChunk is the number of entries Key hashes in one piece.
 const keyChunk = 1024
 

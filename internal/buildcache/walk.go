@@ -1,0 +1,119 @@
+package buildcache
+
+import (
+	"io/fs"
+	"maps"
+	"os"
+	"slices"
+
+	"github.com/swkit/swkit/internal/manifest"
+)
+
+// A rebuild with nothing changed needs none of a walk's results: it needs
+// to know that the folder is as the last build saw it. The cache keeps
+// what that takes (Walk) with the last build's records, and Unchanged
+// checks it with one stat a folder and one a file.
+
+// StoreOversized records a file that the walk selected and left out for
+// its size, whose stat is info: for SetWalk.
+func (c *Cache) StoreOversized(p string, info fs.FileInfo) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.oversized == nil {
+		c.oversized = map[string]Stat{}
+	}
+	c.oversized[p] = StatOf(info)
+}
+
+// SetWalk records that this build walked the whole folder, listing files
+// files for the precache in dirs folders (manifest.Result), with inputs
+// and giving the build key key, and that the generated files recorded by
+// SetOutput are those of key. Call it after the walk, with the Output set.
+// Save keeps it only if the records it writes are that walk's.
+func (c *Cache) SetWalk(inputs, key string, files, dirs int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	w := Walk{Inputs: inputs, Key: key, Files: files, Dirs: dirs}
+	for _, p := range slices.Sorted(maps.Keys(c.oversized)) {
+		w.Oversized = append(w.Oversized, Oversized{Path: p, Stat: c.oversized[p]})
+	}
+	c.walkKept = true
+	if !sameWalk(w, c.walk) {
+		c.walk, c.walkSet = w, true
+	}
+}
+
+func sameWalk(a, b Walk) bool {
+	return a.Inputs == b.Inputs && a.Key == b.Key && a.Files == b.Files && a.Dirs == b.Dirs && slices.Equal(a.Oversized, b.Oversized)
+}
+
+// Unchanged reports whether the folder root is as the last complete walk
+// recorded it (SetWalk) for these inputs: every folder with its recorded
+// stat, or else its recorded listing; every file and oversized file with
+// its recorded stat, trusted as Lookup trusts it. Then that walk's result
+// stands: its Key, its Files (totalling Bytes) and its Oversized files,
+// and the records count as confirmed by this build. Otherwise the caller
+// walks the folder as usual. workers stat at once.
+func (c *Cache) Unchanged(root *os.Root, inputs string, workers int) (Walk, bool) {
+	w := c.walk
+	if w.Inputs == "" || w.Inputs != inputs || w.Files != len(c.paths) || w.Dirs != len(c.dirs) {
+		return Walk{}, false
+	}
+	files := c.paths
+	if len(w.Oversized) > 0 {
+		files = slices.Clip(files)
+		for _, o := range w.Oversized {
+			files = append(files, o.Path)
+		}
+	}
+	relisted := make([]dirRecord, len(c.dirs)) // by folders listed again, else zero
+	ok := manifest.Restat(root, c.dirs, files, manifest.RestatCheck{
+		Dir: func(i int, info fs.FileInfo, list func() ([]string, []fs.FileMode, error)) bool {
+			r := &c.drecs[i]
+			st := StatOf(info)
+			if st == r.Stat && trusted(r.Stat, c.recStart) {
+				return true
+			}
+			// Its stat changed (sw.js replaced, say), or is too recent to
+			// trust: the same names are enough.
+			names, types, err := list()
+			if err != nil {
+				return false
+			}
+			l := encodeList(names, types)
+			if l != r.list {
+				return false
+			}
+			relisted[i] = dirRecord{Stat: st, list: l}
+			return true
+		},
+		File: func(k int, info fs.FileInfo) bool {
+			if k < len(c.recs) {
+				r := &c.recs[k]
+				return r.Stat == StatOf(info) && trusted(r.Stat, c.recStart)
+			}
+			// Only the size of an oversized file matters.
+			return w.Oversized[k-len(c.recs)].Stat.Size == info.Size()
+		},
+	}, workers)
+	if !ok {
+		return Walk{}, false
+	}
+	for i := range c.seen {
+		c.seen[i].Store(true)
+		w.Bytes += c.recs[i].Size
+	}
+	c.nseen.Store(int64(len(c.seen)))
+	for i := range c.dseen {
+		if relisted[i].list != "" {
+			c.storeDir(c.dirs[i], int32(i), true, relisted[i])
+			continue
+		}
+		c.dseen[i].Store(true)
+		c.ndseen.Add(1)
+	}
+	c.mu.Lock()
+	c.walkKept = true
+	c.mu.Unlock()
+	return w, true
+}
