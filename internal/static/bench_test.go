@@ -82,10 +82,16 @@ func benchServeOpts(b *testing.B, name string, size int, accept string, opts Opt
 // known to be absent while the folder is unchanged).
 func BenchmarkServeSmall(b *testing.B) { benchServe(b, "page.html", 10<<10, "gzip, deflate, br, zstd") }
 
-// BenchmarkServeImage serves a 100 KB image: sent from the file (Open, Stat),
-// no sibling lookups at all, the ETag from the cache.
+// BenchmarkServeImage serves a 100 KB image: from memory after a Stat, no
+// sibling lookups at all.
 func BenchmarkServeImage(b *testing.B) {
 	benchServe(b, "photo.webp", 100<<10, "gzip, deflate, br, zstd")
+}
+
+// BenchmarkServeLargeImage serves an image over maxSmallFile: sent from the
+// file (Open, Stat), the ETag from the cache.
+func BenchmarkServeLargeImage(b *testing.B) {
+	benchServe(b, "photo.webp", 2*maxSmallFile, "gzip, deflate, br, zstd")
 }
 
 // BenchmarkServeSmallGzip is swkit serve's case: on-the-fly gzip, the

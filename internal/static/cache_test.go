@@ -75,16 +75,20 @@ func (c *countFS) ReadLink(name string) (string, error) {
 	return fs.ReadLink(c.fsys, name)
 }
 
-// agedSite is newSite with a 100 KiB page and a 100 KiB image added (sent
-// from the file), everything aged.
+// agedSite is newSite with a large page and a large image added (over
+// maxSmallFile: sent from the file) and a 100 KiB image (from memory),
+// everything aged.
 func agedSite(t testing.TB) *site {
 	s := newSite(t)
-	big := strings.Repeat("<p>a large page, sent from the file</p>\n", 100<<10/40)
+	big := strings.Repeat("<p>a large page, sent from the file</p>\n", 2*maxSmallFile/40)
 	if err := os.WriteFile(filepath.Join(s.dir, "big.html"), []byte(big), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	img := bytes.Repeat([]byte{0xff, 0xd8, 1, 2, 3, 4, 5, 6}, 100<<10/8)
+	img := bytes.Repeat([]byte{0xff, 0xd8, 1, 2, 3, 4, 5, 6}, 2*maxSmallFile/8)
 	if err := os.WriteFile(filepath.Join(s.dir, "photo.png"), img, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(s.dir, "mid.jpg"), img[:100<<10], 0o644); err != nil {
 		t.Fatal(err)
 	}
 	age(t, s.dir)
@@ -102,7 +106,7 @@ func TestMemoryMatchesDisk(t *testing.T) {
 		opts := testOpts
 		opts.Compress = compress
 		fresh := newSite(t)
-		for _, name := range []string{"big.html", "photo.png"} {
+		for _, name := range []string{"big.html", "photo.png", "mid.jpg"} {
 			data, err := os.ReadFile(filepath.Join(agedSite(t).dir, name))
 			if err != nil {
 				t.Fatal(err)
@@ -133,7 +137,7 @@ func TestMemoryMatchesDisk(t *testing.T) {
 			"/", "/index.html", "/about/", "/about", "/nested/", "/emptydir/", "/style.css", "/small.css",
 			"/app.js", "/app.js.gz", "/app.js.br", "/sw.js", "/sw.js.br", "/img.png", "/data.json",
 			"/UPPER.JS", "/assets/app.3f2a9c1b.js", "/blob.xyz", "/link-in", "/link-out", "/.env",
-			"/missing.html", "/big.html", "/photo.png",
+			"/missing.html", "/big.html", "/photo.png", "/mid.jpg",
 		}
 		for _, target := range targets {
 			etags := map[string]bool{}
@@ -249,6 +253,8 @@ func TestSmallFileFromMemory(t *testing.T) {
 		{"/style.css", "gzip, br", []string{"stat style.css", "stat ."}, "gzip"},
 		{"/about/", "gzip, br", []string{"stat about/index.html", "stat about"}, ""},
 		{"/app.js", "br", []string{"stat app.js", "stat app.js.br"}, "br"},
+		// Mid-size (up to maxSmallFile): from memory too.
+		{"/mid.jpg", "gzip, br", []string{"stat mid.jpg"}, ""},
 		// Large: sent from the file, ETag from the cache.
 		{"/photo.png", "", []string{"open photo.png"}, ""},
 		// Large but compressible, gzip from memory: no open.
@@ -271,6 +277,48 @@ func TestSmallFileFromMemory(t *testing.T) {
 			}
 			if tag := second.Header().Get("Etag"); tag != first.Header().Get("Etag") || tag == "" {
 				t.Errorf("ETag %q, first %q", tag, first.Header().Get("Etag"))
+			}
+		})
+	}
+}
+
+// TestMemorySizeLimit: files up to maxSmallFile are answered from memory
+// after a Stat; a byte more and they are sent from the file.
+func TestMemorySizeLimit(t *testing.T) {
+	s := newSite(t)
+	tests := []struct {
+		name string
+		size int
+		want string // operation on the second request
+	}{
+		{"one.bin", 1, "stat one.bin"},
+		{"photo.jpg", 100 << 10, "stat photo.jpg"},
+		{"limit.jpg", maxSmallFile, "stat limit.jpg"},
+		{"over.jpg", maxSmallFile + 1, "open over.jpg"},
+		{"large.jpg", 4 * maxSmallFile, "open large.jpg"},
+	}
+	for i, tt := range tests {
+		data := bytes.Repeat([]byte{byte(i + 1)}, tt.size)
+		if err := os.WriteFile(filepath.Join(s.dir, tt.name), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	age(t, s.dir)
+	cfs := &countFS{fsys: s.root.FS()}
+	h, err := New(cfs, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			do(t, h, "GET", "/"+tt.name)
+			cfs.take()
+			w := do(t, h, "GET", "/"+tt.name)
+			if ops := cfs.take(); !slices.Equal(ops, []string{tt.want}) {
+				t.Errorf("second request: %q, want %q", ops, tt.want)
+			}
+			if want := bytes.Repeat([]byte{byte(i + 1)}, tt.size); w.Code != 200 || !bytes.Equal(w.Body.Bytes(), want) {
+				t.Errorf("got %d, %d bytes; want 200, %d bytes", w.Code, w.Body.Len(), tt.size)
 			}
 		})
 	}

@@ -21,8 +21,9 @@ import (
 )
 
 // coalesceSite is a served folder with a 10 KiB page (from memory, two writes
-// without coalescing), a 100 KiB page (from the file; its gzip from memory)
-// and a 100 KiB image (sendfile).
+// without coalescing), a 100 KiB image (from memory, past the hold limit), a
+// large page (from the file; its gzip from memory) and a large image
+// (sendfile).
 func coalesceSite(t *testing.T) (*site, *Handler) {
 	t.Helper()
 	s := newSite(t)
@@ -32,8 +33,9 @@ func coalesceSite(t *testing.T) (*site, *Handler) {
 		}
 	}
 	write("page.html", []byte(strings.Repeat("<p>ten kibibytes of page</p>\n", 10<<10/29)))
-	write("big.html", []byte(strings.Repeat("<p>a large page, sent from the file</p>\n", 100<<10/40)))
-	write("photo.png", bytes.Repeat([]byte{0x89, 'P', 'N', 'G', 1, 2, 3, 4}, 100<<10/8))
+	write("big.html", []byte(strings.Repeat("<p>a large page, sent from the file</p>\n", 2*maxSmallFile/40)))
+	write("photo.png", bytes.Repeat([]byte{0x89, 'P', 'N', 'G', 1, 2, 3, 4}, 2*maxSmallFile/8))
+	write("mid.jpg", bytes.Repeat([]byte{0xff, 0xd8, 1, 2, 3, 4, 5, 6}, 100<<10/8))
 	age(t, s.dir)
 	return s, s.handler(t, Options{Compress: true, Headers: map[string]string{"Content-Security-Policy": "default-src 'self'"}})
 }
@@ -127,6 +129,10 @@ func TestCoalescedResponsesByteExact(t *testing.T) {
 		req("GET", "/photo.png"),
 		req("HEAD", "/photo.png"),
 		req("GET", "/photo.png", "Range", "bytes=1000-"),
+		req("GET", "/mid.jpg"),
+		req("HEAD", "/mid.jpg"),
+		req("GET", "/mid.jpg", "Range", "bytes=1000-"),
+		req("GET", "/mid.jpg", "If-None-Match", etag("/mid.jpg", "")),
 		req("GET", "/big.html"),
 		req("GET", "/big.html", "Accept-Encoding", "gzip"),
 		req("GET", "/big.html", "Accept-Encoding", "gzip", "If-None-Match", etag("/big.html", "gzip")),
@@ -173,7 +179,7 @@ func TestCoalescedKeepAliveConcurrent(t *testing.T) {
 	s, h := coalesceSite(t)
 	addr := serveOn(t, h, true)
 	want := map[string][]byte{}
-	for _, name := range []string{"page.html", "photo.png", "big.html", "index.html"} {
+	for _, name := range []string{"page.html", "mid.jpg", "photo.png", "big.html", "index.html"} {
 		b, err := os.ReadFile(filepath.Join(s.dir, name))
 		if err != nil {
 			t.Fatal(err)
@@ -209,8 +215,8 @@ func TestCoalescedKeepAliveConcurrent(t *testing.T) {
 }
 
 // TestCoalescedOneWritePerResponse counts the write system calls of the test
-// process (/proc/self/io): a 10 KiB page from memory is one write through a
-// wrapped connection, and two without.
+// process (/proc/self/io): a 10 KiB page and a 100 KiB image from memory are
+// one write each through a wrapped connection, and two without.
 func TestCoalescedOneWritePerResponse(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("counts writes through /proc/self/io")
@@ -219,15 +225,19 @@ func TestCoalescedOneWritePerResponse(t *testing.T) {
 		t.Skip(err)
 	}
 	_, h := coalesceSite(t)
-	const n = 50
-	const req = "GET /page.html HTTP/1.1\r\nHost: x\r\n\r\n"
-	plain, wrapped := fewestWrites(t, serveOn(t, h, false), req, n), fewestWrites(t, serveOn(t, h, true), req, n)
-	t.Logf("server writes for %d responses: plain %d, wrapped %d", n, plain, wrapped)
-	if wrapped > n+n/10 {
-		t.Errorf("wrapped: %d writes for %d responses, want about one each", wrapped, n)
-	}
-	if plain < 2*n {
-		t.Logf("plain server needed fewer than two writes per response (%d): net/http changed?", plain)
+	for _, target := range []string{"/page.html", "/mid.jpg"} {
+		t.Run(target, func(t *testing.T) {
+			const n = 50
+			req := "GET " + target + " HTTP/1.1\r\nHost: x\r\n\r\n"
+			plain, wrapped := fewestWrites(t, serveOn(t, h, false), req, n), fewestWrites(t, serveOn(t, h, true), req, n)
+			t.Logf("server writes for %d responses: plain %d, wrapped %d", n, plain, wrapped)
+			if wrapped > n+n/10 {
+				t.Errorf("wrapped: %d writes for %d responses, want about one each", wrapped, n)
+			}
+			if plain < 2*n {
+				t.Logf("plain server needed fewer than two writes per response (%d): net/http changed?", plain)
+			}
+		})
 	}
 }
 

@@ -27,7 +27,7 @@
 //   - Every request stats the file, so a change on disk is served on the next
 //     request. What a version of a file needs is cached per name (see
 //     filecache.go): its ETag (so a file is hashed once per version), its
-//     headers, and for files up to 64 KiB (32 MiB in all) the content itself,
+//     headers, and for files up to 128 KiB (32 MiB in all) the content itself,
 //     answered from memory with one Write and no open; larger files are sent
 //     from the file (sendfile). net/http sends a body over 2 KiB written in
 //     one Write as two writes (its 4 KiB connection buffer); on a server whose
