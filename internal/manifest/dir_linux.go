@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"strings"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -169,6 +170,7 @@ type statBuf = fdStat
 func keepStat(info fs.FileInfo, buf *statBuf) fs.FileInfo {
 	if s, ok := info.(*fdStat); ok && s == buf {
 		c := *s
+		c.cname = nil // buf's
 		return &c
 	}
 	return info
@@ -182,7 +184,7 @@ func (d *fdDir) lstat(name string, buf *statBuf) (fs.FileInfo, error) {
 	}
 	s.name = name
 	for {
-		err := fstatat(d.fd, name, &s.st, _AT_SYMLINK_NOFOLLOW)
+		err := fstatat(d.fd, name, &s.st, _AT_SYMLINK_NOFOLLOW, &s.cname)
 		if err == syscall.EINTR {
 			continue
 		}
@@ -195,11 +197,24 @@ func (d *fdDir) lstat(name string, buf *statBuf) (fs.FileInfo, error) {
 
 const _AT_SYMLINK_NOFOLLOW = 0x100
 
+// cString returns name NUL-terminated in *scratch, grown as needed: a
+// rebuild stats every file of the site, and syscall's conversion would
+// allocate for each.
+func cString(name string, scratch *[]byte) (*byte, error) {
+	if strings.IndexByte(name, 0) >= 0 {
+		return nil, syscall.EINVAL
+	}
+	b := append(append((*scratch)[:0], name...), 0)
+	*scratch = b
+	return &b[0], nil
+}
+
 // fdStat is an fs.FileInfo from a stat(2), as os.Lstat gives (Sys is the
 // *syscall.Stat_t).
 type fdStat struct {
-	name string
-	st   syscall.Stat_t
+	name  string
+	st    syscall.Stat_t
+	cname []byte // lstat's scratch for the name as a C string
 }
 
 func (s *fdStat) Name() string       { return s.name }

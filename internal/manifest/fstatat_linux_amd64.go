@@ -5,9 +5,10 @@ import (
 	"unsafe"
 )
 
-// fstatat is fstatat(2), which package syscall does not export on amd64.
-func fstatat(dirfd int, name string, st *syscall.Stat_t, flags int) error {
-	p, err := syscall.BytePtrFromString(name)
+// fstatat is fstatat(2), which package syscall does not export on amd64,
+// with name made a C string in *scratch (see cString).
+func fstatat(dirfd int, name string, st *syscall.Stat_t, flags int, scratch *[]byte) error {
+	p, err := cString(name, scratch)
 	if err != nil {
 		return err
 	}

@@ -1,7 +1,20 @@
 package manifest
 
-import "syscall"
+import (
+	"syscall"
+	"unsafe"
+)
 
-func fstatat(dirfd int, name string, st *syscall.Stat_t, flags int) error {
-	return syscall.Fstatat(dirfd, name, st, flags)
+// fstatat is fstatat(2), with name made a C string in *scratch (see
+// cString).
+func fstatat(dirfd int, name string, st *syscall.Stat_t, flags int, scratch *[]byte) error {
+	p, err := cString(name, scratch)
+	if err != nil {
+		return err
+	}
+	_, _, e := syscall.Syscall6(syscall.SYS_FSTATAT, uintptr(dirfd), uintptr(unsafe.Pointer(p)), uintptr(unsafe.Pointer(st)), uintptr(flags), 0, 0)
+	if e != 0 {
+		return e
+	}
+	return nil
 }
