@@ -284,8 +284,11 @@ func TestCoalescedAroundBufferSize(t *testing.T) {
 			if got, want := pipelined(t, wrapped, reqs), pipelined(t, plain, reqs); normalize(got) != normalize(want) {
 				t.Fatalf("%s: wrapped answered differently:\n%s", name, firstDiff(normalize(want), normalize(got)))
 			}
+			// A write of the runtime's (waking its poller under load)
+			// is not the handler's: an extra write per response would
+			// give 2n.
 			const n = 20
-			if best := fewestWrites(t, wrapped, req, n); best > n {
+			if best := fewestWrites(t, wrapped, req, n); best > n+n/10 {
 				t.Errorf("%s, %d header bytes added: %d writes for %d responses", name, len(hdrs["Content-Security-Policy"]), best, n)
 			}
 		}
