@@ -56,7 +56,8 @@ func sameWalk(a, b Walk) bool {
 // walks the folder as usual. workers stat at once.
 func (c *Cache) Unchanged(root *os.Root, inputs string, workers int) (Walk, bool) {
 	w := c.walk
-	if w.Inputs == "" || w.Inputs != inputs || w.Files != len(c.paths) || w.Dirs != len(c.dirs) {
+	// A walk enters at least the folder itself.
+	if w.Inputs == "" || w.Inputs != inputs || w.Dirs == 0 || w.Files != len(c.paths) || w.Dirs != len(c.dirs) {
 		return Walk{}, false
 	}
 	files := c.paths
