@@ -34,6 +34,16 @@ type RestatCheck struct {
 // folder and one a file, without listing folders, looking files up by path
 // or making entries.
 func Restat(root *os.Root, dirs, files []string, check RestatCheck, workers int) bool {
+	top, err := openRootHandle(root)
+	if err != nil {
+		return false
+	}
+	defer top.close()
+	return restat(top, dirs, files, check, workers)
+}
+
+// restat is Restat below the folder top.
+func restat(top dirHandle, dirs, files []string, check RestatCheck, workers int) bool {
 	// The files of each folder, by counting sort: byDir[start[i]:start[i+1]]
 	// are the indexes in files of the files of dirs[i].
 	index := make(map[string]int32, len(dirs))
@@ -64,11 +74,6 @@ func Restat(root *os.Root, dirs, files []string, check RestatCheck, workers int)
 		fill[i]++
 	}
 
-	top, err := openRootHandle(root)
-	if err != nil {
-		return false
-	}
-	defer top.close()
 	var next atomic.Int64
 	var changed atomic.Bool
 	var wg sync.WaitGroup

@@ -62,16 +62,30 @@ func (s *stats) check(dirs, files []string) RestatCheck {
 	}
 }
 
+// restatThrough runs Restat with the native folder handle (the descriptor
+// one on Linux) or, when portable, os.Root's.
+func restatThrough(t *testing.T, portable bool, root *os.Root, dirs, files []string, check RestatCheck, workers int) bool {
+	t.Helper()
+	if !portable {
+		return Restat(root, dirs, files, check, workers)
+	}
+	return restat(rootHandle{r: root}, dirs, files, check, workers)
+}
+
 func TestRestat(t *testing.T) {
 	dirs := []string{".", "a", "a-b", "a/b", "a/b/c", "empty", "z", "z/zz", "z/zz/zzz"}
 	files := []string{"a-b/y.css", "a/b/c/deep.js", "a/x.css", "index.html", "z/zz/zzz/last.txt"}
-	for _, workers := range []int{1, 2, 8} {
-		t.Run(fmt.Sprint(workers, " workers"), func(t *testing.T) {
+	for _, tc := range []struct {
+		workers  int
+		portable bool
+	}{{1, false}, {2, false}, {8, false}, {2, true}} {
+		t.Run(fmt.Sprintf("%d workers, portable %v", tc.workers, tc.portable), func(t *testing.T) {
+			workers := tc.workers
 			dir := writeTree(t, restatSite)
 			root := openRoot(t, dir)
 			var s stats
 			s.listDir = "a/b/c"
-			if !Restat(root, dirs, files, s.check(dirs, files), workers) {
+			if !restatThrough(t, tc.portable, root, dirs, files, s.check(dirs, files), workers) {
 				t.Fatal("unchanged tree: Restat said changed")
 			}
 			for _, d := range dirs {
@@ -88,7 +102,7 @@ func TestRestat(t *testing.T) {
 				t.Errorf("listing of a/b/c: %q, want %q (no dot names)", got, want)
 			}
 			s.listDir = "a"
-			Restat(root, dirs, files, s.check(dirs, files), workers)
+			restatThrough(t, tc.portable, root, dirs, files, s.check(dirs, files), workers)
 			if got, want := s.lists["a"], "b:true x.css:false "; got != want {
 				t.Errorf("listing of a: %q, want %q", got, want)
 			}
@@ -136,20 +150,22 @@ func TestRestatChanged(t *testing.T) {
 		}},
 		{name: "a file's folder not listed", dirs: []string{".", "a"}, files: []string{"a/x.css", "a-b/y.css"}},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			dir := writeTree(t, restatSite)
-			if tc.change != nil {
-				tc.change(t, dir)
-			}
-			d, f := dirs, files
-			if tc.dirs != nil {
-				d, f = tc.dirs, tc.files
-			}
-			s := stats{reject: tc.reject}
-			if Restat(openRoot(t, dir), d, f, s.check(d, f), 2) {
-				t.Errorf("Restat said unchanged; checked folders %v, files %v", s.dirs, s.files)
-			}
-		})
+		for _, portable := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s, portable %v", tc.name, portable), func(t *testing.T) {
+				dir := writeTree(t, restatSite)
+				if tc.change != nil {
+					tc.change(t, dir)
+				}
+				d, f := dirs, files
+				if tc.dirs != nil {
+					d, f = tc.dirs, tc.files
+				}
+				s := stats{reject: tc.reject}
+				if restatThrough(t, portable, openRoot(t, dir), d, f, s.check(d, f), 2) {
+					t.Errorf("Restat said unchanged; checked folders %v, files %v", s.dirs, s.files)
+				}
+			})
+		}
 	}
 }
 
