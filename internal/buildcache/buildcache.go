@@ -32,7 +32,7 @@ import (
 // another version is ignored.
 const magic = "swkit build cache\n"
 
-const formatVersion = 5
+const formatVersion = 6
 
 // RacyWindow is how long after a file's last change (its status-change
 // time on Linux, else its modification time) a build must have begun for

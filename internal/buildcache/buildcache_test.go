@@ -166,7 +166,7 @@ func TestBadCacheIsIgnoredAndRewritten(t *testing.T) {
 			b := f.encode()
 			b = b[:len(b)-4]
 			b = append(b, 7) // trailing byte
-			return string(binary.LittleEndian.AppendUint32(b, crc32.Checksum(b, castagnoli)))
+			return string(binary.LittleEndian.AppendUint32(b, crc32.ChecksumIEEE(b)))
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

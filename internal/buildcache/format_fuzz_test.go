@@ -21,7 +21,7 @@ func FuzzDecode(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte) {
 		b := append([]byte(magic), formatVersion)
 		b = append(b, body...)
-		b = binary.LittleEndian.AppendUint32(b, crc32.Checksum(b, castagnoli))
+		b = binary.LittleEndian.AppendUint32(b, crc32.ChecksumIEEE(b))
 		c, err := decode(b)
 		if err != nil {
 			return
