@@ -29,25 +29,57 @@ type precacheEntry struct {
 // [url, base64 hash, 0]. Any other entry stays an object, which the runtime
 // also takes.
 func workerManifest(entries []precacheEntry) string {
-	out := make([]any, len(entries))
+	// Written directly rather than through encoding/json, which took a
+	// quarter of a one-file rebuild of a 10,000-file site; the bytes are
+	// the same (TestWorkerManifestAsJSON).
+	b := make([]byte, 0, 80*len(entries)+2)
+	b = append(b, '[')
 	for i, e := range entries {
-		out[i] = e
-		b64, ok := strings.CutPrefix(e.Integrity, "sha256-")
-		if !ok {
-			continue
+		if i > 0 {
+			b = append(b, ',')
 		}
-		sum, err := base64.StdEncoding.DecodeString(b64)
-		if err != nil || len(sum) != sha256.Size {
-			continue
-		}
+		b = appendManifestEntry(b, e)
+	}
+	return string(append(b, ']'))
+}
+
+// appendManifestEntry appends e to b as workerManifest writes it.
+func appendManifestEntry(b []byte, e precacheEntry) []byte {
+	b64, ok := strings.CutPrefix(e.Integrity, "sha256-")
+	var sum [sha256.Size + 1]byte // base64.StdEncoding.DecodedLen of 44
+	if ok && len(b64) == base64.StdEncoding.EncodedLen(sha256.Size) {
+		n, err := base64.StdEncoding.Decode(sum[:], []byte(b64))
+		ok = err == nil && n == sha256.Size
+	} else {
+		ok = false
+	}
+	if ok {
+		var rev [16]byte
+		hex.Encode(rev[:], sum[:8])
 		switch e.Revision {
 		case "":
-			out[i] = []any{e.URL, b64, 0}
-		case hex.EncodeToString(sum)[:16]:
-			out[i] = []any{e.URL, b64}
+			b = appendJSONString(append(b, '['), e.URL)
+			return append(appendJSONString(append(b, ','), b64), ",0]"...)
+		case string(rev[:]):
+			b = appendJSONString(append(b, '['), e.URL)
+			return append(appendJSONString(append(b, ','), b64), ']')
 		}
 	}
-	return jsonText(out)
+	return append(b, jsonText(e)...)
+}
+
+// appendJSONString appends s as encoding/json writes it without HTML
+// escaping: directly when it is printable ASCII without '"' or '\\' (every
+// percent-encoded URL and base64 digest), else through encoding/json.
+func appendJSONString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' {
+			return append(b, jsonText(s)...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
 }
 
 // entryModule writes the JavaScript module that esbuild bundles: imports of
