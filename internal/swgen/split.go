@@ -57,9 +57,15 @@ type Worker struct {
 // give exactly Generate's sw.js. Deterministic: same inputs, same bytes.
 func GenerateWorker(cfg config.Config, entries []manifest.Entry) (*Worker, error) {
 	pre := precacheEntries(entries)
-	all := workerManifest(pre)
-	if len(all) <= SplitManifestBytes {
-		script, err := Generate(cfg, entries)
+	text := encodeManifest(pre)
+	size := text.size()
+	if size <= SplitManifestBytes {
+		// As Generate, with the manifest already encoded.
+		source, err := entrySource(config.Defaults(cfg), text.array(nil), "")
+		if err != nil {
+			return nil, err
+		}
+		script, err := bundle(entryPath, source, api.FormatIIFE, Banner)
 		if err != nil {
 			return nil, err
 		}
@@ -68,13 +74,13 @@ func GenerateWorker(cfg config.Config, entries []manifest.Entry) (*Worker, error
 
 	// A power of two, so that the parts stay the same while the manifest
 	// grows or shrinks within a factor of two.
-	n := 1 << bits.Len(uint((len(all)+manifestPartBytes-1)/manifestPartBytes-1))
-	parts := make([][]precacheEntry, n)
-	for _, e := range pre {
+	n := 1 << bits.Len(uint((size+manifestPartBytes-1)/manifestPartBytes-1))
+	parts := make([][]int, n) // indexes in pre
+	for k, e := range pre {
 		h := fnv.New32a()
 		h.Write([]byte(e.URL))
 		i := h.Sum32() % uint32(n)
-		parts[i] = append(parts[i], e)
+		parts[i] = append(parts[i], k)
 	}
 	w := &Worker{Imports: map[string][]byte{}}
 	var names []string
@@ -82,7 +88,7 @@ func GenerateWorker(cfg config.Config, entries []manifest.Entry) (*Worker, error
 		if len(part) == 0 {
 			continue
 		}
-		data := []byte(ManifestBanner + "\n" + manifestGlobal + "=(" + manifestGlobal + "||[]).concat(" + workerManifest(part) + ");\n")
+		data := []byte(ManifestBanner + "\n" + manifestGlobal + "=(" + manifestGlobal + "||[]).concat(" + text.array(part) + ");\n")
 		name := manifestFileName(data)
 		w.Imports[name] = data
 		names = append(names, name)
