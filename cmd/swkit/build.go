@@ -143,7 +143,15 @@ func runBuild(args []string, stdout, stderr io.Writer) error {
 // build must walk the folder.
 func buildUnchanged(stdout, stderr io.Writer, dir string, root *os.Root, cfg config.Config, cache *buildcache.Cache, inputs string) (bool, error) {
 	start := time.Now()
-	w, ok := cache.Unchanged(root, inputs, runtime.GOMAXPROCS(0))
+	opts, err := sitebuild.ManifestOptions(cfg)
+	if err != nil {
+		return false, nil // the walk reports it
+	}
+	relevant, err := manifest.Relevant(opts)
+	if err != nil {
+		return false, nil
+	}
+	w, ok := cache.Unchanged(root, inputs, relevant, runtime.GOMAXPROCS(0))
 	if !ok {
 		return false, nil
 	}

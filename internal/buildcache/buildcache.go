@@ -308,14 +308,7 @@ func (c *Cache) LookupDir(p string, info fs.FileInfo) (names []string, types []f
 	if r.Stat != StatOf(info) || !trusted(r.Stat, c.recStart) {
 		return nil, nil, false // StoreDir follows
 	}
-	d := &decoder{s: r.list}
-	n := d.count(2)
-	names, types = make([]string, n), make([]fs.FileMode, n)
-	for k := range n {
-		names[k] = d.str()
-		types[k] = fs.FileMode(d.uvarint())
-	}
-	if d.err != nil || len(d.s) != 0 {
+	if names, types, ok = decodeList(r.list); !ok {
 		return nil, nil, false
 	}
 	if c.dseen[i].CompareAndSwap(false, true) {

@@ -86,6 +86,18 @@ func encodeList(names []string, types []fs.FileMode) string {
 	return string(b)
 }
 
+// decodeList is the names and types of a dirRecord's list.
+func decodeList(list string) (names []string, types []fs.FileMode, ok bool) {
+	d := &decoder{s: list}
+	n := d.count(2)
+	names, types = make([]string, n), make([]fs.FileMode, n)
+	for k := range n {
+		names[k] = d.str()
+		types[k] = fs.FileMode(d.uvarint())
+	}
+	return names, types, d.err == nil && len(d.s) == 0
+}
+
 func appendStat(b []byte, s Stat) []byte {
 	b = binary.AppendVarint(b, s.Size)
 	b = binary.AppendVarint(b, s.MTime)

@@ -4,6 +4,7 @@ import (
 	"io/fs"
 	"maps"
 	"os"
+	"path"
 	"slices"
 
 	"github.com/swkit/swkit/internal/manifest"
@@ -49,12 +50,14 @@ func sameWalk(a, b Walk) bool {
 
 // Unchanged reports whether the folder root is as the last complete walk
 // recorded it (SetWalk) for these inputs: every folder with its recorded
-// stat, or else its recorded listing; every file and oversized file with
-// its recorded stat, trusted as Lookup trusts it. Then that walk's result
-// stands: its Key, its Files (totalling Bytes) and its Oversized files,
-// and the records count as confirmed by this build. Otherwise the caller
-// walks the folder as usual. workers stat at once.
-func (c *Cache) Unchanged(root *os.Root, inputs string, workers int) (Walk, bool) {
+// stat, or else its recorded listing, or the same entries that relevant
+// accepts (manifest.Relevant of the walk's options; nil: every entry);
+// every file and oversized file with its recorded stat, trusted as Lookup
+// trusts it. Then that walk's result stands: its Key, its Files (totalling
+// Bytes) and its Oversized files, and the records count as confirmed by
+// this build. Otherwise the caller walks the folder as usual. workers stat
+// at once.
+func (c *Cache) Unchanged(root *os.Root, inputs string, relevant func(p string, typ fs.FileMode) bool, workers int) (Walk, bool) {
 	w := c.walk
 	// A walk enters at least the folder itself.
 	if w.Inputs == "" || w.Inputs != inputs || w.Dirs == 0 || w.Files != len(c.paths) || w.Dirs != len(c.dirs) {
@@ -76,13 +79,13 @@ func (c *Cache) Unchanged(root *os.Root, inputs string, workers int) (Walk, bool
 				return true
 			}
 			// Its stat changed (sw.js replaced, say), or is too recent to
-			// trust: the same names are enough.
+			// trust: the same entries that matter are enough.
 			names, types, err := list()
 			if err != nil {
 				return false
 			}
 			l := encodeList(names, types)
-			if l != r.list {
+			if l != r.list && (relevant == nil || !sameRelevant(c.dirs[i], r.list, names, types, relevant)) {
 				return false
 			}
 			relisted[i] = dirRecord{Stat: st, list: l}
@@ -117,4 +120,30 @@ func (c *Cache) Unchanged(root *os.Root, inputs string, workers int) (Walk, bool
 	c.walkKept = true
 	c.mu.Unlock()
 	return w, true
+}
+
+// sameRelevant reports whether the listing list, recorded for the folder
+// dir, and the listing names and types (both in walk order) have the same
+// entries that relevant accepts, in the same order.
+func sameRelevant(dir, list string, names []string, types []fs.FileMode, relevant func(string, fs.FileMode) bool) bool {
+	oldNames, oldTypes, ok := decodeList(list)
+	if !ok {
+		return false
+	}
+	next := func(names []string, types []fs.FileMode, k int) int {
+		for ; k < len(names); k++ {
+			if relevant(path.Join(dir, names[k]), types[k]) {
+				return k
+			}
+		}
+		return k
+	}
+	i, j := next(oldNames, oldTypes, 0), next(names, types, 0)
+	for i < len(oldNames) && j < len(names) {
+		if oldNames[i] != names[j] || oldTypes[i] != types[j] {
+			return false
+		}
+		i, j = next(oldNames, oldTypes, i+1), next(names, types, j+1)
+	}
+	return i == len(oldNames) && j == len(names)
 }

@@ -18,9 +18,15 @@ func rebuild(t *testing.T, dir, cachePath, inputs string) (bool, Walk) {
 	t.Helper()
 	c, _ := Load(cachePath, dir)
 	root := openRoot(t, dir)
-	w, ok := c.Unchanged(root, inputs, 2)
+	opts := manifest.Options{MaximumFileSizeToCacheInBytes: 100, Exclude: []string{"sw.js"}}
+	relevant, err := manifest.Relevant(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, ok := c.Unchanged(root, inputs, relevant, 2)
 	if !ok {
-		res, err := manifest.Build(nil, manifest.Options{Cache: c, Root: root, MaximumFileSizeToCacheInBytes: 100, Exclude: []string{"sw.js"}})
+		opts.Cache, opts.Root = c, root
+		res, err := manifest.Build(nil, opts)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -104,6 +110,22 @@ func TestUnchanged(t *testing.T) {
 		{"oversized file grew", func() { writeFile(t, filepath.Join(dir, "img/deep/big.png"), string(make([]byte, 300))) }, false},
 		{"oversized file shrank into the precache", func() { writeFile(t, filepath.Join(dir, "img/deep/big.png"), "small") }, false},
 		{"dot file added", func() { writeFile(t, filepath.Join(dir, "css/.swp"), "x") }, true},
+		{"excluded file removed", func() { os.Remove(filepath.Join(dir, "sw.js")) }, true},
+		{"excluded file added", func() { writeFile(t, filepath.Join(dir, "sw.js"), "// new") }, true},
+		{"link added", func() {
+			if err := os.Symlink("app.css", filepath.Join(dir, "css/alias.css")); err != nil {
+				t.Skip("no symlinks here:", err)
+			}
+		}, true},
+		{"link became a file", func() {
+			os.Remove(filepath.Join(dir, "css/alias.css"))
+			writeFile(t, filepath.Join(dir, "css/alias.css"), "x")
+		}, false},
+		{"empty folder added", func() {
+			if err := os.Mkdir(filepath.Join(dir, "css/empty"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+		}, false},
 	} {
 		time.Sleep(10 * time.Millisecond) // a new timestamp even where they are coarse
 		step.change()
@@ -138,6 +160,20 @@ func TestUnchanged(t *testing.T) {
 	}
 }
 
+// Without a relevant function, any change of names in a folder is a
+// change.
+func TestUnchangedExactListing(t *testing.T) {
+	dir, cachePath := newSite(t)
+	rebuild(t, dir, cachePath, "in")
+	rebuild(t, dir, cachePath, "in")
+	time.Sleep(10 * time.Millisecond)
+	writeFile(t, filepath.Join(dir, "sw.js"), "// excluded")
+	c, _ := Load(cachePath, dir)
+	if _, ok := c.Unchanged(openRoot(t, dir), "in", nil, 1); ok {
+		t.Error("a name added: Unchanged without a relevant function")
+	}
+}
+
 // A build that Unchanged confirmed keeps the walk when it saves for another
 // reason (a new output record).
 func TestUnchangedKeepsWalk(t *testing.T) {
@@ -145,7 +181,7 @@ func TestUnchangedKeepsWalk(t *testing.T) {
 	rebuild(t, dir, cachePath, "in")
 	rebuild(t, dir, cachePath, "in")
 	c, _ := Load(cachePath, dir)
-	if _, ok := c.Unchanged(openRoot(t, dir), "in", 1); !ok {
+	if _, ok := c.Unchanged(openRoot(t, dir), "in", nil, 1); !ok {
 		t.Fatal("not Unchanged")
 	}
 	c.SetOutput(Output{Key: "k", Files: map[string]OutputFile{"sw.js": {Sum: [32]byte{1}}}})

@@ -3,6 +3,8 @@ package manifest
 import (
 	"io/fs"
 	"os"
+	"path"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -20,6 +22,31 @@ type RestatCheck struct {
 	// File reports whether the file files[i], whose lstat is info (valid
 	// only during the call), is as recorded.
 	File func(i int, info fs.FileInfo) bool
+}
+
+// Relevant returns what decides whether a folder entry matters to Build
+// with opts: the entry at the slash path p, of type typ (as
+// fs.FileMode.Type gives it), is a folder Build enters or a regular file it
+// selects. Build skips every other entry (names starting with ".", links,
+// files the options leave out), so a folder whose listing changed only in
+// those gives the same result.
+func Relevant(opts Options) (func(p string, typ fs.FileMode) bool, error) {
+	o, err := withDefaults(opts)
+	if err != nil {
+		return nil, err
+	}
+	return func(p string, typ fs.FileMode) bool {
+		if strings.HasPrefix(path.Base(p), ".") {
+			return false
+		}
+		switch {
+		case typ.IsDir():
+			return !o.ignoresTree(p)
+		case typ.IsRegular():
+			return !slices.Contains(o.Exclude, p) && o.selects(p)
+		}
+		return false
+	}, nil
 }
 
 // Restat tells whether a folder tree is as an earlier walk recorded it,

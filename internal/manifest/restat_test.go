@@ -259,3 +259,37 @@ func symlink(t *testing.T, target, link string) {
 		t.Skip("no symlinks here:", err)
 	}
 }
+
+// Relevant accepts exactly the entries Build would enter or select.
+func TestRelevant(t *testing.T) {
+	relevant, err := Relevant(Options{GlobPatterns: []string{"**/*.{html,css}"}, GlobIgnores: []string{"node_modules/**", "**/*.min.css"}, Exclude: []string{"sw.js", "a/skip.html"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		p    string
+		typ  fs.FileMode
+		want bool
+	}{
+		{"index.html", 0, true},
+		{"a/b/style.css", 0, true},
+		{"a/skip.html", 0, false},
+		{"sw.js", 0, false},
+		{"app.js", 0, false},
+		{"vendor.min.css", 0, false},
+		{".hidden.html", 0, false},
+		{"a/.cache", fs.ModeDir, false},
+		{"a", fs.ModeDir, true},
+		{"a/js", fs.ModeDir, true}, // entered, whatever it holds
+		{"node_modules", fs.ModeDir, false},
+		{"page.html", fs.ModeSymlink, false},
+		{"fifo.html", fs.ModeNamedPipe, false},
+	} {
+		if got := relevant(tc.p, tc.typ); got != tc.want {
+			t.Errorf("relevant(%q, %v) = %v, want %v", tc.p, tc.typ, got, tc.want)
+		}
+	}
+	if _, err := Relevant(Options{GlobPatterns: []string{"a/[b"}}); err == nil {
+		t.Error("a bad pattern: no error")
+	}
+}

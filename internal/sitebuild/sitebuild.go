@@ -159,16 +159,10 @@ func appendField(b []byte, s string) []byte {
 
 func build(fsys fs.FS, root *os.Root, cfg config.Config, cache manifest.HashCache, reuse *Reuse) (*Output, error) {
 	start := time.Now()
-	opts, err := manifest.FromConfig(cfg)
+	opts, err := ManifestOptions(cfg)
 	if err != nil {
 		return nil, err
 	}
-	// The page helper is always precached, whatever the globs and size limit
-	// say: pages import it, so without it they would not start offline. A
-	// site file of the same name is replaced by it.
-	opts.Exclude = append(opts.Exclude, cfg.SwDest, PageHelperName)
-	// Manifest files an earlier build wrote are the worker's, not the site's.
-	opts.GlobIgnores = append(opts.GlobIgnores, path.Join(path.Dir(cfg.SwDest), swgen.ManifestFileGlob))
 	opts.Cache = cache
 	opts.Root = root
 	res, err := manifest.Build(fsys, opts)
@@ -213,6 +207,22 @@ func build(fsys fs.FS, root *os.Root, cfg config.Config, cache manifest.HashCach
 	}
 	out.Elapsed = time.Since(start)
 	return out, nil
+}
+
+// ManifestOptions are the options a build lists the site with: cfg's
+// (manifest.FromConfig), less the files swkit generates there.
+func ManifestOptions(cfg config.Config) (manifest.Options, error) {
+	opts, err := manifest.FromConfig(cfg)
+	if err != nil {
+		return manifest.Options{}, err
+	}
+	// The page helper is always precached, whatever the globs and size limit
+	// say: pages import it, so without it they would not start offline. A
+	// site file of the same name is replaced by it.
+	opts.Exclude = append(opts.Exclude, cfg.SwDest, PageHelperName)
+	// Manifest files an earlier build wrote are the worker's, not the site's.
+	opts.GlobIgnores = append(opts.GlobIgnores, path.Join(path.Dir(cfg.SwDest), swgen.ManifestFileGlob))
+	return opts, nil
 }
 
 // addHelper adds the page helper to the precache entries of res, which are
