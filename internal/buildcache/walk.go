@@ -108,14 +108,20 @@ func (c *Cache) Unchanged(root *os.Root, inputs string, relevant func(p string, 
 		w.Bytes += c.recs[i].Size
 	}
 	c.nseen.Store(int64(len(c.seen)))
+	c.mu.Lock()
 	for i := range c.dseen {
 		if relisted[i].list != "" {
-			c.storeDir(c.dirs[i], int32(i), true, relisted[i])
+			// Listed again, the same where it matters: like a folder
+			// listed again to the same names (StoreDir), saved with other
+			// changes, else listed again next time.
+			c.dstored[c.dirs[i]] = relisted[i]
+			c.nrestat.Add(1)
 			continue
 		}
 		c.dseen[i].Store(true)
 		c.ndseen.Add(1)
 	}
+	c.mu.Unlock()
 	c.mu.Lock()
 	c.walkKept = true
 	c.mu.Unlock()

@@ -160,6 +160,25 @@ func TestUnchanged(t *testing.T) {
 	}
 }
 
+// A folder whose names changed only where the walk does not look (sw.js
+// written) passes without rewriting the cache, and again next time.
+func TestUnchangedRelistedNotSaved(t *testing.T) {
+	dir, cachePath := newSite(t)
+	rebuild(t, dir, cachePath, "in")
+	rebuild(t, dir, cachePath, "in")
+	saved := modTime(t, cachePath)
+	time.Sleep(10 * time.Millisecond)
+	writeFile(t, filepath.Join(dir, "sw.js"), "// excluded")
+	for i := range 2 {
+		if ok, _ := rebuild(t, dir, cachePath, "in"); !ok {
+			t.Fatalf("build %d after sw.js was written: not Unchanged", i+1)
+		}
+		if !modTime(t, cachePath).Equal(saved) {
+			t.Fatalf("build %d after sw.js was written: the cache was rewritten", i+1)
+		}
+	}
+}
+
 // Without a relevant function, any change of names in a folder is a
 // change.
 func TestUnchangedExactListing(t *testing.T) {
