@@ -121,8 +121,6 @@ func (c *Cache) Unchanged(root *os.Root, inputs string, relevant func(p string, 
 		c.dseen[i].Store(true)
 		c.ndseen.Add(1)
 	}
-	c.mu.Unlock()
-	c.mu.Lock()
 	c.walkKept = true
 	c.mu.Unlock()
 	return w, true
