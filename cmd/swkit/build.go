@@ -83,9 +83,7 @@ func runBuild(args []string, stdout, stderr io.Writer) error {
 		// The files on disk are the ones this build would write.
 		setWalk(cache, inputs, out)
 		cacheFlags.save(cache, stderr)
-		for _, w := range out.Manifest.Warnings {
-			fmt.Fprintf(stderr, "warning: %s\n", w.Message)
-		}
+		printWarnings(stderr, out.Manifest.Warnings)
 		if err := removeOldManifests(dir, cfg.SwDest, out.Imports); err != nil {
 			return err
 		}
@@ -101,9 +99,7 @@ func runBuild(args []string, stdout, stderr io.Writer) error {
 			cacheFlags.save(cache, stderr)
 		}
 	}()
-	for _, w := range out.Manifest.Warnings {
-		fmt.Fprintf(stderr, "warning: %s\n", w.Message)
-	}
+	printWarnings(stderr, out.Manifest.Warnings)
 	if *inject != "" {
 		if out.Worker, err = injectWorker(*inject, out.Manifest.Entries); err != nil {
 			return err
@@ -164,9 +160,7 @@ func buildUnchanged(stdout, stderr io.Writer, dir string, root *os.Root, cfg con
 		warnings[i] = manifest.OversizeWarning(o.Path, o.Stat.Size, cfg.MaximumFileSizeToCacheInBytes)
 	}
 	manifest.SortWarnings(warnings)
-	for _, w := range warnings {
-		fmt.Fprintf(stderr, "warning: %s\n", w.Message)
-	}
+	printWarnings(stderr, warnings)
 	if err := removeOldManifests(dir, cfg.SwDest, out.Imports); err != nil {
 		return true, err
 	}
@@ -174,6 +168,13 @@ func buildUnchanged(stdout, stderr io.Writer, dir string, root *os.Root, cfg con
 	// The walk's files and the page helper, as the walk would count them.
 	printBuilt(stdout, dir, cfg, out, w.Files+1, w.Bytes+int64(len(out.PageHelper)))
 	return true, nil
+}
+
+// printWarnings prints a build's warnings, one a line.
+func printWarnings(stderr io.Writer, warnings []manifest.Warning) {
+	for _, w := range warnings {
+		fmt.Fprintf(stderr, "warning: %s\n", w.Message)
+	}
 }
 
 // setWalk records in cache that out's walk covered the whole folder with

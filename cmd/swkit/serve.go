@@ -51,9 +51,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		for name, data := range out.Imports { // a large site's manifest parts
 			files[name] = data
 		}
-		for _, w := range out.Manifest.Warnings {
-			fmt.Fprintf(stderr, "warning: %s\n", w.Message)
-		}
+		printWarnings(stderr, out.Manifest.Warnings)
 		files[cfg.SwDest] = out.Worker
 		files[sitebuild.PageHelperName] = out.PageHelper
 		generated = fmt.Sprintf("worker generated in memory, %d files precached", len(out.Manifest.Entries))

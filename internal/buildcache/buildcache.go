@@ -320,13 +320,9 @@ func (c *Cache) LookupDir(p string, info fs.FileInfo) (names []string, types []f
 // StoreDir records the listing of the folder at p (names, and their
 // types), listed after info was taken.
 func (c *Cache) StoreDir(p string, info fs.FileInfo, names []string, types []fs.FileMode) {
+	r := dirRecord{Stat: StatOf(info), list: encodeList(names, types)}
 	_, dindex := c.indexes()
 	i, found := dindex[p]
-	c.storeDir(p, i, found, dirRecord{Stat: StatOf(info), list: encodeList(names, types)})
-}
-
-// storeDir is StoreDir of r for the folder at p, dirs[i] if found.
-func (c *Cache) storeDir(p string, i int32, found bool, r dirRecord) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.dstored[p] = r

@@ -197,6 +197,19 @@ func (d *fdDir) lstat(name string, buf *statBuf) (fs.FileInfo, error) {
 
 const _AT_SYMLINK_NOFOLLOW = 0x100
 
+// fstatat is fstatat(2), with name made a C string in *scratch.
+func fstatat(dirfd int, name string, st *syscall.Stat_t, flags int, scratch *[]byte) error {
+	p, err := cString(name, scratch)
+	if err != nil {
+		return err
+	}
+	_, _, e := syscall.Syscall6(sysFstatat, uintptr(dirfd), uintptr(unsafe.Pointer(p)), uintptr(unsafe.Pointer(st)), uintptr(flags), 0, 0)
+	if e != 0 {
+		return e
+	}
+	return nil
+}
+
 // cString returns name NUL-terminated in *scratch, grown as needed: a
 // rebuild stats every file of the site, and syscall's conversion would
 // allocate for each.

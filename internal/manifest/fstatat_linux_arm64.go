@@ -1,20 +1,6 @@
 package manifest
 
-import (
-	"syscall"
-	"unsafe"
-)
+import "syscall"
 
-// fstatat is fstatat(2), with name made a C string in *scratch (see
-// cString).
-func fstatat(dirfd int, name string, st *syscall.Stat_t, flags int, scratch *[]byte) error {
-	p, err := cString(name, scratch)
-	if err != nil {
-		return err
-	}
-	_, _, e := syscall.Syscall6(syscall.SYS_FSTATAT, uintptr(dirfd), uintptr(unsafe.Pointer(p)), uintptr(unsafe.Pointer(st)), uintptr(flags), 0, 0)
-	if e != 0 {
-		return e
-	}
-	return nil
-}
+// sysFstatat is fstatat(2)'s number here.
+const sysFstatat = syscall.SYS_FSTATAT

@@ -188,7 +188,7 @@ func Build(fsys fs.FS, opts Options) (*Result, error) {
 			res.Folders++
 			return nil
 		}
-		if !d.Type().IsRegular() || slices.Contains(o.Exclude, p) || !o.selects(p) {
+		if !d.Type().IsRegular() || !o.takes(p) {
 			return nil
 		}
 		info, err := d.Info()
@@ -274,6 +274,12 @@ func withDefaults(o Options) (Options, error) {
 
 func (o *Options) selects(p string) bool {
 	return matchAny(o.GlobPatterns, p) && !matchAny(o.GlobIgnores, p)
+}
+
+// takes reports whether the regular file at p is one Build lists: not
+// excluded, and selected.
+func (o *Options) takes(p string) bool {
+	return !slices.Contains(o.Exclude, p) && o.selects(p)
 }
 
 // ignoresTree reports whether an ignore pattern "X/**" drops everything under

@@ -4,7 +4,6 @@ import (
 	"io/fs"
 	"os"
 	"path"
-	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -43,7 +42,7 @@ func Relevant(opts Options) (func(p string, typ fs.FileMode) bool, error) {
 		case typ.IsDir():
 			return !o.ignoresTree(p)
 		case typ.IsRegular():
-			return !slices.Contains(o.Exclude, p) && o.selects(p)
+			return o.takes(p)
 		}
 		return false
 	}, nil

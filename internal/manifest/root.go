@@ -362,7 +362,7 @@ func (w *rootWalk) list(d *walkDir, st *workerState) []walkJob {
 			d.items = append(d.items, walkItem{dir: sub})
 			continue
 		}
-		if !e.typ.IsRegular() || slices.Contains(o.Exclude, p) || !o.selects(p) {
+		if !e.typ.IsRegular() || !o.takes(p) {
 			continue
 		}
 		if info == nil {

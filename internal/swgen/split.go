@@ -8,8 +8,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/evanw/esbuild/pkg/api"
-
 	"github.com/swkit/swkit/internal/config"
 	"github.com/swkit/swkit/internal/manifest"
 )
@@ -61,11 +59,7 @@ func GenerateWorker(cfg config.Config, entries []manifest.Entry) (*Worker, error
 	size := text.size()
 	if size <= SplitManifestBytes {
 		// As Generate, with the manifest already encoded.
-		source, err := entrySource(config.Defaults(cfg), text.array(nil), "")
-		if err != nil {
-			return nil, err
-		}
-		script, err := bundle(entryPath, source, api.FormatIIFE, Banner)
+		script, err := bundleWorker(cfg, text.array(nil), "")
 		if err != nil {
 			return nil, err
 		}
@@ -100,11 +94,8 @@ func GenerateWorker(cfg config.Config, entries []manifest.Entry) (*Worker, error
 	}
 	// Relative names resolve against the worker script's URL.
 	prelude := "importScripts(" + strings.Join(quoted, ", ") + ");\n"
-	source, err := entrySource(config.Defaults(cfg), manifestGlobal, prelude)
-	if err != nil {
-		return nil, err
-	}
-	if w.Script, err = bundle(entryPath, source, api.FormatIIFE, Banner); err != nil {
+	var err error
+	if w.Script, err = bundleWorker(cfg, manifestGlobal, prelude); err != nil {
 		return nil, err
 	}
 	return w, nil

@@ -27,7 +27,13 @@ const Banner = "/* swkit service worker — generated, do not edit */"
 // Unset options take config.Defaults (applying it twice changes nothing).
 // Errors name the option at fault, or carry esbuild's file:line text.
 func Generate(cfg config.Config, entries []manifest.Entry) ([]byte, error) {
-	source, err := entryModule(config.Defaults(cfg), precacheEntries(entries))
+	return bundleWorker(cfg, workerManifest(precacheEntries(entries)), "")
+}
+
+// bundleWorker bundles sw.js for cfg with the manifest given as a
+// JavaScript expression and prelude run first (see entrySource).
+func bundleWorker(cfg config.Config, manifestJS, prelude string) ([]byte, error) {
+	source, err := entrySource(config.Defaults(cfg), manifestJS, prelude)
 	if err != nil {
 		return nil, err
 	}
