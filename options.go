@@ -10,7 +10,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/swkit/swkit/internal/config"
+	"github.com/swkit/swkit/config"
 )
 
 // Handler names for [RuntimeRoute].Handler. Workbox's spellings

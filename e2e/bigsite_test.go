@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/swkit/swkit/internal/browsertest"
-	"github.com/swkit/swkit/internal/config"
+	"github.com/swkit/swkit/config"
 	"github.com/swkit/swkit/internal/manifest"
 	"github.com/swkit/swkit/internal/static"
 	"github.com/swkit/swkit/internal/swgen"

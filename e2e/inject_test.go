@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/swkit/swkit/internal/browsertest"
-	"github.com/swkit/swkit/internal/config"
+	"github.com/swkit/swkit/config"
 	"github.com/swkit/swkit/internal/sitebuild"
 	"github.com/swkit/swkit/internal/static"
 	"github.com/swkit/swkit/internal/swgen"

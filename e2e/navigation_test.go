@@ -10,7 +10,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/swkit/swkit/internal/browsertest"
-	"github.com/swkit/swkit/internal/config"
+	"github.com/swkit/swkit/config"
 )
 
 // installedWith is installed with extra files written into the site before

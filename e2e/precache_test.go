@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/swkit/swkit/internal/browsertest"
-	"github.com/swkit/swkit/internal/config"
+	"github.com/swkit/swkit/config"
 )
 
 // workerFetch selects the requests the service worker made with fetch().

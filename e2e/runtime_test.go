@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/swkit/swkit/internal/browsertest"
-	"github.com/swkit/swkit/internal/config"
+	"github.com/swkit/swkit/config"
 )
 
 // TestStaleWhileRevalidateBroadcastsUpdates: the seed's "cache and update"

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/swkit/swkit/internal/browsertest"
-	"github.com/swkit/swkit/internal/config"
+	"github.com/swkit/swkit/config"
 )
 
 // counting is a dynamic test handler: each request gets "<path> v<n>", n

@@ -19,7 +19,7 @@ import (
 
 	"github.com/swkit/swkit/idempotency"
 	"github.com/swkit/swkit/internal/browsertest"
-	"github.com/swkit/swkit/internal/config"
+	"github.com/swkit/swkit/config"
 	"github.com/swkit/swkit/internal/demo"
 	"github.com/swkit/swkit/store"
 	"github.com/swkit/swkit/store/sqlite"

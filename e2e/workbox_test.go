@@ -23,15 +23,15 @@ import (
 	"time"
 
 	"github.com/swkit/swkit/internal/browsertest"
-	"github.com/swkit/swkit/internal/config"
+	"github.com/swkit/swkit/config"
 	"github.com/swkit/swkit/internal/sitebuild"
 	"github.com/swkit/swkit/internal/static"
 )
 
 // The Workbox config the repo keeps and swkit's translation of it.
 const (
-	workboxFixture    = "../internal/config/testdata/workbox/generateSW.config.js"
-	translatedFixture = "../internal/config/testdata/workbox-translated.swkit.json"
+	workboxFixture    = "../config/testdata/workbox/generateSW.config.js"
+	translatedFixture = "../config/testdata/workbox-translated.swkit.json"
 	paritySite        = "testdata/workbox/site"
 )
 

@@ -24,7 +24,7 @@ import (
 
 	"github.com/andybalholm/brotli"
 
-	"github.com/swkit/swkit/internal/config"
+	"github.com/swkit/swkit/config"
 	"github.com/swkit/swkit/internal/sitebuild"
 	"github.com/swkit/swkit/internal/swgen"
 )

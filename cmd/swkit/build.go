@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/swkit/swkit/internal/buildcache"
-	"github.com/swkit/swkit/internal/config"
+	"github.com/swkit/swkit/config"
 	"github.com/swkit/swkit/internal/manifest"
 	"github.com/swkit/swkit/internal/sitebuild"
 )

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/swkit/swkit/internal/config"
+	"github.com/swkit/swkit/config"
 )
 
 // runConfig handles "swkit config schema" (print the JSON Schema) and

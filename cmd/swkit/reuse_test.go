@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/swkit/swkit/internal/buildcache"
-	"github.com/swkit/swkit/internal/config"
+	"github.com/swkit/swkit/config"
 	"github.com/swkit/swkit/internal/sitebuild"
 )
 

@@ -38,7 +38,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/swkit/swkit/internal/config"
+	"github.com/swkit/swkit/config"
 )
 
 // DefaultRotate is how often /img changes unless Options.Rotate says otherwise:

@@ -17,7 +17,7 @@ import (
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
 
 	"github.com/swkit/swkit/idempotency"
-	"github.com/swkit/swkit/internal/config"
+	"github.com/swkit/swkit/config"
 	"github.com/swkit/swkit/store"
 	"github.com/swkit/swkit/store/sqlite"
 )

@@ -7,7 +7,7 @@ import (
 	"io/fs"
 	"net/http"
 
-	"github.com/swkit/swkit/internal/config"
+	"github.com/swkit/swkit/config"
 	"github.com/swkit/swkit/internal/sitebuild"
 	"github.com/swkit/swkit/internal/static"
 )

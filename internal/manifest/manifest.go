@@ -22,7 +22,7 @@ import (
 
 	"github.com/bmatcuk/doublestar/v4"
 
-	"github.com/swkit/swkit/internal/config"
+	"github.com/swkit/swkit/config"
 )
 
 // Options select and describe the files of a manifest. The zero value of each

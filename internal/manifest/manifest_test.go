@@ -20,7 +20,7 @@ import (
 	"testing"
 	"testing/fstest"
 
-	"github.com/swkit/swkit/internal/config"
+	"github.com/swkit/swkit/config"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")

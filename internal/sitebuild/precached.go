@@ -6,7 +6,7 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/swkit/swkit/internal/config"
+	"github.com/swkit/swkit/config"
 	"github.com/swkit/swkit/internal/manifest"
 )
 

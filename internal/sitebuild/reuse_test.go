@@ -10,7 +10,7 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/swkit/swkit/internal/config"
+	"github.com/swkit/swkit/config"
 	"github.com/swkit/swkit/internal/manifest"
 )
 

@@ -10,7 +10,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/swkit/swkit/internal/config"
+	"github.com/swkit/swkit/config"
 )
 
 // precacheEntry is one manifest entry as the worker sees it.

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/swkit/swkit/internal/config"
+	"github.com/swkit/swkit/config"
 )
 
 func TestKillSwitch(t *testing.T) {

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/swkit/swkit/internal/config"
+	"github.com/swkit/swkit/config"
 )
 
 // matcher is a compiled urlPattern: a JavaScript regular-expression literal

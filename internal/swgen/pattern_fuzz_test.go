@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/swkit/swkit/internal/config"
+	"github.com/swkit/swkit/config"
 )
 
 // jsRegExpLiteral splits a JavaScript regular-expression literal into body

@@ -8,7 +8,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/swkit/swkit/internal/config"
+	"github.com/swkit/swkit/config"
 	"github.com/swkit/swkit/internal/manifest"
 )
 

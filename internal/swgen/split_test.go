@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/swkit/swkit/internal/config"
+	"github.com/swkit/swkit/config"
 	"github.com/swkit/swkit/internal/manifest"
 )
 

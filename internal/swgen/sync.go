@@ -3,7 +3,7 @@ package swgen
 import (
 	"fmt"
 
-	"github.com/swkit/swkit/internal/config"
+	"github.com/swkit/swkit/config"
 )
 
 // DefaultQueueName is the queue of a backgroundSync route without a name.

@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/swkit/swkit/internal/config"
+	"github.com/swkit/swkit/config"
 )
 
 func syncConfig(rc config.RuntimeCaching) config.Config {

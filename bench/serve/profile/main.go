@@ -19,7 +19,7 @@ import (
 	"time"
 
 	"github.com/swkit/swkit/internal/coalesce"
-	"github.com/swkit/swkit/internal/config"
+	"github.com/swkit/swkit/config"
 	"github.com/swkit/swkit/internal/sitebuild"
 	"github.com/swkit/swkit/internal/static"
 )
