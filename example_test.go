@@ -21,7 +21,7 @@ func ExampleNew() {
 		"js/main.1a2b3c4d.js": {Data: []byte("console.log('hi')")},
 		".env":                {Data: []byte("SECRET=never served")},
 	}
-	h, err := swkit.New(site, swkit.Options{})
+	h, err := swkit.New(site, swkit.Config{})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -32,7 +32,7 @@ func ExampleNew() {
 		fmt.Println(strings.TrimSpace(fmt.Sprintf("%-22s %d %s", path, rec.Code, rec.Header().Get("Cache-Control"))))
 	}
 	fmt.Println("precached:")
-	for _, e := range h.Manifest() {
+	for _, e := range h.Result().Entries {
 		if e.Revision == "" {
 			fmt.Println(" ", e.URL, "(its name is its revision)")
 		} else {
@@ -56,15 +56,17 @@ func ExampleNew() {
 // runtime route says otherwise.
 func ExampleNew_mux() {
 	site := fstest.MapFS{"index.html": {Data: []byte("<!doctype html><title>app</title>")}}
-	h, err := swkit.New(site, swkit.Options{
+	h, err := swkit.New(site, swkit.Config{
 		NavigateFallback:         "index.html",
 		NavigateFallbackDenylist: []string{"^/api/"},
-		RuntimeCaching: []swkit.RuntimeRoute{{
+		RuntimeCaching: []swkit.RuntimeCaching{{
 			URLPattern: "/api/*",
 			Handler:    swkit.NetworkFirst,
-			Options:    swkit.RouteOptions{NetworkTimeoutSeconds: 3, CacheName: "api"},
+			Options:    swkit.RuntimeOptions{NetworkTimeoutSeconds: 3, CacheName: "api"},
 		}},
-		Headers: map[string]string{"Content-Security-Policy": "default-src 'self'", "Referrer-Policy": "same-origin"},
+		Server: swkit.Server{
+			Headers: map[string]string{"Content-Security-Policy": "default-src 'self'", "Referrer-Policy": "same-origin"},
+		},
 	})
 	if err != nil {
 		log.Fatal(err)
@@ -86,22 +88,22 @@ func ExampleNew_mux() {
 	// /api/hello 200 ""
 }
 
-// Read the options from a swkit.json, the file `swkit build` uses, and add
-// the server's own settings.
+// Read the options from a swkit.json, the file `swkit build` and `swkit
+// serve` use, and change one in code.
 func ExampleLoadConfig() {
 	files := fstest.MapFS{
 		"swkit.json": {Data: []byte(`{"globIgnores": ["drafts/**"], "runtimeCaching": [{"urlPattern": "/img/**", "handler": "CacheFirst"}]}`)},
 	}
-	opts, err := swkit.LoadConfig(files, "swkit.json")
+	cfg, err := swkit.LoadConfig(files, "swkit.json")
 	if err != nil {
 		log.Fatal(err)
 	}
-	opts.Headers = map[string]string{"Content-Security-Policy": "default-src 'self'"}
-	fmt.Println(opts.GlobIgnores, opts.RuntimeCaching[0].Handler)
+	cfg.Server.Headers = map[string]string{"Content-Security-Policy": "default-src 'self'"}
+	fmt.Println(cfg.GlobIgnores, cfg.RuntimeCaching[0].Handler)
 
 	_, err = swkit.LoadConfig(fstest.MapFS{"swkit.json": {Data: []byte("{\n\"skipWaitng\": true}")}}, "swkit.json")
 	fmt.Println(err)
 	// Output:
 	// [drafts/**] cacheFirst
-	// swkit: swkit.json:2: unknown key "skipWaitng" (did you mean "skipWaiting"?)
+	// swkit.json:2: unknown key "skipWaitng" (did you mean "skipWaiting"?)
 }

@@ -21,11 +21,11 @@ func TestHostileTargets(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer root.Close()
-	h, err := swkit.New(root.FS(), swkit.Options{Compress: true})
+	h, err := swkit.New(root.FS(), swkit.Config{})
 	if err != nil {
 		t.Fatalf("swkit.New on a folder with links out of it: %v", err)
 	}
-	for _, e := range h.Manifest() {
+	for _, e := range h.Result().Entries {
 		if e.URL != "swkit.js" && hostiletest.Public[e.URL] == "" && e.URL != "link-in" {
 			t.Errorf("the worker precaches %s, which is no public file", e.URL)
 		}

@@ -2,134 +2,199 @@ package swkit
 
 import (
 	"errors"
-	"fmt"
 	"io/fs"
-	"net/http"
-	"strings"
+	"time"
 
+	"github.com/swkit/swkit/config"
+	"github.com/swkit/swkit/internal/manifest"
 	"github.com/swkit/swkit/internal/sitebuild"
-	"github.com/swkit/swkit/internal/static"
+	"github.com/swkit/swkit/server"
 )
 
-// Handler serves a site and its service worker. It is safe for concurrent use.
-type Handler struct {
-	files    *static.Handler
-	manifest []PrecacheEntry
-	warnings []string
+// Config is swkit.json: the options of the worker and of the server in front
+// of the site. The zero value of every field means its default. See package
+// config for each option, and [LoadConfig] to read the file.
+type Config = config.Config
+
+// The types of Config's sections, so that a Go program needs only this
+// package.
+type (
+	RuntimeCaching    = config.RuntimeCaching
+	RuntimeOptions    = config.RuntimeOptions
+	Expiration        = config.Expiration
+	CacheableResponse = config.CacheableResponse
+	BroadcastUpdate   = config.BroadcastUpdate
+	BackgroundSync    = config.BackgroundSync
+	Push              = config.Push
+	Server            = config.Server
+)
+
+// Handler names for [RuntimeCaching].Handler. Workbox's spellings
+// ("CacheFirst", ...) are accepted too.
+const (
+	CacheFirst           = config.CacheFirst
+	NetworkFirst         = config.NetworkFirst
+	StaleWhileRevalidate = config.StaleWhileRevalidate
+	NetworkOnly          = config.NetworkOnly
+	CacheOnly            = config.CacheOnly
+)
+
+// ConfigFile is the config file's default name, at the root of the site.
+// Like any build input it is never precached or served.
+const ConfigFile = server.ConfigFile
+
+// PageHelper is the page helper's name: the ES module pages import to
+// register the worker, written and served beside the site's root.
+const PageHelper = sitebuild.PageHelperName
+
+// LoadConfig reads the swkit.json file name of fsys, with the same strict
+// checks as `swkit build`: an unknown key, a wrong type or a bad value is a
+// *config.Error naming the file, line and key. Pass os.DirFS(".") for a file
+// on disk, or an embed.FS to ship the config inside the binary.
+//
+// [New] never reads swkit.json by itself, even when fsys holds one: what a
+// Go program serves is decided by its code. Either way, swkit.json at the
+// root of the site is never precached or served.
+func LoadConfig(fsys fs.FS, name string) (Config, error) {
+	cfg, err := config.LoadFS(fsys, name)
+	if err != nil {
+		return Config{}, err
+	}
+	return cfg, nil
 }
 
-// PrecacheEntry is one file the generated worker precaches.
+// PrecacheEntry is one file the worker precaches.
 type PrecacheEntry struct {
 	// URL is relative to the worker's folder, slash-separated and
 	// percent-encoded ("css/app.css").
 	URL string
 	// Revision is a hash of the content, or "" for a file whose name carries
-	// one (see Options.DontCacheBustURLsMatching).
+	// one (Config.DontCacheBustURLsMatching).
 	Revision string
-	// Integrity is the subresource-integrity digest ("sha256-...") the worker
-	// checks the downloaded file against.
+	// Integrity is the subresource-integrity digest ("sha256-...") the
+	// worker checks the downloaded file against.
 	Integrity string
 	// Size is the file's length in bytes.
 	Size int64
 }
 
-// New returns a handler that serves the files of fsys, and a service worker
-// for them, configured by opts.
-//
-// At start-up, New lists and hashes the files that opts select and generates
-// the worker (opts.SwDest, default /sw.js) and the page helper (/swkit.js) in
-// memory, byte for byte what `swkit build` writes for the same files and
-// options. When fsys already holds a file at opts.SwDest, it is taken to be a
-// worker built beforehand: nothing is generated, and that file and the folder's
-// own swkit.js are served as they are. Either way a restart is needed to pick
-// up changed files; fsys is read again on every request, so it should not
-// change while the handler is in use.
-//
-// Files are served with headers fit for a site with a service worker: strong
-// ETags computed from the content (embed.FS has no modification times, and
-// none are needed) with 304 answers and ranges; Cache-Control no-cache for the
-// worker, HTML and everything else except fingerprinted names, which are cached
-// for a year as immutable; types from the extension, never sniffed;
-// precompressed .br and .gz siblings when present. Only GET and HEAD are
-// allowed. "/" and "/dir/" serve index.html, and there are no directory
-// listings.
-//
-// Security: dotfiles, dot-folders and paths that could leave the root answer
-// 404. A symbolic link is followed wherever fsys lets it lead: for a folder on
-// disk, pass the FS of an os.Root (os.OpenRoot(dir) then Root.FS), which
-// refuses links out of the folder, rather than os.DirFS, which follows them.
-//
-// New returns an error, naming the option, when opts are invalid by the rules
-// of swkit.json, or when a file cannot be read.
-func New(fsys fs.FS, opts Options) (*Handler, error) {
-	if fsys == nil {
-		return nil, errors.New("swkit: nil file system")
+// Warning is something a person may want to know about a build that did not
+// stop it: a file left out for its size, a large precache, an option that
+// does nothing.
+type Warning struct {
+	// Path is the file or the option concerned, a slash path relative to
+	// the site ("img/big.jpg"); "" for the site as a whole.
+	Path    string
+	Message string
+}
+
+// String is Path and Message, as a line to log.
+func (w Warning) String() string {
+	if w.Path == "" {
+		return w.Message
 	}
-	cfg, err := opts.workerConfig()
+	return w.Path + ": " + w.Message
+}
+
+// Result is what a build produced.
+type Result struct {
+	// Worker is the service worker, served at Config.SwDest.
+	Worker []byte
+	// PageHelper is the page helper ES module, served as /swkit.js.
+	PageHelper []byte
+	// Parts are the files the worker imports, by slash path: the pieces of
+	// a precache manifest too large to stay inline (over about 2,000
+	// files), named by their content. Nil for most sites.
+	Parts map[string][]byte
+	// Entries are the precached files, sorted by URL, the page helper
+	// among them. Nil when WriteDir found the folder as its last build left
+	// it and so did not list it; Files and Bytes are set even then.
+	Entries []PrecacheEntry
+	// Files and Bytes count the precached files and their bytes.
+	Files int
+	Bytes int64
+	// Warnings are in path order, then the build's own.
+	Warnings []Warning
+	// Unchanged reports that WriteDir found the folder, the config and
+	// the generated files as its last build left them, and wrote nothing.
+	Unchanged bool
+	// Elapsed is how long the build took.
+	Elapsed time.Duration
+
+	swDest string
+}
+
+// Generated returns every file the build produced, by slash path: the worker,
+// the page helper and the manifest parts. Parts that WriteDir found on disk
+// as written are listed with nil content.
+func (r *Result) Generated() map[string][]byte {
+	files := map[string][]byte{r.swDest: r.Worker, PageHelper: r.PageHelper}
+	for name, data := range r.Parts {
+		files[name] = data
+	}
+	return files
+}
+
+// Build lists and hashes the files of fsys that cfg selects and generates
+// the service worker that precaches them and the page helper. Nothing is
+// written: see [WriteDir] for a folder on disk, and [New] to serve the
+// result. The same files and config always give byte-identical output, so
+// browsers see an update only when something changed.
+//
+// cfg is checked as swkit.json is: an invalid option is a *config.Error
+// naming its key. A file that cannot be read is an error naming it
+// (errors.Is(err, fs.ErrPermission), say).
+func Build(fsys fs.FS, cfg Config) (*Result, error) {
+	if fsys == nil && !cfg.KillSwitch {
+		return nil, errors.New("swkit.Build: nil file system")
+	}
+	cfg, err := checked(cfg)
 	if err != nil {
 		return nil, err
 	}
-	h := &Handler{}
-	files := map[string][]byte{}
-	switch _, err := fs.Stat(fsys, cfg.SwDest); {
-	case errors.Is(err, fs.ErrNotExist):
-		out, err := sitebuild.Build(fsys, cfg)
-		if err != nil {
-			return nil, fmt.Errorf("swkit: %w", err)
-		}
-		files[cfg.SwDest] = out.Worker
-		files[sitebuild.PageHelperName] = out.PageHelper
-		for name, data := range out.Imports { // a large site's manifest parts
-			files[name] = data
-		}
-		h.manifest = make([]PrecacheEntry, len(out.Manifest.Entries))
-		for i, e := range out.Manifest.Entries {
-			h.manifest[i] = PrecacheEntry{URL: e.URL, Revision: e.Revision, Integrity: e.Integrity, Size: e.Size}
-		}
-		for _, w := range out.Manifest.Warnings {
-			msg := w.Message
-			if !strings.Contains(msg, w.Path) {
-				msg = w.Path + ": " + msg
-			}
-			h.warnings = append(h.warnings, msg)
-		}
-	case err != nil:
-		return nil, fmt.Errorf("swkit: look for %s: %w", cfg.SwDest, err)
-	}
-	h.files, err = static.New(fsys, static.Options{
-		Files:                files,
-		Headers:              opts.Headers,
-		ServiceWorkerAllowed: opts.ServiceWorkerAllowed,
-		SwDest:               cfg.SwDest,
-		IsHashedName:         opts.hashedName(),
-		Compress:             opts.Compress,
-	})
+	// swkit.json at the root is the config file's place, read or not.
+	out, err := sitebuild.Build(fsys, cfg, sitebuild.Options{Hidden: []string{ConfigFile}})
 	if err != nil {
-		// The server's errors name the option too (Headers, ...).
-		return nil, errors.New("swkit: " + strings.TrimPrefix(err.Error(), "static: "))
+		return nil, err
 	}
-	return h, nil
+	return result(cfg, out), nil
 }
 
-// ServeHTTP serves the file, worker or page helper named by r.URL.Path.
-// Error responses are short plain text that reveals nothing of fsys.
-func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	h.files.ServeHTTP(w, r)
+// checked returns cfg validated, with its defaults.
+func checked(cfg Config) (Config, error) {
+	cfg, err := config.Checked(cfg)
+	if err != nil {
+		return Config{}, err
+	}
+	return cfg, nil
 }
 
-// Manifest returns the files the generated worker precaches, sorted by URL,
-// the page helper included. It is nil when fsys brought its own worker. The
-// slice is a copy.
-func (h *Handler) Manifest() []PrecacheEntry {
-	if h.manifest == nil {
+// result is the public form of a build's output.
+func result(cfg Config, out *sitebuild.Output) *Result {
+	r := &Result{
+		Worker:     out.Worker,
+		PageHelper: out.PageHelper,
+		Parts:      out.Imports,
+		Files:      len(out.Manifest.Entries),
+		Bytes:      out.Manifest.Bytes,
+		Warnings:   warnings(out.Warnings),
+		Elapsed:    out.Elapsed,
+		swDest:     cfg.SwDest,
+	}
+	r.Entries = make([]PrecacheEntry, len(out.Manifest.Entries))
+	for i, e := range out.Manifest.Entries {
+		r.Entries[i] = PrecacheEntry{URL: e.URL, Revision: e.Revision, Integrity: e.Integrity, Size: e.Size}
+	}
+	return r
+}
+
+func warnings(ws []manifest.Warning) []Warning {
+	if len(ws) == 0 {
 		return nil
 	}
-	return append([]PrecacheEntry(nil), h.manifest...)
-}
-
-// Warnings returns what a person may want to know about the precache, one
-// line per file, each naming the file: files left out for their size, say.
-// Log them at start-up.
-func (h *Handler) Warnings() []string {
-	return append([]string(nil), h.warnings...)
+	out := make([]Warning, len(ws))
+	for i, w := range ws {
+		out[i] = Warning{Path: w.Path, Message: w.Message}
+	}
+	return out
 }

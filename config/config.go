@@ -1,34 +1,65 @@
-// Package config holds swkit.json: the options of a generated service worker, named
-// as Workbox names them wherever the meaning is the same.
+// Package config is swkit.json: the options of a site's service worker and of
+// the server in front of it, named as Workbox names them wherever the meaning
+// is the same. The command line reads this file; a Go program builds the same
+// Config in code or reads the file with [Load]. Package swkit re-exports the
+// types, so most programs need not import this package.
+//
+// It is a leaf: it links neither the worker generator nor the server, so a
+// program that serves a worker built beforehand stays small.
 package config
 
-// Config is the parsed swkit.json. The zero value of every field means its default;
-// Defaults fills them in.
+// Config is swkit.json. The zero value of every field means its default;
+// Defaults fills them in, and the build applies it, so a Config written in
+// Go needs only the fields that differ.
+//
+// Each field's doc comment is also its description in the JSON Schema
+// (swkit config schema), generated from this file; a `schema` tag adds the
+// constraints a JSON Schema can state.
 type Config struct {
-	// Schema lets editors find the JSON Schema (swkit config schema prints
-	// it); swkit ignores its value.
+	// Schema ("$schema") lets editors find the JSON Schema (swkit config
+	// schema prints it); swkit ignores its value.
 	Schema string `json:"$schema,omitempty"`
 	// GlobPatterns selects the files to precache, relative to the site folder
 	// (doublestar syntax). Default: every file ("**/*").
 	GlobPatterns []string `json:"globPatterns,omitempty"`
-	// GlobIgnores drops files that GlobPatterns selected. Dotfiles and the
-	// generated worker are always left out.
+	// GlobIgnores drops files that GlobPatterns selected. Default: files a
+	// page never fetches, which packages copied into a site bring along:
+	// source maps, package.json, package-lock.json and node_modules; a list
+	// of your own replaces it, as in Workbox. Dotfiles, the generated files
+	// and the build's inputs (the config file, SwSrc) are always left out.
 	GlobIgnores []string `json:"globIgnores,omitempty"`
-	// MaximumFileSizeToCacheInBytes skips larger files with a warning naming each.
-	// Default: 2 MiB, as Workbox.
-	MaximumFileSizeToCacheInBytes int64 `json:"maximumFileSizeToCacheInBytes,omitempty"`
+	// MaximumFileSizeToCacheInBytes leaves larger files out of the precache,
+	// with a warning naming each. Default: 2 MiB, as Workbox.
+	MaximumFileSizeToCacheInBytes int64 `json:"maximumFileSizeToCacheInBytes,omitempty" schema:"minimum=0"`
 	// DontCacheBustURLsMatching is a regular expression for file paths
 	// ("css/app.3f9a1c2b.css", slash-separated, relative to the site folder)
 	// that already carry a content hash: they are precached under their URL
-	// alone. It runs in Go; Parse rejects the Go-only syntax (such as "(?P<",
-	// "(?i)", `\z`) that JavaScript would read differently, as for every
-	// regular expression in this file. Default: see manifest.DefaultHashedName.
+	// alone, and the server sends them as immutable for a year. It runs in
+	// Go; swkit rejects the Go-only syntax (such as "(?P<", "(?i)", `\z`)
+	// that JavaScript would read differently, as for every regular
+	// expression in this file. Default: a token of 8 to 64 characters right
+	// before the extension, after "." or "-", that is lowercase hex with a
+	// digit and a letter ("app.3f9a1c2b.js") or 8 letters and digits with an
+	// uppercase letter ("index-BfK2x9Qa.js"). Caveat: a file that matches
+	// but whose content changes stays pinned in browsers for a year.
 	DontCacheBustURLsMatching string `json:"dontCacheBustURLsMatching,omitempty"`
-	// SwDest is the worker's file name inside the site folder. Default: "sw.js".
-	SwDest string `json:"swDest,omitempty"`
-	// CacheID prefixes every cache name, to keep two apps on one origin apart.
+	// SwDest is the worker's path inside the site folder, slash-separated.
+	// Default: "sw.js". The page helper is always swkit.js beside it.
+	SwDest string `json:"swDest,omitempty" schema:"pattern=\\.js$"`
+	// SwSrc is your own worker source, as Workbox's injectManifest takes it:
+	// a JavaScript module that imports swkit's runtime as "swkit/sw" and
+	// reads the precache manifest from self.__SWKIT_MANIFEST (or Workbox's
+	// self.__WB_MANIFEST). It is bundled with the runtime into SwDest in
+	// place of a generated worker, so runtimeCaching, navigateFallback,
+	// skipWaiting and clientsClaim are then your source's business. A path
+	// on disk, relative to the current folder; a source inside the site is
+	// never precached or served.
+	SwSrc string `json:"swSrc,omitempty"`
+	// CacheID prefixes every cache name, to keep two apps on one origin
+	// apart.
 	CacheID string `json:"cacheId,omitempty"`
-	// DirectoryIndex is served for a URL ending in "/". Default: "index.html".
+	// DirectoryIndex is the file the worker looks up for a URL ending in "/".
+	// Default: "index.html" (the server always uses index.html).
 	DirectoryIndex string `json:"directoryIndex,omitempty"`
 	// IgnoreURLParametersMatching lists regular expressions; matching query
 	// parameters are removed before a precache lookup. Default: utm_*, fbclid.
@@ -43,38 +74,77 @@ type Config struct {
 	// NavigateFallback is the precached URL answered for navigations that match
 	// no precached URL (single-page apps).
 	NavigateFallback string `json:"navigateFallback,omitempty"`
-	// NavigateFallbackAllowlist and NavigateFallbackDenylist are regular
-	// expressions on the path that limit NavigateFallback.
+	// NavigateFallbackAllowlist are regular expressions on the path: when
+	// set, NavigateFallback answers only the navigations that match one.
 	NavigateFallbackAllowlist []string `json:"navigateFallbackAllowlist,omitempty"`
-	NavigateFallbackDenylist  []string `json:"navigateFallbackDenylist,omitempty"`
+	// NavigateFallbackDenylist are regular expressions on the path:
+	// NavigateFallback never answers these ("^/api/").
+	NavigateFallbackDenylist []string `json:"navigateFallbackDenylist,omitempty"`
 	// OfflinePage is a precached URL answered when a navigation fails for lack
 	// of network.
 	OfflinePage string `json:"offlinePage,omitempty"`
 	// NavigationPreload enables navigation preload on activate.
 	NavigationPreload bool `json:"navigationPreload,omitempty"`
-	// RuntimeCaching routes requests that are not precached, first match wins.
+	// RuntimeCaching routes requests that are not precached (your API,
+	// images from another origin); the first match wins.
 	RuntimeCaching []RuntimeCaching `json:"runtimeCaching,omitempty"`
 	// Push, when present (even as {}), adds push notifications to the worker:
 	// push messages become notifications, a click opens or focuses the
 	// notification's URL, and a renewed subscription is sent to the server.
 	// Absent: the worker has no push code at all.
 	Push *Push `json:"push,omitempty"`
+	// KillSwitch replaces the worker with one that removes itself: it
+	// deletes swkit's caches and databases, unregisters and reloads the
+	// pages it controlled. Deploy it to switch the offline layer off.
+	KillSwitch bool `json:"killSwitch,omitempty"`
+	// Server configures the responses of the server in front of the site
+	// (swkit serve, or the Go handler); the worker does not depend on it.
+	Server Server `json:"server,omitzero"`
+}
+
+// Server configures the responses of the file server.
+type Server struct {
+	// Headers are added to every response, errors and redirects included
+	// (Content-Security-Policy, Strict-Transport-Security, ...). Headers the
+	// server manages itself (Content-Type, Cache-Control, ETag, ...) are an
+	// error rather than silently overridden.
+	Headers map[string]string `json:"headers,omitempty"`
+	// SecurityHeaders adds a set of headers that is safe for any static
+	// site with a service worker: Content-Security-Policy frame-ancestors
+	// 'none', X-Frame-Options, Referrer-Policy, Cross-Origin-Opener-Policy
+	// and Permissions-Policy. Headers override single ones of the set.
+	SecurityHeaders bool `json:"securityHeaders,omitempty"`
+	// ServiceWorkerAllowed, when set, is sent as Service-Worker-Allowed with
+	// the worker script, so that it may register with a scope above its own
+	// folder ("/" for a worker at /app/sw.js). Caveat: the worker then
+	// intercepts every page under that scope, including pages of other
+	// handlers on the same origin.
+	ServiceWorkerAllowed string `json:"serviceWorkerAllowed,omitempty"`
+	// Compress gzips compressible responses over 1 KB on the fly when the
+	// client accepts gzip and the folder has no precompressed sibling
+	// ("app.js.br", "app.js.gz", always preferred). Default: true. Caveat:
+	// compressing responses that mix secrets with text an attacker controls
+	// enables BREACH-style attacks; static files hold no secrets.
+	Compress *bool `json:"compress,omitempty"`
 }
 
 // Push configures the worker's push notifications (docs/push.md).
 type Push struct {
-	// Endpoint is the URL of the push API (package pushapi) that the worker
+	// Endpoint is the URL of the push API (swkit serve's, or package pushapi
+	// in a Go program, mounted at this path) that the worker
 	// tells about a renewed subscription: it fetches Endpoint+"public-key" and
 	// posts to / deletes from Endpoint+"subscriptions". A path ending in "/"
 	// on the worker's origin, or an https URL ending in "/". Default:
 	// "/swkit/push/".
-	Endpoint string `json:"endpoint,omitempty"`
+	Endpoint string `json:"endpoint,omitempty" schema:"pattern=/$"`
 	// Title titles notifications whose message has none: plain-text and
 	// empty messages. Default: the site's host name.
 	Title string `json:"title,omitempty"`
-	// Icon and Badge are image URLs used when a message names none,
+	// Icon is the image URL of notifications whose message names none,
 	// relative to the worker's scope or absolute.
-	Icon  string `json:"icon,omitempty"`
+	Icon string `json:"icon,omitempty"`
+	// Badge is the badge image URL of notifications whose message names
+	// none, relative to the worker's scope or absolute.
 	Badge string `json:"badge,omitempty"`
 }
 
@@ -85,26 +155,27 @@ type RuntimeCaching struct {
 	// URL), or a path pattern ("/img", "/api/*", "/assets/**", or an absolute
 	// "https://fonts.example/**") where * matches within one path segment and **
 	// across segments. It is a regular expression when it has the form
-	// /source/flags and source holds one of \ ^ $ ( ) [ ] { } | + ? (see
-	// SplitRegExp), so "/api/users" and "/img/" stay path patterns. Required.
+	// /source/flags and source holds one of \ ^ $ ( ) [ ] { } | + ?, so
+	// "/api/users" and "/img/" stay path patterns. Required.
 	URLPattern string `json:"urlPattern"`
 	// Method is the HTTP method the route answers, uppercase. Default: "GET".
-	Method string `json:"method,omitempty"`
-	// Handler is one of cacheFirst, networkFirst, staleWhileRevalidate,
-	// networkOnly, cacheOnly (Workbox's CacheFirst etc. are accepted too, and
-	// Parse normalises them to these names). Required.
-	Handler string `json:"handler"`
-	// Options tune the handler.
+	Method string `json:"method,omitempty" schema:"pattern=^[A-Z0-9!#$%&'*+.^_\\x60|~-]+$"`
+	// Handler is the strategy: cacheFirst, networkFirst,
+	// staleWhileRevalidate, networkOnly or cacheOnly (Workbox's CacheFirst
+	// etc. are accepted too, and normalised to these names). Required.
+	Handler string `json:"handler" schema:"enum=cacheFirst|networkFirst|staleWhileRevalidate|networkOnly|cacheOnly|CacheFirst|NetworkFirst|StaleWhileRevalidate|NetworkOnly|CacheOnly"`
+	// Options tune the strategy.
 	Options RuntimeOptions `json:"options,omitempty"`
 }
 
 // RuntimeOptions are the options of one runtime route.
 type RuntimeOptions struct {
-	// CacheName names the route's cache. Default: "swkit-runtime".
+	// CacheName names the route's cache. Default: "swkit-runtime", prefixed
+	// by CacheID.
 	CacheName string `json:"cacheName,omitempty"`
 	// NetworkTimeoutSeconds makes networkFirst fall back to the cache when the
 	// network has not answered in time. Only allowed with networkFirst.
-	NetworkTimeoutSeconds float64 `json:"networkTimeoutSeconds,omitempty"`
+	NetworkTimeoutSeconds float64 `json:"networkTimeoutSeconds,omitempty" schema:"minimum=0"`
 	// Expiration limits the route's cache.
 	Expiration *Expiration `json:"expiration,omitempty"`
 	// CacheableResponse limits which responses are cached. Default: status 200
@@ -113,32 +184,46 @@ type RuntimeOptions struct {
 	// BroadcastUpdate tells open pages when a revalidated response differs
 	// from the cached one.
 	BroadcastUpdate *BroadcastUpdate `json:"broadcastUpdate,omitempty"`
-	// BackgroundSync queues failed requests for replay (background-sync issue).
+	// BackgroundSync queues requests that fail for lack of network and
+	// replays them later, with an Idempotency-Key.
 	BackgroundSync *BackgroundSync `json:"backgroundSync,omitempty"`
 }
 
 // Expiration evicts entries of a runtime cache.
 type Expiration struct {
-	MaxEntries        int  `json:"maxEntries,omitempty"`
-	MaxAgeSeconds     int  `json:"maxAgeSeconds,omitempty"`
+	// MaxEntries keeps at most this many entries, evicting the least
+	// recently used.
+	MaxEntries int `json:"maxEntries,omitempty" schema:"minimum=0"`
+	// MaxAgeSeconds: entries older than this are not served and are
+	// deleted.
+	MaxAgeSeconds int `json:"maxAgeSeconds,omitempty" schema:"minimum=0"`
+	// PurgeOnQuotaError empties this cache when the browser reports the
+	// storage quota exceeded.
 	PurgeOnQuotaError bool `json:"purgeOnQuotaError,omitempty"`
 }
 
-// CacheableResponse lists the statuses (and optionally headers) that may be cached.
+// CacheableResponse lists the responses a route may cache.
 type CacheableResponse struct {
-	Statuses []int             `json:"statuses,omitempty"`
-	Headers  map[string]string `json:"headers,omitempty"`
+	// Statuses that may be cached; 0 is an opaque cross-origin response.
+	// Default: [200].
+	Statuses []int `json:"statuses,omitempty" schema:"minimum=0,maximum=599"`
+	// Headers a response must carry, with these values, to be cached.
+	Headers map[string]string `json:"headers,omitempty"`
 }
 
-// BroadcastUpdate configures update messages to pages.
+// BroadcastUpdate tells open pages (message swkit:cache-updated) when a
+// revalidated response differs from the cached one.
 type BroadcastUpdate struct {
-	// HeadersToCheck decide whether a response changed. Default: Content-Length,
-	// ETag, Last-Modified.
+	// HeadersToCheck are compared to decide that a revalidated response
+	// changed. Default: Content-Length, ETag, Last-Modified.
 	HeadersToCheck []string `json:"headersToCheck,omitempty"`
 }
 
 // BackgroundSync configures the replay queue of a route.
 type BackgroundSync struct {
-	Name             string `json:"name,omitempty"`
-	MaxRetentionTime int    `json:"maxRetentionTime,omitempty"` // minutes, as Workbox
+	// Name names the queue. Default: "default".
+	Name string `json:"name,omitempty"`
+	// MaxRetentionTime is how many minutes a queued request is kept before
+	// it is dropped (as in Workbox). Default: 10080 (7 days).
+	MaxRetentionTime int `json:"maxRetentionTime,omitempty" schema:"minimum=0"`
 }

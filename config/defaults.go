@@ -12,10 +12,19 @@ const (
 	DefaultPushEndpoint                  = "/swkit/push/"
 )
 
-// DefaultGlobPatterns and DefaultIgnoreURLParametersMatching are the lists
-// Defaults fills in; callers must not modify them.
+// DefaultGlobPatterns, DefaultGlobIgnores and
+// DefaultIgnoreURLParametersMatching are the lists Defaults fills in; callers
+// must not modify them.
 var (
-	DefaultGlobPatterns                = []string{"**/*"}
+	DefaultGlobPatterns = []string{"**/*"}
+	// DefaultGlobIgnores are files that sit in a site folder but that no
+	// page fetches: what copying an npm package's dist folder brings along.
+	DefaultGlobIgnores = []string{
+		"**/*.map",
+		"**/node_modules/**",
+		"**/package.json",
+		"**/package-lock.json",
+	}
 	DefaultIgnoreURLParametersMatching = []string{"^utm_", "^fbclid$"}
 )
 
@@ -24,6 +33,9 @@ var (
 func Defaults(c Config) Config {
 	if len(c.GlobPatterns) == 0 {
 		c.GlobPatterns = slices.Clone(DefaultGlobPatterns)
+	}
+	if len(c.GlobIgnores) == 0 {
+		c.GlobIgnores = slices.Clone(DefaultGlobIgnores)
 	}
 	if c.MaximumFileSizeToCacheInBytes == 0 {
 		c.MaximumFileSizeToCacheInBytes = DefaultMaximumFileSizeToCacheInBytes
@@ -52,6 +64,10 @@ func Defaults(c Config) Config {
 				r.Options.CacheName = DefaultRuntimeCacheName
 			}
 		}
+	}
+	if c.Server.Compress == nil {
+		on := true
+		c.Server.Compress = &on
 	}
 	if c.Push != nil {
 		p := *c.Push

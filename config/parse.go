@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"reflect"
 	"sort"
@@ -23,7 +24,13 @@ type Error struct {
 	// is the object that holds the key ("" at the top level); Msg names the key.
 	Key string
 	Msg string
+	// Err is the underlying error, if any (a file that does not exist, say),
+	// for errors.Is and errors.As. Its text is shown when Msg is empty.
+	Err error
 }
+
+// Unwrap returns e.Err.
+func (e *Error) Unwrap() error { return e.Err }
 
 // Error formats e as "file:line: key: message", leaving out the parts that are
 // empty.
@@ -41,8 +48,16 @@ func (e *Error) Error() string {
 		b.WriteString(e.Key)
 		b.WriteString(": ")
 	}
-	b.WriteString(e.Msg)
+	b.WriteString(e.message())
 	return b.String()
+}
+
+// message is Msg, or Err's text when there is no Msg.
+func (e *Error) message() string {
+	if e.Msg == "" && e.Err != nil {
+		return e.Err.Error()
+	}
+	return e.Msg
 }
 
 // Load reads and parses the config file at path. Errors name path as given.
@@ -53,6 +68,16 @@ func Load(path string) (Config, error) {
 		return Config{}, fmt.Errorf("read config: %w", err)
 	}
 	return Parse(path, data)
+}
+
+// LoadFS is Load for the file name of fsys: a config embedded in the
+// binary, say.
+func LoadFS(fsys fs.FS, name string) (Config, error) {
+	data, err := fs.ReadFile(fsys, name)
+	if err != nil {
+		return Config{}, fmt.Errorf("read config: %w", err)
+	}
+	return Parse(name, data)
 }
 
 // Parse parses a swkit.json document; name is used in error messages only.
@@ -73,7 +98,7 @@ func Parse(name string, data []byte) (Config, error) {
 	var cfg Config
 	if err := json.Unmarshal(data, &cfg); err != nil {
 		// The walk checked syntax and types already; this is a backstop.
-		return Config{}, &Error{File: name, Msg: err.Error()}
+		return Config{}, &Error{File: name, Err: err}
 	}
 	clearEmpty(reflect.ValueOf(&cfg).Elem())
 	// Errors carry the line of the offending key.

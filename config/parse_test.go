@@ -295,8 +295,10 @@ func TestDefaults(t *testing.T) {
 	}
 	saved := clone(t, in)
 	got := Defaults(in)
+	yes := true
 	want := Config{
 		GlobPatterns:                  []string{"**/*"},
+		GlobIgnores:                   []string{"**/*.map", "**/node_modules/**", "**/package.json", "**/package-lock.json"},
 		MaximumFileSizeToCacheInBytes: 2097152,
 		SwDest:                        "sw.js",
 		DirectoryIndex:                "index.html",
@@ -306,6 +308,7 @@ func TestDefaults(t *testing.T) {
 			{URLPattern: "/a", Handler: CacheFirst, Method: "GET", Options: RuntimeOptions{CacheName: "swkit-runtime"}},
 			{URLPattern: "/b", Handler: NetworkOnly, Method: "POST", Options: RuntimeOptions{CacheName: "b"}},
 		},
+		Server: Server{Compress: &yes},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got  %+v\nwant %+v", got, want)

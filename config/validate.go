@@ -3,8 +3,11 @@ package config
 import (
 	"fmt"
 	"io/fs"
+	"maps"
+	"net/textproto"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -110,9 +113,84 @@ func validate(c *Config, bad func(key, format string, args ...any) error) error 
 		}
 	}
 	if c.Push != nil {
-		return validatePush(c.Push, bad)
+		if err := validatePush(c.Push, bad); err != nil {
+			return err
+		}
+	}
+	return validateServer(&c.Server, bad)
+}
+
+// validateServer checks the server options.
+func validateServer(s *Server, bad func(key, format string, args ...any) error) error {
+	for _, name := range slices.Sorted(maps.Keys(s.Headers)) {
+		if msg := checkHeader(name, s.Headers[name]); msg != "" {
+			return bad("server.headers."+name, "%s", msg)
+		}
+	}
+	if v := s.ServiceWorkerAllowed; v != "" && !ValidHeaderValue(v) {
+		return bad("server.serviceWorkerAllowed", "%q holds a control character", v)
 	}
 	return nil
+}
+
+// ManagedHeaders are the response headers the server sets itself, which
+// server.headers may not name.
+var ManagedHeaders = []string{
+	"Accept-Ranges", "Allow", "Cache-Control", "Content-Encoding",
+	"Content-Length", "Content-Range", "Content-Type", "Etag",
+	"Last-Modified", "Location", "Service-Worker-Allowed",
+	"Transfer-Encoding", "X-Content-Type-Options",
+}
+
+// CheckHeader returns an *Error when the header cannot be one of
+// server.headers: a name that is not an RFC 9110 token, a value with a
+// control character (which could inject a header), or a header the server
+// manages.
+func CheckHeader(name, value string) error {
+	if msg := checkHeader(name, value); msg != "" {
+		return &Error{Key: "server.headers." + name, Msg: msg}
+	}
+	return nil
+}
+
+func checkHeader(name, value string) string {
+	switch {
+	case !validHeaderName(name):
+		return fmt.Sprintf("%q is not a header name", name)
+	case !ValidHeaderValue(value):
+		return "the value holds a control character or line break"
+	case slices.Contains(ManagedHeaders, textproto.CanonicalMIMEHeaderKey(name)):
+		return "set by the server itself"
+	}
+	return ""
+}
+
+// validHeaderName reports whether s is an RFC 9110 §5.1 field name (a token).
+func validHeaderName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, c := range []byte(s) {
+		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' {
+			continue
+		}
+		if strings.IndexByte("!#$%&'*+-.^_`|~", c) < 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// ValidHeaderValue reports whether s is a field value without control
+// characters other than tab (RFC 9110 §5.5), so that no header can be
+// injected through it.
+func ValidHeaderValue(s string) bool {
+	for _, c := range []byte(s) {
+		if c < 0x20 && c != '\t' || c == 0x7f {
+			return false
+		}
+	}
+	return true
 }
 
 // validatePush checks the push options.
@@ -303,4 +381,15 @@ func checkRegexp(re string) string {
 		}
 	}
 	return ""
+}
+
+// Checked returns c validated, with handler names normalised and defaults
+// applied (Defaults), leaving the caller's c and what it points to as they
+// are. An invalid option is an *Error naming its key.
+func Checked(c Config) (Config, error) {
+	c.RuntimeCaching = slices.Clone(c.RuntimeCaching)
+	if err := Validate(&c); err != nil {
+		return Config{}, err
+	}
+	return Defaults(c), nil
 }

@@ -13,8 +13,8 @@ import (
 	"github.com/chromedp/cdproto/storage"
 	"github.com/chromedp/chromedp"
 
-	"github.com/swkit/swkit/internal/browsertest"
 	"github.com/swkit/swkit/config"
+	"github.com/swkit/swkit/internal/browsertest"
 )
 
 // blockOne wraps the site's current handler so that the first request for

@@ -8,11 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/swkit/swkit"
 	"github.com/swkit/swkit/internal/browsertest"
-	"github.com/swkit/swkit/config"
-	"github.com/swkit/swkit/internal/sitebuild"
-	"github.com/swkit/swkit/internal/static"
-	"github.com/swkit/swkit/internal/swgen"
 )
 
 // writeFiles writes name -> content under dir.
@@ -30,8 +27,8 @@ func writeFiles(t *testing.T, dir string, files map[string]string) {
 }
 
 // TestInjectedWorkerOffline: a worker source of the user's own, importing
-// 'swkit/sw' and a module next to it, bundled by swgen.Inject (what `swkit
-// build --inject` runs) precaches the site's files and, with the server
+// 'swkit/sw' and a module next to it, bundled by swkit.New with swSrc (what
+// `swkit build --inject` runs) precaches the site's files and, with the server
 // stopped, serves the page, its stylesheet and a route it registered itself.
 func TestInjectedWorkerOffline(t *testing.T) {
 	site, src := t.TempDir(), t.TempDir()
@@ -57,15 +54,7 @@ skipWaitingOnMessage();
 		"routes.js": "export const isData = ({ url }) => url.pathname.startsWith('/api/');\n",
 	})
 
-	out, err := sitebuild.Build(os.DirFS(site), config.Defaults(config.Config{}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	worker, err := swgen.Inject(swgen.InjectSource{FS: os.DirFS(src), Entry: "sw.js"}, out.Manifest.Entries)
-	if err != nil {
-		t.Fatal(err)
-	}
-	files, err := static.New(os.DirFS(site), static.Options{Files: map[string][]byte{"sw.js": worker, "swkit.js": out.PageHelper}})
+	files, err := swkit.New(os.DirFS(site), swkit.Config{SwSrc: filepath.Join(src, "sw.js")})
 	if err != nil {
 		t.Fatal(err)
 	}

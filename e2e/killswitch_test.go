@@ -6,8 +6,8 @@ import (
 	"strconv"
 	"testing"
 
-	"github.com/swkit/swkit/internal/browsertest"
 	"github.com/swkit/swkit/config"
+	"github.com/swkit/swkit/internal/browsertest"
 	"github.com/swkit/swkit/internal/swgen"
 )
 

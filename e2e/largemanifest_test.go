@@ -10,10 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/swkit/swkit"
 	"github.com/swkit/swkit/internal/browsertest"
-	"github.com/swkit/swkit/config"
-	"github.com/swkit/swkit/internal/sitebuild"
-	"github.com/swkit/swkit/internal/static"
 	"github.com/swkit/swkit/internal/swgen"
 )
 
@@ -46,31 +44,24 @@ import { register } from '/swkit.js';
 register('/sw.js');
 </script>`)
 
-	cfg := config.Defaults(config.Config{ClientsClaim: true})
+	cfg := swkit.Config{ClientsClaim: true}
 	var handler atomic.Pointer[http.Handler]
-	var out *sitebuild.Output
+	var out *swkit.Result
 	build := func() {
 		t.Helper()
-		var err error
-		if out, err = sitebuild.Build(os.DirFS(dir), cfg); err != nil {
-			t.Fatal(err)
-		}
-		files := map[string][]byte{cfg.SwDest: out.Worker, sitebuild.PageHelperName: out.PageHelper}
-		for name, data := range out.Imports {
-			files[name] = data
-		}
-		h, err := static.New(os.DirFS(dir), static.Options{Files: files})
+		h, err := swkit.New(os.DirFS(dir), cfg)
 		if err != nil {
 			t.Fatal(err)
 		}
+		out = h.Result()
 		var hh http.Handler = h
 		handler.Store(&hh)
 	}
 	build()
-	if len(out.Imports) < 2 {
-		t.Fatalf("the manifest of %d files was split into %d files, want several", files, len(out.Imports))
+	if len(out.Parts) < 2 {
+		t.Fatalf("the manifest of %d files was split into %d files, want several", files, len(out.Parts))
 	}
-	t.Logf("sw.js %d bytes, %d manifest files", len(out.Worker), len(out.Imports))
+	t.Logf("sw.js %d bytes, %d manifest files", len(out.Worker), len(out.Parts))
 	srv := browsertest.NewServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		(*handler.Load()).ServeHTTP(w, r)
 	}))
@@ -81,12 +72,12 @@ register('/sw.js');
 	tab.WaitController()
 	tab.WaitFor(`navigator.serviceWorker.controller.state === 'activated'`)
 	keys := tab.CacheKeys("swkit-precache-v1-" + srv.URL("/"))
-	if len(keys) != len(out.Manifest.Entries) {
-		t.Fatalf("precache holds %d keys, want %d", len(keys), len(out.Manifest.Entries))
+	if len(keys) != len(out.Entries) {
+		t.Fatalf("precache holds %d keys, want %d", len(keys), len(out.Entries))
 	}
 	parts := srv.Counts(func(h browsertest.Hit) bool { return strings.Contains(h.Path, swgen.ManifestFilePrefix) })
-	if len(parts) != len(out.Imports) {
-		t.Errorf("the browser fetched %d manifest files, want %d", len(parts), len(out.Imports))
+	if len(parts) != len(out.Parts) {
+		t.Errorf("the browser fetched %d manifest files, want %d", len(parts), len(out.Parts))
 	}
 
 	// Offline: the server is stopped; pages and files come from the precache.
@@ -115,10 +106,10 @@ register('/sw.js');
 
 	// One changed file: sw.js, one manifest part and that file.
 	write(name(77), "file 77, changed\n")
-	before := out.Imports
+	before := out.Parts
 	build()
 	changedParts := 0
-	for name := range out.Imports {
+	for name := range out.Parts {
 		if _, ok := before[name]; !ok {
 			changedParts++
 		}

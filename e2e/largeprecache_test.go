@@ -9,9 +9,8 @@ import (
 	"testing/fstest"
 	"time"
 
+	"github.com/swkit/swkit"
 	"github.com/swkit/swkit/internal/browsertest"
-	"github.com/swkit/swkit/config"
-	"github.com/swkit/swkit/internal/sitebuild"
 )
 
 // TestPrecacheOverKeysLimit: Chromium refuses a cache.keys() whose answer
@@ -47,18 +46,15 @@ import { register } from '/swkit.js';
 register('/sw.js');
 </script>`), Mode: 0o644}
 
-	cfg := config.Defaults(config.Config{ClientsClaim: true})
+	cfg := swkit.Config{ClientsClaim: true}
 	var handler atomic.Pointer[http.Handler]
 	build := func() {
 		t.Helper()
-		out, err := sitebuild.Build(site, cfg)
+		out, err := swkit.Build(site, cfg)
 		if err != nil {
 			t.Fatal(err)
 		}
-		files := map[string][]byte{cfg.SwDest: out.Worker, sitebuild.PageHelperName: out.PageHelper}
-		for name, data := range out.Imports {
-			files[name] = data
-		}
+		files := out.Generated()
 		// Not internal/static, which refuses paths over 1,024 bytes.
 		fileServer := http.FileServerFS(site)
 		var hh http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

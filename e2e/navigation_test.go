@@ -9,8 +9,8 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/swkit/swkit/internal/browsertest"
 	"github.com/swkit/swkit/config"
+	"github.com/swkit/swkit/internal/browsertest"
 )
 
 // installedWith is installed with extra files written into the site before

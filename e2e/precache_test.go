@@ -6,8 +6,8 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/swkit/swkit/internal/browsertest"
 	"github.com/swkit/swkit/config"
+	"github.com/swkit/swkit/internal/browsertest"
 )
 
 // workerFetch selects the requests the service worker made with fetch().

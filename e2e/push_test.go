@@ -21,8 +21,8 @@ import (
 	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
 
-	"github.com/swkit/swkit/internal/browsertest"
 	"github.com/swkit/swkit/config"
+	"github.com/swkit/swkit/internal/browsertest"
 	"github.com/swkit/swkit/internal/manifest"
 	"github.com/swkit/swkit/internal/static"
 	"github.com/swkit/swkit/internal/swgen"

@@ -6,8 +6,8 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/swkit/swkit/internal/browsertest"
 	"github.com/swkit/swkit/config"
+	"github.com/swkit/swkit/internal/browsertest"
 )
 
 // TestStaleWhileRevalidateBroadcastsUpdates: the seed's "cache and update"

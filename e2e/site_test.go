@@ -13,8 +13,8 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/swkit/swkit/internal/browsertest"
 	"github.com/swkit/swkit/config"
+	"github.com/swkit/swkit/internal/browsertest"
 	"github.com/swkit/swkit/internal/manifest"
 	"github.com/swkit/swkit/internal/static"
 	"github.com/swkit/swkit/internal/swgen"

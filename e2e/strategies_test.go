@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/swkit/swkit/internal/browsertest"
 	"github.com/swkit/swkit/config"
+	"github.com/swkit/swkit/internal/browsertest"
 )
 
 // counting is a dynamic test handler: each request gets "<path> v<n>", n

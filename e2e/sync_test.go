@@ -17,9 +17,9 @@ import (
 	"github.com/chromedp/cdproto/serviceworker"
 	"github.com/chromedp/chromedp"
 
+	"github.com/swkit/swkit/config"
 	"github.com/swkit/swkit/idempotency"
 	"github.com/swkit/swkit/internal/browsertest"
-	"github.com/swkit/swkit/config"
 	"github.com/swkit/swkit/internal/demo"
 	"github.com/swkit/swkit/store"
 	"github.com/swkit/swkit/store/sqlite"

@@ -22,10 +22,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/swkit/swkit/internal/browsertest"
+	"github.com/swkit/swkit"
 	"github.com/swkit/swkit/config"
-	"github.com/swkit/swkit/internal/sitebuild"
-	"github.com/swkit/swkit/internal/static"
+	"github.com/swkit/swkit/internal/browsertest"
+	"github.com/swkit/swkit/server"
 )
 
 // The Workbox config the repo keeps and swkit's translation of it.
@@ -156,7 +156,7 @@ module.exports = {
 }
 
 // buildWithSwkit builds the translated config over a copy of the site with
-// sitebuild.Build, as `swkit build` does, with the same fonts stand-in. It
+// swkit.Build, as `swkit build` does, with the same fonts stand-in. It
 // returns the folder and the in-memory files to serve over it.
 func buildWithSwkit(t *testing.T) (string, map[string][]byte) {
 	t.Helper()
@@ -178,14 +178,11 @@ func buildWithSwkit(t *testing.T) (string, map[string][]byte) {
 	if !replaced {
 		t.Fatalf("%s has no fonts route", translatedFixture)
 	}
-	if err := config.Validate(&cfg); err != nil {
-		t.Fatal(err)
-	}
-	out, err := sitebuild.Build(os.DirFS(dir), config.Defaults(cfg))
+	out, err := swkit.Build(os.DirFS(dir), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return dir, map[string][]byte{cfg.SwDest: out.Worker, sitebuild.PageHelperName: out.PageHelper}
+	return dir, out.Generated()
 }
 
 // parityServer serves a built site: /api/ answers JSON that counts the
@@ -194,7 +191,7 @@ func buildWithSwkit(t *testing.T) (string, map[string][]byte) {
 // Each worker gets a fresh one: a new port, a new origin, counts from zero.
 func parityServer(t *testing.T, dir string, files map[string][]byte) *browsertest.Server {
 	t.Helper()
-	site, err := static.New(os.DirFS(dir), static.Options{Files: files})
+	site, err := server.New(os.DirFS(dir), swkit.Config{}, server.Options{Generated: files})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -457,9 +454,9 @@ func TestWorkboxParity(t *testing.T) {
 	for _, phase := range []string{"online", "offline"} {
 		key := phase + " cache precache"
 		keys := strings.Fields(swkit[key])
-		i := slices.Index(keys, "/"+sitebuild.PageHelperName)
+		i := slices.Index(keys, "/swkit.js")
 		if i < 0 {
-			t.Errorf("%s: swkit's precache lacks its page helper /%s: %v", phase, sitebuild.PageHelperName, keys)
+			t.Errorf("%s: swkit's precache lacks its page helper /swkit.js: %v", phase, keys)
 			continue
 		}
 		swkit[key] = strings.Join(slices.Delete(keys, i, i+1), " ")

@@ -49,23 +49,23 @@ func run(ctx context.Context, addr string) error {
 	if err != nil {
 		return err
 	}
-	offline, err := swkit.New(files, swkit.Options{
+	offline, err := swkit.New(files, swkit.Config{
 		// Answer /api/ from the network, or from the last answer when the
 		// network is down or slower than 3 seconds.
-		RuntimeCaching: []swkit.RuntimeRoute{{
+		RuntimeCaching: []swkit.RuntimeCaching{{
 			URLPattern: "/api/*",
 			Handler:    swkit.NetworkFirst,
-			Options:    swkit.RouteOptions{CacheName: "api", NetworkTimeoutSeconds: 3},
+			Options:    swkit.RuntimeOptions{CacheName: "api", NetworkTimeoutSeconds: 3},
 		}},
-		Headers: map[string]string{
+		Server: swkit.Server{Headers: map[string]string{
 			"Content-Security-Policy": "default-src 'self'",
 			"Referrer-Policy":         "same-origin",
-		},
+		}},
 	})
 	if err != nil {
 		return err
 	}
-	for _, w := range offline.Warnings() {
+	for _, w := range offline.Result().Warnings {
 		log.Print("warning: ", w)
 	}
 
@@ -78,7 +78,7 @@ func run(ctx context.Context, addr string) error {
 		return err
 	}
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	fmt.Printf("listening on http://%s (%d files precached)\n", ln.Addr(), len(offline.Manifest()))
+	fmt.Printf("listening on http://%s (%d files precached)\n", ln.Addr(), offline.Result().Files)
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

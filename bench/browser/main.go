@@ -39,9 +39,8 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/swkit/swkit"
 	"github.com/swkit/swkit/internal/browsertest"
-	"github.com/swkit/swkit/config"
-	"github.com/swkit/swkit/internal/sitebuild"
 	"github.com/swkit/swkit/internal/static"
 )
 
@@ -146,15 +145,11 @@ type tool struct {
 
 func swkitTool() tool {
 	return tool{"swkit", func(t tb, site string) map[string][]byte {
-		out, err := sitebuild.Build(os.DirFS(site), config.Defaults(config.Config{}))
+		out, err := swkit.Build(os.DirFS(site), swkit.Config{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		files := map[string][]byte{"sw.js": out.Worker, sitebuild.PageHelperName: out.PageHelper}
-		for name, data := range out.Imports {
-			files[name] = data
-		}
-		return files
+		return out.Generated()
 	}}
 }
 
@@ -403,7 +398,7 @@ func runLarge(t tb, br *browsertest.Browser, tools []tool) {
 		files := tl.build(t, site)
 		var imported int
 		for name, data := range files {
-			if name != "sw.js" && name != sitebuild.PageHelperName {
+			if name != "sw.js" && name != swkit.PageHelper {
 				imported += len(data)
 			}
 		}

@@ -24,8 +24,8 @@ import (
 
 	"github.com/andybalholm/brotli"
 
+	"github.com/swkit/swkit"
 	"github.com/swkit/swkit/config"
-	"github.com/swkit/swkit/internal/sitebuild"
 	"github.com/swkit/swkit/internal/swgen"
 )
 
@@ -102,12 +102,12 @@ func run(work, configs string) error {
 			var wb []byte
 			label := "none (runtime only)"
 			if withSite {
-				out, err := sitebuild.Build(os.DirFS(filepath.Join(work, "site")), cfg)
+				out, err := swkit.Build(os.DirFS(filepath.Join(work, "site")), cfg)
 				if err != nil {
 					return err
 				}
 				sw = out.Worker
-				label = fmt.Sprintf("50-file site (%d entries)", len(out.Manifest.Entries))
+				label = fmt.Sprintf("50-file site (%d entries)", out.Files)
 				wb, err = workboxFiles(filepath.Join(work, "wb-"+name+"-site"), false)
 				if err != nil {
 					return err

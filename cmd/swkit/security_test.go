@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/swkit/swkit/config"
 	"github.com/swkit/swkit/push/pushtest"
 )
 
@@ -25,7 +26,7 @@ func TestServeSecurityHeaders(t *testing.T) {
 	t.Run("off by default", func(t *testing.T) {
 		url, _ := startCommand(t, "serve", "--addr", "127.0.0.1:0", dir)
 		resp, _ := get(t, url)
-		for name := range securityHeaders {
+		for name := range config.SecurityHeaders() {
 			if v := resp.Header.Get(name); v != "" {
 				t.Errorf("%s = %q without --security-headers", name, v)
 			}
@@ -40,7 +41,7 @@ func TestServeSecurityHeaders(t *testing.T) {
 			"--header", "Content-Security-Policy: default-src 'self'; frame-ancestors 'none'",
 			"--header", "Strict-Transport-Security: max-age=300", dir)
 		want := map[string]string{}
-		for k, v := range securityHeaders {
+		for k, v := range config.SecurityHeaders() {
 			want[k] = v
 		}
 		want["Content-Security-Policy"] = "default-src 'self'; frame-ancestors 'none'"

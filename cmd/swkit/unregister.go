@@ -3,10 +3,9 @@ package main
 import (
 	"fmt"
 	"io"
-	"path/filepath"
 
+	"github.com/swkit/swkit"
 	"github.com/swkit/swkit/config"
-	"github.com/swkit/swkit/internal/swgen"
 )
 
 // runUnregister writes the kill switch: a worker that deletes swkit's caches
@@ -31,7 +30,7 @@ func runUnregister(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
-	code, err := swgen.KillSwitch(cfg)
+	code, err := swkit.KillSwitch(cfg)
 	if err != nil {
 		return err
 	}
@@ -39,7 +38,7 @@ func runUnregister(args []string, stdout, stderr io.Writer) error {
 		_, err := stdout.Write(code)
 		return err
 	}
-	if err := writeGenerated(filepath.Dir(*out), filepath.Base(*out), code); err != nil {
+	if err := swkit.WriteFile(*out, code); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "wrote %s (%s): deploy it in place of the service worker; it deletes swkit's caches and databases, unregisters and reloads open pages\n",

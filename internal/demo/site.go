@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"testing/fstest"
 	"time"
+
+	"github.com/swkit/swkit"
 )
 
 // site holds the page. index.html is a complete page by itself; the server
@@ -48,14 +50,11 @@ func newSite(site fs.FS, rotate time.Duration, push bool) (http.Handler, error) 
 	if err != nil {
 		return nil, fmt.Errorf("site: %w", err)
 	}
-	worker, helper, err := buildWorker(rendered, workerConfig(push))
+	// Through the library's one pipeline, as any Go program would: the
+	// worker is the one `swkit build` would write for the same files.
+	h, err := swkit.New(rendered, workerConfig(push))
 	if err != nil {
-		return nil, fmt.Errorf("build sw.js: %w", err)
-	}
-	generated := map[string][]byte{"index.html": index, "swkit.js": helper, "sw.js": worker}
-	h, err := fileServer(site, generated)
-	if err != nil {
-		return nil, fmt.Errorf("file server: %w", err)
+		return nil, err
 	}
 	return h, nil
 }

@@ -16,8 +16,8 @@ import (
 
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
 
-	"github.com/swkit/swkit/idempotency"
 	"github.com/swkit/swkit/config"
+	"github.com/swkit/swkit/idempotency"
 	"github.com/swkit/swkit/store"
 	"github.com/swkit/swkit/store/sqlite"
 )

@@ -135,7 +135,7 @@ type Result struct {
 func OversizeWarning(p string, size, limit int64) Warning {
 	return Warning{
 		Path:    p,
-		Message: fmt.Sprintf("%s is %d bytes, over maximumFileSizeToCacheInBytes (%d): not precached", p, size, limit),
+		Message: fmt.Sprintf("%d bytes, over maximumFileSizeToCacheInBytes (%d): not precached", size, limit),
 	}
 }
 

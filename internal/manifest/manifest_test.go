@@ -144,8 +144,8 @@ func TestBuildSizeLimit(t *testing.T) {
 		t.Errorf("entries %q, want %q", got, want)
 	}
 	want := []Warning{
-		{Path: "img/big.png", Message: "img/big.png is 1001 bytes, over maximumFileSizeToCacheInBytes (1000): not precached"},
-		{Path: "z/huge.bin", Message: "z/huge.bin is 5000 bytes, over maximumFileSizeToCacheInBytes (1000): not precached"},
+		{Path: "img/big.png", Message: "1001 bytes, over maximumFileSizeToCacheInBytes (1000): not precached"},
+		{Path: "z/huge.bin", Message: "5000 bytes, over maximumFileSizeToCacheInBytes (1000): not precached"},
 	}
 	if !reflect.DeepEqual(res.Warnings, want) {
 		t.Errorf("warnings\n got  %+v\n want %+v", res.Warnings, want)

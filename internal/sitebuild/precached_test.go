@@ -50,7 +50,7 @@ func TestBuildChecksPrecachedPages(t *testing.T) {
 			if err := config.Validate(&cfg); err != nil {
 				t.Fatal(err)
 			}
-			_, err := Build(site, cfg)
+			_, err := Build(site, cfg, Options{})
 			if tt.wantKey == "" {
 				if err != nil {
 					t.Fatalf("Build: %v, want success", err)

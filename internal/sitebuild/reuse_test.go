@@ -40,11 +40,11 @@ func reuseSite(t *testing.T) (string, *os.Root) {
 func TestBuildRootReusing(t *testing.T) {
 	_, root := reuseSite(t)
 	cfg := config.Defaults(config.Config{})
-	want, err := BuildRoot(root, cfg, nil)
+	want, err := Build(root.FS(), cfg, Options{Root: root})
 	if err != nil {
 		t.Fatal(err)
 	}
-	first, err := BuildRootReusing(root, cfg, nil, Reuse{Extra: []byte("v1")})
+	first, err := Build(root.FS(), cfg, Options{Root: root, Reuse: &Reuse{Extra: []byte("v1")}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,7 +59,7 @@ func TestBuildRootReusing(t *testing.T) {
 		}
 		return &Output{Worker: []byte("previous worker"), PageHelper: first.PageHelper}, true
 	}
-	again, err := BuildRootReusing(root, cfg, nil, Reuse{Extra: []byte("v1"), Previous: prev})
+	again, err := Build(root.FS(), cfg, Options{Root: root, Reuse: &Reuse{Extra: []byte("v1"), Previous: prev}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,7 +71,7 @@ func TestBuildRootReusing(t *testing.T) {
 	}
 
 	// Another swkit build: another key, generated.
-	other, err := BuildRootReusing(root, cfg, nil, Reuse{Extra: []byte("v2"), Previous: prev})
+	other, err := Build(root.FS(), cfg, Options{Root: root, Reuse: &Reuse{Extra: []byte("v2"), Previous: prev}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,7 +90,7 @@ func TestKeyChanges(t *testing.T) {
 	cfg := config.Defaults(config.Config{})
 	key := func(cfg config.Config, extra string) string {
 		t.Helper()
-		out, err := BuildRootReusing(root, cfg, nil, Reuse{Extra: []byte(extra)})
+		out, err := Build(root.FS(), cfg, Options{Root: root, Reuse: &Reuse{Extra: []byte(extra)}})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -29,11 +29,11 @@ func TestBuildRootSameAsBuild(t *testing.T) {
 	}
 	defer root.Close()
 	cfg := config.Defaults(config.Config{})
-	want, err := Build(os.DirFS(dir), cfg)
+	want, err := Build(os.DirFS(dir), cfg, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := BuildRoot(root, cfg, nil)
+	got, err := Build(root.FS(), cfg, Options{Root: root})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,7 @@ package sitebuild
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
@@ -13,8 +14,10 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path"
+	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"slices"
@@ -40,17 +43,35 @@ type Output struct {
 	// (swgen.GenerateWorker), named by their content. Nil for most sites.
 	Imports  map[string][]byte
 	Manifest *manifest.Result // what the worker precaches
+	// Warnings are the manifest's and the build's own (a large precache,
+	// options that an injected worker ignores).
+	Warnings []manifest.Warning
 	Elapsed  time.Duration
-	// Key identifies the inputs of the generated files (BuildRootReusing):
-	// the site's entries, the config and Reuse.Extra. Empty from Build.
+	// Key identifies the inputs of the generated files (Options.Reuse):
+	// the site's entries, the config and Reuse.Extra. Empty without Reuse.
 	Key string
 	// Reused reports that Worker, PageHelper and Imports were not generated
 	// but are what Reuse.Previous returned for Key.
 	Reused bool
 }
 
-// Reuse lets BuildRootReusing skip generating the worker and the page helper
-// when an earlier build generated them from the same inputs.
+// Options are how a build reads the site, besides its config.
+type Options struct {
+	// Hidden are paths of the site that are build inputs (a config file, a
+	// worker source): never precached.
+	Hidden []string
+	// Root, when set, is the site folder, walked through the root
+	// (manifest.Options.Root) instead of the fs.FS.
+	Root *os.Root
+	// Cache, when set, gives the digests of files whose stat it trusts.
+	Cache manifest.HashCache
+	// Reuse, when set, lets the build take the generated files of an
+	// earlier build of the same inputs instead of generating them.
+	Reuse *Reuse
+}
+
+// Reuse lets a build skip generating the worker and the page helper when an
+// earlier build generated them from the same inputs.
 type Reuse struct {
 	// Extra is whatever else the generated files depend on besides the
 	// site's entries and the config: the swkit build (BuildID).
@@ -62,26 +83,187 @@ type Reuse struct {
 }
 
 // Build lists and hashes the files of fsys that cfg selects and generates the
-// worker. cfg must have had config.Defaults applied. The page helper is added to
-// the precache as if it were a file of the site (overriding one there), so pages
-// that import it work offline; the worker itself is never precached.
-func Build(fsys fs.FS, cfg config.Config) (*Output, error) {
-	return build(fsys, nil, cfg, nil, nil)
+// worker: cfg's kill switch, cfg.SwSrc bundled with the manifest, or a
+// generated worker. cfg must be valid and have had config.Defaults applied.
+// The page helper is added to the precache as if it were a file of the site
+// (overriding one there), so pages that import it work offline; the worker
+// itself is never precached.
+func Build(fsys fs.FS, cfg config.Config, opts Options) (*Output, error) {
+	start := time.Now()
+	helper, err := swgen.PageHelper()
+	if err != nil {
+		return nil, fmt.Errorf("bundle page helper: %w", err)
+	}
+	if cfg.KillSwitch {
+		// Nothing to precache: the worker removes itself.
+		worker, err := swgen.KillSwitch(cfg)
+		if err != nil {
+			return nil, err
+		}
+		return &Output{Worker: worker, PageHelper: helper, Manifest: &manifest.Result{},
+			Elapsed: time.Since(start)}, nil
+	}
+	mopts, err := ManifestOptions(cfg)
+	if err != nil {
+		return nil, err
+	}
+	mopts.Exclude = append(mopts.Exclude, opts.Hidden...)
+	mopts.Cache = opts.Cache
+	mopts.Root = opts.Root
+	res, err := manifest.Build(fsys, mopts)
+	if err != nil {
+		return nil, fmt.Errorf("list files: %w", err)
+	}
+	out := &Output{Manifest: res}
+	if cfg.SwSrc != "" {
+		addHelper(res, helper)
+		out.Warnings = append(res.Warnings, injectWarnings(cfg)...)
+		if out.Worker, err = inject(cfg.SwSrc, res.Entries); err != nil {
+			return nil, err
+		}
+		out.PageHelper = helper
+		out.Elapsed = time.Since(start)
+		return out, nil
+	}
+	if r := opts.Reuse; r != nil {
+		if out.Key, err = Key(res.Entries, cfg, r.Extra); err != nil {
+			return nil, err
+		}
+		if r.Previous != nil {
+			if prev, ok := r.Previous(out.Key); ok {
+				// The build that generated prev checked the precached
+				// pages of the same entries and config.
+				addHelper(res, prev.PageHelper)
+				out.Worker, out.PageHelper, out.Imports = prev.Worker, prev.PageHelper, prev.Imports
+				out.Warnings = append(res.Warnings, sizeWarnings(res.Entries)...)
+				out.Reused = true
+				out.Elapsed = time.Since(start)
+				return out, nil
+			}
+		}
+	}
+	addHelper(res, helper)
+	if err := checkPrecachedPages(cfg, res.Entries); err != nil {
+		return nil, err
+	}
+	worker, err := swgen.GenerateWorker(cfg, res.Entries)
+	if err != nil {
+		return nil, fmt.Errorf("generate worker: %w", err)
+	}
+	out.Worker, out.PageHelper = worker.Script, helper
+	out.Warnings = append(res.Warnings, sizeWarnings(res.Entries)...)
+	for name, data := range worker.Imports {
+		if out.Imports == nil {
+			out.Imports = map[string][]byte{}
+		}
+		out.Imports[path.Join(path.Dir(cfg.SwDest), name)] = data
+	}
+	out.Elapsed = time.Since(start)
+	return out, nil
 }
 
-// BuildRoot is Build for a folder on disk, read through root (no symbolic link
-// leads out of it) and opening each folder once rather than every file's path
-// from the root (manifest.Options.Root), with the files' digests taken from
-// cache when it still trusts them (nil: hash every file).
-func BuildRoot(root *os.Root, cfg config.Config, cache manifest.HashCache) (*Output, error) {
-	return build(root.FS(), root, cfg, cache, nil)
+// inject bundles the worker source at src (a path on disk) with entries.
+func inject(src string, entries []manifest.Entry) ([]byte, error) {
+	info, err := os.Stat(src)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, &config.Error{Key: "swSrc", Msg: fmt.Sprintf("%q does not exist: name the file that imports 'swkit/sw'", src), Err: err}
+	case err != nil:
+		return nil, &config.Error{Key: "swSrc", Err: err}
+	case info.IsDir():
+		return nil, &config.Error{Key: "swSrc", Msg: fmt.Sprintf("%q is a folder: name the file itself, such as %q", src, filepath.Join(src, "sw.js"))}
+	}
+	dir := filepath.Dir(src)
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", dir, err)
+	}
+	defer root.Close()
+	return swgen.Inject(swgen.InjectSource{FS: root.FS(), Entry: filepath.Base(src), Dir: filepath.ToSlash(dir)}, entries)
 }
 
-// BuildRootReusing is BuildRoot, except that the worker and page helper are
-// taken from reuse.Previous when it has them for this build's key (the
-// site's entries, the config and reuse.Extra) instead of being generated.
-func BuildRootReusing(root *os.Root, cfg config.Config, cache manifest.HashCache, reuse Reuse) (*Output, error) {
-	return build(root.FS(), root, cfg, cache, &reuse)
+// injectWarnings are the options cfg sets that a worker source replaces.
+func injectWarnings(cfg config.Config) []manifest.Warning {
+	var set []string
+	for _, o := range []struct {
+		key string
+		on  bool
+	}{
+		{"runtimeCaching", len(cfg.RuntimeCaching) > 0},
+		{"navigateFallback", cfg.NavigateFallback != ""},
+		{"offlinePage", cfg.OfflinePage != ""},
+		{"skipWaiting", cfg.SkipWaiting},
+		{"clientsClaim", cfg.ClientsClaim},
+		{"navigationPreload", cfg.NavigationPreload},
+		{"push", cfg.Push != nil},
+	} {
+		if o.on {
+			set = append(set, o.key)
+		}
+	}
+	if len(set) == 0 {
+		return nil
+	}
+	return []manifest.Warning{{Path: filepath.ToSlash(cfg.SwSrc), Message: strings.Join(set, ", ") +
+		" ignored: with swSrc your worker source decides (registerRoute, skipWaitingOnMessage, clientsClaim)"}}
+}
+
+// LargePrecache is the precache size above which a build warns, naming the
+// kinds of file that weigh most: every first visit downloads all of it.
+const LargePrecache = 10 << 20
+
+// sizeWarnings warns when entries add up to more than LargePrecache bytes,
+// with the three extensions that weigh most.
+func sizeWarnings(entries []manifest.Entry) []manifest.Warning {
+	var total int64
+	type kind struct {
+		ext   string
+		bytes int64
+		files int
+	}
+	byExt := map[string]*kind{}
+	for _, e := range entries {
+		total += e.Size
+		ext := path.Ext(e.URL)
+		if ext == "" {
+			ext = "(none)"
+		}
+		k := byExt[ext]
+		if k == nil {
+			k = &kind{ext: ext}
+			byExt[ext] = k
+		}
+		k.bytes += e.Size
+		k.files++
+	}
+	if total <= LargePrecache {
+		return nil
+	}
+	kinds := slices.SortedFunc(maps.Values(byExt), func(a, b *kind) int {
+		if c := cmp.Compare(b.bytes, a.bytes); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ext, b.ext)
+	})
+	var parts []string
+	for _, k := range kinds[:min(3, len(kinds))] {
+		parts = append(parts, fmt.Sprintf("%s %s in %d files", k.ext, HumanBytes(k.bytes), k.files))
+	}
+	return []manifest.Warning{{Message: fmt.Sprintf(
+		"the precache is %s in %d files, which every first visit downloads; most of it: %s. Narrow globPatterns or add globIgnores",
+		HumanBytes(total), len(entries), strings.Join(parts, ", "))}}
+}
+
+// HumanBytes formats n as people read sizes: 512 B, 1.5 KiB, 11.9 MiB.
+func HumanBytes(n int64) string {
+	switch {
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	default:
+		return fmt.Sprintf("%d B", n)
+	}
 }
 
 // Key returns the key of a build's inputs: the site's entries (without the
@@ -134,16 +316,20 @@ func Key(entries []manifest.Entry, cfg config.Config, extra []byte) (string, err
 }
 
 // Inputs identifies what decides a build besides the site's files: the
-// config and extra (the swkit build, as Reuse.Extra). The same folder walked
-// with the same inputs gives the same entries, and from them the same Key.
-func Inputs(cfg config.Config, extra []byte) (string, error) {
+// config, extra (the swkit build, as Reuse.Extra) and the hidden paths
+// (Options.Hidden). The same folder walked with the same inputs gives the
+// same entries, and from them the same Key.
+func Inputs(cfg config.Config, extra []byte, hidden []string) (string, error) {
 	c, err := json.Marshal(cfg)
 	if err != nil {
 		return "", fmt.Errorf("build inputs: %w", err)
 	}
-	b := appendField(nil, "swkit build inputs 1")
+	b := appendField(nil, "swkit build inputs 2")
 	b = appendField(b, string(c))
 	b = appendField(b, string(extra))
+	for _, h := range hidden {
+		b = appendField(b, h)
+	}
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:]), nil
 }
@@ -155,58 +341,6 @@ const keyChunk = 1024
 func appendField(b []byte, s string) []byte {
 	b = binary.AppendUvarint(b, uint64(len(s)))
 	return append(b, s...)
-}
-
-func build(fsys fs.FS, root *os.Root, cfg config.Config, cache manifest.HashCache, reuse *Reuse) (*Output, error) {
-	start := time.Now()
-	opts, err := ManifestOptions(cfg)
-	if err != nil {
-		return nil, err
-	}
-	opts.Cache = cache
-	opts.Root = root
-	res, err := manifest.Build(fsys, opts)
-	if err != nil {
-		return nil, fmt.Errorf("list files: %w", err)
-	}
-	var key string
-	if reuse != nil {
-		if key, err = Key(res.Entries, cfg, reuse.Extra); err != nil {
-			return nil, err
-		}
-		if reuse.Previous != nil {
-			if prev, ok := reuse.Previous(key); ok {
-				// The build that generated prev checked the precached
-				// pages of the same entries and config.
-				addHelper(res, prev.PageHelper)
-				out := &Output{Worker: prev.Worker, PageHelper: prev.PageHelper, Imports: prev.Imports,
-					Manifest: res, Key: key, Reused: true}
-				out.Elapsed = time.Since(start)
-				return out, nil
-			}
-		}
-	}
-	helper, err := swgen.PageHelper()
-	if err != nil {
-		return nil, fmt.Errorf("bundle page helper: %w", err)
-	}
-	addHelper(res, helper)
-	if err := checkPrecachedPages(cfg, res.Entries); err != nil {
-		return nil, err
-	}
-	worker, err := swgen.GenerateWorker(cfg, res.Entries)
-	if err != nil {
-		return nil, fmt.Errorf("generate worker: %w", err)
-	}
-	out := &Output{Worker: worker.Script, PageHelper: helper, Manifest: res, Key: key}
-	for name, data := range worker.Imports {
-		if out.Imports == nil {
-			out.Imports = map[string][]byte{}
-		}
-		out.Imports[path.Join(path.Dir(cfg.SwDest), name)] = data
-	}
-	out.Elapsed = time.Since(start)
-	return out, nil
 }
 
 // ManifestOptions are the options a build lists the site with: cfg's
@@ -260,10 +394,17 @@ func BuildID() []byte {
 	return b.Bytes()
 }
 
-// IsOurs reports whether data is a file swkit generated (so rewriting it loses
-// nothing a person wrote).
+// IsOurs reports whether data is a file swkit generated, so that rewriting
+// or removing it loses nothing a person wrote: it starts with the exact
+// first line of one of swkit's outputs (swgen.Banners). A file that merely
+// mentions swkit is not.
 func IsOurs(data []byte) bool {
-	return bytes.Contains(data[:min(len(data), 200)], []byte("swkit"))
+	for _, b := range swgen.Banners {
+		if rest, ok := bytes.CutPrefix(data, []byte(b)); ok && (bytes.HasPrefix(rest, []byte("\n")) || bytes.HasPrefix(rest, []byte("\r\n"))) {
+			return true
+		}
+	}
+	return false
 }
 
 // ErrNotOurs is returned when a file swkit would write exists and was not written

@@ -19,7 +19,7 @@ func TestBuildAlwaysPrecachesPageHelper(t *testing.T) {
 		GlobPatterns:                  []string{"**/*.html"}, // no .js at all
 		MaximumFileSizeToCacheInBytes: 100,                   // smaller than the helper
 	})
-	out, err := Build(site, cfg)
+	out, err := Build(site, cfg, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

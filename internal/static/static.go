@@ -74,6 +74,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/swkit/swkit/config"
 	"github.com/swkit/swkit/internal/coalesce"
 )
 
@@ -92,8 +93,8 @@ type Options struct {
 
 	// Headers are added to every response, errors and redirects included
 	// (Content-Security-Policy, Strict-Transport-Security, ...). Headers the
-	// handler manages itself (Content-Type, Cache-Control, ETag, ...) are
-	// rejected by New rather than silently overridden.
+	// handler manages itself (config.ManagedHeaders) are rejected by New,
+	// with a *config.Error, rather than silently overridden.
 	Headers map[string]string
 
 	// ServiceWorkerAllowed, when set, is sent as Service-Worker-Allowed with
@@ -110,6 +111,11 @@ type Options struct {
 	// Caveat: a false positive pins a changing file in browsers for a year.
 	// HTML, the web app manifest and the worker are never treated as hashed.
 	IsHashedName func(name string) bool
+
+	// Hidden are paths of files in fsys that answer 404 as if absent, with
+	// their precompressed siblings: the inputs of a build, such as its
+	// config file, which a site never serves.
+	Hidden []string
 
 	// Compress gzips compressible responses (text types, SVG, JSON, wasm...)
 	// larger than 1 KB on the fly when no precompressed sibling exists and the
@@ -128,6 +134,7 @@ type Handler struct {
 	headers  []header
 	swDest   string
 	swAllow  []string
+	hidden   map[string]bool
 	isHashed func(string) bool
 	compress bool
 
@@ -158,12 +165,6 @@ var (
 	varyEncode   = []string{"Accept-Encoding"}
 	acceptRanges = []string{"bytes"}
 	textPlain    = []string{"text/plain; charset=utf-8"}
-	reservedHdr  = []string{
-		"Accept-Ranges", "Allow", "Cache-Control", "Content-Encoding",
-		"Content-Length", "Content-Range", "Content-Type", "Etag",
-		"Last-Modified", "Location", "Service-Worker-Allowed",
-		"Transfer-Encoding", "X-Content-Type-Options",
-	}
 )
 
 // New returns a handler serving fsys with opts. It returns an error for an
@@ -190,10 +191,16 @@ func New(fsys fs.FS, opts Options) (*Handler, error) {
 		h.isHashed = DefaultHashedName
 	}
 	if v := opts.ServiceWorkerAllowed; v != "" {
-		if !validHeaderValue(v) {
+		if !config.ValidHeaderValue(v) {
 			return nil, fmt.Errorf("static: ServiceWorkerAllowed %q: invalid header value", v)
 		}
 		h.swAllow = []string{v}
+	}
+	for _, name := range opts.Hidden {
+		if h.hidden == nil {
+			h.hidden = map[string]bool{}
+		}
+		h.hidden[name] = true
 	}
 	for name, data := range opts.Files {
 		if err := checkFileName(name); err != nil {
@@ -216,29 +223,12 @@ func New(fsys fs.FS, opts Options) (*Handler, error) {
 		h.files[name] = mf
 	}
 	for k, v := range opts.Headers {
-		if !validHeaderName(k) || !validHeaderValue(v) {
-			return nil, &HeaderError{Name: k, Reason: "invalid header"}
+		if err := config.CheckHeader(k, v); err != nil {
+			return nil, fmt.Errorf("static: %w", err)
 		}
-		ck := textproto.CanonicalMIMEHeaderKey(k)
-		for _, r := range reservedHdr {
-			if ck == r {
-				return nil, &HeaderError{Name: k, Reason: "set by the handler itself"}
-			}
-		}
-		h.headers = append(h.headers, header{key: ck, vals: []string{v}})
+		h.headers = append(h.headers, header{key: textproto.CanonicalMIMEHeaderKey(k), vals: []string{v}})
 	}
 	return h, nil
-}
-
-// HeaderError is New's error for an entry of Options.Headers it refuses, so
-// that a caller can report it under its own option name.
-type HeaderError struct {
-	Name   string // the header as given
-	Reason string
-}
-
-func (e *HeaderError) Error() string {
-	return fmt.Sprintf("static: Headers %q: %s", e.Name, e.Reason)
 }
 
 // checkFileName reports whether name is a file path that requests can reach.
@@ -274,11 +264,28 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.serveMem(w, r, name, mf)
 		return
 	}
-	if h.shadowedSibling(name) {
+	if h.shadowedSibling(name) || h.isHidden(name) {
 		h.fail(w, http.StatusNotFound)
 		return
 	}
 	h.serveFile(w, r, name)
+}
+
+// isHidden reports whether name is a hidden file or a precompressed
+// sibling of one.
+func (h *Handler) isHidden(name string) bool {
+	if h.hidden == nil {
+		return false
+	}
+	if h.hidden[name] {
+		return true
+	}
+	for _, c := range codings {
+		if base, ok := strings.CutSuffix(name, c.suffix); ok && h.hidden[base] {
+			return true
+		}
+	}
+	return false
 }
 
 // shadowedSibling reports whether name is a precompressed copy of an in-memory
@@ -815,32 +822,4 @@ func dropForError(hdr http.Header) {
 	for _, k := range []string{"Cache-Control", "Etag", "Last-Modified", "Content-Encoding", "Content-Length", "Service-Worker-Allowed"} {
 		delete(hdr, k)
 	}
-}
-
-// validHeaderName reports whether s is an RFC 9110 §5.1 field name (a token).
-func validHeaderName(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' {
-			continue
-		}
-		if !strings.ContainsRune("!#$%&'*+-.^_`|~", rune(c)) {
-			return false
-		}
-	}
-	return true
-}
-
-// validHeaderValue reports whether s is a field value without control
-// characters other than tab (RFC 9110 §5.5), so no header can be injected.
-func validHeaderValue(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 && c != '\t' || c == 0x7f {
-			return false
-		}
-	}
-	return true
 }

@@ -21,6 +21,13 @@ import (
 // Banner is the first line of every generated worker.
 const Banner = "/* swkit service worker — generated, do not edit */"
 
+// PageHelperBanner is the first line of the page helper.
+const PageHelperBanner = "/* swkit page helper — generated, do not edit */"
+
+// Banners are the first lines of every file swkit writes: a file that starts
+// with one of them, then a line break, is swkit's to replace or remove.
+var Banners = []string{Banner, PageHelperBanner, InjectBanner, KillSwitchBanner, ManifestBanner}
+
 // Generate returns sw.js: the runtime modules that cfg needs, the manifest and
 // cfg's options, bundled and minified; the manifest is always inline (see
 // GenerateWorker for large sites). Deterministic: same inputs, same bytes.
@@ -50,8 +57,7 @@ var pageHelper struct {
 // bundled on the first call and cached; each call returns a fresh copy.
 func PageHelper() ([]byte, error) {
 	pageHelper.once.Do(func() {
-		pageHelper.code, pageHelper.err = bundle("page/register.js", "", api.FormatESModule,
-			"/* swkit page helper — generated, do not edit */")
+		pageHelper.code, pageHelper.err = bundle("page/register.js", "", api.FormatESModule, PageHelperBanner)
 	})
 	return slices.Clone(pageHelper.code), pageHelper.err
 }

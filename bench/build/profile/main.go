@@ -18,10 +18,10 @@ import (
 	"runtime/pprof"
 	"time"
 
-	"github.com/swkit/swkit/internal/buildcache"
+	"github.com/swkit/swkit"
 	"github.com/swkit/swkit/config"
+	"github.com/swkit/swkit/internal/buildcache"
 	"github.com/swkit/swkit/internal/manifest"
-	"github.com/swkit/swkit/internal/sitebuild"
 	"github.com/swkit/swkit/internal/swgen"
 )
 
@@ -71,11 +71,11 @@ func main() {
 	fmt.Printf("generate worker (%d bytes): %s\n", len(w), time.Since(t))
 	var total time.Duration
 	for range *n {
-		out, err := sitebuild.BuildRoot(root, cfg, nil)
+		out, err := swkit.BuildDir(flag.Arg(0), cfg, swkit.DirOptions{NoCache: true})
 		check(err)
 		total += out.Elapsed
 	}
-	fmt.Printf("sitebuild.Build: %s a build, mean of %d\n", total/time.Duration(*n), *n)
+	fmt.Printf("swkit.BuildDir: %s a build, mean of %d\n", total/time.Duration(*n), *n)
 }
 
 // noChange times the cached walk of a no-change rebuild, the part of

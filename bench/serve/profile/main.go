@@ -18,10 +18,8 @@ import (
 	"runtime/pprof"
 	"time"
 
+	"github.com/swkit/swkit"
 	"github.com/swkit/swkit/internal/coalesce"
-	"github.com/swkit/swkit/config"
-	"github.com/swkit/swkit/internal/sitebuild"
-	"github.com/swkit/swkit/internal/static"
 )
 
 func main() {
@@ -36,16 +34,9 @@ func main() {
 	root, err := os.OpenRoot(flag.Arg(0))
 	check(err)
 	defer root.Close()
-	cfg := config.Defaults(config.Config{})
-	files := map[string][]byte{}
-	if _, err := root.Stat(cfg.SwDest); err != nil {
-		out, err := sitebuild.Build(root.FS(), cfg)
-		check(err)
-		files[cfg.SwDest] = out.Worker
-		files[sitebuild.PageHelperName] = out.PageHelper
-	}
-	h, err := static.New(static.RootFS(root), static.Options{Files: files, SwDest: cfg.SwDest, Compress: true})
+	h, err := swkit.NewDir(flag.Arg(0), swkit.Config{}, swkit.DirOptions{NoCache: true})
 	check(err)
+	defer h.Close()
 	ln, err := net.Listen("tcp", *addr)
 	check(err)
 	f, err := os.Create(*cpuprofile)

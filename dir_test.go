@@ -1,17 +1,17 @@
-package main
+package swkit
 
 import (
 	"bytes"
 	"crypto/sha256"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/swkit/swkit/internal/buildcache"
 	"github.com/swkit/swkit/config"
-	"github.com/swkit/swkit/internal/sitebuild"
+	"github.com/swkit/swkit/internal/buildcache"
 )
 
 // outputCache returns a cache whose output record is rec, saved and loaded
@@ -52,31 +52,31 @@ func TestPreviousOutput(t *testing.T) {
 	}
 	cfg := config.Defaults(config.Config{})
 	c := outputCache(t, dir, rec)
-	out, ok := previousOutput(dir, cfg, c, "k")
+	out, ok := (&siteDir{dir: dir}).previousOutput(cfg, c, "k")
 	if !ok || string(out.Worker) != files["sw.js"] || string(out.PageHelper) != files["swkit.js"] ||
 		len(out.Imports) != 1 || string(out.Imports["swkit-manifest-1.js"]) != files["swkit-manifest-1.js"] {
 		t.Fatalf("same key, files intact: %v, %+v", ok, out)
 	}
-	if _, ok := previousOutput(dir, cfg, c, "other"); ok {
+	if _, ok := (&siteDir{dir: dir}).previousOutput(cfg, c, "other"); ok {
 		t.Error("reused for another key")
 	}
-	if _, ok := previousOutput(dir, cfg, outputCache(t, dir, buildcache.Output{}), ""); ok {
+	if _, ok := (&siteDir{dir: dir}).previousOutput(cfg, outputCache(t, dir, buildcache.Output{}), ""); ok {
 		t.Error("reused with no record")
 	}
 	bad := buildcache.Output{Key: "k", Files: map[string]buildcache.OutputFile{"sw.js": rec.Files["sw.js"], "swkit.js": rec.Files["swkit.js"], "../x": {}}}
-	if _, ok := previousOutput(dir, cfg, outputCache(t, dir, bad), "k"); ok {
+	if _, ok := (&siteDir{dir: dir}).previousOutput(cfg, outputCache(t, dir, bad), "k"); ok {
 		t.Error("reused with a path outside the folder")
 	}
 	if err := os.WriteFile(filepath.Join(dir, "swkit-manifest-1.js"), []byte("// swkit edited"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := previousOutput(dir, cfg, c, "k"); ok {
+	if _, ok := (&siteDir{dir: dir}).previousOutput(cfg, c, "k"); ok {
 		t.Error("reused with a manifest part changed on disk")
 	}
 	if err := os.Remove(filepath.Join(dir, "swkit-manifest-1.js")); err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := previousOutput(dir, cfg, c, "k"); ok {
+	if _, ok := (&siteDir{dir: dir}).previousOutput(cfg, c, "k"); ok {
 		t.Error("reused with a manifest part missing")
 	}
 }
@@ -103,17 +103,12 @@ func TestPreviousOutputStats(t *testing.T) {
 		rec.Files[name] = buildcache.OutputFile{Sum: [32]byte{1}, Stat: buildcache.StatOf(info)}
 	}
 	c := outputCache(t, dir, rec)
-	out, ok := previousOutput(dir, cfg, c, "k")
+	out, ok := (&siteDir{dir: dir}).previousOutput(cfg, c, "k")
 	if !ok {
 		t.Fatal("files with their recorded stats were hashed")
 	}
 	if data, ok := out.Imports["swkit-manifest-1.js"]; !ok || data != nil || string(out.Worker) != files["sw.js"] {
 		t.Errorf("manifest part as recorded: listed %v, read %d bytes (want listed, not read); worker %q", ok, len(data), out.Worker)
-	}
-	var stdout bytes.Buffer
-	printBuilt(&stdout, dir, cfg, out, 0, 0)
-	if !strings.Contains(stdout.String(), "1 manifest files (256.0 KiB)") {
-		t.Errorf("summary %q: want the part's size from its stat", stdout.String())
 	}
 	// Rewritten, same content: hashed, reused, and the big one's new stat
 	// recorded.
@@ -124,7 +119,7 @@ func TestPreviousOutputStats(t *testing.T) {
 		rec.Files[name] = buildcache.OutputFile{Sum: sha256.Sum256([]byte(content)), Stat: buildcache.Stat{Size: 1}}
 	}
 	c = outputCache(t, dir, rec)
-	if _, ok := previousOutput(dir, cfg, c, "k"); !ok {
+	if _, ok := (&siteDir{dir: dir}).previousOutput(cfg, c, "k"); !ok {
 		t.Fatal("rewritten with the same content: not reused")
 	}
 	info, _ := os.Stat(filepath.Join(dir, "swkit-manifest-1.js"))
@@ -134,15 +129,15 @@ func TestPreviousOutputStats(t *testing.T) {
 	// Rewritten, other content of the same size: refused.
 	time.Sleep(10 * time.Millisecond)
 	writeOutputs(t, dir, map[string]string{"sw.js": "// swkit workeR"})
-	if _, ok := previousOutput(dir, cfg, c, "k"); ok {
+	if _, ok := (&siteDir{dir: dir}).previousOutput(cfg, c, "k"); ok {
 		t.Error("reused a worker edited to the same size")
 	}
 }
 
-// A build with nothing changed since the last (buildUnchanged) prints what
-// a walk prints and leaves the files as they are; any change a walk would
-// see makes the build walk.
-func TestBuildUnchanged(t *testing.T) {
+// A build with nothing changed since the last finds it so without a walk,
+// reports what a walk reports and leaves the files as they are; any change a
+// walk would see makes the build walk.
+func TestWriteDirUnchanged(t *testing.T) {
 	defer func(w time.Duration) { buildcache.RacyWindow = w }(buildcache.RacyWindow)
 	buildcache.RacyWindow = 0
 	dir := t.TempDir()
@@ -163,40 +158,19 @@ func TestBuildUnchanged(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	cachePath := filepath.Join(t.TempDir(), "cache.bin")
-	build := func() (stdout, stderr string) {
+	opts := DirOptions{Cache: filepath.Join(t.TempDir(), "cache.bin"), ConfigFile: filepath.Join(dir, "swkit.json")}
+	build := func() *Result {
 		t.Helper()
-		var out, errs bytes.Buffer
-		if err := runBuild([]string{"--cache", cachePath, dir}, &out, &errs); err != nil {
-			t.Fatal(err, errs.String())
+		cfg, err := config.Load(opts.ConfigFile)
+		if err != nil {
+			t.Fatal(err)
 		}
-		return out.String(), errs.String()
+		r, err := WriteDir(dir, cfg, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
 	}
-	unchanged := func() (ok bool, stdout, stderr string) {
-		t.Helper()
-		cfg, err := loadConfig("", dir)
-		if err != nil {
-			t.Fatal(err)
-		}
-		root, err := os.OpenRoot(dir)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer root.Close()
-		c, _ := buildcache.Load(cachePath, dir)
-		inputs, err := sitebuild.Inputs(cfg, sitebuild.BuildID())
-		if err != nil {
-			t.Fatal(err)
-		}
-		var out, errs bytes.Buffer
-		ok, err = buildUnchanged(&out, &errs, dir, root, cfg, c, inputs)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return ok, out.String(), errs.String()
-	}
-	// Without the build time, which differs.
-	summary := func(s string) string { return s[:strings.LastIndex(s, " in ")] }
 	readWorker := func() string {
 		t.Helper()
 		b, err := os.ReadFile(filepath.Join(dir, "sw.js"))
@@ -206,19 +180,18 @@ func TestBuildUnchanged(t *testing.T) {
 		return string(b)
 	}
 
-	wantOut, wantErr := build()
-	if !strings.Contains(wantOut, "precached 6 files") || !strings.Contains(wantErr, "img/deep/big.png is 5000 bytes") {
-		t.Fatalf("first build: %q %q", wantOut, wantErr)
+	first := build()
+	if first.Unchanged || first.Files != 5 || len(first.Warnings) != 1 || first.Warnings[0].Path != "img/deep/big.png" {
+		t.Fatalf("first build: unchanged %v, %d files, warnings %v", first.Unchanged, first.Files, first.Warnings)
 	}
 	worker := readWorker()
 	// The first build wrote sw.js and swkit.js into the folder it listed:
 	// names the walk skips, so no change.
-	ok, gotOut, gotErr := unchanged()
-	if !ok || summary(gotOut) != summary(wantOut) || gotErr != wantErr {
-		t.Fatalf("no change: buildUnchanged %v, printed %q %q, want %q %q", ok, gotOut, gotErr, wantOut, wantErr)
-	}
-	if readWorker() != worker {
-		t.Error("no change: sw.js changed")
+	again := build()
+	if !again.Unchanged || again.Files != first.Files || again.Bytes != first.Bytes ||
+		!slices.Equal(again.Warnings, first.Warnings) || string(again.Worker) != worker {
+		t.Fatalf("no change: unchanged %v, %d files, %d bytes, warnings %v; want %d, %d, %v",
+			again.Unchanged, again.Files, again.Bytes, again.Warnings, first.Files, first.Bytes, first.Warnings)
 	}
 
 	for _, step := range []struct {
@@ -236,10 +209,9 @@ func TestBuildUnchanged(t *testing.T) {
 		time.Sleep(10 * time.Millisecond) // a new timestamp even where they are coarse
 		before := readWorkerOrEmpty(dir)
 		step.change()
-		if ok, _, _ := unchanged(); ok {
-			t.Errorf("%s: buildUnchanged took it for no change", step.name)
+		if r := build(); r.Unchanged {
+			t.Errorf("%s: taken for no change", step.name)
 		}
-		build()
 		got := readWorker()
 		switch {
 		case step.want == "" && got != before:
@@ -247,8 +219,8 @@ func TestBuildUnchanged(t *testing.T) {
 		case step.want != "" && (got == before || !strings.Contains(got, step.want)):
 			t.Errorf("%s: sw.js does not name %s anew", step.name, step.want)
 		}
-		if ok, _, _ := unchanged(); !ok {
-			t.Errorf("%s, then no change: buildUnchanged did not take it", step.name)
+		if r := build(); !r.Unchanged {
+			t.Errorf("%s, then no change: not taken for no change", step.name)
 		}
 	}
 }
