@@ -3,6 +3,8 @@ package swkit
 import (
 	"bytes"
 	"crypto/sha256"
+	"errors"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -228,4 +230,86 @@ func TestWriteDirUnchanged(t *testing.T) {
 func readWorkerOrEmpty(dir string) string {
 	b, _ := os.ReadFile(filepath.Join(dir, "sw.js"))
 	return string(b)
+}
+
+// TestUserFilesUntouched: swkit overwrites or removes only files that start
+// with the exact line it writes first; a file that merely mentions swkit,
+// or has the name of a manifest part, is the user's.
+func TestUserFilesUntouched(t *testing.T) {
+	dir := t.TempDir()
+	writeOutputs(t, dir, map[string]string{"index.html": "<!doctype html>"})
+	if _, err := WriteDir(dir, Config{}, DirOptions{NoCache: true}); err != nil {
+		t.Fatal(err)
+	}
+	mine := map[string]string{
+		"swkit-manifest.0123456789abcdef.js": "/* swkit precache manifest, my own copy */\n",
+		"swkit-manifest.fedcba9876543210.js": "// kept by hand\n",
+	}
+	writeOutputs(t, dir, mine)
+	if _, err := WriteDir(dir, Config{}, DirOptions{NoCache: true}); err != nil {
+		t.Fatal(err)
+	}
+	for name, content := range mine {
+		if got, err := os.ReadFile(filepath.Join(dir, name)); err != nil || string(got) != content {
+			t.Errorf("%s: %q, %v; want it untouched", name, got, err)
+		}
+	}
+	for _, own := range []string{
+		"/* swkit service worker — hand-written, swkit in the first comment */\nself.skipWaiting();\n",
+		"// swkit\n",
+		"/* swkit service worker — generated, do not edit */ but edited on the same line\n",
+	} {
+		writeOutputs(t, dir, map[string]string{"sw.js": own})
+		_, err := WriteDir(dir, Config{}, DirOptions{NoCache: true})
+		if !errors.Is(err, ErrNotOurs) {
+			t.Errorf("sw.js %q: %v, want ErrNotOurs", own, err)
+		}
+		if got := readWorkerOrEmpty(dir); got != own {
+			t.Errorf("sw.js %q overwritten with %d bytes", own, len(got))
+		}
+	}
+}
+
+// TestBuildInputsHidden: the config file and the worker source are inputs
+// of the build wherever they sit in the folder: never precached, and 404.
+func TestBuildInputsHidden(t *testing.T) {
+	dir := t.TempDir()
+	writeOutputs(t, dir, map[string]string{"index.html": "<!doctype html>", "swkit.json": "{}"})
+	if err := os.MkdirAll(filepath.Join(dir, "conf"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writeOutputs(t, filepath.Join(dir, "conf"), map[string]string{
+		"site.json": `{"clientsClaim": true}`,
+		"worker.js": "import { precacheAndRoute } from 'swkit/sw';\nprecacheAndRoute(self.__SWKIT_MANIFEST);\n",
+	})
+	opts := DirOptions{NoCache: true, ConfigFile: filepath.Join(dir, "conf", "site.json")}
+	for _, tt := range []struct {
+		cfg    Config
+		hidden []string
+	}{
+		{Config{ClientsClaim: true}, []string{"swkit.json", "conf/site.json"}},
+		{Config{SwSrc: filepath.Join(dir, "conf", "worker.js")}, []string{"swkit.json", "conf/site.json", "conf/worker.js"}},
+	} {
+		cfg := tt.cfg
+		h, err := NewDir(dir, cfg, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer h.Close()
+		for _, e := range h.Result().Entries {
+			if slices.Contains(tt.hidden, e.URL) {
+				t.Errorf("swSrc %q: %s precached", cfg.SwSrc, e.URL)
+			}
+		}
+		worker := body(t, get(t, h, "/sw.js"))
+		for _, name := range tt.hidden {
+			p := "/" + name
+			if got := get(t, h, p).StatusCode; got != http.StatusNotFound {
+				t.Errorf("swSrc %q: GET %s: status %d, want 404", cfg.SwSrc, p, got)
+			}
+			if bytes.Contains(worker, []byte(strings.TrimPrefix(p, "/")+`"`)) {
+				t.Errorf("swSrc %q: sw.js names %s", cfg.SwSrc, p)
+			}
+		}
+	}
 }

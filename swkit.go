@@ -8,6 +8,7 @@ import (
 	"github.com/swkit/swkit/config"
 	"github.com/swkit/swkit/internal/manifest"
 	"github.com/swkit/swkit/internal/sitebuild"
+	"github.com/swkit/swkit/internal/swgen"
 	"github.com/swkit/swkit/server"
 )
 
@@ -46,6 +47,15 @@ const ConfigFile = server.ConfigFile
 // PageHelper is the page helper's name: the ES module pages import to
 // register the worker, written and served beside the site's root.
 const PageHelper = sitebuild.PageHelperName
+
+// SourceError is a problem in a JavaScript module of the worker source
+// (Config.SwSrc): a syntax error, an import that is not allowed. Get it with
+// errors.As; a build error may join several.
+type SourceError = swgen.SourceError
+
+// ErrNoPlaceholder is wrapped by the error of a build whose worker source
+// (Config.SwSrc) never uses self.__SWKIT_MANIFEST or self.__WB_MANIFEST.
+var ErrNoPlaceholder = swgen.ErrNoPlaceholder
 
 // LoadConfig reads the swkit.json file name of fsys, with the same strict
 // checks as `swkit build`: an unknown key, a wrong type or a bad value is a

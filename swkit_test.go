@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -485,4 +486,65 @@ func TestLoadConfigErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestTypedErrors: what a caller may act on is reachable with errors.Is and
+// errors.As through every layer.
+func TestTypedErrors(t *testing.T) {
+	src := t.TempDir()
+	write := func(name, content string) string {
+		p := filepath.Join(src, name)
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	syntax := write("syntax.js", "import { precacheAndRoute } from 'swkit/sw';\nprecacheAndRoute(self.__SWKIT_MANIFEST);\nconst a = ;\n")
+	noManifest := write("nomanifest.js", "import { skipWaitingOnMessage } from 'swkit/sw';\nskipWaitingOnMessage();\n")
+
+	_, err := Build(site(), Config{SwSrc: syntax})
+	var se *SourceError
+	if !errors.As(err, &se) || se.File != filepath.ToSlash(syntax) || se.Line != 3 || se.Column != 11 {
+		t.Errorf("syntax error: %v; as *SourceError %+v", err, se)
+	}
+	if _, err := Build(site(), Config{SwSrc: noManifest}); !errors.Is(err, ErrNoPlaceholder) {
+		t.Errorf("no placeholder: %v, want ErrNoPlaceholder", err)
+	}
+	_, err = Build(site(), Config{SwSrc: filepath.Join(src, "missing.js")})
+	var ce *config.Error
+	if !errors.Is(err, fs.ErrNotExist) || !errors.As(err, &ce) || ce.Key != "swSrc" {
+		t.Errorf("missing source: %v, want fs.ErrNotExist and a *config.Error on swSrc", err)
+	}
+	_, err = Build(site(), Config{NavigateFallback: "app.html"})
+	if !errors.As(err, &ce) || ce.Key != "navigateFallback" {
+		t.Errorf("fallback not precached: %v, want a *config.Error on navigateFallback", err)
+	}
+	locked := fstest.MapFS{"index.html": {Data: []byte("x")}}
+	_, err = Build(errFS{locked, "index.html", fs.ErrPermission}, Config{})
+	if !errors.Is(err, fs.ErrPermission) {
+		t.Errorf("unreadable file: %v, want fs.ErrPermission", err)
+	}
+
+	dir := t.TempDir()
+	own := filepath.Join(dir, "sw.js")
+	if err := os.WriteFile(own, []byte("/* my worker, built with swkit in mind */\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := WriteDir(dir, Config{}, DirOptions{NoCache: true}); !errors.Is(err, ErrNotOurs) {
+		t.Errorf("hand-written sw.js: %v, want ErrNotOurs", err)
+	}
+}
+
+// errFS is fsys, except that opening name fails with err.
+type errFS struct {
+	fs.FS
+	name string
+	err  error
+}
+
+func (f errFS) Open(name string) (fs.File, error) {
+	if name == f.name {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: f.err}
+	}
+	return f.FS.Open(name)
 }

@@ -30,14 +30,19 @@ const internalProps = "_$"
 // resolve inside the embedded runtime: nothing is read from disk. Internal
 // properties are renamed (see internalProps).
 func bundle(entry, source string, format api.Format, banner string) ([]byte, error) {
-	return build(entry, format, banner, nil, internalProps, runtimeOnly(source))
+	out, err := build(entry, format, banner, nil, internalProps, runtimeOnly(source), nil)
+	if err != nil {
+		return nil, fmt.Errorf("bundling the runtime: %w", err)
+	}
+	return out, nil
 }
 
 // build runs esbuild in-process with swgen's fixed output options: one
 // minified file, no legal comments, the banner first. The plugin resolves and
 // loads every module. mangleProps, unless empty, is a regular expression of
 // the property names to shorten (esbuild's MangleProps).
-func build(entry string, format api.Format, banner string, define map[string]string, mangleProps string, plugin api.Plugin) ([]byte, error) {
+// Errors are *SourceError values (errors.Join), their files named by file.
+func build(entry string, format api.Format, banner string, define map[string]string, mangleProps string, plugin api.Plugin, file func(string) string) ([]byte, error) {
 	res := api.Build(api.BuildOptions{
 		EntryPoints:       []string{entry},
 		Bundle:            true,
@@ -57,7 +62,7 @@ func build(entry string, format api.Format, banner string, define map[string]str
 		MangleProps:       mangleProps,
 	})
 	if len(res.Errors) > 0 {
-		return nil, buildError(res.Errors)
+		return nil, buildError(res.Errors, file)
 	}
 	if len(res.OutputFiles) != 1 {
 		return nil, fmt.Errorf("esbuild wrote %d files, want 1", len(res.OutputFiles))
@@ -118,15 +123,36 @@ func loadRuntime(args api.OnLoadArgs) (api.OnLoadResult, error) {
 	return api.OnLoadResult{Contents: &contents, Loader: api.LoaderJS}, nil
 }
 
-// buildError joins esbuild's messages as "file:line:column: text" lines.
-func buildError(msgs []api.Message) error {
+// SourceError is a problem esbuild found in a JavaScript module: a syntax
+// error, an import that is not allowed. File is the module as a person
+// knows it ("src/sw.js"), Line and Column count from 1.
+type SourceError struct {
+	File         string
+	Line, Column int
+	Text         string
+	LineText     string // the line of source at fault
+}
+
+func (e *SourceError) Error() string {
+	if e.File == "" {
+		return e.Text
+	}
+	return fmt.Sprintf("%s:%d:%d: %s\n\t%s", e.File, e.Line, e.Column, e.Text, e.LineText)
+}
+
+// buildError is esbuild's errors as *SourceError values, joined; file
+// renames the modules' paths for people (nil: as esbuild has them).
+func buildError(msgs []api.Message, file func(string) string) error {
 	errs := make([]error, 0, len(msgs))
 	for _, m := range msgs {
+		e := &SourceError{Text: m.Text}
 		if l := m.Location; l != nil {
-			errs = append(errs, fmt.Errorf("%s:%d:%d: %s\n\t%s", l.File, l.Line, l.Column+1, m.Text, l.LineText))
-		} else {
-			errs = append(errs, errors.New(m.Text))
+			e.File, e.Line, e.Column, e.LineText = l.File, l.Line, l.Column+1, l.LineText
+			if file != nil {
+				e.File = file(e.File)
+			}
 		}
+		errs = append(errs, e)
 	}
-	return fmt.Errorf("bundling the runtime: %w", errors.Join(errs...))
+	return errors.Join(errs...)
 }

@@ -74,12 +74,12 @@ func Inject(src InjectSource, entries []manifest.Entry) ([]byte, error) {
 	}
 	p := &injectPlugin{src: src, entry: displayName(src.Dir, entry)}
 	// No property renaming: it would reach the user's own properties too.
-	out, err := build(p.entry, api.FormatIIFE, InjectBanner, define, "", p.plugin())
+	// esbuild names the user's modules "swkit-user:src/sw.js"; a person
+	// knows them as src/sw.js.
+	file := func(f string) string { return strings.TrimPrefix(f, userNamespace+":") }
+	out, err := build(p.entry, api.FormatIIFE, InjectBanner, define, "", p.plugin(), file)
 	if err != nil {
-		// esbuild names the user's modules "swkit-user:src/sw.js"; a person
-		// knows them as src/sw.js.
-		msg := strings.ReplaceAll(errors.Unwrap(err).Error(), userNamespace+":", "")
-		return nil, fmt.Errorf("bundle %s: %s", displayName(src.Dir, entry), msg)
+		return nil, fmt.Errorf("bundle %s: %w", displayName(src.Dir, entry), err)
 	}
 	if !p.usesManifest.Load() {
 		return nil, fmt.Errorf("%s: %w", displayName(src.Dir, entry), ErrNoPlaceholder)

@@ -144,7 +144,7 @@ func bundledModules(t *testing.T, cfg config.Config) map[string]bool {
 		Format: api.FormatIIFE, LogLevel: api.LogLevelSilent, Plugins: []api.Plugin{runtimeOnly(source)},
 	})
 	if len(res.Errors) > 0 {
-		t.Fatal(buildError(res.Errors))
+		t.Fatal(buildError(res.Errors, nil))
 	}
 	var meta struct {
 		Inputs map[string]json.RawMessage `json:"inputs"`
