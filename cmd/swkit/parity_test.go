@@ -261,4 +261,3 @@ func manyFiles(n int) map[string]string {
 	}
 	return files
 }
-
