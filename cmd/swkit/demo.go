@@ -57,7 +57,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}()
 	return listenAndServe(ctx, *addr, pm.wrap(d), func(url string) {
 		fmt.Fprintf(stdout, "swkit demo listening at %s\n", url)
-		fmt.Fprintln(stdout, "open it, reload once, then stop the server (Ctrl-C) and reload: the page still works")
+		fmt.Fprintln(stdout, "open it; once its status line says offline-ready, stop the server (Ctrl-C) and reload: the page still works")
 		fmt.Fprintln(stdout, pm.note)
 	})
 }

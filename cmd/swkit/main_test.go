@@ -89,6 +89,14 @@ var urlLine = regexp.MustCompile(`http://127\.0\.0\.1:\d+/`)
 // printed, failing the test if none appears before the deadline.
 func startCommand(t *testing.T, args ...string) (url string, stop func() int) {
 	t.Helper()
+	url, _, stop = startCommandOut(t, args...)
+	return url, stop
+}
+
+// startCommandOut is startCommand, also returning what the command prints
+// on standard output.
+func startCommandOut(t *testing.T, args ...string) (url string, out *syncBuffer, stop func() int) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	var stdout, stderr syncBuffer
 	done := make(chan int, 1)
@@ -122,7 +130,7 @@ func startCommand(t *testing.T, args ...string) (url string, stop func() int) {
 		return code
 	}
 	t.Cleanup(func() { stop() })
-	return url, stop
+	return url, &stdout, stop
 }
 
 func get(t *testing.T, url string) (*http.Response, []byte) {
@@ -142,7 +150,11 @@ func get(t *testing.T, url string) (*http.Response, []byte) {
 func TestServeGeneratesWorkerInMemory(t *testing.T) {
 	dir := t.TempDir()
 	writeFile(t, filepath.Join(dir, "index.html"), "<!doctype html><title>hi</title>")
-	url, stop := startCommand(t, "serve", "--addr", "127.0.0.1:0", dir)
+	url, stdout, stop := startCommandOut(t, "serve", "--addr", "127.0.0.1:0", dir)
+	// A site whose config asks for no push hears nothing about push.
+	if out := stdout.String(); strings.Contains(out, "push") {
+		t.Errorf("serve printed %q: a line about push for a site without push", out)
+	}
 
 	resp, body := get(t, url+"sw.js")
 	if resp.StatusCode != http.StatusOK {
@@ -203,5 +215,24 @@ func writeFile(t *testing.T, path, content string) {
 	}
 	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestServePushOffNote: a config that gives the worker push, served without
+// push keys, gets the line that says how to turn the push API on.
+func TestServePushOffNote(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "index.html"), "<!doctype html><title>hi</title>")
+	writeFile(t, filepath.Join(dir, "swkit.json"), `{"push": {}}`)
+	for _, env := range []string{envPublicKey, envPrivateKey, envSubject, envPushToken} {
+		t.Setenv(env, "")
+	}
+	_, stdout, _ := startCommandOut(t, "serve", "--addr", "127.0.0.1:0", dir)
+	// Printed just after the URL: wait for it.
+	for deadline := time.Now().Add(5 * time.Second); !strings.Contains(stdout.String(), "push is off: run \"swkit vapid\""); {
+		if time.Now().After(deadline) {
+			t.Fatalf("serve printed %q, want the push-off note", stdout.String())
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
