@@ -43,24 +43,7 @@ type DirOptions struct {
 // from the build cache, and leaves the folder as it is. A cache that cannot
 // be read or written is a warning, never an error.
 func BuildDir(dir string, cfg Config, opts DirOptions) (*Result, error) {
-	cfg, err := checked(cfg)
-	if err != nil {
-		return nil, err
-	}
-	d, err := openDir(dir, cfg, opts)
-	if err != nil {
-		return nil, err
-	}
-	defer d.root.Close()
-	cache, warns := d.openCache()
-	out, err := sitebuild.Build(d.root.FS(), cfg, sitebuild.Options{Hidden: d.hidden, Root: d.root, Cache: hashCache(cache)})
-	if err != nil {
-		return nil, err
-	}
-	warns = append(warns, d.saveCache(cache)...)
-	r := result(cfg, out)
-	r.Warnings = append(r.Warnings, warns...)
-	return r, nil
+	return inDir(dir, cfg, opts, (*siteDir).build)
 }
 
 // NewDir is [New] for the folder dir: the worker is generated in memory by
@@ -78,7 +61,7 @@ func NewDir(dir string, cfg Config, opts DirOptions) (*Handler, error) {
 		return nil, err
 	}
 	h, err := newHandler(static.RootFS(d.root), cfg, d.hidden, func() (*Result, error) {
-		return BuildDir(dir, cfg, opts)
+		return d.withCache(cfg, (*siteDir).build)
 	})
 	if err != nil {
 		d.root.Close()
@@ -104,6 +87,12 @@ func NewDir(dir string, cfg Config, opts DirOptions) (*Handler, error) {
 // still there as written, WriteDir writes nothing and reports
 // Result.Unchanged.
 func WriteDir(dir string, cfg Config, opts DirOptions) (*Result, error) {
+	return inDir(dir, cfg, opts, (*siteDir).write)
+}
+
+// inDir checks cfg, opens the folder dir and runs build on it with the
+// build cache.
+func inDir(dir string, cfg Config, opts DirOptions, build func(*siteDir, Config, *buildcache.Cache) (*Result, error)) (*Result, error) {
 	cfg, err := checked(cfg)
 	if err != nil {
 		return nil, err
@@ -113,15 +102,19 @@ func WriteDir(dir string, cfg Config, opts DirOptions) (*Result, error) {
 		return nil, err
 	}
 	defer d.root.Close()
+	return d.withCache(cfg, build)
+}
+
+// withCache runs build with the build cache, saved after; the cache's
+// problems become the result's warnings.
+func (d *siteDir) withCache(cfg Config, build func(*siteDir, Config, *buildcache.Cache) (*Result, error)) (*Result, error) {
 	cache, warns := d.openCache()
-	r, err := d.write(cfg, cache)
+	r, err := build(d, cfg, cache)
 	if err != nil {
 		return nil, err
 	}
 	r.Warnings = append(r.Warnings, warns...)
-	if cache != nil {
-		r.Warnings = append(r.Warnings, d.saveCache(cache)...)
-	}
+	r.Warnings = append(r.Warnings, d.saveCache(cache)...)
 	return r, nil
 }
 
@@ -241,6 +234,15 @@ func hashCache(cache *buildcache.Cache) manifest.HashCache {
 		return nil
 	}
 	return cache
+}
+
+// build builds the folder in memory.
+func (d *siteDir) build(cfg Config, cache *buildcache.Cache) (*Result, error) {
+	out, err := sitebuild.Build(d.root.FS(), cfg, sitebuild.Options{Hidden: d.hidden, Root: d.root, Cache: hashCache(cache)})
+	if err != nil {
+		return nil, err
+	}
+	return result(cfg, out), nil
 }
 
 // write builds the folder and writes the generated files.

@@ -12,6 +12,7 @@ import (
 
 	"github.com/swkit/swkit"
 	"github.com/swkit/swkit/config"
+	"github.com/swkit/swkit/internal/sitebuild"
 )
 
 func runBuild(args []string, stdout, stderr io.Writer) error {
@@ -148,16 +149,8 @@ func (e *optionFlagError) Error() string {
 
 func (e *optionFlagError) Unwrap() error { return e.err }
 
-func humanBytes(n int64) string {
-	switch {
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
-	default:
-		return fmt.Sprintf("%d B", n)
-	}
-}
+// humanBytes formats n as the build's own messages do.
+func humanBytes(n int64) string { return sitebuild.HumanBytes(n) }
 
 func roundDuration(d time.Duration) time.Duration {
 	switch {
