@@ -11,11 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/swkit/swkit/config"
+	"github.com/swkit/swkit"
 	"github.com/swkit/swkit/internal/browsertest"
-	"github.com/swkit/swkit/internal/manifest"
-	"github.com/swkit/swkit/internal/static"
-	"github.com/swkit/swkit/internal/swgen"
 )
 
 // precacheConcurrency is the runtime's default limit of precache fetches in
@@ -52,32 +49,13 @@ func TestPrecacheThousandFiles(t *testing.T) {
 import { register } from '/swkit.js';
 register('/sw.js');
 </script>`)
-	helper, err := swgen.PageHelper()
+	fileServer, err := swkit.New(os.DirFS(dir), swkit.Config{ClientsClaim: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	write("swkit.js", string(helper))
-
-	cfg := config.Defaults(config.Config{ClientsClaim: true})
-	opts, err := manifest.FromConfig(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	opts.Exclude = append(opts.Exclude, cfg.SwDest)
-	res, err := manifest.Build(os.DirFS(dir), opts)
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := fileServer.Result()
 	if len(res.Entries) != files {
 		t.Fatalf("manifest has %d entries, want %d", len(res.Entries), files)
-	}
-	worker, err := swgen.Generate(cfg, res.Entries)
-	if err != nil {
-		t.Fatal(err)
-	}
-	fileServer, err := static.New(os.DirFS(dir), static.Options{Files: map[string][]byte{"sw.js": worker}})
-	if err != nil {
-		t.Fatal(err)
 	}
 
 	var (

@@ -17,11 +17,7 @@ import (
 // the first worker is built.
 func installedWith(t *testing.T, cfg config.Config, api http.Handler, extra map[string]string) (*site, *browsertest.Tab) {
 	t.Helper()
-	s := newSite(t, cfg, api)
-	for name, content := range extra {
-		s.write(name, content)
-	}
-	s.Deploy()
+	s := newSiteWith(t, cfg, api, extra)
 	tab := browsertest.Shared(t).NewTab(t)
 	tab.Navigate(s.URL(""))
 	tab.WaitController()

@@ -21,11 +21,9 @@ import (
 	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
 
+	"github.com/swkit/swkit"
 	"github.com/swkit/swkit/config"
 	"github.com/swkit/swkit/internal/browsertest"
-	"github.com/swkit/swkit/internal/manifest"
-	"github.com/swkit/swkit/internal/static"
-	"github.com/swkit/swkit/internal/swgen"
 	"github.com/swkit/swkit/push"
 	"github.com/swkit/swkit/push/pushapi"
 	"github.com/swkit/swkit/push/pushtest"
@@ -89,21 +87,7 @@ func newPushSite(t *testing.T, p config.Push, api http.Handler) *pushSite {
 	for name, body := range pushPages {
 		fsys[name] = &fstest.MapFile{Data: []byte(body)}
 	}
-	helper, err := swgen.PageHelper()
-	if err != nil {
-		t.Fatal(err)
-	}
-	fsys["swkit.js"] = &fstest.MapFile{Data: helper}
-	cfg := config.Defaults(config.Config{ClientsClaim: true, Push: &p})
-	res, err := manifest.Build(fsys, manifest.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	worker, err := swgen.Generate(cfg, res.Entries)
-	if err != nil {
-		t.Fatal(err)
-	}
-	files, err := static.New(fsys, static.Options{Files: map[string][]byte{"sw.js": worker}})
+	files, err := swkit.New(fsys, swkit.Config{ClientsClaim: true, Push: &p})
 	if err != nil {
 		t.Fatal(err)
 	}

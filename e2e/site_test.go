@@ -13,11 +13,10 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/swkit/swkit"
 	"github.com/swkit/swkit/config"
 	"github.com/swkit/swkit/internal/browsertest"
-	"github.com/swkit/swkit/internal/manifest"
-	"github.com/swkit/swkit/internal/static"
-	"github.com/swkit/swkit/internal/swgen"
+	"github.com/swkit/swkit/server"
 )
 
 // Site layout: 10 pages, each with its own stylesheet, script and picture,
@@ -54,15 +53,25 @@ type site struct {
 	handler atomic.Pointer[http.Handler]
 	srv     *browsertest.Server
 
-	entries []manifest.Entry
+	entries []swkit.PrecacheEntry
 	worker  []byte
+	helper  []byte
 }
 
 // newSite builds and serves the site. api, when not nil, answers the paths
 // under /api/ (dynamic content for runtime routes).
 func newSite(t *testing.T, cfg config.Config, api http.Handler) *site {
 	t.Helper()
+	return newSiteWith(t, cfg, api, nil)
+}
+
+// newSiteWith is newSite with extra files (name -> content) in the site.
+func newSiteWith(t *testing.T, cfg config.Config, api http.Handler, extra map[string]string) *site {
+	t.Helper()
 	s := &site{t: t, dir: t.TempDir(), cfg: cfg}
+	for name, content := range extra {
+		s.write(name, content)
+	}
 	for i := range numPages {
 		s.write(pageName(i), pageHTML(i, 1))
 		s.write(cssName(i), fmt.Sprintf("body { background-color: %s; }\n", pageColor(i, 1)))
@@ -72,11 +81,6 @@ func newSite(t *testing.T, cfg config.Config, api http.Handler) *site {
 		s.write(picName(i), pngBytes(t, i))
 	}
 	s.write(vendorFile, "window.vendorLoaded = true;\n")
-	helper, err := swgen.PageHelper()
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.write("swkit.js", string(helper))
 	s.Deploy()
 	s.srv = browsertest.NewServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if api != nil && strings.HasPrefix(r.URL.Path, "/api/") {
@@ -133,32 +137,23 @@ func (s *site) write(name, content string) {
 	}
 }
 
-// Build hashes the folder and generates sw.js, as `swkit build` would,
-// without serving it yet.
+// Build hashes the folder and generates sw.js and swkit.js, as `swkit
+// build` would, without serving them yet.
 func (s *site) Build() {
 	s.t.Helper()
-	cfg := config.Defaults(s.cfg)
-	opts, err := manifest.FromConfig(cfg)
+	res, err := swkit.Build(os.DirFS(s.dir), s.cfg)
 	if err != nil {
 		s.t.Fatal(err)
 	}
-	opts.Exclude = append(opts.Exclude, cfg.SwDest)
-	res, err := manifest.Build(os.DirFS(s.dir), opts)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	worker, err := swgen.Generate(cfg, res.Entries)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	s.entries, s.worker = res.Entries, worker
+	s.entries, s.worker, s.helper = res.Entries, res.Worker, res.PageHelper
 }
 
-// Serve serves the folder as it is on disk now, with the last built sw.js.
-// A fresh static.Handler, so that no cached validator outlives a change.
+// Serve serves the folder as it is on disk now, with the last built sw.js,
+// as a Go program serving a worker built beforehand would. A fresh handler,
+// so that no cached validator outlives a change.
 func (s *site) Serve() {
 	s.t.Helper()
-	h, err := static.New(os.DirFS(s.dir), static.Options{Files: map[string][]byte{"sw.js": s.worker}})
+	h, err := server.New(os.DirFS(s.dir), s.cfg, server.Options{Generated: map[string][]byte{"sw.js": s.worker, "swkit.js": s.helper}})
 	if err != nil {
 		s.t.Fatal(err)
 	}
