@@ -54,7 +54,7 @@ func newPushFixture(t *testing.T, subscriptions int) *pushFixture {
 	for range subscriptions {
 		s := pushtest.NewSubscription(svc)
 		f.subs = append(f.subs, s)
-		if err := st.PutSubscription(t.Context(), store.Subscription{Endpoint: s.Endpoint, P256dh: s.Keys.P256dh, Auth: s.Keys.Auth}); err != nil {
+		if _, err := st.PutSubscription(t.Context(), s); err != nil {
 			t.Fatal(err)
 		}
 	}

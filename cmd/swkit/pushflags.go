@@ -71,7 +71,7 @@ var errNoKeys = errors.New(`no VAPID keys: run "swkit vapid" and set ` + envPubl
 
 // handler checks the settings, opens the store and returns the push API on
 // it. The caller closes the store.
-func (c *pushConfig) handler(ctx context.Context, logf func(string, ...any), mustExist bool) (*pushapi.Handler, store.Store, error) {
+func (c *pushConfig) handler(ctx context.Context, logf func(string, ...any), mustExist bool) (*pushapi.Handler, io.Closer, error) {
 	switch {
 	case c.publicKey == "" && c.privateKey == "":
 		return nil, nil, errNoKeys
@@ -109,7 +109,7 @@ func (c *pushConfig) handler(ctx context.Context, logf func(string, ...any), mus
 // openStore opens --db. With mustExist a SQLite file must already be there:
 // "push send" on a mistyped path would otherwise create an empty database
 // and report zero deliveries as if all were well.
-func (c *pushConfig) openStore(ctx context.Context, mustExist bool) (store.Store, error) {
+func (c *pushConfig) openStore(ctx context.Context, mustExist bool) (open.Store, error) {
 	backend, target, err := open.Parse(c.db)
 	if err != nil {
 		return nil, fmt.Errorf("--db: %s", redact(err.Error(), c.db))
@@ -145,7 +145,7 @@ func trimPush(err error) string { return strings.TrimPrefix(err.Error(), "push: 
 // when push is off.
 type pushMount struct {
 	api   *pushapi.Handler // nil when push is off
-	store store.Store
+	store io.Closer
 	note  string // one line for the operator
 }
 

@@ -40,7 +40,6 @@ import (
 	"time"
 
 	"github.com/swkit/swkit/push"
-	"github.com/swkit/swkit/store"
 )
 
 // Prefix is where the Handler expects to be mounted: it serves full paths
@@ -63,7 +62,7 @@ const sendTimeout = 10 * time.Minute
 // Options configures a Handler. Store, VAPID and Sender are required.
 type Options struct {
 	// Store keeps the subscriptions.
-	Store store.Store
+	Store Store
 	// VAPID is the application server identity; its public key is what
 	// GET public-key returns. It must be the one Sender signs with.
 	VAPID *push.VAPID
@@ -90,7 +89,7 @@ type Options struct {
 // Handler serves the push API. Create it with New; it is safe for
 // concurrent use.
 type Handler struct {
-	store        store.Store
+	store        Store
 	vapid        *push.VAPID
 	sender       *push.Sender
 	allowPrivate bool
@@ -187,23 +186,16 @@ func (h *Handler) subscribe(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	existed, err := h.stored(r.Context(), sub.Endpoint)
-	if err == nil {
-		err = h.store.PutSubscription(r.Context(), store.Subscription{
-			Endpoint: sub.Endpoint,
-			P256dh:   sub.Keys.P256dh,
-			Auth:     sub.Keys.Auth,
-		})
-	}
+	created, err := h.store.PutSubscription(r.Context(), sub)
 	if err != nil {
 		h.internalError(w, "store subscription", err)
 		return
 	}
 	w.Header().Set("Cache-Control", "no-store")
-	if existed {
-		w.WriteHeader(http.StatusOK)
-	} else {
+	if created {
 		w.WriteHeader(http.StatusCreated)
+	} else {
+		w.WriteHeader(http.StatusOK)
 	}
 }
 
@@ -225,7 +217,7 @@ func (h *Handler) unsubscribe(w http.ResponseWriter, r *http.Request) {
 	}
 	// Knowing an endpoint is the capability to delete it: endpoints are
 	// unguessable URLs that only the browser and this server hold.
-	if _, err := h.store.DeleteSubscription(r.Context(), req.Endpoint); err != nil {
+	if err := h.store.DeleteSubscription(r.Context(), req.Endpoint); err != nil {
 		h.internalError(w, "delete subscription", err)
 		return
 	}
@@ -324,34 +316,6 @@ func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool
 		return nil, false
 	}
 	return body, true
-}
-
-// stored reports whether a subscription with this endpoint is stored. The
-// Store has no lookup by key, so it pages from just before endpoint: every
-// endpoint that sorts between endpoint[:len-1] and endpoint shares all but
-// the last byte with it, which real push endpoints (long random tokens)
-// practically never do, so this reads one short page.
-func (h *Handler) stored(ctx context.Context, endpoint string) (bool, error) {
-	const page = 8
-	after := endpoint[:len(endpoint)-1]
-	for {
-		subs, err := h.store.Subscriptions(ctx, after, page)
-		if err != nil {
-			return false, err
-		}
-		for _, s := range subs {
-			if s.Endpoint == endpoint {
-				return true, nil
-			}
-			if s.Endpoint > endpoint {
-				return false, nil
-			}
-		}
-		if len(subs) < page {
-			return false, nil
-		}
-		after = subs[len(subs)-1].Endpoint
-	}
 }
 
 func (h *Handler) internalError(w http.ResponseWriter, what string, err error) {

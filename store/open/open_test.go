@@ -52,7 +52,7 @@ func TestOpenSQLite(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	if _, err := s.CountSubscriptions(t.Context()); err != nil {
+	if _, err := s.Subscriptions(t.Context(), "", 10); err != nil {
 		t.Fatal(err)
 	}
 }
