@@ -134,7 +134,7 @@ func TestPushSendGoneAndFailed(t *testing.T) {
 func TestPushSendTooLarge(t *testing.T) {
 	f := newPushFixture(t, 1)
 	code, stdout, stderr := runCmd(t, append([]string{"push", "send", "--title", "hi", "--body", strings.Repeat("x", 4000)}, f.flags()...)...)
-	if code != 1 || stdout != "" || !strings.Contains(stderr, "at most 3993: shorten --body or --title") {
+	if code != 1 || stdout != "" || !strings.Contains(stderr, "must fit in 3993 bytes: shorten --body or --title") {
 		t.Errorf("exit %d, stdout %q, stderr %q; want a refusal naming the limit", code, stdout, stderr)
 	}
 	if n := f.svc.Requests(); n != 0 {

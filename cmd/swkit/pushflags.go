@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"os"
 	"strings"
 
@@ -84,12 +83,16 @@ func (c *pushConfig) handler(ctx context.Context, logf func(string, ...any), mus
 		return nil, nil, errors.New("no VAPID subject: set " + envSubject + " or --vapid-subject to a mailto: or https: contact (RFC 8292 requires one)")
 	}
 	v, err := push.ParseVAPIDKeys(c.publicKey, c.privateKey)
-	if err != nil {
-		return nil, nil, fmt.Errorf("VAPID keys: %s: run \"swkit vapid\" for a fresh pair", trimPush(err))
+	if ke, ok := errors.AsType[*push.KeyError](err); ok {
+		return nil, nil, fmt.Errorf("VAPID %s key: %w: run \"swkit vapid\" for a fresh pair", ke.Key, ke.Err)
+	} else if err != nil {
+		return nil, nil, err
 	}
 	sender, err := push.NewSender(v, push.SenderOptions{Subject: c.subject, AllowPrivate: c.allowPrivate})
-	if err != nil {
-		return nil, nil, fmt.Errorf("--vapid-subject: %s", trimPush(err))
+	if oe, ok := errors.AsType[*push.OptionError](err); ok && oe.Option == "Subject" {
+		return nil, nil, fmt.Errorf("--vapid-subject: %w", oe.Err)
+	} else if err != nil {
+		return nil, nil, err
 	}
 	st, err := c.openStore(ctx, mustExist)
 	if err != nil {
@@ -101,7 +104,10 @@ func (c *pushConfig) handler(ctx context.Context, logf func(string, ...any), mus
 	})
 	if err != nil {
 		st.Close()
-		return nil, nil, fmt.Errorf("--push-token: %s", strings.TrimPrefix(err.Error(), "pushapi: Options.SendToken: "))
+		if oe, ok := errors.AsType[*pushapi.OptionError](err); ok && oe.Option == "SendToken" {
+			return nil, nil, fmt.Errorf("--push-token: %w", oe.Err)
+		}
+		return nil, nil, err
 	}
 	return h, st, nil
 }
@@ -112,7 +118,7 @@ func (c *pushConfig) handler(ctx context.Context, logf func(string, ...any), mus
 func (c *pushConfig) openStore(ctx context.Context, mustExist bool) (open.Store, error) {
 	backend, target, err := open.Parse(c.db)
 	if err != nil {
-		return nil, fmt.Errorf("--db: %s", redact(err.Error(), c.db))
+		return nil, fmt.Errorf("--db: %w", err)
 	}
 	if backend == open.SQLite && mustExist {
 		if _, err := os.Stat(target); errors.Is(err, os.ErrNotExist) {
@@ -129,17 +135,6 @@ func (c *pushConfig) openStore(ctx context.Context, mustExist bool) (open.Store,
 	}
 	return st, nil
 }
-
-// redact replaces dsn in msg by its form without a password.
-func redact(msg, dsn string) string {
-	u, err := url.Parse(dsn)
-	if err != nil || u.User == nil {
-		return msg
-	}
-	return strings.ReplaceAll(msg, dsn, u.Redacted())
-}
-
-func trimPush(err error) string { return strings.TrimPrefix(err.Error(), "push: ") }
 
 // pushMount is the push API in front of a server's own handler, or nothing
 // when push is off.

@@ -99,19 +99,33 @@ type Handler struct {
 	tokenSum     [sha256.Size]byte
 }
 
-// New checks opts and returns a Handler.
+// OptionError is an Options field that New refuses.
+type OptionError struct {
+	Option string // "Store", "SendToken", ...
+	Err    error
+}
+
+func (e *OptionError) Error() string { return "pushapi: Options." + e.Option + ": " + e.Err.Error() }
+
+func (e *OptionError) Unwrap() error { return e.Err }
+
+var errRequired = errors.New("required")
+
+// New checks opts and returns a Handler. An option it refuses gives an
+// *OptionError.
 func New(opts Options) (*Handler, error) {
 	switch {
 	case opts.Store == nil:
-		return nil, errors.New("pushapi: Options.Store is required")
+		return nil, &OptionError{"Store", errRequired}
 	case opts.VAPID == nil:
-		return nil, errors.New("pushapi: Options.VAPID is required")
+		return nil, &OptionError{"VAPID", errRequired}
 	case opts.Sender == nil:
-		return nil, errors.New("pushapi: Options.Sender is required")
+		return nil, &OptionError{"Sender", errRequired}
 	case opts.SendToken != "" && len(opts.SendToken) < MinSendTokenLength:
-		return nil, fmt.Errorf("pushapi: Options.SendToken: at least %d characters, got %d", MinSendTokenLength, len(opts.SendToken))
+		// The token is a secret: its length only.
+		return nil, &OptionError{"SendToken", fmt.Errorf("at least %d characters, got %d", MinSendTokenLength, len(opts.SendToken))}
 	case opts.MaxBodyBytes < 0:
-		return nil, fmt.Errorf("pushapi: Options.MaxBodyBytes: negative (%d)", opts.MaxBodyBytes)
+		return nil, &OptionError{"MaxBodyBytes", fmt.Errorf("negative (%d)", opts.MaxBodyBytes)}
 	}
 	h := &Handler{
 		store:        opts.Store,

@@ -652,21 +652,22 @@ func TestNewChecksOptions(t *testing.T) {
 	s, _ := push.NewSender(v, push.SenderOptions{Subject: subject})
 	st := openSQLite(t)
 	tests := []struct {
-		name string
-		opts pushapi.Options
-		want string
+		name         string
+		opts         pushapi.Options
+		option, want string
 	}{
-		{"no store", pushapi.Options{VAPID: v, Sender: s}, "Options.Store is required"},
-		{"no vapid", pushapi.Options{Store: st, Sender: s}, "Options.VAPID is required"},
-		{"no sender", pushapi.Options{Store: st, VAPID: v}, "Options.Sender is required"},
-		{"short token", pushapi.Options{Store: st, VAPID: v, Sender: s, SendToken: "secret"}, "at least 16 characters"},
-		{"negative limit", pushapi.Options{Store: st, VAPID: v, Sender: s, MaxBodyBytes: -1}, "MaxBodyBytes"},
+		{"no store", pushapi.Options{VAPID: v, Sender: s}, "Store", "pushapi: Options.Store: required"},
+		{"no vapid", pushapi.Options{Store: st, Sender: s}, "VAPID", "pushapi: Options.VAPID: required"},
+		{"no sender", pushapi.Options{Store: st, VAPID: v}, "Sender", "pushapi: Options.Sender: required"},
+		{"short token", pushapi.Options{Store: st, VAPID: v, Sender: s, SendToken: "secret"}, "SendToken", "pushapi: Options.SendToken: at least 16 characters, got 6"},
+		{"negative limit", pushapi.Options{Store: st, VAPID: v, Sender: s, MaxBodyBytes: -1}, "MaxBodyBytes", "pushapi: Options.MaxBodyBytes: negative (-1)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := pushapi.New(tt.opts)
-			if err == nil || !strings.Contains(err.Error(), tt.want) {
-				t.Errorf("error %v, want one containing %q", err, tt.want)
+			oe, ok := errors.AsType[*pushapi.OptionError](err)
+			if !ok || oe.Option != tt.option || err.Error() != tt.want {
+				t.Errorf("error %v, want an *OptionError for %s: %q", err, tt.option, tt.want)
 			}
 		})
 	}

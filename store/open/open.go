@@ -16,6 +16,7 @@ package open
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"regexp"
 	"strings"
 	"time"
@@ -73,6 +74,15 @@ func Open(ctx context.Context, dsn string, opts store.Options) (Store, error) {
 
 var scheme = regexp.MustCompile(`^([A-Za-z][A-Za-z0-9+.-]*)://`)
 
+// redacted is dsn with its password, if any, replaced by "xxxxx": errors
+// end up in logs and on terminals.
+func redacted(dsn string) string {
+	if u, err := url.Parse(dsn); err == nil && u.User != nil {
+		return u.Redacted()
+	}
+	return dsn
+}
+
 // Parse returns the backend that dsn names, SQLite or Postgres, and what to
 // give that backend's Open: the file path for SQLite, the DSN unchanged for
 // PostgreSQL.
@@ -90,7 +100,7 @@ func Parse(dsn string) (backend, target string, err error) {
 		target = strings.TrimPrefix(target, "//")
 	default:
 		if m := scheme.FindStringSubmatch(dsn); m != nil {
-			return "", "", fmt.Errorf("database %q: unknown scheme %s: use postgres://..., sqlite:PATH or a file path", dsn, m[1])
+			return "", "", fmt.Errorf("database %q: unknown scheme %s: use postgres://..., sqlite:PATH or a file path", redacted(dsn), m[1])
 		}
 		target = dsn
 	}

@@ -141,7 +141,7 @@ func (s *Store) PutSubscription(ctx context.Context, sub push.Subscription) (cre
 		RETURNING xmax = 0`,
 		sub.Endpoint, sub.Keys.P256dh, sub.Keys.Auth, s.opts.Now()).Scan(&created)
 	if err != nil {
-		return false, fmt.Errorf("put subscription %s: %w", sub.Endpoint, err)
+		return false, fmt.Errorf("put subscription: %w", err)
 	}
 	return created, nil
 }
@@ -149,7 +149,7 @@ func (s *Store) PutSubscription(ctx context.Context, sub push.Subscription) (cre
 // DeleteSubscription implements [pushapi.Store].
 func (s *Store) DeleteSubscription(ctx context.Context, endpoint string) error {
 	if _, err := s.pool.Exec(ctx, `DELETE FROM subscriptions WHERE endpoint = $1`, endpoint); err != nil {
-		return fmt.Errorf("delete subscription %s: %w", endpoint, err)
+		return fmt.Errorf("delete subscription: %w", err)
 	}
 	return nil
 }

@@ -216,7 +216,7 @@ func (s *Store) PutSubscription(ctx context.Context, sub push.Subscription) (cre
 		return err
 	})
 	if err != nil {
-		return false, fmt.Errorf("put subscription %s: %w", sub.Endpoint, err)
+		return false, fmt.Errorf("put subscription: %w", err)
 	}
 	return created, nil
 }
@@ -228,7 +228,7 @@ func (s *Store) DeleteSubscription(ctx context.Context, endpoint string) error {
 		return err
 	})
 	if err != nil {
-		return fmt.Errorf("delete subscription %s: %w", endpoint, err)
+		return fmt.Errorf("delete subscription: %w", err)
 	}
 	return nil
 }

@@ -51,13 +51,15 @@ func CheckClaim(op string, c idempotency.Claim) error {
 	return nil
 }
 
-// CheckSubscription validates a subscription before it is stored.
+// CheckSubscription validates a subscription before it is stored. Its
+// errors, like the backends', leave the endpoint out: it is a capability
+// URL, and errors end up in logs.
 func CheckSubscription(s push.Subscription) error {
 	if s.Endpoint == "" {
 		return errors.New("put subscription: empty endpoint")
 	}
 	if s.Keys.P256dh == "" || s.Keys.Auth == "" {
-		return fmt.Errorf("put subscription %s: missing p256dh or auth key", s.Endpoint)
+		return errors.New("put subscription: missing p256dh or auth key")
 	}
 	return nil
 }
