@@ -628,7 +628,7 @@ func TestPushEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := newPushSite(t, config.Push{}, api)
+	s := newPushSite(t, config.Push{}, http.StripPrefix("/swkit/push", api))
 
 	sub := pushtest.NewSubscription(ps)
 	subJSON, err := json.Marshal(sub)

@@ -55,7 +55,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		stopNotify()
 		<-notified
 	}()
-	return listenAndServe(ctx, *addr, pm.wrap(d), func(url string) {
+	return listenAndServe(ctx, *addr, pm.wrap(defaultPushEndpoint, d), func(url string) {
 		fmt.Fprintf(stdout, "swkit demo listening at %s\n", url)
 		fmt.Fprintln(stdout, "open it, reload once, then stop the server (Ctrl-C) and reload: the page still works")
 		fmt.Fprintln(stdout, pm.note)

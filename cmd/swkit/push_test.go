@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -173,6 +174,41 @@ func TestServeMountsPushAPI(t *testing.T) {
 	}
 	if code := stop(); code != 0 {
 		t.Errorf("exit %d", code)
+	}
+}
+
+// TestPushMountAtEndpoint: the push API answers under the endpoint wrap is
+// given (swkit.json's push.endpoint), and every other path, the default
+// one included, reaches the site.
+func TestPushMountAtEndpoint(t *testing.T) {
+	f := newPushFixture(t, 0)
+	c := &pushConfig{db: f.db, publicKey: f.keys.Public, privateKey: f.keys.Private, subject: "mailto:ops@example.com", allowPrivate: true}
+	var stderr strings.Builder
+	pm, err := c.mountPush(t.Context(), &stderr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pm.Close()
+	site := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "site "+r.URL.Path) })
+	srv := httptest.NewServer(pm.wrap("/api/notify/", site))
+	defer srv.Close()
+	if want := "push API at /api/notify/, send endpoint off (set SWKIT_PUSH_TOKEN to enable it)"; pm.note != want {
+		t.Errorf("note %q, want %q", pm.note, want)
+	}
+
+	resp, body := get(t, srv.URL+"/api/notify/public-key")
+	var pk struct{ PublicKey string }
+	if resp.StatusCode != http.StatusOK || json.Unmarshal(body, &pk) != nil || pk.PublicKey != f.keys.Public {
+		t.Fatalf("GET /api/notify/public-key: status %d, body %s", resp.StatusCode, body)
+	}
+	sub, _ := json.Marshal(pushtest.NewSubscription(f.svc))
+	if status, body := post(t, srv.URL+"/api/notify/subscriptions", string(sub), ""); status != http.StatusCreated {
+		t.Errorf("subscribe: status %d, body %s", status, body)
+	}
+	for _, p := range []string{"/swkit/push/public-key", "/api/notify", "/"} {
+		if _, body := get(t, srv.URL+p); string(body) != "site "+p {
+			t.Errorf("GET %s: %q, want the site's answer", p, body)
+		}
 	}
 }
 

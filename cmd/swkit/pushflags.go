@@ -42,7 +42,7 @@ func addPushFlags(fl *flag.FlagSet, server bool) *pushConfig {
 	fl.StringVar(&c.subject, "vapid-subject", "", "contact for push services, mailto: or https: (env "+envSubject+")")
 	fl.BoolVar(&c.allowPrivate, "push-allow-private", false, "accept push endpoints on http and private addresses (tests only)")
 	if server {
-		fl.StringVar(&c.token, "push-token", "", "bearer token that enables POST /swkit/push/send, 16+ characters (env "+envPushToken+")")
+		fl.StringVar(&c.token, "push-token", "", "bearer token that enables the push API's POST send, 16+ characters (env "+envPushToken+")")
 	}
 	return c
 }
@@ -136,12 +136,17 @@ func (c *pushConfig) openStore(ctx context.Context, mustExist bool) (open.Store,
 	return st, nil
 }
 
+// defaultPushEndpoint is where serve and demo mount the push API: swkit.json's
+// default push.endpoint, where the worker and the page helper look.
+const defaultPushEndpoint = pushapi.DefaultPrefix
+
 // pushMount is the push API in front of a server's own handler, or nothing
 // when push is off.
 type pushMount struct {
 	api   *pushapi.Handler // nil when push is off
 	store io.Closer
-	note  string // one line for the operator
+	send  string // whether the send endpoint is on, for note
+	note  string // one line for the operator, once wrap has run
 }
 
 // mountPush returns push on when keys are configured, or off with a note
@@ -160,19 +165,23 @@ func (c *pushConfig) mountPush(ctx context.Context, stderr io.Writer) (*pushMoun
 	if c.token != "" {
 		send = "send endpoint on"
 	}
-	return &pushMount{api: h, store: st, note: "push API at " + pushapi.Prefix + ", " + send}, nil
+	return &pushMount{api: h, store: st, send: send}, nil
 }
 
-// wrap serves pushapi.Prefix with the push API and everything else with
-// next. A plain prefix test rather than a ServeMux, so that next keeps
-// seeing requests exactly as before (ServeMux would redirect unclean paths).
-func (m *pushMount) wrap(next http.Handler) http.Handler {
+// wrap serves the push API under endpoint, a path ending in "/" such as
+// pushapi.DefaultPrefix (swkit.json's push.endpoint), and everything else
+// with next; it also sets the note to say where. A plain prefix test
+// rather than a ServeMux, so that next keeps seeing requests exactly as
+// before (ServeMux would redirect unclean paths).
+func (m *pushMount) wrap(endpoint string, next http.Handler) http.Handler {
 	if m.api == nil {
 		return next
 	}
+	m.note = "push API at " + endpoint + ", " + m.send
+	api := http.StripPrefix(endpoint, m.api)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasPrefix(r.URL.Path, pushapi.Prefix) {
-			m.api.ServeHTTP(w, r)
+		if strings.HasPrefix(r.URL.Path, endpoint) {
+			api.ServeHTTP(w, r)
 			return
 		}
 		next.ServeHTTP(w, r)

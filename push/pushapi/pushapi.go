@@ -4,17 +4,21 @@
 // notification to every stored subscription, and [Handler.Send], the same
 // send for Go callers (the swkit command, the demo).
 //
-// The Handler serves full request paths under [Prefix]; mount it there:
+// The Handler serves paths relative to where it is mounted, as
+// http.FileServer does: strip the mount path before it with
+// http.StripPrefix. Mount it at [DefaultPrefix], where swkit's service
+// worker and page helper look unless swkit.json's push.endpoint says
+// otherwise, or at that endpoint:
 //
 //	h, err := pushapi.New(pushapi.Options{Store: st, VAPID: v, Sender: s, SendToken: tok})
-//	mux.Handle(pushapi.Prefix, h)
+//	mux.Handle("/swkit/push/", http.StripPrefix("/swkit/push", h))
 //
-// The endpoints (see docs/push.md for examples):
+// The endpoints, relative to the mount path (see docs/push.md for examples):
 //
-//	GET    /swkit/push/public-key     {"publicKey": "<base64url>"}
-//	POST   /swkit/push/subscriptions  PushSubscription.toJSON() -> 201 (200 if already stored)
-//	DELETE /swkit/push/subscriptions  {"endpoint": "..."} -> 204, stored or not
-//	POST   /swkit/push/send           Authorization: Bearer <token>; a notification -> {"delivered", "gone", "failed"}
+//	GET    public-key     {"publicKey": "<base64url>"}
+//	POST   subscriptions  PushSubscription.toJSON() -> 201 (200 if already stored)
+//	DELETE subscriptions  {"endpoint": "..."} -> 204, stored or not
+//	POST   send           Authorization: Bearer <token>; a notification -> {"delivered", "gone", "failed"}
 //
 // Security rules: request bodies must be application/json (so that a
 // cross-site HTML form cannot post them) and at most Options.MaxBodyBytes;
@@ -42,9 +46,10 @@ import (
 	"github.com/swkit/swkit/push"
 )
 
-// Prefix is where the Handler expects to be mounted: it serves full paths
-// that start with Prefix and answers 404 to any other.
-const Prefix = "/swkit/push/"
+// DefaultPrefix is where swkit's service worker and page helper expect the
+// push API when swkit.json's push.endpoint does not say: the worker fetches
+// DefaultPrefix+"public-key" and posts to DefaultPrefix+"subscriptions".
+const DefaultPrefix = "/swkit/push/"
 
 // DefaultMaxBodyBytes is the request body limit when Options.MaxBodyBytes is
 // zero: a subscription is about 400 bytes of JSON, and a notification cannot
@@ -146,17 +151,19 @@ func New(opts Options) (*Handler, error) {
 	return h, nil
 }
 
-// ServeHTTP routes the request by its full path (see Prefix).
+// ServeHTTP routes the request by its path relative to the mount path:
+// "public-key" or "/public-key", whether http.StripPrefix took the mount
+// path's last slash or left it.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Content-Type-Options", "nosniff")
-	switch r.URL.Path {
-	case Prefix + "public-key":
+	switch strings.TrimPrefix(r.URL.Path, "/") {
+	case "public-key":
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			methodNotAllowed(w, "GET, HEAD")
 			return
 		}
 		h.publicKey(w)
-	case Prefix + "subscriptions":
+	case "subscriptions":
 		switch r.Method {
 		case http.MethodPost:
 			h.subscribe(w, r)
@@ -165,7 +172,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		default:
 			methodNotAllowed(w, "POST, DELETE")
 		}
-	case Prefix + "send":
+	case "send":
 		// Without a token the endpoint does not exist, whatever the method.
 		if !h.sendEnabled {
 			writeError(w, http.StatusNotFound, "not found")

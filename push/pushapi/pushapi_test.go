@@ -114,7 +114,7 @@ func newEnv(t *testing.T, st pushapi.Store, edit func(*pushapi.Options)) *env {
 		t.Fatal(err)
 	}
 	mux := http.NewServeMux()
-	mux.Handle(pushapi.Prefix, h)
+	mux.Handle(pushapi.DefaultPrefix, http.StripPrefix("/swkit/push", h))
 	api := httptest.NewServer(mux)
 	t.Cleanup(api.Close)
 	return &env{api: api, h: h, pushSvc: svc, store: st, keys: keys, logs: logs}
@@ -123,7 +123,7 @@ func newEnv(t *testing.T, st pushapi.Store, edit func(*pushapi.Options)) *env {
 // do sends a request to the API and returns the status, headers and body.
 func (e *env) do(t *testing.T, method, path, contentType, body string, header ...string) (int, http.Header, string) {
 	t.Helper()
-	req, err := http.NewRequestWithContext(t.Context(), method, e.api.URL+pushapi.Prefix+path, strings.NewReader(body))
+	req, err := http.NewRequestWithContext(t.Context(), method, e.api.URL+pushapi.DefaultPrefix+path, strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -598,7 +598,7 @@ func TestConcurrentSubscribes(t *testing.T) {
 		for _, s := range subs {
 			wg.Go(func() {
 				b, _ := json.Marshal(s)
-				resp, err := e.api.Client().Post(e.api.URL+pushapi.Prefix+"subscriptions", "application/json", bytes.NewReader(b))
+				resp, err := e.api.Client().Post(e.api.URL+pushapi.DefaultPrefix+"subscriptions", "application/json", bytes.NewReader(b))
 				if err != nil {
 					errs <- err
 					return
