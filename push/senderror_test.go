@@ -20,15 +20,7 @@ func TestSendErrorHidesEndpoint(t *testing.T) {
 	addr := ln.Addr().String()
 	ln.Close() // nothing listens there now: the connection is refused
 
-	keys, err := GenerateVAPIDKeys()
-	if err != nil {
-		t.Fatal(err)
-	}
-	v, err := ParseVAPIDKeys(keys.Public, keys.Private)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := NewSender(v, SenderOptions{Subject: "mailto:ops@example.com", AllowPrivate: true, MaxRetries: -1})
+	s, err := NewSender(newTestVAPID(t), SenderOptions{Subject: "mailto:ops@example.com", AllowPrivate: true, MaxRetries: -1})
 	if err != nil {
 		t.Fatal(err)
 	}

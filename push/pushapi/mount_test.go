@@ -2,10 +2,8 @@ package pushapi_test
 
 import (
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"testing"
 
 	"github.com/swkit/swkit/push/pushapi"
@@ -44,49 +42,30 @@ func TestMount(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newEnv(t, openSQLite(t), nil)
-			srv := httptest.NewServer(tt.mount(e.h))
-			t.Cleanup(srv.Close)
-			do := func(method, path, body string) (int, string) {
-				t.Helper()
-				req, err := http.NewRequestWithContext(t.Context(), method, srv.URL+path, strings.NewReader(body))
-				if err != nil {
-					t.Fatal(err)
-				}
-				req.Header.Set("Content-Type", "application/json")
-				req.Header.Set("Authorization", "Bearer "+token)
-				resp, err := srv.Client().Do(req)
-				if err != nil {
-					t.Fatal(err)
-				}
-				defer resp.Body.Close()
-				b, err := io.ReadAll(resp.Body)
-				if err != nil {
-					t.Fatal(err)
-				}
-				return resp.StatusCode, string(b)
-			}
+			e.api = httptest.NewServer(tt.mount(e.h))
+			t.Cleanup(e.api.Close)
+			e.prefix = tt.base
 
-			status, body := do("GET", tt.base+"public-key", "")
+			status, _, body := e.do(t, "GET", "public-key", "", "")
 			var pk struct{ PublicKey string }
 			if status != http.StatusOK || json.Unmarshal([]byte(body), &pk) != nil || pk.PublicKey != e.keys.Public {
 				t.Fatalf("GET %spublic-key: %d %s", tt.base, status, body)
 			}
 			sub := pushtest.NewSubscription(e.pushSvc)
-			subJSON, _ := json.Marshal(sub)
-			if status, body := do("POST", tt.base+"subscriptions", string(subJSON)); status != http.StatusCreated {
-				t.Fatalf("POST %ssubscriptions: %d %s", tt.base, status, body)
+			if got := e.subscribe(t, sub); got != http.StatusCreated {
+				t.Errorf("POST %ssubscriptions: %d, want 201", tt.base, got)
 			}
-			if status, body := do("POST", tt.base+"send", `{"title":"hi"}`); status != http.StatusOK || body != `{"delivered":1,"gone":0,"failed":0}`+"\n" {
+			if status, body := e.send(t, `{"title":"hi"}`); status != http.StatusOK || body != `{"delivered":1,"gone":0,"failed":0}`+"\n" {
 				t.Errorf("POST %ssend: %d %s", tt.base, status, body)
 			}
-			if status, body := do("DELETE", tt.base+"subscriptions", `{"endpoint":"`+sub.Endpoint+`"}`); status != http.StatusNoContent {
+			if status, _, body := e.do(t, "DELETE", "subscriptions", "application/json", `{"endpoint":"`+sub.Endpoint+`"}`); status != http.StatusNoContent {
 				t.Errorf("DELETE %ssubscriptions: %d %s", tt.base, status, body)
 			}
 			if got := e.count(t); got != 0 {
 				t.Errorf("%d subscriptions stored after the DELETE, want 0", got)
 			}
 			for _, p := range []string{tt.other, tt.base, tt.base + "public-key/"} {
-				if status, body := do("GET", p, ""); status != http.StatusNotFound {
+				if status, _, body := e.do(t, "GET", p, "", ""); status != http.StatusNotFound {
 					t.Errorf("GET %s: %d %s, want 404", p, status, body)
 				}
 			}

@@ -60,6 +60,7 @@ func openSQLite(t *testing.T) *sqlite.Store {
 // service that decrypts what it gets.
 type env struct {
 	api     *httptest.Server
+	prefix  string // where api serves h
 	h       *pushapi.Handler
 	pushSvc *pushtest.Server
 	store   pushapi.Store
@@ -117,13 +118,17 @@ func newEnv(t *testing.T, st pushapi.Store, edit func(*pushapi.Options)) *env {
 	mux.Handle(pushapi.DefaultPrefix, http.StripPrefix("/swkit/push", h))
 	api := httptest.NewServer(mux)
 	t.Cleanup(api.Close)
-	return &env{api: api, h: h, pushSvc: svc, store: st, keys: keys, logs: logs}
+	return &env{api: api, prefix: pushapi.DefaultPrefix, h: h, pushSvc: svc, store: st, keys: keys, logs: logs}
 }
 
 // do sends a request to the API and returns the status, headers and body.
+// A path without a leading slash is relative to e.prefix.
 func (e *env) do(t *testing.T, method, path, contentType, body string, header ...string) (int, http.Header, string) {
 	t.Helper()
-	req, err := http.NewRequestWithContext(t.Context(), method, e.api.URL+pushapi.DefaultPrefix+path, strings.NewReader(body))
+	if !strings.HasPrefix(path, "/") {
+		path = e.prefix + path
+	}
+	req, err := http.NewRequestWithContext(t.Context(), method, e.api.URL+path, strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -218,23 +218,42 @@ func testUpsert(t *testing.T, newDB NewDB) {
 func testPutRace(t *testing.T, newDB NewDB) {
 	open := newDB(t)
 	stores := []Store{mustOpen(t, open, store.Options{}), mustOpen(t, open, store.Options{})}
-	const endpoints, perStore = 20, 4
+	const endpoints = 20
 	var created [endpoints]atomic.Int32
+	race(t, stores, endpoints, func(s Store, i int) error {
+		c, err := s.PutSubscription(t.Context(), sub(i))
+		if c {
+			created[i].Add(1)
+		}
+		return err
+	})
+	for i := range created {
+		if n := created[i].Load(); n != 1 {
+			t.Errorf("%s reported created %d times, want once", sub(i).Endpoint, n)
+		}
+	}
+	if got := len(listAll(t, stores[0])); got != endpoints {
+		t.Errorf("%d subscriptions stored, want %d", got, endpoints)
+	}
+}
+
+// race has four workers on each of stores, started at once, call
+// fn(store, i) for every i below n, each worker starting at another i. The
+// first error fails t.
+func race(t *testing.T, stores []Store, n int, fn func(s Store, i int) error) {
+	t.Helper()
+	const perStore = 4
 	var wg sync.WaitGroup
 	start := make(chan struct{})
-	errs := make(chan error, endpoints*perStore*len(stores))
+	errs := make(chan error, perStore*len(stores))
 	for _, s := range stores {
-		for range perStore {
+		for w := range perStore {
 			wg.Go(func() {
 				<-start
-				for i := range endpoints {
-					c, err := s.PutSubscription(t.Context(), sub(i))
-					if err != nil {
+				for i := range n {
+					if err := fn(s, (i+w*n/perStore)%n); err != nil {
 						errs <- err
 						return
-					}
-					if c {
-						created[i].Add(1)
 					}
 				}
 			})
@@ -245,14 +264,6 @@ func testPutRace(t *testing.T, newDB NewDB) {
 	close(errs)
 	for err := range errs {
 		t.Fatal(err)
-	}
-	for i := range created {
-		if n := created[i].Load(); n != 1 {
-			t.Errorf("%s reported created %d times, want once", sub(i).Endpoint, n)
-		}
-	}
-	if got := len(listAll(t, stores[0])); got != endpoints {
-		t.Errorf("%d subscriptions stored, want %d", got, endpoints)
 	}
 }
 
@@ -516,36 +527,19 @@ func testTwoStoresRace(t *testing.T, newDB NewDB) {
 	open := newDB(t)
 	clock := NewClock()
 	stores := []Store{mustOpen(t, open, store.Options{Now: clock.Now}), mustOpen(t, open, store.Options{Now: clock.Now})}
-	const keys, perStore = 200, 4
+	const keys = 200
 	var wins [keys]atomic.Int32
-	var wg sync.WaitGroup
-	start := make(chan struct{})
-	errs := make(chan error, keys*perStore*len(stores))
-	for _, s := range stores {
-		for w := range perStore {
-			wg.Go(func() {
-				<-start
-				for i := range keys {
-					k := (i + w*keys/perStore) % keys // workers start at different keys
-					c, err := s.BeginIdempotent(t.Context(), fmt.Sprintf("key-%d", k), "h", time.Hour)
-					switch {
-					case errors.Is(err, idempotency.ErrInProgress):
-					case err != nil:
-						errs <- err
-						return
-					case c.Claimed():
-						wins[k].Add(1)
-					}
-				}
-			})
+	race(t, stores, keys, func(s Store, k int) error {
+		c, err := s.BeginIdempotent(t.Context(), fmt.Sprintf("key-%d", k), "h", time.Hour)
+		switch {
+		case errors.Is(err, idempotency.ErrInProgress):
+		case err != nil:
+			return err
+		case c.Claimed():
+			wins[k].Add(1)
 		}
-	}
-	close(start)
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Fatal(err)
-	}
+		return nil
+	})
 	for k := range wins {
 		if n := wins[k].Load(); n != 1 {
 			t.Errorf("key-%d claimed %d times, want once", k, n)
