@@ -1,6 +1,9 @@
 package config
 
-import "slices"
+import (
+	"net/url"
+	"slices"
+)
 
 // Default values that Defaults fills in.
 const (
@@ -77,4 +80,19 @@ func Defaults(c Config) Config {
 		c.Push = &p
 	}
 	return c
+}
+
+// PushPath is the path on the site where the push API answers, to mount it
+// at (with http.StripPrefix): the path of push.endpoint, or DefaultPushEndpoint
+// when push is off or the endpoint unset. An endpoint on another origin
+// still gives its path.
+func (c Config) PushPath() string {
+	if c.Push == nil || c.Push.Endpoint == "" {
+		return DefaultPushEndpoint
+	}
+	u, err := url.Parse(c.Push.Endpoint)
+	if err != nil || u.Path == "" {
+		return DefaultPushEndpoint // Validate refuses these
+	}
+	return u.Path
 }

@@ -94,3 +94,19 @@ func TestDefaultsPush(t *testing.T) {
 		t.Errorf("Defaults is not idempotent: %+v", again.Push)
 	}
 }
+
+func TestPushPath(t *testing.T) {
+	for _, tt := range []struct {
+		push *Push
+		want string
+	}{
+		{nil, "/swkit/push/"},
+		{&Push{}, "/swkit/push/"},
+		{&Push{Endpoint: "/api/notify/"}, "/api/notify/"},
+		{&Push{Endpoint: "https://push.example/v1/"}, "/v1/"},
+	} {
+		if got := (Config{Push: tt.push}).PushPath(); got != tt.want {
+			t.Errorf("PushPath with %+v = %q, want %q", tt.push, got, tt.want)
+		}
+	}
+}

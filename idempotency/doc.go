@@ -10,9 +10,10 @@
 //	...
 //	mux.Handle("POST /api/comments", idempotency.Middleware(s, idempotency.Options{})(comments))
 //
-// Keys are kept in a store.Store: SQLite for one process, PostgreSQL for
-// several processes behind a load balancer, which then apply each key once
-// between them.
+// Keys are kept in a [Store]: swkit's SQLite backend for one process, its
+// PostgreSQL backend for several processes behind a load balancer, which then
+// apply each key once between them, or a Store of your own over your
+// application's database (see the example of Store).
 //
 // # What a request gets
 //
@@ -51,15 +52,15 @@
 //
 // # The first request
 //
-// The first request with a key claims it (store.Store.BeginIdempotent) and
+// The first request with a key claims it (Store.BeginIdempotent) and
 // runs the handler with a ResponseWriter that keeps the response in memory.
 // When the handler returns:
 //
-//   - a 2xx, 3xx or 4xx response is stored (store.Store.Complete) for TTL (24
+//   - a 2xx, 3xx or 4xx response is stored (Store.Complete) for TTL (24
 //     h by default) and then written to the client. A 4xx is kept too: the
 //     same request would fail the same way again.
 //   - a 5xx response is written to the client but not stored: the key is
-//     released (store.Store.Release) so that a retry runs the handler again.
+//     released (Store.Release) so that a retry runs the handler again.
 //     A handler must therefore answer 5xx only when it applied nothing (its
 //     transaction rolled back).
 //   - a panic releases the key, then is re-raised, for net/http or an outer
@@ -82,9 +83,9 @@
 // reach past it.
 //
 // When storing the response fails because the claim's lease ran out
-// (store.ErrLeaseLost: the handler ran longer than the store's
-// store.Options.Lease, 30 s by default, and another request may have taken
-// the key over), the failure is logged and the response is still written to
+// (ErrLeaseLost: the handler ran longer than the store's lease, which is
+// store.Options.Lease, 30 s by default, on swkit's backends, and another
+// request may have taken the key over), the failure is logged and the response is still written to
 // this client. When it fails for another reason (the store went away while
 // the handler ran), it is retried for about a second, then logged, and the
 // response is still written.
@@ -112,8 +113,8 @@
 //   - the handler finishes within the store's lease. A claim whose holder has
 //     not finished when its lease runs out is taken over by the next request
 //     with the key, on the assumption that the holder crashed, and that
-//     request runs the handler again. Set store.Options.Lease above the
-//     slowest handler, side effects outside the request (calls to other
+//     request runs the handler again. Set the lease (store.Options.Lease on
+//     swkit's backends) above the slowest handler, side effects outside the request (calls to other
 //     services, queued jobs) included.
 //   - a 5xx really means nothing was applied (see above).
 //   - the response fits MaxStoredResponseBytes.

@@ -1,4 +1,4 @@
-package idempotency
+package idempotency_test
 
 import (
 	"fmt"
@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/swkit/swkit/idempotency"
 	"github.com/swkit/swkit/store"
 )
 
@@ -46,13 +47,13 @@ func FuzzMiddleware(f *testing.F) {
 	// request identifies a (key, request) the middleware must apply once;
 	// ok is false for requests it lets through.
 	request := func(r *http.Request, body []byte) (string, bool) {
-		key, ok, err := parseKey(r.Header.Values(HeaderKey))
-		if !ok || err != nil || !slices.Contains(DefaultMethods, r.Method) {
+		key, ok, err := idempotency.ParseKey(r.Header.Values(idempotency.HeaderKey))
+		if !ok || err != nil || !slices.Contains(idempotency.DefaultMethods, r.Method) {
 			return "", false
 		}
 		return fmt.Sprintf("%q %s %s %q %q", key, r.Method, r.URL.Path, r.Header.Get("Content-Type"), body), true
 	}
-	h := Middleware(s, Options{
+	h := idempotency.Middleware(s, idempotency.Options{
 		Wait:         50 * time.Millisecond,
 		MaxBodyBytes: 64,
 		Logf:         func(string, ...any) {},
@@ -90,7 +91,7 @@ func FuzzMiddleware(f *testing.F) {
 			wg.Go(func() {
 				r := httptest.NewRequest(methods[int(method)%len(methods)], "/api", strings.NewReader(string(body)))
 				if key != "" {
-					r.Header[HeaderKey] = []string{key}
+					r.Header[idempotency.HeaderKey] = []string{key}
 				}
 				if c := ctypes[int(ctype)%len(ctypes)]; c != "" {
 					r.Header.Set("Content-Type", c)

@@ -12,8 +12,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/swkit/swkit/store"
 )
 
 // Header names.
@@ -98,7 +96,7 @@ const (
 // Middleware returns middleware that applies each Idempotency-Key once,
 // keeping the first response in s and replaying it to repeats. See the
 // package documentation for the behaviour and the statuses it answers.
-func Middleware(s store.Store, opts Options) func(http.Handler) http.Handler {
+func Middleware(s Store, opts Options) func(http.Handler) http.Handler {
 	m := &middleware{store: s, opts: opts.withDefaults()}
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -137,7 +135,7 @@ func (o Options) withDefaults() Options {
 }
 
 type middleware struct {
-	store store.Store
+	store Store
 	opts  Options
 }
 
@@ -170,11 +168,11 @@ func (m *middleware) serve(w http.ResponseWriter, r *http.Request, next http.Han
 
 	claim, err := m.begin(r.Context(), key, hash)
 	switch {
-	case errors.Is(err, store.ErrKeyReused):
+	case errors.Is(err, ErrKeyReused):
 		writeProblem(w, http.StatusUnprocessableEntity,
 			"this Idempotency-Key was used for a different request (method, path, content type or body)", "")
 		return
-	case errors.Is(err, store.ErrInProgress):
+	case errors.Is(err, ErrInProgress):
 		writeProblem(w, http.StatusConflict,
 			"a request with this Idempotency-Key is still being processed; retry later", retryConflict)
 		return
@@ -222,9 +220,9 @@ func (m *middleware) readBody(r *http.Request) (body []byte, status int) {
 
 // begin claims key, waiting up to Wait, polling with backoff, while another
 // request holds it.
-func (m *middleware) begin(ctx context.Context, key, hash string) (store.Claim, error) {
+func (m *middleware) begin(ctx context.Context, key, hash string) (Claim, error) {
 	claim, err := m.store.BeginIdempotent(ctx, key, hash, m.opts.TTL)
-	if !errors.Is(err, store.ErrInProgress) || m.opts.Wait < 0 {
+	if !errors.Is(err, ErrInProgress) || m.opts.Wait < 0 {
 		return claim, err
 	}
 	deadline := time.Now().Add(m.opts.Wait)
@@ -245,11 +243,11 @@ func (m *middleware) begin(ctx context.Context, key, hash string) (store.Claim, 
 		}
 		delay = min(2*delay, 500*time.Millisecond)
 		claim, err = m.store.BeginIdempotent(ctx, key, hash, m.opts.TTL)
-		if !errors.Is(err, store.ErrInProgress) {
+		if !errors.Is(err, ErrInProgress) {
 			if err != nil && ctx.Err() != nil {
 				// The client went away mid-poll; what it is told does not
 				// matter, but do not count it as a store failure.
-				return claim, store.ErrInProgress
+				return claim, ErrInProgress
 			}
 			return claim, err
 		}
@@ -257,7 +255,7 @@ func (m *middleware) begin(ctx context.Context, key, hash string) (store.Claim, 
 }
 
 // run runs the handler under a held claim, then completes or releases it.
-func (m *middleware) run(w http.ResponseWriter, r *http.Request, next http.Handler, claim store.Claim) {
+func (m *middleware) run(w http.ResponseWriter, r *http.Request, next http.Handler, claim Claim) {
 	rec := newRecorder(w, m.opts.MaxStoredResponseBytes)
 	finished := false
 	defer func() {
@@ -291,14 +289,14 @@ func (m *middleware) run(w http.ResponseWriter, r *http.Request, next http.Handl
 		writeResponse(w, status, header, body)
 		return
 	}
-	m.complete(r.Context(), claim, store.Response{Status: status, Header: header, Body: body})
+	m.complete(r.Context(), claim, Response{Status: status, Header: header, Body: body})
 	writeResponse(w, status, header, body)
 }
 
 // complete stores the response. The client gets it whatever happens here:
 // the handler ran, and the worst outcome of a failure is a later retry
 // running it again, which is logged.
-func (m *middleware) complete(ctx context.Context, claim store.Claim, resp store.Response) {
+func (m *middleware) complete(ctx context.Context, claim Claim, resp Response) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), storeTimeout)
 	defer cancel()
 	var err error
@@ -306,7 +304,7 @@ func (m *middleware) complete(ctx context.Context, claim store.Claim, resp store
 	// few times within a second before giving up.
 	for i, backoff := 0, 100*time.Millisecond; i < 3; i, backoff = i+1, backoff*3 {
 		err = m.store.Complete(ctx, claim, resp)
-		if err == nil || errors.Is(err, store.ErrLeaseLost) {
+		if err == nil || errors.Is(err, ErrLeaseLost) {
 			break
 		}
 		if i < 2 {
@@ -314,7 +312,7 @@ func (m *middleware) complete(ctx context.Context, claim store.Claim, resp store
 		}
 	}
 	switch {
-	case errors.Is(err, store.ErrLeaseLost):
+	case errors.Is(err, ErrLeaseLost):
 		m.opts.Logf("idempotency: key %q: lease lost before the response was stored "+
 			"(the handler outlived the store's lease, and a retry may have run it again): %v", claim.Key, err)
 	case err != nil:
@@ -323,7 +321,7 @@ func (m *middleware) complete(ctx context.Context, claim store.Claim, resp store
 	}
 }
 
-func (m *middleware) release(ctx context.Context, claim store.Claim, why string) {
+func (m *middleware) release(ctx context.Context, claim Claim, why string) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), storeTimeout)
 	defer cancel()
 	if err := m.store.Release(ctx, claim); err != nil {
@@ -334,7 +332,7 @@ func (m *middleware) release(ctx context.Context, claim store.Claim, why string)
 	m.opts.Logf("idempotency: key %q released: %s", claim.Key, why)
 }
 
-func replay(w http.ResponseWriter, resp *store.Response) {
+func replay(w http.ResponseWriter, resp *Response) {
 	copyHeader(w.Header(), resp.Header)
 	w.Header().Set(HeaderReplayed, "true")
 	writeResponse(w, resp.Status, nil, resp.Body)

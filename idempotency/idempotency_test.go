@@ -1,4 +1,4 @@
-package idempotency
+package idempotency_test
 
 import (
 	"context"
@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/swkit/swkit/idempotency"
 	"github.com/swkit/swkit/store"
 	"github.com/swkit/swkit/store/sqlite"
 	"github.com/swkit/swkit/store/storetest"
@@ -104,7 +105,7 @@ func (c call) send(t testing.TB, client *http.Client, base string) result {
 		return result{}
 	}
 	if c.key != "" {
-		req.Header.Set(HeaderKey, c.key)
+		req.Header.Set(idempotency.HeaderKey, c.key)
 	}
 	if c.ctype != "" {
 		req.Header.Set("Content-Type", c.ctype)
@@ -122,15 +123,15 @@ func (c call) send(t testing.TB, client *http.Client, base string) result {
 	return result{resp.StatusCode, resp.Header, string(b)}
 }
 
-func (r result) replayed() bool { return r.header.Get(HeaderReplayed) == "true" }
+func (r result) replayed() bool { return r.header.Get(idempotency.HeaderReplayed) == "true" }
 
 // serve starts the middleware over a on 127.0.0.1.
-func serve(t testing.TB, s store.Store, opts Options, a http.Handler) *httptest.Server {
+func serve(t testing.TB, s idempotency.Store, opts idempotency.Options, a http.Handler) *httptest.Server {
 	t.Helper()
 	if opts.Logf == nil {
 		opts.Logf = t.Logf
 	}
-	srv := httptest.NewServer(Middleware(s, opts)(a))
+	srv := httptest.NewServer(idempotency.Middleware(s, opts)(a))
 	t.Cleanup(srv.Close)
 	return srv
 }
@@ -144,7 +145,7 @@ func TestMiddleware(t *testing.T) {
 	post := func(path, key, body string) call { return call{path: path, key: key, body: body, ctype: "text/plain"} }
 	tests := []struct {
 		name        string
-		opts        Options
+		opts        idempotency.Options
 		steps       []step
 		wantRuns    int64
 		wantApplied int64
@@ -202,7 +203,7 @@ func TestMiddleware(t *testing.T) {
 		},
 		{
 			name: "no key when required",
-			opts: Options{Required: true},
+			opts: idempotency.Options{Required: true},
 			steps: []step{
 				{post("/api", "", "hello"), 400, false},
 				{call{method: "GET", path: "/api"}, 201, false}, // GET needs none
@@ -220,7 +221,7 @@ func TestMiddleware(t *testing.T) {
 		},
 		{
 			name: "only the configured methods",
-			opts: Options{Methods: []string{"put"}},
+			opts: idempotency.Options{Methods: []string{"put"}},
 			steps: []step{
 				{post("/api", "k1", "hello"), 201, false},
 				{post("/api", "k1", "hello"), 201, false},
@@ -266,7 +267,7 @@ func TestMiddleware(t *testing.T) {
 		},
 		{
 			name: "body too large",
-			opts: Options{MaxBodyBytes: 10},
+			opts: idempotency.Options{MaxBodyBytes: 10},
 			steps: []step{
 				{post("/api", "k1", "0123456789"), 201, false},
 				{post("/api", "k2", "0123456789a"), 413, false},
@@ -276,7 +277,7 @@ func TestMiddleware(t *testing.T) {
 		},
 		{
 			name: "response too large to store is passed through and released",
-			opts: Options{MaxStoredResponseBytes: 1024},
+			opts: idempotency.Options{MaxStoredResponseBytes: 1024},
 			steps: []step{
 				{post("/big", "k1", "hello"), 200, false},
 				{post("/big", "k1", "hello"), 200, false},
@@ -312,7 +313,10 @@ func TestMiddleware(t *testing.T) {
 // detail that cannot be cached.
 func checkProblem(t *testing.T, r result) {
 	t.Helper()
-	var p problem
+	var p struct {
+		Status int
+		Detail string
+	}
 	if err := json.Unmarshal([]byte(r.body), &p); err != nil || p.Status != r.status || p.Detail == "" {
 		t.Errorf("status %d: body %q is not a problem detail (%v)", r.status, r.body, err)
 	}
@@ -340,15 +344,15 @@ func TestReplayIdentical(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			srv := serve(t, openSQLite(t, store.Options{}), Options{}, &app{})
+			srv := serve(t, openSQLite(t, store.Options{}), idempotency.Options{}, &app{})
 			first := tt.call.do(t, srv)
 			if first.replayed() {
-				t.Fatalf("first response has %s", HeaderReplayed)
+				t.Fatalf("first response has %s", idempotency.HeaderReplayed)
 			}
 			for i := range 2 {
 				again := tt.call.do(t, srv)
 				if !again.replayed() {
-					t.Fatalf("repeat %d: no %s: true", i, HeaderReplayed)
+					t.Fatalf("repeat %d: no %s: true", i, idempotency.HeaderReplayed)
 				}
 				if again.status != first.status || again.body != first.body {
 					t.Errorf("repeat %d: %d %q, want %d %q", i, again.status, again.body, first.status, first.body)
@@ -356,7 +360,7 @@ func TestReplayIdentical(t *testing.T) {
 				want, got := maps.Clone(first.header), maps.Clone(again.header)
 				delete(want, "Date")
 				delete(got, "Date")
-				delete(got, HeaderReplayed)
+				delete(got, idempotency.HeaderReplayed)
 				if !reflect.DeepEqual(got, want) {
 					t.Errorf("repeat %d: header\n%v\nwant\n%v", i, got, want)
 				}
@@ -370,7 +374,7 @@ func TestReplayIdentical(t *testing.T) {
 func TestPanic(t *testing.T) {
 	s := openSQLite(t, store.Options{})
 	var runs atomic.Int64
-	h := Middleware(s, Options{Logf: t.Logf})(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	h := idempotency.Middleware(s, idempotency.Options{Logf: t.Logf})(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if runs.Add(1) == 1 {
 			panic("boom")
 		}
@@ -378,7 +382,7 @@ func TestPanic(t *testing.T) {
 	}))
 	request := func() *httptest.ResponseRecorder {
 		r := httptest.NewRequest("POST", "/api", strings.NewReader("x"))
-		r.Header.Set(HeaderKey, "k")
+		r.Header.Set(idempotency.HeaderKey, "k")
 		w := httptest.NewRecorder()
 		h.ServeHTTP(w, r)
 		return w
@@ -397,8 +401,8 @@ func TestPanic(t *testing.T) {
 		replayed bool
 	}{{201, false}, {201, true}} {
 		w := request()
-		if w.Code != want.status || (w.Header().Get(HeaderReplayed) == "true") != want.replayed {
-			t.Errorf("request %d after the panic: %d, replayed %q", i, w.Code, w.Header().Get(HeaderReplayed))
+		if w.Code != want.status || (w.Header().Get(idempotency.HeaderReplayed) == "true") != want.replayed {
+			t.Errorf("request %d after the panic: %d, replayed %q", i, w.Code, w.Header().Get(idempotency.HeaderReplayed))
 		}
 	}
 	if got := runs.Load(); got != 2 {
@@ -414,14 +418,14 @@ func TestConcurrentDuplicates(t *testing.T) {
 		// allow409 is whether some duplicates may be told 409.
 		allow409 bool
 	}{
-		{"wait for the first", 0, false}, // DefaultWait, 10 s, far more than the handler takes
-		{"no wait", NoWait, true},
+		{"wait for the first", 0, false}, // idempotency.DefaultWait, 10 s, far more than the handler takes
+		{"no wait", idempotency.NoWait, true},
 		{"short wait", 20 * time.Millisecond, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			a := &app{delay: 200 * time.Millisecond}
-			srv := serve(t, openSQLite(t, store.Options{}), Options{Wait: tt.wait}, a)
+			srv := serve(t, openSQLite(t, store.Options{}), idempotency.Options{Wait: tt.wait}, a)
 			const n = 100
 			results := make([]result, n)
 			var wg sync.WaitGroup
@@ -475,7 +479,7 @@ func TestConcurrentDuplicates(t *testing.T) {
 func TestWaitThenRetry(t *testing.T) {
 	started, proceed := make(chan struct{}), make(chan struct{})
 	var runs atomic.Int64
-	h := Middleware(openSQLite(t, store.Options{}), Options{Logf: t.Logf})(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	h := idempotency.Middleware(openSQLite(t, store.Options{}), idempotency.Options{Logf: t.Logf})(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if runs.Add(1) == 1 {
 			close(started)
 			<-proceed
@@ -492,7 +496,7 @@ func TestWaitThenRetry(t *testing.T) {
 	time.Sleep(50 * time.Millisecond) // let the second start waiting (the outcome is the same if it has not)
 	close(proceed)
 	wg.Wait()
-	if first.Code != 500 || second.Code != 201 || second.Header().Get(HeaderReplayed) != "" {
+	if first.Code != 500 || second.Code != 201 || second.Header().Get(idempotency.HeaderReplayed) != "" {
 		t.Errorf("first %d, second %d %v; want 500, then 201 run afresh", first.Code, second.Code, second.Header())
 	}
 	if got := runs.Load(); got != 2 {
@@ -506,7 +510,7 @@ func TestWaitCancelled(t *testing.T) {
 	s := openSQLite(t, store.Options{})
 	started, release := make(chan struct{}), make(chan struct{})
 	var runs atomic.Int64
-	h := Middleware(s, Options{Wait: time.Minute, Logf: t.Logf})(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	h := idempotency.Middleware(s, idempotency.Options{Wait: time.Minute, Logf: t.Logf})(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if runs.Add(1) == 1 {
 			close(started)
 		}
@@ -537,7 +541,7 @@ func TestWaitCancelled(t *testing.T) {
 func TestTTL(t *testing.T) {
 	clock := storetest.NewClock()
 	a := &app{}
-	srv := serve(t, openSQLite(t, store.Options{Now: clock.Now}), Options{TTL: time.Hour}, a)
+	srv := serve(t, openSQLite(t, store.Options{Now: clock.Now}), idempotency.Options{TTL: time.Hour}, a)
 	c := call{path: "/api", key: "k", body: "x"}
 	steps := []struct {
 		name         string
@@ -572,7 +576,7 @@ func TestStoreUnavailable(t *testing.T) {
 	var logs strings.Builder
 	var mu sync.Mutex
 	a := &app{}
-	srv := serve(t, s, Options{Logf: func(f string, args ...any) {
+	srv := serve(t, s, idempotency.Options{Logf: func(f string, args ...any) {
 		mu.Lock()
 		defer mu.Unlock()
 		fmt.Fprintf(&logs, f+"\n", args...)
@@ -612,7 +616,7 @@ func TestLeaseLost(t *testing.T) {
 	var mu sync.Mutex
 	var h http.Handler
 	var runs atomic.Int64
-	h = Middleware(s, Options{Logf: func(f string, args ...any) {
+	h = idempotency.Middleware(s, idempotency.Options{Logf: func(f string, args ...any) {
 		mu.Lock()
 		defer mu.Unlock()
 		logs = append(logs, fmt.Sprintf(f, args...))
@@ -642,13 +646,13 @@ func TestLeaseLost(t *testing.T) {
 	// The key holds the retry's response.
 	w = httptest.NewRecorder()
 	h.ServeHTTP(w, newKeyed("k"))
-	if w.Body.String() != "run 2" || w.Header().Get(HeaderReplayed) != "true" {
+	if w.Body.String() != "run 2" || w.Header().Get(idempotency.HeaderReplayed) != "true" {
 		t.Errorf("replay: %q, %v", w.Body, w.Header())
 	}
 }
 
 func newKeyed(key string) *http.Request {
 	r := httptest.NewRequest("POST", "/api", strings.NewReader("x"))
-	r.Header.Set(HeaderKey, key)
+	r.Header.Set(idempotency.HeaderKey, key)
 	return r
 }

@@ -1,4 +1,4 @@
-package idempotency
+package idempotency_test
 
 import (
 	"bufio"
@@ -17,6 +17,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/swkit/swkit/idempotency"
 	"github.com/swkit/swkit/internal/pgtest"
 	"github.com/swkit/swkit/store"
 	"github.com/swkit/swkit/store/postgres"
@@ -28,7 +29,7 @@ func TestMain(m *testing.M) {
 }
 
 // The tests here are server instances sharing one PostgreSQL database, each
-// with its own store.Store (its own pgx pool), behind the middleware over a
+// with its own store (its own pgx pool), behind the middleware over a
 // handler that inserts a row into a shared table: the table counts how many
 // times each key was applied across the instances.
 
@@ -44,7 +45,7 @@ func insertHandler(pool *pgxpool.Pool, server string) http.Handler {
 		time.Sleep(20 * time.Millisecond) // widen the window for duplicates
 		var id int64
 		err := pool.QueryRow(r.Context(), `INSERT INTO applied (key, server) VALUES ($1, $2) RETURNING id`,
-			r.Header.Get(HeaderKey), server).Scan(&id)
+			r.Header.Get(idempotency.HeaderKey), server).Scan(&id)
 		if err != nil {
 			http.Error(w, "insert failed", http.StatusInternalServerError)
 			return
@@ -67,7 +68,7 @@ func instance(ctx context.Context, dsn, name string) (http.Handler, func(), erro
 		s.Close()
 		return nil, nil, err
 	}
-	h := Middleware(s, Options{})(insertHandler(pool, name))
+	h := idempotency.Middleware(s, idempotency.Options{})(insertHandler(pool, name))
 	return h, func() { pool.Close(); s.Close() }, nil
 }
 
@@ -179,8 +180,8 @@ func TestTwoInstances(t *testing.T) {
 	checkApplied(t, pool, keys)
 }
 
-// TestTwoProcesses is issue 5 (e): two server processes on one PostgreSQL
-// receiving the same keys at once apply each once. The processes are copies
+// TestTwoProcesses: two server processes on one PostgreSQL receiving the
+// same keys at once apply each once. The processes are copies
 // of the test binary (see serverMain).
 func TestTwoProcesses(t *testing.T) {
 	dsn, pool := setupShared(t)

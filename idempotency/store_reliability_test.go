@@ -1,4 +1,4 @@
-package idempotency
+package idempotency_test
 
 import (
 	"database/sql"
@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/swkit/swkit/idempotency"
 	"github.com/swkit/swkit/internal/pgtest"
 	"github.com/swkit/swkit/store"
 	"github.com/swkit/swkit/store/postgres"
@@ -94,7 +95,7 @@ func TestPostgresStoppedMidRun(t *testing.T) {
 	t.Cleanup(func() { s.Close() })
 	logs := &lockedLog{}
 	a := &app{}
-	srv := serve(t, s, Options{Logf: logs.logf}, a)
+	srv := serve(t, s, idempotency.Options{Logf: logs.logf}, a)
 	do := func(c call) result { return c.do(t, srv) }
 	if got := do(call{path: "/api", key: "before", body: "x"}); got.status != 201 {
 		t.Fatalf("before the outage: %d", got.status)
@@ -124,7 +125,7 @@ func TestSQLiteLockedMidRun(t *testing.T) {
 	t.Cleanup(func() { s.Close() })
 	logs := &lockedLog{}
 	a := &app{}
-	srv := serve(t, s, Options{Logf: logs.logf}, a)
+	srv := serve(t, s, idempotency.Options{Logf: logs.logf}, a)
 	do := func(c call) result { return c.do(t, srv) }
 	if got := do(call{path: "/api", key: "before", body: "x"}); got.status != 201 {
 		t.Fatalf("before the lock: %d", got.status)

@@ -8,7 +8,6 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/binary"
-	"errors"
 	"fmt"
 )
 
@@ -27,10 +26,6 @@ const (
 	// = 3993 octets.
 	MaxPayload = recordSize - headerSize - tagSize - 1
 )
-
-// ErrPayloadTooLarge is returned for a plaintext over MaxPayload, before any
-// request is made, and when a push service answers 413.
-var ErrPayloadTooLarge = errors.New("push: payload too large")
 
 // EncryptOption adjusts Encrypt.
 type EncryptOption func(*encryptConfig)
@@ -70,13 +65,9 @@ func Encrypt(sub Subscription, plaintext []byte, opts ...EncryptOption) ([]byte,
 	if len(plaintext)+c.pad > MaxPayload {
 		return nil, fmt.Errorf("%w: %d bytes, at most %d", ErrPayloadTooLarge, len(plaintext)+c.pad, MaxPayload)
 	}
-	uaPublic, err := parseUAPublic(sub.Keys.P256dh)
+	uaPublic, auth, err := sub.keys()
 	if err != nil {
-		return nil, fmt.Errorf("push: subscription keys.%w", err)
-	}
-	auth, err := parseAuth(sub.Keys.Auth)
-	if err != nil {
-		return nil, fmt.Errorf("push: subscription keys.%w", err)
+		return nil, err
 	}
 	return encrypt(uaPublic, auth, plaintext, &c)
 }

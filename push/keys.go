@@ -71,28 +71,28 @@ type VAPID struct {
 func ParseVAPIDKeys(public, private string) (*VAPID, error) {
 	pubBytes, err := decodeB64(public)
 	if err != nil {
-		return nil, fmt.Errorf("push: vapid public key: not base64url: %w", err)
+		return nil, &KeyError{"public", fmt.Errorf("not base64url: %w", err)}
 	}
 	if len(pubBytes) != 65 || pubBytes[0] != 4 {
-		return nil, fmt.Errorf("push: vapid public key: want a 65-byte uncompressed P-256 point, got %d bytes", len(pubBytes))
+		return nil, &KeyError{"public", fmt.Errorf("want a 65-byte uncompressed P-256 point, got %d bytes", len(pubBytes))}
 	}
 	privBytes, err := decodeB64(private)
 	if err != nil {
-		return nil, fmt.Errorf("push: vapid private key: not base64url: %w", err)
+		return nil, &KeyError{"private", fmt.Errorf("not base64url: %w", err)}
 	}
 	if len(privBytes) != 32 {
-		return nil, fmt.Errorf("push: vapid private key: want 32 bytes, got %d", len(privBytes))
+		return nil, &KeyError{"private", fmt.Errorf("want 32 bytes, got %d", len(privBytes))}
 	}
 	key, err := ecdsa.ParseRawPrivateKey(elliptic.P256(), privBytes)
 	if err != nil {
-		return nil, fmt.Errorf("push: vapid private key: %w", err)
+		return nil, &KeyError{"private", err}
 	}
 	pub, err := ecdsa.ParseUncompressedPublicKey(elliptic.P256(), pubBytes)
 	if err != nil {
-		return nil, fmt.Errorf("push: vapid public key: %w", err)
+		return nil, &KeyError{"public", err}
 	}
 	if !key.PublicKey.Equal(pub) {
-		return nil, errors.New("push: vapid public key does not match the private key")
+		return nil, &KeyError{"public", errors.New("does not match the private key")}
 	}
 	return &VAPID{key: key, public: b64.EncodeToString(pubBytes), now: time.Now}, nil
 }
@@ -101,32 +101,41 @@ func ParseVAPIDKeys(public, private string) (*VAPID, error) {
 // page passes to pushManager.subscribe.
 func (v *VAPID) PublicKey() string { return v.public }
 
+// keys checks the subscription's keys and returns them decoded.
+func (s *Subscription) keys() (*ecdh.PublicKey, []byte, error) {
+	uaPublic, err := parseUAPublic(s.Keys.P256dh)
+	if err != nil {
+		return nil, nil, &SubscriptionError{Field: "keys.p256dh", Err: err}
+	}
+	auth, err := parseAuth(s.Keys.Auth)
+	if err != nil {
+		return nil, nil, &SubscriptionError{Field: "keys.auth", Err: err}
+	}
+	return uaPublic, auth, nil
+}
+
 // parseUAPublic checks a p256dh value: a 65-byte uncompressed point on P-256
 // (RFC 8291 §3.1; ecdh.NewPublicKey rejects points off the curve and the
 // point at infinity).
 func parseUAPublic(s string) (*ecdh.PublicKey, error) {
 	b, err := decodeB64(s)
 	if err != nil {
-		return nil, fmt.Errorf("p256dh: not base64url: %w", err)
+		return nil, fmt.Errorf("not base64url: %w", err)
 	}
 	if len(b) != 65 || b[0] != 4 {
-		return nil, fmt.Errorf("p256dh: want a 65-byte uncompressed P-256 point, got %d bytes", len(b))
+		return nil, fmt.Errorf("want a 65-byte uncompressed P-256 point, got %d bytes", len(b))
 	}
-	k, err := ecdh.P256().NewPublicKey(b)
-	if err != nil {
-		return nil, fmt.Errorf("p256dh: %w", err)
-	}
-	return k, nil
+	return ecdh.P256().NewPublicKey(b)
 }
 
 // parseAuth checks an auth secret: 16 bytes (RFC 8291 §3.2).
 func parseAuth(s string) ([]byte, error) {
 	b, err := decodeB64(s)
 	if err != nil {
-		return nil, fmt.Errorf("auth: not base64url: %w", err)
+		return nil, fmt.Errorf("not base64url: %w", err)
 	}
 	if len(b) != 16 {
-		return nil, fmt.Errorf("auth: want 16 bytes, got %d", len(b))
+		return nil, fmt.Errorf("want 16 bytes, got %d", len(b))
 	}
 	return b, nil
 }

@@ -11,15 +11,10 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 	"sync"
 	"syscall"
 	"time"
 )
-
-// ErrGone means the push service no longer knows the subscription (404 or
-// 410, RFC 8030 §7.3): delete it and do not send to it again.
-var ErrGone = errors.New("push: subscription gone")
 
 // Urgency is the Urgency header (RFC 8030 §5.3): how soon the user agent
 // should be woken for the message, at a cost in battery.
@@ -216,51 +211,24 @@ type Result struct {
 	Location string
 }
 
-// StatusError is a push service's refusal. errors.Is(err, ErrGone) and
-// errors.Is(err, ErrPayloadTooLarge) hold for 404/410 and 413.
-type StatusError struct {
-	Status int
-	// Body is the start of the response body, for logs.
-	Body string
-	// RetryAfter is the push service's Retry-After, when it sent one.
-	RetryAfter time.Duration
-	// Attempts counts requests made.
-	Attempts int
-}
-
-func (e *StatusError) Error() string {
-	msg := "push: push service answered " + strconv.Itoa(e.Status) + " " + http.StatusText(e.Status)
-	if e.Attempts > 1 {
-		msg += " after " + strconv.Itoa(e.Attempts) + " attempts"
-	}
-	if e.Body != "" {
-		msg += ": " + strconv.Quote(e.Body)
-	}
-	return msg
-}
-
-// Unwrap gives the sentinel for the status, if there is one.
-func (e *StatusError) Unwrap() error {
-	switch e.Status {
-	case http.StatusNotFound, http.StatusGone:
-		return ErrGone
-	case http.StatusRequestEntityTooLarge:
-		return ErrPayloadTooLarge
-	}
-	return nil
-}
-
 // Send encrypts msg for sub and posts it, retrying 429, 5xx and network
 // errors with exponential backoff and jitter, honouring Retry-After, at
-// most MaxRetries times and never past ctx. 2xx is success; 404 and 410
-// give an error matching ErrGone; 413 one matching ErrPayloadTooLarge;
-// another status a *StatusError. Invalid messages and subscriptions, and
-// endpoints the policy refuses, fail before any request.
+// most MaxRetries times and never past ctx. 2xx is success. An invalid
+// message fails before any request, with an error matching
+// ErrPayloadTooLarge when it is too large. Every other failure is a
+// *SendError: wrapping a *SubscriptionError for a subscription that is
+// invalid or whose endpoint the policy refuses (before any request), a
+// *StatusError for a refusal (matching ErrGone for 404 and 410,
+// ErrPayloadTooLarge for 413), or the network error.
 func (s *Sender) Send(ctx context.Context, sub Subscription, msg Message) (Result, error) {
 	if err := msg.validate(); err != nil {
 		return Result{}, err
 	}
-	return s.send(ctx, sub, &msg, msg.ttlHeader())
+	res, err := s.send(ctx, sub, &msg, msg.ttlHeader())
+	if err != nil {
+		return Result{}, &SendError{Endpoint: sub.Endpoint, Err: err}
+	}
+	return res, nil
 }
 
 func (s *Sender) send(ctx context.Context, sub Subscription, msg *Message, ttl string) (Result, error) {
@@ -269,7 +237,7 @@ func (s *Sender) send(ctx context.Context, sub Subscription, msg *Message, ttl s
 	}
 	u, err := url.Parse(sub.Endpoint)
 	if err != nil {
-		return Result{}, fmt.Errorf("push: endpoint: %w", err)
+		return Result{}, &SubscriptionError{Field: "endpoint", Err: err}
 	}
 	body, err := Encrypt(sub, msg.Payload)
 	if err != nil {
@@ -338,8 +306,13 @@ func (s *Sender) post(ctx context.Context, u *url.URL, header http.Header, body 
 		},
 	}).WithContext(ctx)
 	resp, err := s.client.Do(req)
+	if ue, ok := err.(*url.Error); ok {
+		// Its text quotes the whole endpoint, a capability URL (see
+		// SendError), which names the origin alone.
+		err = ue.Err
+	}
 	if err != nil {
-		return Result{}, 0, fmt.Errorf("push: post to %s: %w", audience(u), err)
+		return Result{}, 0, err
 	}
 	defer func() {
 		// Drain a little so the connection can be reused (keep-alive).
@@ -423,32 +396,11 @@ type Report struct {
 	// GoneEndpoints lists every subscription the push service reported
 	// gone (404/410), for the caller to delete.
 	GoneEndpoints []string
-	// Errors holds the first failures (at most 100), each a *SendError.
+	// Errors holds the first failures (at most 100): a *SendError for each
+	// subscription that failed, the message's own error when it is invalid,
+	// and one error for the subscriptions left untried when ctx ended.
 	Errors []error
 }
-
-// SendError is one subscription's failure in a Report.
-type SendError struct {
-	Endpoint string
-	Err      error
-}
-
-func (e *SendError) Error() string {
-	origin := "?"
-	if u, err := url.Parse(e.Endpoint); err == nil && u.Host != "" {
-		origin = audience(u)
-	}
-	// The full endpoint is a capability URL; the origin is enough in logs.
-	// net/http's errors quote the whole URL, so keep only their cause.
-	cause := e.Err
-	var ue *url.Error
-	if errors.As(cause, &ue) {
-		cause = ue.Err
-	}
-	return "push: send to " + origin + ": " + strings.TrimPrefix(cause.Error(), "push: ")
-}
-
-func (e *SendError) Unwrap() error { return e.Err }
 
 // SendAll sends msg to every subscription, each encrypted with its own
 // keys, with at most Concurrency requests in flight, and reports the
@@ -510,7 +462,7 @@ feed:
 	if skipped := len(subs) - next; skipped > 0 {
 		rep.Failed += skipped
 		if len(rep.Errors) < maxReportErrors {
-			rep.Errors = append(rep.Errors, fmt.Errorf("push: %d subscriptions not tried: %w", skipped, ctx.Err()))
+			rep.Errors = append(rep.Errors, fmt.Errorf("%d subscriptions not tried: %w", skipped, ctx.Err()))
 		}
 	}
 	return rep

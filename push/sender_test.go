@@ -321,8 +321,9 @@ func TestDefaultClientRefusesPrivateAddressAtDial(t *testing.T) {
 	sub.Endpoint = "https://localtest.invalid" + port + "/push/x"
 	push.SetResolverForTest(strict, "localtest.invalid", "127.0.0.1")
 	_, err = strict.Send(context.Background(), sub, push.Message{})
-	if err == nil || !strings.Contains(err.Error(), "non-public address") {
-		t.Errorf("err = %v, want a refusal to connect to a non-public address", err)
+	var se *push.SubscriptionError
+	if !errors.As(err, &se) || se.Field != "endpoint" || !strings.Contains(err.Error(), "address 127.0.0.1 is not public") {
+		t.Errorf("err = %v, want a refusal of the endpoint's non-public address", err)
 	}
 }
 
@@ -479,11 +480,11 @@ func TestSendAllCancelled(t *testing.T) {
 
 func TestNewSenderOptions(t *testing.T) {
 	h := newHarness(t, push.SenderOptions{})
-	if _, err := push.NewSender(h.vapid, push.SenderOptions{}); err == nil {
-		t.Error("NewSender without Subject: want an error")
-	}
-	if _, err := push.NewSender(h.vapid, push.SenderOptions{Subject: "ops@example.com"}); err == nil {
-		t.Error("NewSender with a bare address: want an error")
+	for _, subject := range []string{"", "ops@example.com", "mailto:nobody", "https:///path", "ftp://example.com"} {
+		_, err := push.NewSender(h.vapid, push.SenderOptions{Subject: subject})
+		if oe, ok := errors.AsType[*push.OptionError](err); !ok || oe.Option != "Subject" {
+			t.Errorf("NewSender with Subject %q: %v, want an *OptionError for Subject", subject, err)
+		}
 	}
 	if _, err := push.NewSender(nil, push.SenderOptions{Subject: "mailto:a@b.c"}); err == nil {
 		t.Error("NewSender(nil): want an error")

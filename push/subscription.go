@@ -32,7 +32,7 @@ type Subscription struct {
 func ParseSubscription(data []byte) (Subscription, error) {
 	var s Subscription
 	if err := json.Unmarshal(data, &s); err != nil {
-		return Subscription{}, fmt.Errorf("push: subscription: %w", err)
+		return Subscription{}, &SubscriptionError{Err: err}
 	}
 	if err := s.validate(); err != nil {
 		return Subscription{}, err
@@ -41,29 +41,29 @@ func ParseSubscription(data []byte) (Subscription, error) {
 }
 
 func (s *Subscription) validate() error {
-	u, err := url.Parse(s.Endpoint)
-	if err != nil {
-		return fmt.Errorf("push: subscription endpoint: %w", err)
+	if err := checkURL(s.Endpoint); err != nil {
+		return &SubscriptionError{Field: "endpoint", Err: err}
 	}
-	if !u.IsAbs() || u.Host == "" || u.Opaque != "" {
-		return errors.New("push: subscription endpoint: want an absolute URL")
-	}
-	if u.Scheme != "https" && u.Scheme != "http" {
-		return fmt.Errorf("push: subscription endpoint: scheme %q, want https", u.Scheme)
-	}
-	if u.User != nil {
-		return errors.New("push: subscription endpoint: user information is not allowed")
-	}
-	// http is refused here unless the endpoint could only be a test service;
-	// CheckEndpoint makes the final call with the operator's policy.
-	if u.Scheme == "http" && !isLocalHost(u.Hostname()) {
-		return errors.New("push: subscription endpoint: want https")
-	}
-	if _, err := parseUAPublic(s.Keys.P256dh); err != nil {
-		return fmt.Errorf("push: subscription keys.%w", err)
-	}
-	if _, err := parseAuth(s.Keys.Auth); err != nil {
-		return fmt.Errorf("push: subscription keys.%w", err)
+	_, _, err := s.keys()
+	return err
+}
+
+// checkURL checks the form of an endpoint: an absolute https URL, or http
+// on a loopback host, where only a test service could be; CheckEndpoint
+// makes the final call with the operator's policy.
+func checkURL(endpoint string) error {
+	u, err := url.Parse(endpoint)
+	switch {
+	case err != nil:
+		return err
+	case !u.IsAbs() || u.Host == "" || u.Opaque != "":
+		return errors.New("want an absolute URL")
+	case u.Scheme != "https" && u.Scheme != "http":
+		return fmt.Errorf("scheme %q, want https", u.Scheme)
+	case u.User != nil:
+		return errors.New("user information is not allowed")
+	case u.Scheme == "http" && !isLocalHost(u.Hostname()):
+		return errors.New("want https")
 	}
 	return nil
 }
@@ -74,33 +74,41 @@ func (s *Subscription) validate() error {
 // loopback, private (RFC 1918, fc00::/7), link-local, unspecified,
 // multicast or otherwise not globally routable. Host names that resolve to
 // such addresses are caught when the Sender dials (see [SenderOptions]),
-// since DNS can change between this check and the request.
+// since DNS can change between this check and the request. The error is a
+// *SubscriptionError for the field "endpoint".
 func CheckEndpoint(endpoint string, allowPrivate bool) error {
+	if err := checkPolicy(endpoint, allowPrivate); err != nil {
+		return &SubscriptionError{Field: "endpoint", Err: err}
+	}
+	return nil
+}
+
+func checkPolicy(endpoint string, allowPrivate bool) error {
 	u, err := url.Parse(endpoint)
 	if err != nil {
-		return fmt.Errorf("push: endpoint: %w", err)
+		return err
 	}
 	if !u.IsAbs() || u.Host == "" {
-		return errors.New("push: endpoint: want an absolute URL")
+		return errors.New("want an absolute URL")
 	}
 	switch u.Scheme {
 	case "https":
 	case "http":
 		if !allowPrivate {
-			return errors.New("push: endpoint: want https")
+			return errors.New("want https")
 		}
 	default:
-		return fmt.Errorf("push: endpoint: scheme %q, want https", u.Scheme)
+		return fmt.Errorf("scheme %q, want https", u.Scheme)
 	}
 	if allowPrivate {
 		return nil
 	}
 	host := u.Hostname()
 	if isLocalHost(host) {
-		return fmt.Errorf("push: endpoint: host %q is this machine", host)
+		return fmt.Errorf("host %q is this machine", host)
 	}
 	if ip, err := netip.ParseAddr(host); err == nil && !publicAddr(ip) {
-		return fmt.Errorf("push: endpoint: address %s is not public", ip)
+		return fmt.Errorf("address %s is not public", ip)
 	}
 	return nil
 }
@@ -157,10 +165,11 @@ func dialAddrAllowed(address string) error {
 	}
 	ip, err := netip.ParseAddr(host)
 	if err != nil {
-		return fmt.Errorf("push: dial %s: not an IP address", address)
+		return fmt.Errorf("dial %s: not an IP address", address)
 	}
 	if !publicAddr(ip) {
-		return fmt.Errorf("push: refusing to connect to non-public address %s", ip)
+		// The same error as CheckEndpoint's for an IP literal.
+		return &SubscriptionError{Field: "endpoint", Err: fmt.Errorf("address %s is not public", ip)}
 	}
 	return nil
 }

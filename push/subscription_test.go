@@ -2,6 +2,7 @@ package push
 
 import (
 	"encoding/json"
+	"errors"
 	"net/url"
 	"reflect"
 	"strings"
@@ -35,23 +36,24 @@ func TestParseSubscription(t *testing.T) {
 	}
 
 	for _, tc := range []struct {
-		name, json, want string
+		name, json, field, want string
 	}{
-		{"not json", `{`, "subscription"},
-		{"relative endpoint", `{"endpoint":"/push","keys":{"p256dh":"` + rfcUAPublic + `","auth":"` + rfcAuth + `"}}`, "absolute"},
-		{"ftp endpoint", `{"endpoint":"ftp://x/push","keys":{"p256dh":"` + rfcUAPublic + `","auth":"` + rfcAuth + `"}}`, "scheme"},
-		{"http public endpoint", `{"endpoint":"http://push.example.net/x","keys":{"p256dh":"` + rfcUAPublic + `","auth":"` + rfcAuth + `"}}`, "https"},
-		{"userinfo", `{"endpoint":"https://u:p@push.example.net/x","keys":{"p256dh":"` + rfcUAPublic + `","auth":"` + rfcAuth + `"}}`, "user"},
-		{"no keys", `{"endpoint":"https://push.example.net/x"}`, "p256dh"},
-		{"short p256dh", `{"endpoint":"https://push.example.net/x","keys":{"p256dh":"BCVx","auth":"` + rfcAuth + `"}}`, "p256dh"},
-		{"p256dh off curve", `{"endpoint":"https://push.example.net/x","keys":{"p256dh":"BA` + strings.Repeat("A", 85) + `","auth":"` + rfcAuth + `"}}`, "p256dh"},
-		{"auth 15 bytes", `{"endpoint":"https://push.example.net/x","keys":{"p256dh":"` + rfcUAPublic + `","auth":"BTBZMqHH6r4Tts7J_aSI"}}`, "auth"},
-		{"auth not base64", `{"endpoint":"https://push.example.net/x","keys":{"p256dh":"` + rfcUAPublic + `","auth":"!!!!"}}`, "auth"},
+		{"not json", `{`, "", "subscription: unexpected end of JSON input"},
+		{"relative endpoint", `{"endpoint":"/push","keys":{"p256dh":"` + rfcUAPublic + `","auth":"` + rfcAuth + `"}}`, "endpoint", "absolute"},
+		{"ftp endpoint", `{"endpoint":"ftp://x/push","keys":{"p256dh":"` + rfcUAPublic + `","auth":"` + rfcAuth + `"}}`, "endpoint", "scheme"},
+		{"http public endpoint", `{"endpoint":"http://push.example.net/x","keys":{"p256dh":"` + rfcUAPublic + `","auth":"` + rfcAuth + `"}}`, "endpoint", "https"},
+		{"userinfo", `{"endpoint":"https://u:p@push.example.net/x","keys":{"p256dh":"` + rfcUAPublic + `","auth":"` + rfcAuth + `"}}`, "endpoint", "user"},
+		{"no keys", `{"endpoint":"https://push.example.net/x"}`, "keys.p256dh", "subscription keys.p256dh: "},
+		{"short p256dh", `{"endpoint":"https://push.example.net/x","keys":{"p256dh":"BCVx","auth":"` + rfcAuth + `"}}`, "keys.p256dh", "65-byte"},
+		{"p256dh off curve", `{"endpoint":"https://push.example.net/x","keys":{"p256dh":"BA` + strings.Repeat("A", 85) + `","auth":"` + rfcAuth + `"}}`, "keys.p256dh", "not on curve"},
+		{"auth 15 bytes", `{"endpoint":"https://push.example.net/x","keys":{"p256dh":"` + rfcUAPublic + `","auth":"BTBZMqHH6r4Tts7J_aSI"}}`, "keys.auth", "want 16 bytes, got 15"},
+		{"auth not base64", `{"endpoint":"https://push.example.net/x","keys":{"p256dh":"` + rfcUAPublic + `","auth":"!!!!"}}`, "keys.auth", "not base64url"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := ParseSubscription([]byte(tc.json))
-			if err == nil || !strings.Contains(err.Error(), tc.want) {
-				t.Errorf("err = %v, want one containing %q", err, tc.want)
+			se, ok := errors.AsType[*SubscriptionError](err)
+			if !ok || se.Field != tc.field || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("err = %v, want a *SubscriptionError for %q containing %q", err, tc.field, tc.want)
 			}
 		})
 	}
@@ -87,8 +89,12 @@ func TestCheckEndpoint(t *testing.T) {
 		{"ftp", "ftp://push.example.net/x", false, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if err := CheckEndpoint(tc.endpoint, false); (err == nil) != tc.ok {
+			err := CheckEndpoint(tc.endpoint, false)
+			if (err == nil) != tc.ok {
 				t.Errorf("CheckEndpoint(%q, false) = %v, want ok=%v", tc.endpoint, err, tc.ok)
+			}
+			if se, ok := errors.AsType[*SubscriptionError](err); err != nil && (!ok || se.Field != "endpoint") {
+				t.Errorf("CheckEndpoint(%q, false) = %v, want a *SubscriptionError for endpoint", tc.endpoint, err)
 			}
 			if err := CheckEndpoint(tc.endpoint, true); (err == nil) != tc.okPrivate {
 				t.Errorf("CheckEndpoint(%q, true) = %v, want ok=%v", tc.endpoint, err, tc.okPrivate)

@@ -73,7 +73,7 @@ func (v *VAPID) sign(aud, sub string, exp time.Time) (string, error) {
 	digest := sha256.Sum256([]byte(input))
 	r, s, err := ecdsa.Sign(rand.Reader, v.key, digest[:])
 	if err != nil {
-		return "", fmt.Errorf("push: sign vapid token: %w", err)
+		return "", fmt.Errorf("sign vapid token: %w", err)
 	}
 	// JWS ES256 signatures are R||S as two 32-byte big-endian integers
 	// (RFC 7518 §3.4), not the ASN.1 DER that crypto/ecdsa's SignASN1 makes.
@@ -87,23 +87,23 @@ func (v *VAPID) sign(aud, sub string, exp time.Time) (string, error) {
 // https: URI a push service operator can use to reach us.
 func checkSubject(sub string) error {
 	if sub == "" {
-		return errors.New("push: Subject is required (a mailto: or https: URI, RFC 8292 §2.1)")
+		return &OptionError{"Subject", errors.New("required: a mailto: or https: URI (RFC 8292 §2.1)")}
 	}
 	u, err := url.Parse(sub)
 	if err != nil {
-		return fmt.Errorf("push: Subject %q: %w", sub, err)
+		return &OptionError{"Subject", err}
 	}
 	switch strings.ToLower(u.Scheme) {
 	case "mailto":
 		if u.Opaque == "" || !strings.Contains(u.Opaque, "@") {
-			return fmt.Errorf("push: Subject %q: want mailto:user@host", sub)
+			return &OptionError{"Subject", fmt.Errorf("want mailto:user@host, got %q", sub)}
 		}
 	case "https":
 		if u.Host == "" {
-			return fmt.Errorf("push: Subject %q: want an absolute https URL", sub)
+			return &OptionError{"Subject", fmt.Errorf("want an absolute https URL, got %q", sub)}
 		}
 	default:
-		return fmt.Errorf("push: Subject %q: want a mailto: or https: URI", sub)
+		return &OptionError{"Subject", fmt.Errorf("want a mailto: or https: URI, got %q", sub)}
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/elliptic"
 	"crypto/sha256"
 	"encoding/json"
+	"errors"
 	"math/big"
 	"strings"
 	"sync"
@@ -53,19 +54,20 @@ func TestParseVAPIDKeysErrors(t *testing.T) {
 	a, _ := GenerateVAPIDKeys()
 	b, _ := GenerateVAPIDKeys()
 	for _, tc := range []struct {
-		name, pub, priv, want string
+		name, pub, priv, key, want string
 	}{
-		{"mismatch", a.Public, b.Private, "does not match"},
-		{"public not base64", "!!", a.Private, "public key"},
-		{"public short", a.Public[:40], a.Private, "65-byte"},
-		{"private short", a.Public, a.Private[:20], "32 bytes"},
-		{"private zero", a.Public, strings.Repeat("A", 43), "private key"},
-		{"public off curve", "BA" + strings.Repeat("A", 85), a.Private, "public key"},
+		{"mismatch", a.Public, b.Private, "public", "does not match"},
+		{"public not base64", "!!", a.Private, "public", "not base64url"},
+		{"public short", a.Public[:40], a.Private, "public", "65-byte"},
+		{"private short", a.Public, a.Private[:20], "private", "32 bytes"},
+		{"private zero", a.Public, strings.Repeat("A", 43), "private", "private key"},
+		{"public off curve", "BA" + strings.Repeat("A", 85), a.Private, "public", "public key"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := ParseVAPIDKeys(tc.pub, tc.priv)
-			if err == nil || !strings.Contains(err.Error(), tc.want) {
-				t.Errorf("err = %v, want one containing %q", err, tc.want)
+			ke, ok := errors.AsType[*KeyError](err)
+			if !ok || ke.Key != tc.key || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("err = %v, want a *KeyError for the %s key containing %q", err, tc.key, tc.want)
 			}
 		})
 	}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/swkit/swkit/config"
 	"github.com/swkit/swkit/internal/demo"
 )
 
@@ -55,7 +56,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		stopNotify()
 		<-notified
 	}()
-	return listenAndServe(ctx, *addr, pm.wrap(d), func(url string) {
+	return listenAndServe(ctx, *addr, pm.wrap(config.DefaultPushEndpoint, d), func(url string) {
 		fmt.Fprintf(stdout, "swkit demo listening at %s\n", url)
 		fmt.Fprintln(stdout, "open it; once its status line says offline-ready, stop the server (Ctrl-C) and reload: the page still works")
 		fmt.Fprintln(stdout, pm.note)

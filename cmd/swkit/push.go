@@ -59,8 +59,10 @@ func runPush(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err := n.Validate(); err != nil {
 		return flagError(err)
 	}
-	if _, err := n.Payload(); err != nil {
-		return fmt.Errorf("%s: shorten --body or --title", trimPush(err))
+	if _, err := n.Payload(); errors.Is(err, push.ErrPayloadTooLarge) {
+		return fmt.Errorf("notification too large: its JSON must fit in %d bytes: shorten --body or --title", push.MaxPayload)
+	} else if err != nil {
+		return flagError(err)
 	}
 
 	cfg.resolve()
@@ -76,7 +78,7 @@ func runPush(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return flagError(err)
 	}
 	if rep.Failed > 0 {
-		return fmt.Errorf("%d of %d subscriptions failed; first: %s", rep.Failed, rep.Delivered+rep.Gone+rep.Failed, trimPush(firstError(rep.Errors)))
+		return fmt.Errorf("%d of %d subscriptions failed; first: %w", rep.Failed, rep.Delivered+rep.Gone+rep.Failed, firstError(rep.Errors))
 	}
 	return nil
 }

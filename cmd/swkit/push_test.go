@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -54,7 +55,7 @@ func newPushFixture(t *testing.T, subscriptions int) *pushFixture {
 	for range subscriptions {
 		s := pushtest.NewSubscription(svc)
 		f.subs = append(f.subs, s)
-		if err := st.PutSubscription(t.Context(), store.Subscription{Endpoint: s.Endpoint, P256dh: s.Keys.P256dh, Auth: s.Keys.Auth}); err != nil {
+		if _, err := st.PutSubscription(t.Context(), s); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -134,7 +135,7 @@ func TestPushSendGoneAndFailed(t *testing.T) {
 func TestPushSendTooLarge(t *testing.T) {
 	f := newPushFixture(t, 1)
 	code, stdout, stderr := runCmd(t, append([]string{"push", "send", "--title", "hi", "--body", strings.Repeat("x", 4000)}, f.flags()...)...)
-	if code != 1 || stdout != "" || !strings.Contains(stderr, "at most 3993: shorten --body or --title") {
+	if code != 1 || stdout != "" || !strings.Contains(stderr, "must fit in 3993 bytes: shorten --body or --title") {
 		t.Errorf("exit %d, stdout %q, stderr %q; want a refusal naming the limit", code, stdout, stderr)
 	}
 	if n := f.svc.Requests(); n != 0 {
@@ -173,6 +174,63 @@ func TestServeMountsPushAPI(t *testing.T) {
 	}
 	if code := stop(); code != 0 {
 		t.Errorf("exit %d", code)
+	}
+}
+
+// TestPushMountAtEndpoint: the push API answers under the endpoint wrap is
+// given (swkit.json's push.endpoint), and every other path, the default
+// one included, reaches the site.
+func TestPushMountAtEndpoint(t *testing.T) {
+	f := newPushFixture(t, 0)
+	c := &pushConfig{db: f.db, publicKey: f.keys.Public, privateKey: f.keys.Private, subject: "mailto:ops@example.com", allowPrivate: true}
+	var stderr strings.Builder
+	pm, err := c.mountPush(t.Context(), &stderr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pm.Close()
+	site := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "site "+r.URL.Path) })
+	srv := httptest.NewServer(pm.wrap("/api/notify/", site))
+	defer srv.Close()
+	if want := "push API at /api/notify/, send endpoint off (set SWKIT_PUSH_TOKEN to enable it)"; pm.note != want {
+		t.Errorf("note %q, want %q", pm.note, want)
+	}
+
+	resp, body := get(t, srv.URL+"/api/notify/public-key")
+	var pk struct{ PublicKey string }
+	if resp.StatusCode != http.StatusOK || json.Unmarshal(body, &pk) != nil || pk.PublicKey != f.keys.Public {
+		t.Fatalf("GET /api/notify/public-key: status %d, body %s", resp.StatusCode, body)
+	}
+	sub, _ := json.Marshal(pushtest.NewSubscription(f.svc))
+	if status, body := post(t, srv.URL+"/api/notify/subscriptions", string(sub), ""); status != http.StatusCreated {
+		t.Errorf("subscribe: status %d, body %s", status, body)
+	}
+	for _, p := range []string{"/swkit/push/public-key", "/api/notify", "/"} {
+		if _, body := get(t, srv.URL+p); string(body) != "site "+p {
+			t.Errorf("GET %s: %q, want the site's answer", p, body)
+		}
+	}
+}
+
+// TestServePushAtConfigEndpoint: swkit serve mounts the push API where
+// swkit.json's push.endpoint says, which is where the worker looks.
+func TestServePushAtConfigEndpoint(t *testing.T) {
+	f := newPushFixture(t, 0)
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "index.html"), "<!doctype html><title>hi</title>")
+	writeFile(t, filepath.Join(dir, "swkit.json"), `{"push": {"endpoint": "/api/notify/"}}`)
+	args := append([]string{"serve", "--addr", "127.0.0.1:0"}, f.flags()...)
+	url, _ := startCommand(t, append(args, dir)...)
+	resp, body := get(t, url+"api/notify/public-key")
+	var pk struct{ PublicKey string }
+	if resp.StatusCode != http.StatusOK || json.Unmarshal(body, &pk) != nil || pk.PublicKey != f.keys.Public {
+		t.Fatalf("GET /api/notify/public-key: status %d, body %s", resp.StatusCode, body)
+	}
+	if resp, _ := get(t, url+"swkit/push/public-key"); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("GET /swkit/push/public-key: status %d, want 404 (the API is elsewhere)", resp.StatusCode)
+	}
+	if _, body := get(t, url+"sw.js"); !bytes.Contains(body, []byte("/api/notify/")) {
+		t.Error("the worker does not name the endpoint")
 	}
 }
 

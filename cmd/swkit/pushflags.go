@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"os"
 	"strings"
 
@@ -43,7 +42,7 @@ func addPushFlags(fl *flag.FlagSet, server bool) *pushConfig {
 	fl.StringVar(&c.subject, "vapid-subject", "", "contact for push services, mailto: or https: (env "+envSubject+")")
 	fl.BoolVar(&c.allowPrivate, "push-allow-private", false, "accept push endpoints on http and private addresses (tests only)")
 	if server {
-		fl.StringVar(&c.token, "push-token", "", "bearer token that enables POST /swkit/push/send, 16+ characters (env "+envPushToken+")")
+		fl.StringVar(&c.token, "push-token", "", "bearer token that enables the push API's POST send, 16+ characters (env "+envPushToken+")")
 	}
 	return c
 }
@@ -71,7 +70,7 @@ var errNoKeys = errors.New(`no VAPID keys: run "swkit vapid" and set ` + envPubl
 
 // handler checks the settings, opens the store and returns the push API on
 // it. The caller closes the store.
-func (c *pushConfig) handler(ctx context.Context, logf func(string, ...any), mustExist bool) (*pushapi.Handler, store.Store, error) {
+func (c *pushConfig) handler(ctx context.Context, logf func(string, ...any), mustExist bool) (*pushapi.Handler, io.Closer, error) {
 	switch {
 	case c.publicKey == "" && c.privateKey == "":
 		return nil, nil, errNoKeys
@@ -84,12 +83,16 @@ func (c *pushConfig) handler(ctx context.Context, logf func(string, ...any), mus
 		return nil, nil, errors.New("no VAPID subject: set " + envSubject + " or --vapid-subject to a mailto: or https: contact (RFC 8292 requires one)")
 	}
 	v, err := push.ParseVAPIDKeys(c.publicKey, c.privateKey)
-	if err != nil {
-		return nil, nil, fmt.Errorf("VAPID keys: %s: run \"swkit vapid\" for a fresh pair", trimPush(err))
+	if ke, ok := errors.AsType[*push.KeyError](err); ok {
+		return nil, nil, fmt.Errorf("VAPID %s key: %w: run \"swkit vapid\" for a fresh pair", ke.Key, ke.Err)
+	} else if err != nil {
+		return nil, nil, err
 	}
 	sender, err := push.NewSender(v, push.SenderOptions{Subject: c.subject, AllowPrivate: c.allowPrivate})
-	if err != nil {
-		return nil, nil, fmt.Errorf("--vapid-subject: %s", trimPush(err))
+	if oe, ok := errors.AsType[*push.OptionError](err); ok && oe.Option == "Subject" {
+		return nil, nil, fmt.Errorf("--vapid-subject: %w", oe.Err)
+	} else if err != nil {
+		return nil, nil, err
 	}
 	st, err := c.openStore(ctx, mustExist)
 	if err != nil {
@@ -101,7 +104,10 @@ func (c *pushConfig) handler(ctx context.Context, logf func(string, ...any), mus
 	})
 	if err != nil {
 		st.Close()
-		return nil, nil, fmt.Errorf("--push-token: %s", strings.TrimPrefix(err.Error(), "pushapi: Options.SendToken: "))
+		if oe, ok := errors.AsType[*pushapi.OptionError](err); ok && oe.Option == "SendToken" {
+			return nil, nil, fmt.Errorf("--push-token: %w", oe.Err)
+		}
+		return nil, nil, err
 	}
 	return h, st, nil
 }
@@ -109,10 +115,10 @@ func (c *pushConfig) handler(ctx context.Context, logf func(string, ...any), mus
 // openStore opens --db. With mustExist a SQLite file must already be there:
 // "push send" on a mistyped path would otherwise create an empty database
 // and report zero deliveries as if all were well.
-func (c *pushConfig) openStore(ctx context.Context, mustExist bool) (store.Store, error) {
+func (c *pushConfig) openStore(ctx context.Context, mustExist bool) (open.Store, error) {
 	backend, target, err := open.Parse(c.db)
 	if err != nil {
-		return nil, fmt.Errorf("--db: %s", redact(err.Error(), c.db))
+		return nil, fmt.Errorf("--db: %w", err)
 	}
 	if backend == open.SQLite && mustExist {
 		if _, err := os.Stat(target); errors.Is(err, os.ErrNotExist) {
@@ -130,23 +136,13 @@ func (c *pushConfig) openStore(ctx context.Context, mustExist bool) (store.Store
 	return st, nil
 }
 
-// redact replaces dsn in msg by its form without a password.
-func redact(msg, dsn string) string {
-	u, err := url.Parse(dsn)
-	if err != nil || u.User == nil {
-		return msg
-	}
-	return strings.ReplaceAll(msg, dsn, u.Redacted())
-}
-
-func trimPush(err error) string { return strings.TrimPrefix(err.Error(), "push: ") }
-
 // pushMount is the push API in front of a server's own handler, or nothing
 // when push is off.
 type pushMount struct {
 	api   *pushapi.Handler // nil when push is off
-	store store.Store
-	note  string // one line for the operator
+	store io.Closer
+	send  string // whether the send endpoint is on, for note
+	note  string // one line for the operator, once wrap has run
 }
 
 // mountPush returns push on when keys are configured, or off with a note
@@ -165,19 +161,23 @@ func (c *pushConfig) mountPush(ctx context.Context, stderr io.Writer) (*pushMoun
 	if c.token != "" {
 		send = "send endpoint on"
 	}
-	return &pushMount{api: h, store: st, note: "push API at " + pushapi.Prefix + ", " + send}, nil
+	return &pushMount{api: h, store: st, send: send}, nil
 }
 
-// wrap serves pushapi.Prefix with the push API and everything else with
-// next. A plain prefix test rather than a ServeMux, so that next keeps
-// seeing requests exactly as before (ServeMux would redirect unclean paths).
-func (m *pushMount) wrap(next http.Handler) http.Handler {
+// wrap serves the push API under endpoint, a path ending in "/" such as
+// pushapi.DefaultPrefix (swkit.json's push.endpoint), and everything else
+// with next; it also sets the note to say where. A plain prefix test
+// rather than a ServeMux, so that next keeps seeing requests exactly as
+// before (ServeMux would redirect unclean paths).
+func (m *pushMount) wrap(endpoint string, next http.Handler) http.Handler {
 	if m.api == nil {
 		return next
 	}
+	m.note = "push API at " + endpoint + ", " + m.send
+	api := http.StripPrefix(endpoint, m.api)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasPrefix(r.URL.Path, pushapi.Prefix) {
-			m.api.ServeHTTP(w, r)
+		if strings.HasPrefix(r.URL.Path, endpoint) {
+			api.ServeHTTP(w, r)
 			return
 		}
 		next.ServeHTTP(w, r)

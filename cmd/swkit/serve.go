@@ -59,7 +59,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer pm.Close()
-	return listenAndServe(ctx, *addr, pm.wrap(h), func(url string) {
+	return listenAndServe(ctx, *addr, pm.wrap(cfg.PushPath(), h), func(url string) {
 		fmt.Fprintf(stdout, "serving %s at %s (%s)\n", dir, url, worker)
 		if note := pushNote(cfg, pm); note != "" {
 			fmt.Fprintln(stdout, note)

@@ -151,7 +151,7 @@ func (v *Votes) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // VotesAPI is v behind idempotency.Middleware over s: each Idempotency-Key
 // is applied once, and its repeats get the first answer back.
-func VotesAPI(v *Votes, s store.Store) http.Handler {
+func VotesAPI(v *Votes, s idempotency.Store) http.Handler {
 	return idempotency.Middleware(s, idempotency.Options{TTL: VotesTTL})(v)
 }
 
@@ -189,7 +189,7 @@ type votesDB struct {
 
 	once   sync.Once
 	votes  *Votes
-	keys   store.Store
+	keys   *sqlite.Store
 	api    http.Handler
 	err    error
 	tmpDir string // removed by close

@@ -82,8 +82,8 @@ func (n Notification) Validate() error {
 	for _, f := range []struct{ name, value string }{
 		{"url", n.URL}, {"icon", n.Icon}, {"badge", n.Badge}, {"image", n.Image},
 	} {
-		if err := checkURL(f.value); err != nil {
-			return &FieldError{f.name, err.Error()}
+		if p := urlProblem(f.value); p != "" {
+			return &FieldError{f.name, p}
 		}
 	}
 	for i, a := range n.Actions {
@@ -94,8 +94,8 @@ func (n Notification) Validate() error {
 		case a.Title == "":
 			return &FieldError{field + ".title", "required"}
 		}
-		if err := checkURL(a.Icon); err != nil {
-			return &FieldError{field + ".icon", err.Error()}
+		if p := urlProblem(a.Icon); p != "" {
+			return &FieldError{field + ".icon", p}
 		}
 	}
 	if len(n.Data) > 0 && !json.Valid(n.Data) {
@@ -122,21 +122,21 @@ func (n Notification) Validate() error {
 	return nil
 }
 
-// checkURL accepts "", a reference relative to the site, or an absolute
-// http(s) URL; never javascript:, data: and the like, which a click would
-// otherwise open.
-func checkURL(s string) error {
+// urlProblem says what is wrong with a notification URL, or "" for "", a
+// reference relative to the site, or an absolute http(s) URL; never
+// javascript:, data: and the like, which a click would otherwise open.
+func urlProblem(s string) string {
 	if s == "" {
-		return nil
+		return ""
 	}
 	u, err := url.Parse(s)
 	if err != nil {
-		return errors.New("not a valid URL")
+		return "not a valid URL"
 	}
 	if u.Scheme != "" && u.Scheme != "https" && u.Scheme != "http" {
-		return fmt.Errorf("scheme %q not allowed: use a relative or http(s) URL", u.Scheme)
+		return fmt.Sprintf("scheme %q not allowed: use a relative or http(s) URL", u.Scheme)
 	}
-	return nil
+	return ""
 }
 
 // Payload returns the JSON that the service worker receives, or an error
@@ -259,12 +259,12 @@ func parseSubscription(body []byte, allowPrivate bool) (push.Subscription, error
 		return sub, errors.New("keys.auth: required")
 	}
 	sub, err := push.ParseSubscription(body)
-	if err != nil {
-		// "push: subscription keys.p256dh: ..." -> "keys.p256dh: ..."
-		return sub, errors.New(strings.TrimPrefix(err.Error(), "push: subscription "))
+	if err == nil {
+		err = push.CheckEndpoint(sub.Endpoint, allowPrivate)
 	}
-	if err := push.CheckEndpoint(sub.Endpoint, allowPrivate); err != nil {
-		return sub, errors.New(strings.TrimPrefix(err.Error(), "push: "))
+	var se *push.SubscriptionError
+	if errors.As(err, &se) && se.Field != "" {
+		return sub, fmt.Errorf("%s: %w", se.Field, se.Err)
 	}
-	return sub, nil
+	return sub, err
 }

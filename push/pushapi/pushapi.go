@@ -4,17 +4,21 @@
 // notification to every stored subscription, and [Handler.Send], the same
 // send for Go callers (the swkit command, the demo).
 //
-// The Handler serves full request paths under [Prefix]; mount it there:
+// The Handler serves paths relative to where it is mounted, as
+// http.FileServer does: strip the mount path before it with
+// http.StripPrefix. Mount it at [DefaultPrefix], where swkit's service
+// worker and page helper look unless swkit.json's push.endpoint says
+// otherwise, or at that endpoint:
 //
 //	h, err := pushapi.New(pushapi.Options{Store: st, VAPID: v, Sender: s, SendToken: tok})
-//	mux.Handle(pushapi.Prefix, h)
+//	mux.Handle("/swkit/push/", http.StripPrefix("/swkit/push", h))
 //
-// The endpoints (see docs/push.md for examples):
+// The endpoints, relative to the mount path (see docs/push.md for examples):
 //
-//	GET    /swkit/push/public-key     {"publicKey": "<base64url>"}
-//	POST   /swkit/push/subscriptions  PushSubscription.toJSON() -> 201 (200 if already stored)
-//	DELETE /swkit/push/subscriptions  {"endpoint": "..."} -> 204, stored or not
-//	POST   /swkit/push/send           Authorization: Bearer <token>; a notification -> {"delivered", "gone", "failed"}
+//	GET    public-key     {"publicKey": "<base64url>"}
+//	POST   subscriptions  PushSubscription.toJSON() -> 201 (200 if already stored)
+//	DELETE subscriptions  {"endpoint": "..."} -> 204, stored or not
+//	POST   send           Authorization: Bearer <token>; a notification -> {"delivered", "gone", "failed"}
 //
 // Security rules: request bodies must be application/json (so that a
 // cross-site HTML form cannot post them) and at most Options.MaxBodyBytes;
@@ -39,13 +43,14 @@ import (
 	"strings"
 	"time"
 
+	"github.com/swkit/swkit/config"
 	"github.com/swkit/swkit/push"
-	"github.com/swkit/swkit/store"
 )
 
-// Prefix is where the Handler expects to be mounted: it serves full paths
-// that start with Prefix and answers 404 to any other.
-const Prefix = "/swkit/push/"
+// DefaultPrefix is where swkit's service worker and page helper expect the
+// push API when swkit.json's push.endpoint does not say: the worker fetches
+// DefaultPrefix+"public-key" and posts to DefaultPrefix+"subscriptions".
+const DefaultPrefix = config.DefaultPushEndpoint
 
 // DefaultMaxBodyBytes is the request body limit when Options.MaxBodyBytes is
 // zero: a subscription is about 400 bytes of JSON, and a notification cannot
@@ -63,7 +68,7 @@ const sendTimeout = 10 * time.Minute
 // Options configures a Handler. Store, VAPID and Sender are required.
 type Options struct {
 	// Store keeps the subscriptions.
-	Store store.Store
+	Store Store
 	// VAPID is the application server identity; its public key is what
 	// GET public-key returns. It must be the one Sender signs with.
 	VAPID *push.VAPID
@@ -90,7 +95,7 @@ type Options struct {
 // Handler serves the push API. Create it with New; it is safe for
 // concurrent use.
 type Handler struct {
-	store        store.Store
+	store        Store
 	vapid        *push.VAPID
 	sender       *push.Sender
 	allowPrivate bool
@@ -100,19 +105,33 @@ type Handler struct {
 	tokenSum     [sha256.Size]byte
 }
 
-// New checks opts and returns a Handler.
+// OptionError is an Options field that New refuses.
+type OptionError struct {
+	Option string // "Store", "SendToken", ...
+	Err    error
+}
+
+func (e *OptionError) Error() string { return "pushapi: Options." + e.Option + ": " + e.Err.Error() }
+
+func (e *OptionError) Unwrap() error { return e.Err }
+
+var errRequired = errors.New("required")
+
+// New checks opts and returns a Handler. An option it refuses gives an
+// *OptionError.
 func New(opts Options) (*Handler, error) {
 	switch {
 	case opts.Store == nil:
-		return nil, errors.New("pushapi: Options.Store is required")
+		return nil, &OptionError{"Store", errRequired}
 	case opts.VAPID == nil:
-		return nil, errors.New("pushapi: Options.VAPID is required")
+		return nil, &OptionError{"VAPID", errRequired}
 	case opts.Sender == nil:
-		return nil, errors.New("pushapi: Options.Sender is required")
+		return nil, &OptionError{"Sender", errRequired}
 	case opts.SendToken != "" && len(opts.SendToken) < MinSendTokenLength:
-		return nil, fmt.Errorf("pushapi: Options.SendToken: at least %d characters, got %d", MinSendTokenLength, len(opts.SendToken))
+		// The token is a secret: its length only.
+		return nil, &OptionError{"SendToken", fmt.Errorf("at least %d characters, got %d", MinSendTokenLength, len(opts.SendToken))}
 	case opts.MaxBodyBytes < 0:
-		return nil, fmt.Errorf("pushapi: Options.MaxBodyBytes: negative (%d)", opts.MaxBodyBytes)
+		return nil, &OptionError{"MaxBodyBytes", fmt.Errorf("negative (%d)", opts.MaxBodyBytes)}
 	}
 	h := &Handler{
 		store:        opts.Store,
@@ -133,17 +152,19 @@ func New(opts Options) (*Handler, error) {
 	return h, nil
 }
 
-// ServeHTTP routes the request by its full path (see Prefix).
+// ServeHTTP routes the request by its path relative to the mount path:
+// "public-key" or "/public-key", whether http.StripPrefix took the mount
+// path's last slash or left it.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Content-Type-Options", "nosniff")
-	switch r.URL.Path {
-	case Prefix + "public-key":
+	switch strings.TrimPrefix(r.URL.Path, "/") {
+	case "public-key":
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			methodNotAllowed(w, "GET, HEAD")
 			return
 		}
 		h.publicKey(w)
-	case Prefix + "subscriptions":
+	case "subscriptions":
 		switch r.Method {
 		case http.MethodPost:
 			h.subscribe(w, r)
@@ -152,7 +173,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		default:
 			methodNotAllowed(w, "POST, DELETE")
 		}
-	case Prefix + "send":
+	case "send":
 		// Without a token the endpoint does not exist, whatever the method.
 		if !h.sendEnabled {
 			writeError(w, http.StatusNotFound, "not found")
@@ -187,23 +208,16 @@ func (h *Handler) subscribe(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	existed, err := h.stored(r.Context(), sub.Endpoint)
-	if err == nil {
-		err = h.store.PutSubscription(r.Context(), store.Subscription{
-			Endpoint: sub.Endpoint,
-			P256dh:   sub.Keys.P256dh,
-			Auth:     sub.Keys.Auth,
-		})
-	}
+	created, err := h.store.PutSubscription(r.Context(), sub)
 	if err != nil {
 		h.internalError(w, "store subscription", err)
 		return
 	}
 	w.Header().Set("Cache-Control", "no-store")
-	if existed {
-		w.WriteHeader(http.StatusOK)
-	} else {
+	if created {
 		w.WriteHeader(http.StatusCreated)
+	} else {
+		w.WriteHeader(http.StatusOK)
 	}
 }
 
@@ -225,7 +239,7 @@ func (h *Handler) unsubscribe(w http.ResponseWriter, r *http.Request) {
 	}
 	// Knowing an endpoint is the capability to delete it: endpoints are
 	// unguessable URLs that only the browser and this server hold.
-	if _, err := h.store.DeleteSubscription(r.Context(), req.Endpoint); err != nil {
+	if err := h.store.DeleteSubscription(r.Context(), req.Endpoint); err != nil {
 		h.internalError(w, "delete subscription", err)
 		return
 	}
@@ -324,34 +338,6 @@ func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool
 		return nil, false
 	}
 	return body, true
-}
-
-// stored reports whether a subscription with this endpoint is stored. The
-// Store has no lookup by key, so it pages from just before endpoint: every
-// endpoint that sorts between endpoint[:len-1] and endpoint shares all but
-// the last byte with it, which real push endpoints (long random tokens)
-// practically never do, so this reads one short page.
-func (h *Handler) stored(ctx context.Context, endpoint string) (bool, error) {
-	const page = 8
-	after := endpoint[:len(endpoint)-1]
-	for {
-		subs, err := h.store.Subscriptions(ctx, after, page)
-		if err != nil {
-			return false, err
-		}
-		for _, s := range subs {
-			if s.Endpoint == endpoint {
-				return true, nil
-			}
-			if s.Endpoint > endpoint {
-				return false, nil
-			}
-		}
-		if len(subs) < page {
-			return false, nil
-		}
-		after = subs[len(subs)-1].Endpoint
-	}
 }
 
 func (h *Handler) internalError(w http.ResponseWriter, what string, err error) {

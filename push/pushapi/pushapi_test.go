@@ -32,10 +32,10 @@ const (
 // backends are the stores the API runs on; the main scenario runs on each.
 var backends = []struct {
 	name string
-	open func(t *testing.T) store.Store
+	open func(t *testing.T) pushapi.Store
 }{
-	{"sqlite", openSQLite},
-	{"postgres", func(t *testing.T) store.Store {
+	{"sqlite", func(t *testing.T) pushapi.Store { return openSQLite(t) }},
+	{"postgres", func(t *testing.T) pushapi.Store {
 		t.Helper()
 		s, err := postgres.Open(t.Context(), pgtest.DB(t), store.Options{})
 		if err != nil {
@@ -46,7 +46,7 @@ var backends = []struct {
 	}},
 }
 
-func openSQLite(t *testing.T) store.Store {
+func openSQLite(t *testing.T) *sqlite.Store {
 	t.Helper()
 	s, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "swkit.db"), store.Options{})
 	if err != nil {
@@ -60,9 +60,10 @@ func openSQLite(t *testing.T) store.Store {
 // service that decrypts what it gets.
 type env struct {
 	api     *httptest.Server
+	prefix  string // where api serves h
 	h       *pushapi.Handler
 	pushSvc *pushtest.Server
-	store   store.Store
+	store   pushapi.Store
 	keys    push.VAPIDKeys
 	logs    *logBuffer
 }
@@ -84,7 +85,7 @@ func (l *logBuffer) String() string {
 	return strings.Join(l.lines, "\n")
 }
 
-func newEnv(t *testing.T, st store.Store, edit func(*pushapi.Options)) *env {
+func newEnv(t *testing.T, st pushapi.Store, edit func(*pushapi.Options)) *env {
 	t.Helper()
 	keys, err := push.GenerateVAPIDKeys()
 	if err != nil {
@@ -114,16 +115,20 @@ func newEnv(t *testing.T, st store.Store, edit func(*pushapi.Options)) *env {
 		t.Fatal(err)
 	}
 	mux := http.NewServeMux()
-	mux.Handle(pushapi.Prefix, h)
+	mux.Handle(pushapi.DefaultPrefix, http.StripPrefix("/swkit/push", h))
 	api := httptest.NewServer(mux)
 	t.Cleanup(api.Close)
-	return &env{api: api, h: h, pushSvc: svc, store: st, keys: keys, logs: logs}
+	return &env{api: api, prefix: pushapi.DefaultPrefix, h: h, pushSvc: svc, store: st, keys: keys, logs: logs}
 }
 
 // do sends a request to the API and returns the status, headers and body.
+// A path without a leading slash is relative to e.prefix.
 func (e *env) do(t *testing.T, method, path, contentType, body string, header ...string) (int, http.Header, string) {
 	t.Helper()
-	req, err := http.NewRequestWithContext(t.Context(), method, e.api.URL+pushapi.Prefix+path, strings.NewReader(body))
+	if !strings.HasPrefix(path, "/") {
+		path = e.prefix + path
+	}
+	req, err := http.NewRequestWithContext(t.Context(), method, e.api.URL+path, strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,13 +169,14 @@ func (e *env) send(t *testing.T, body string) (int, string) {
 	return status, resp
 }
 
+// count returns how many subscriptions are stored (up to a thousand).
 func (e *env) count(t *testing.T) int64 {
 	t.Helper()
-	n, err := e.store.CountSubscriptions(t.Context())
+	page, err := e.store.Subscriptions(t.Context(), "", 1000)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return n
+	return int64(len(page))
 }
 
 // TestSubscribeAndSend is the whole path on each backend: a page fetches the
@@ -597,7 +603,7 @@ func TestConcurrentSubscribes(t *testing.T) {
 		for _, s := range subs {
 			wg.Go(func() {
 				b, _ := json.Marshal(s)
-				resp, err := e.api.Client().Post(e.api.URL+pushapi.Prefix+"subscriptions", "application/json", bytes.NewReader(b))
+				resp, err := e.api.Client().Post(e.api.URL+pushapi.DefaultPrefix+"subscriptions", "application/json", bytes.NewReader(b))
 				if err != nil {
 					errs <- err
 					return
@@ -651,21 +657,22 @@ func TestNewChecksOptions(t *testing.T) {
 	s, _ := push.NewSender(v, push.SenderOptions{Subject: subject})
 	st := openSQLite(t)
 	tests := []struct {
-		name string
-		opts pushapi.Options
-		want string
+		name         string
+		opts         pushapi.Options
+		option, want string
 	}{
-		{"no store", pushapi.Options{VAPID: v, Sender: s}, "Options.Store is required"},
-		{"no vapid", pushapi.Options{Store: st, Sender: s}, "Options.VAPID is required"},
-		{"no sender", pushapi.Options{Store: st, VAPID: v}, "Options.Sender is required"},
-		{"short token", pushapi.Options{Store: st, VAPID: v, Sender: s, SendToken: "secret"}, "at least 16 characters"},
-		{"negative limit", pushapi.Options{Store: st, VAPID: v, Sender: s, MaxBodyBytes: -1}, "MaxBodyBytes"},
+		{"no store", pushapi.Options{VAPID: v, Sender: s}, "Store", "pushapi: Options.Store: required"},
+		{"no vapid", pushapi.Options{Store: st, Sender: s}, "VAPID", "pushapi: Options.VAPID: required"},
+		{"no sender", pushapi.Options{Store: st, VAPID: v}, "Sender", "pushapi: Options.Sender: required"},
+		{"short token", pushapi.Options{Store: st, VAPID: v, Sender: s, SendToken: "secret"}, "SendToken", "pushapi: Options.SendToken: at least 16 characters, got 6"},
+		{"negative limit", pushapi.Options{Store: st, VAPID: v, Sender: s, MaxBodyBytes: -1}, "MaxBodyBytes", "pushapi: Options.MaxBodyBytes: negative (-1)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := pushapi.New(tt.opts)
-			if err == nil || !strings.Contains(err.Error(), tt.want) {
-				t.Errorf("error %v, want one containing %q", err, tt.want)
+			oe, ok := errors.AsType[*pushapi.OptionError](err)
+			if !ok || oe.Option != tt.option || err.Error() != tt.want {
+				t.Errorf("error %v, want an *OptionError for %s: %q", err, tt.option, tt.want)
 			}
 		})
 	}

@@ -5,14 +5,13 @@ import (
 	"fmt"
 
 	"github.com/swkit/swkit/push"
-	"github.com/swkit/swkit/store"
 )
 
 // sendBatch is how many subscriptions are read from the store and handed to
 // the Sender at a time: memory stays flat however many are stored, and the
 // Sender's concurrency keeps the batch's requests overlapping. A variable so
 // that tests can page through a few subscriptions.
-var sendBatch = store.DefaultPageSize
+var sendBatch = 1000
 
 // maxReportErrors matches the Sender's cap on the errors a Report keeps.
 const maxReportErrors = 100
@@ -35,48 +34,44 @@ func (h *Handler) Send(ctx context.Context, n Notification) (push.Report, error)
 	msg := push.Message{Payload: body, TTL: n.TTL, Urgency: n.Urgency, Topic: n.Topic}
 
 	var total push.Report
-	batch := make([]push.Subscription, 0, sendBatch)
-	flush := func() error {
-		rep := h.sender.SendAll(ctx, batch, msg)
-		batch = batch[:0]
-		total.Delivered += rep.Delivered
-		total.Gone += rep.Gone
-		total.Failed += rep.Failed
-		total.GoneEndpoints = append(total.GoneEndpoints, rep.GoneEndpoints...)
-		for _, e := range rep.Errors {
-			if len(total.Errors) == maxReportErrors {
-				break
-			}
-			total.Errors = append(total.Errors, e)
+	after := ""
+	for {
+		// The store pages by key, so deleting gone subscriptions behind
+		// the cursor is safe.
+		page, err := h.store.Subscriptions(ctx, after, sendBatch)
+		if err != nil {
+			return total, fmt.Errorf("pushapi: send: %w", err)
 		}
+		if len(page) == 0 {
+			break
+		}
+		rep := h.sender.SendAll(ctx, page, msg)
+		addReport(&total, rep)
 		// RFC 8030 §7.3: 404 and 410 mean the subscription is over for good.
-		// The store pages by key, so deleting behind the cursor is safe.
 		for _, ep := range rep.GoneEndpoints {
-			if _, err := h.store.DeleteSubscription(ctx, ep); err != nil {
-				return fmt.Errorf("delete gone subscription: %w", err)
+			if err := h.store.DeleteSubscription(ctx, ep); err != nil {
+				return total, fmt.Errorf("pushapi: send: delete gone subscription: %w", err)
 			}
 		}
-		return nil
-	}
-	err = store.Each(ctx, h.store, sendBatch, func(s store.Subscription) error {
-		var sub push.Subscription
-		sub.Endpoint, sub.Keys.P256dh, sub.Keys.Auth = s.Endpoint, s.P256dh, s.Auth
-		batch = append(batch, sub)
-		if len(batch) == sendBatch {
-			return flush()
+		if len(page) < sendBatch {
+			break
 		}
-		return nil
-	})
-	if err == nil && len(batch) > 0 {
-		err = flush()
-	}
-	if err != nil {
-		return total, fmt.Errorf("pushapi: send: %w", err)
+		after = page[len(page)-1].Endpoint
 	}
 	if total.Failed > 0 {
 		h.logf("pushapi: send: delivered %d, gone %d, failed %d; first failure: %v", total.Delivered, total.Gone, total.Failed, firstErr(total.Errors))
 	}
 	return total, nil
+}
+
+// addReport sums rep into total, keeping as few errors as a Sender does.
+func addReport(total *push.Report, rep push.Report) {
+	total.Delivered += rep.Delivered
+	total.Gone += rep.Gone
+	total.Failed += rep.Failed
+	total.GoneEndpoints = append(total.GoneEndpoints, rep.GoneEndpoints...)
+	n := min(len(rep.Errors), maxReportErrors-len(total.Errors))
+	total.Errors = append(total.Errors, rep.Errors[:n]...)
 }
 
 func firstErr(errs []error) error {

@@ -1,6 +1,6 @@
-// Package open opens the [store.Store] backend that a DSN names, such as the
-// value of swkit's --db flag. It lives apart from package store because it
-// imports every backend, and the backends import store.
+// Package open opens the store backend that a DSN names, such as the value
+// of swkit's --db flag. It lives apart from package store because it imports
+// every backend, and the backends import store.
 //
 // The DSN forms:
 //
@@ -16,9 +16,13 @@ package open
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"regexp"
 	"strings"
+	"time"
 
+	"github.com/swkit/swkit/idempotency"
+	"github.com/swkit/swkit/push/pushapi"
 	"github.com/swkit/swkit/store"
 	"github.com/swkit/swkit/store/postgres"
 	"github.com/swkit/swkit/store/sqlite"
@@ -34,20 +38,50 @@ const (
 	Postgres = "postgres"
 )
 
+// Store is what Open returns, a *sqlite.Store or a *postgres.Store: the
+// subscription store of package pushapi and the key store of package
+// idempotency over one database.
+type Store interface {
+	pushapi.Store
+	idempotency.Store
+	// PurgeExpired deletes expired idempotency keys (see
+	// store.Options.PurgeInterval) and returns how many.
+	PurgeExpired(ctx context.Context, now time.Time) (int64, error)
+	// Close closes the database.
+	Close() error
+}
+
 // Open opens the store that dsn names (see the package documentation) and
 // brings its schema up to date.
-func Open(ctx context.Context, dsn string, opts store.Options) (store.Store, error) {
+func Open(ctx context.Context, dsn string, opts store.Options) (Store, error) {
 	backend, target, err := Parse(dsn)
 	if err != nil {
 		return nil, err
 	}
+	// Not "return postgres.Open(...)": a nil *postgres.Store in the
+	// interface would not be a nil Store.
+	var s Store
 	if backend == Postgres {
-		return postgres.Open(ctx, target, opts)
+		s, err = postgres.Open(ctx, target, opts)
+	} else {
+		s, err = sqlite.Open(ctx, target, opts)
 	}
-	return sqlite.Open(ctx, target, opts)
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
 }
 
 var scheme = regexp.MustCompile(`^([A-Za-z][A-Za-z0-9+.-]*)://`)
+
+// redacted is dsn with its password, if any, replaced by "xxxxx": errors
+// end up in logs and on terminals.
+func redacted(dsn string) string {
+	if u, err := url.Parse(dsn); err == nil && u.User != nil {
+		return u.Redacted()
+	}
+	return dsn
+}
 
 // Parse returns the backend that dsn names, SQLite or Postgres, and what to
 // give that backend's Open: the file path for SQLite, the DSN unchanged for
@@ -66,7 +100,7 @@ func Parse(dsn string) (backend, target string, err error) {
 		target = strings.TrimPrefix(target, "//")
 	default:
 		if m := scheme.FindStringSubmatch(dsn); m != nil {
-			return "", "", fmt.Errorf("database %q: unknown scheme %s: use postgres://..., sqlite:PATH or a file path", dsn, m[1])
+			return "", "", fmt.Errorf("database %q: unknown scheme %s: use postgres://..., sqlite:PATH or a file path", redacted(dsn), m[1])
 		}
 		target = dsn
 	}

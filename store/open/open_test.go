@@ -26,6 +26,7 @@ func TestParse(t *testing.T) {
 		{"postgres", "postgres://u:p@db:5432/swkit?sslmode=disable", open.Postgres, "postgres://u:p@db:5432/swkit?sslmode=disable", ""},
 		{"postgresql", "postgresql://db/swkit", open.Postgres, "postgresql://db/swkit", ""},
 		{"unknown scheme", "mysql://db/swkit", "", "", "unknown scheme mysql"},
+		{"unknown scheme, password redacted", "mysql://admin:hunter2@db/swkit", "", "", `"mysql://admin:xxxxx@db/swkit": unknown scheme mysql`},
 		{"sqlite without path", "sqlite:", "", "", "no file path"},
 		{"sqlite parameters", "file:data.db?mode=ro", "", "", "parameters are not supported"},
 	}
@@ -52,7 +53,7 @@ func TestOpenSQLite(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	if _, err := s.CountSubscriptions(t.Context()); err != nil {
+	if _, err := s.Subscriptions(t.Context(), "", 10); err != nil {
 		t.Fatal(err)
 	}
 }

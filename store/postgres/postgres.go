@@ -1,6 +1,7 @@
-// Package postgres is the PostgreSQL backend of [store.Store], for several
-// swkit processes behind a load balancer: processes sharing one database
-// behave as one, each idempotency key being applied once between them.
+// Package postgres keeps swkit's push subscriptions ([pushapi.Store]) and
+// idempotency keys ([idempotency.Store]) in PostgreSQL, for several swkit
+// processes behind a load balancer: processes sharing one database behave
+// as one, each idempotency key being applied once between them.
 //
 // It uses github.com/jackc/pgx/v5 (MIT licence) and its connection pool,
 // which replaces broken connections: after a server restart or a network cut
@@ -24,6 +25,9 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/swkit/swkit/idempotency"
+	"github.com/swkit/swkit/push"
+	"github.com/swkit/swkit/push/pushapi"
 	"github.com/swkit/swkit/store"
 	"github.com/swkit/swkit/store/internal/backend"
 )
@@ -39,7 +43,8 @@ const migrationLock = 0x73776b6974
 // that an unreachable server fails a call rather than hang it.
 const ConnectTimeout = 10 * time.Second
 
-// Store is a [store.Store] on a PostgreSQL database.
+// Store is the push subscriptions and idempotency keys in a PostgreSQL
+// database.
 type Store struct {
 	pool  *pgxpool.Pool
 	where string // host:port/database, for messages (never the password)
@@ -47,7 +52,10 @@ type Store struct {
 	purge backend.Purger
 }
 
-var _ store.Store = (*Store)(nil)
+var (
+	_ pushapi.Store     = (*Store)(nil)
+	_ idempotency.Store = (*Store)(nil)
+)
 
 // Open connects to the database that dsn names (a postgres:// URL or a
 // keyword/value string, as libpq takes) and brings its schema up to date.
@@ -120,46 +128,45 @@ func (s *Store) migrate(ctx context.Context) error {
 	})
 }
 
-// PutSubscription implements [store.Store].
-func (s *Store) PutSubscription(ctx context.Context, sub store.Subscription) error {
+// PutSubscription implements [pushapi.Store]. The upsert is one statement;
+// xmax is zero only in a row version that an INSERT created, which tells a
+// new endpoint from an updated one without a second look-up.
+func (s *Store) PutSubscription(ctx context.Context, sub push.Subscription) (created bool, err error) {
 	if err := backend.CheckSubscription(sub); err != nil {
-		return err
+		return false, err
 	}
-	if sub.CreatedAt.IsZero() {
-		sub.CreatedAt = s.opts.Now()
-	}
-	_, err := s.pool.Exec(ctx, `INSERT INTO subscriptions (endpoint, p256dh, auth, created_at)
+	err = s.pool.QueryRow(ctx, `INSERT INTO subscriptions (endpoint, p256dh, auth, created_at)
 		VALUES ($1, $2, $3, $4)
-		ON CONFLICT (endpoint) DO UPDATE SET p256dh = excluded.p256dh, auth = excluded.auth`,
-		sub.Endpoint, sub.P256dh, sub.Auth, sub.CreatedAt)
+		ON CONFLICT (endpoint) DO UPDATE SET p256dh = excluded.p256dh, auth = excluded.auth
+		RETURNING xmax = 0`,
+		sub.Endpoint, sub.Keys.P256dh, sub.Keys.Auth, s.opts.Now()).Scan(&created)
 	if err != nil {
-		return fmt.Errorf("put subscription %s: %w", sub.Endpoint, err)
+		return false, fmt.Errorf("put subscription: %w", err)
+	}
+	return created, nil
+}
+
+// DeleteSubscription implements [pushapi.Store].
+func (s *Store) DeleteSubscription(ctx context.Context, endpoint string) error {
+	if _, err := s.pool.Exec(ctx, `DELETE FROM subscriptions WHERE endpoint = $1`, endpoint); err != nil {
+		return fmt.Errorf("delete subscription: %w", err)
 	}
 	return nil
 }
 
-// DeleteSubscription implements [store.Store].
-func (s *Store) DeleteSubscription(ctx context.Context, endpoint string) (bool, error) {
-	tag, err := s.pool.Exec(ctx, `DELETE FROM subscriptions WHERE endpoint = $1`, endpoint)
-	if err != nil {
-		return false, fmt.Errorf("delete subscription %s: %w", endpoint, err)
-	}
-	return tag.RowsAffected() > 0, nil
-}
-
-// Subscriptions implements [store.Store].
-func (s *Store) Subscriptions(ctx context.Context, after string, limit int) ([]store.Subscription, error) {
+// Subscriptions implements [pushapi.Store].
+func (s *Store) Subscriptions(ctx context.Context, after string, limit int) ([]push.Subscription, error) {
 	if limit <= 0 {
-		limit = store.DefaultPageSize
+		limit = backend.PageSize
 	}
-	rows, err := s.pool.Query(ctx, `SELECT endpoint, p256dh, auth, created_at FROM subscriptions
+	rows, err := s.pool.Query(ctx, `SELECT endpoint, p256dh, auth FROM subscriptions
 		WHERE endpoint > $1 ORDER BY endpoint LIMIT $2`, after, limit)
 	if err != nil {
 		return nil, fmt.Errorf("list subscriptions: %w", err)
 	}
-	page := make([]store.Subscription, 0, min(limit, 256))
-	var sub store.Subscription
-	_, err = pgx.ForEachRow(rows, []any{&sub.Endpoint, &sub.P256dh, &sub.Auth, &sub.CreatedAt}, func() error {
+	page := make([]push.Subscription, 0, min(limit, 256))
+	var sub push.Subscription
+	_, err = pgx.ForEachRow(rows, []any{&sub.Endpoint, &sub.Keys.P256dh, &sub.Keys.Auth}, func() error {
 		page = append(page, sub)
 		return nil
 	})
@@ -169,19 +176,10 @@ func (s *Store) Subscriptions(ctx context.Context, after string, limit int) ([]s
 	return page, nil
 }
 
-// CountSubscriptions implements [store.Store].
-func (s *Store) CountSubscriptions(ctx context.Context) (int64, error) {
-	var n int64
-	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM subscriptions`).Scan(&n); err != nil {
-		return 0, fmt.Errorf("count subscriptions: %w", err)
-	}
-	return n, nil
-}
-
-// BeginIdempotent implements [store.Store].
-func (s *Store) BeginIdempotent(ctx context.Context, key, requestHash string, ttl time.Duration) (store.Claim, error) {
+// BeginIdempotent implements [idempotency.Store].
+func (s *Store) BeginIdempotent(ctx context.Context, key, requestHash string, ttl time.Duration) (idempotency.Claim, error) {
 	if err := backend.CheckBegin(key, requestHash, ttl); err != nil {
-		return store.Claim{}, err
+		return idempotency.Claim{}, err
 	}
 	now := s.opts.Now()
 	if s.purge.Due(now) {
@@ -197,10 +195,10 @@ func (s *Store) BeginIdempotent(ctx context.Context, key, requestHash string, tt
 			return claim, err
 		}
 	}
-	return store.Claim{}, fmt.Errorf("begin idempotent %q: key keeps vanishing under concurrent releases", key)
+	return idempotency.Claim{}, fmt.Errorf("begin idempotent %q: key keeps vanishing under concurrent releases", key)
 }
 
-func (s *Store) begin(ctx context.Context, key, requestHash string, ttl time.Duration, now time.Time) (claim store.Claim, err error, retry bool) {
+func (s *Store) begin(ctx context.Context, key, requestHash string, ttl time.Duration, now time.Time) (claim idempotency.Claim, err error, retry bool) {
 	token := backend.Token()
 	leaseUntil, expiresAt := now.Add(s.opts.Lease), now.Add(ttl)
 	// The common case, a new key, in one statement outside a transaction.
@@ -209,10 +207,10 @@ func (s *Store) begin(ctx context.Context, key, requestHash string, ttl time.Dur
 		ON CONFLICT (key) DO NOTHING`,
 		key, requestHash, token, leaseUntil, expiresAt, ttl.Microseconds())
 	if err != nil {
-		return store.Claim{}, fmt.Errorf("begin idempotent %q: %w", key, err), false
+		return idempotency.Claim{}, fmt.Errorf("begin idempotent %q: %w", key, err), false
 	}
 	if tag.RowsAffected() == 1 {
-		return store.Claim{Key: key, Token: token}, nil, false
+		return idempotency.Claim{Key: key, Token: token}, nil, false
 	}
 
 	var refused error
@@ -255,7 +253,7 @@ func (s *Store) begin(ctx context.Context, key, requestHash string, ttl time.Dur
 			if err != nil {
 				return err
 			}
-			claim = store.Claim{Key: key, Response: &store.Response{Status: int(*status), Header: hdr, Body: body}}
+			claim = idempotency.Claim{Key: key, Response: &idempotency.Response{Status: int(*status), Header: hdr, Body: body}}
 			return nil
 		default:
 			refused = backend.ErrFor(action, key)
@@ -264,22 +262,22 @@ func (s *Store) begin(ctx context.Context, key, requestHash string, ttl time.Dur
 		if err != nil {
 			return err
 		}
-		claim = store.Claim{Key: key, Token: token}
+		claim = idempotency.Claim{Key: key, Token: token}
 		return nil
 	})
 	switch {
 	case err != nil:
-		return store.Claim{}, fmt.Errorf("begin idempotent %q: %w", key, err), false
+		return idempotency.Claim{}, fmt.Errorf("begin idempotent %q: %w", key, err), false
 	case retry:
-		return store.Claim{}, nil, true
+		return idempotency.Claim{}, nil, true
 	case refused != nil:
-		return store.Claim{}, refused, false
+		return idempotency.Claim{}, refused, false
 	}
 	return claim, nil, false
 }
 
-// Complete implements [store.Store].
-func (s *Store) Complete(ctx context.Context, c store.Claim, resp store.Response) error {
+// Complete implements [idempotency.Store].
+func (s *Store) Complete(ctx context.Context, c idempotency.Claim, resp idempotency.Response) error {
 	if err := backend.CheckClaim("complete", c); err != nil {
 		return err
 	}
@@ -302,13 +300,13 @@ func (s *Store) Complete(ctx context.Context, c store.Claim, resp store.Response
 		return fmt.Errorf("complete %q: %w", c.Key, err)
 	}
 	if tag.RowsAffected() == 0 {
-		return fmt.Errorf("complete %q: %w", c.Key, store.ErrLeaseLost)
+		return fmt.Errorf("complete %q: %w", c.Key, idempotency.ErrLeaseLost)
 	}
 	return nil
 }
 
-// Release implements [store.Store].
-func (s *Store) Release(ctx context.Context, c store.Claim) error {
+// Release implements [idempotency.Store].
+func (s *Store) Release(ctx context.Context, c idempotency.Claim) error {
 	if err := backend.CheckClaim("release", c); err != nil {
 		return err
 	}
@@ -317,12 +315,14 @@ func (s *Store) Release(ctx context.Context, c store.Claim) error {
 		return fmt.Errorf("release %q: %w", c.Key, err)
 	}
 	if tag.RowsAffected() == 0 {
-		return fmt.Errorf("release %q: %w", c.Key, store.ErrLeaseLost)
+		return fmt.Errorf("release %q: %w", c.Key, idempotency.ErrLeaseLost)
 	}
 	return nil
 }
 
-// PurgeExpired implements [store.Store].
+// PurgeExpired deletes the idempotency keys that expired at or before now,
+// and returns how many it deleted. A key still claimed under a running lease
+// is kept. BeginIdempotent calls it every Options.PurgeInterval.
 func (s *Store) PurgeExpired(ctx context.Context, now time.Time) (int64, error) {
 	tag, err := s.pool.Exec(ctx, `DELETE FROM idempotency_keys
 		WHERE expires_at <= $1 AND (status IS NOT NULL OR lease_until <= $1)`, now)
@@ -332,8 +332,8 @@ func (s *Store) PurgeExpired(ctx context.Context, now time.Time) (int64, error) 
 	return tag.RowsAffected(), nil
 }
 
-// Close implements [store.Store]. It waits for connections in use to be
-// returned to the pool.
+// Close closes the connection pool, waiting for connections in use to be
+// returned to it. Calls after Close fail.
 func (s *Store) Close() error {
 	s.pool.Close()
 	return nil

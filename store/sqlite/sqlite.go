@@ -1,5 +1,6 @@
-// Package sqlite is the SQLite backend of [store.Store]: one database file,
-// the default for a single swkit process.
+// Package sqlite keeps swkit's push subscriptions ([pushapi.Store]) and
+// idempotency keys ([idempotency.Store]) in one SQLite database file, the
+// default for a single swkit process.
 //
 // It uses modernc.org/sqlite, SQLite translated to Go, so the swkit binary
 // needs no C toolchain and stays static. modernc.org/sqlite is under the
@@ -31,6 +32,9 @@ import (
 	msqlite "modernc.org/sqlite" // also registers the "sqlite" database/sql driver
 	sqlite3 "modernc.org/sqlite/lib"
 
+	"github.com/swkit/swkit/idempotency"
+	"github.com/swkit/swkit/push"
+	"github.com/swkit/swkit/push/pushapi"
 	"github.com/swkit/swkit/store"
 	"github.com/swkit/swkit/store/internal/backend"
 )
@@ -42,7 +46,7 @@ var migrationFiles embed.FS
 // the file before it fails with "database is locked".
 const BusyTimeout = 10 * time.Second
 
-// Store is a [store.Store] on one SQLite file.
+// Store is the push subscriptions and idempotency keys in one SQLite file.
 type Store struct {
 	path  string
 	opts  store.Options
@@ -51,7 +55,10 @@ type Store struct {
 	purge backend.Purger
 }
 
-var _ store.Store = (*Store)(nil)
+var (
+	_ pushapi.Store     = (*Store)(nil)
+	_ idempotency.Store = (*Store)(nil)
+)
 
 // Open opens the SQLite database at path (a file name, not a URI), creating
 // the file when missing but not its folder, and brings its schema up to date.
@@ -189,63 +196,60 @@ func (s *Store) write(ctx context.Context, fn func(*sql.Tx) error) error {
 	return tx.Commit()
 }
 
-// PutSubscription implements [store.Store].
-func (s *Store) PutSubscription(ctx context.Context, sub store.Subscription) error {
+// PutSubscription implements [pushapi.Store]. The immediate transaction
+// makes the look-up and the upsert one step, so that of two processes
+// storing one new endpoint at once exactly one reports it created.
+func (s *Store) PutSubscription(ctx context.Context, sub push.Subscription) (created bool, err error) {
 	if err := backend.CheckSubscription(sub); err != nil {
-		return err
+		return false, err
 	}
-	if sub.CreatedAt.IsZero() {
-		sub.CreatedAt = s.opts.Now()
-	}
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err = s.write(ctx, func(tx *sql.Tx) error {
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM subscriptions WHERE endpoint = ?`, sub.Endpoint).Scan(&n); err != nil {
+			return err
+		}
+		created = n == 0
 		_, err := tx.ExecContext(ctx, `INSERT INTO subscriptions (endpoint, p256dh, auth, created_at)
 			VALUES (?, ?, ?, ?)
 			ON CONFLICT (endpoint) DO UPDATE SET p256dh = excluded.p256dh, auth = excluded.auth`,
-			sub.Endpoint, sub.P256dh, sub.Auth, sub.CreatedAt.UnixMicro())
+			sub.Endpoint, sub.Keys.P256dh, sub.Keys.Auth, s.opts.Now().UnixMicro())
 		return err
 	})
 	if err != nil {
-		return fmt.Errorf("put subscription %s: %w", sub.Endpoint, err)
+		return false, fmt.Errorf("put subscription: %w", err)
+	}
+	return created, nil
+}
+
+// DeleteSubscription implements [pushapi.Store].
+func (s *Store) DeleteSubscription(ctx context.Context, endpoint string) error {
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `DELETE FROM subscriptions WHERE endpoint = ?`, endpoint)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("delete subscription: %w", err)
 	}
 	return nil
 }
 
-// DeleteSubscription implements [store.Store].
-func (s *Store) DeleteSubscription(ctx context.Context, endpoint string) (bool, error) {
-	var n int64
-	err := s.write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `DELETE FROM subscriptions WHERE endpoint = ?`, endpoint)
-		if err != nil {
-			return err
-		}
-		n, err = res.RowsAffected()
-		return err
-	})
-	if err != nil {
-		return false, fmt.Errorf("delete subscription %s: %w", endpoint, err)
-	}
-	return n > 0, nil
-}
-
-// Subscriptions implements [store.Store].
-func (s *Store) Subscriptions(ctx context.Context, after string, limit int) ([]store.Subscription, error) {
+// Subscriptions implements [pushapi.Store].
+func (s *Store) Subscriptions(ctx context.Context, after string, limit int) ([]push.Subscription, error) {
 	if limit <= 0 {
-		limit = store.DefaultPageSize
+		limit = backend.PageSize
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT endpoint, p256dh, auth, created_at FROM subscriptions
+	rows, err := s.r.QueryContext(ctx, `SELECT endpoint, p256dh, auth FROM subscriptions
 		WHERE endpoint > ? ORDER BY endpoint LIMIT ?`, after, limit)
 	if err != nil {
 		return nil, fmt.Errorf("list subscriptions: %w", err)
 	}
 	defer rows.Close()
-	page := make([]store.Subscription, 0, min(limit, 256))
+	page := make([]push.Subscription, 0, min(limit, 256))
 	for rows.Next() {
-		var sub store.Subscription
-		var created int64
-		if err := rows.Scan(&sub.Endpoint, &sub.P256dh, &sub.Auth, &created); err != nil {
+		var sub push.Subscription
+		if err := rows.Scan(&sub.Endpoint, &sub.Keys.P256dh, &sub.Keys.Auth); err != nil {
 			return nil, fmt.Errorf("list subscriptions: %w", err)
 		}
-		sub.CreatedAt = time.UnixMicro(created)
 		page = append(page, sub)
 	}
 	if err := rows.Err(); err != nil {
@@ -254,19 +258,10 @@ func (s *Store) Subscriptions(ctx context.Context, after string, limit int) ([]s
 	return page, nil
 }
 
-// CountSubscriptions implements [store.Store].
-func (s *Store) CountSubscriptions(ctx context.Context) (int64, error) {
-	var n int64
-	if err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM subscriptions`).Scan(&n); err != nil {
-		return 0, fmt.Errorf("count subscriptions: %w", err)
-	}
-	return n, nil
-}
-
-// BeginIdempotent implements [store.Store].
-func (s *Store) BeginIdempotent(ctx context.Context, key, requestHash string, ttl time.Duration) (store.Claim, error) {
+// BeginIdempotent implements [idempotency.Store].
+func (s *Store) BeginIdempotent(ctx context.Context, key, requestHash string, ttl time.Duration) (idempotency.Claim, error) {
 	if err := backend.CheckBegin(key, requestHash, ttl); err != nil {
-		return store.Claim{}, err
+		return idempotency.Claim{}, err
 	}
 	now := s.opts.Now()
 	if s.purge.Due(now) {
@@ -274,7 +269,7 @@ func (s *Store) BeginIdempotent(ctx context.Context, key, requestHash string, tt
 		// or is retried at the next interval.
 		s.PurgeExpired(ctx, now)
 	}
-	var claim store.Claim
+	var claim idempotency.Claim
 	var refused error
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		var (
@@ -317,7 +312,7 @@ func (s *Store) BeginIdempotent(ctx context.Context, key, requestHash string, tt
 			if err != nil {
 				return err
 			}
-			claim = store.Claim{Key: key, Response: &store.Response{Status: int(status.Int64), Header: h, Body: body}}
+			claim = idempotency.Claim{Key: key, Response: &idempotency.Response{Status: int(status.Int64), Header: h, Body: body}}
 			return nil
 		default:
 			refused = backend.ErrFor(action, key)
@@ -326,20 +321,20 @@ func (s *Store) BeginIdempotent(ctx context.Context, key, requestHash string, tt
 		if err != nil {
 			return err
 		}
-		claim = store.Claim{Key: key, Token: token}
+		claim = idempotency.Claim{Key: key, Token: token}
 		return nil
 	})
 	if err != nil {
-		return store.Claim{}, fmt.Errorf("begin idempotent %q: %w", key, err)
+		return idempotency.Claim{}, fmt.Errorf("begin idempotent %q: %w", key, err)
 	}
 	if refused != nil {
-		return store.Claim{}, refused
+		return idempotency.Claim{}, refused
 	}
 	return claim, nil
 }
 
-// Complete implements [store.Store].
-func (s *Store) Complete(ctx context.Context, c store.Claim, resp store.Response) error {
+// Complete implements [idempotency.Store].
+func (s *Store) Complete(ctx context.Context, c idempotency.Claim, resp idempotency.Response) error {
 	if err := backend.CheckClaim("complete", c); err != nil {
 		return err
 	}
@@ -370,13 +365,13 @@ func (s *Store) Complete(ctx context.Context, c store.Claim, resp store.Response
 		return fmt.Errorf("complete %q: %w", c.Key, err)
 	}
 	if n == 0 {
-		return fmt.Errorf("complete %q: %w", c.Key, store.ErrLeaseLost)
+		return fmt.Errorf("complete %q: %w", c.Key, idempotency.ErrLeaseLost)
 	}
 	return nil
 }
 
-// Release implements [store.Store].
-func (s *Store) Release(ctx context.Context, c store.Claim) error {
+// Release implements [idempotency.Store].
+func (s *Store) Release(ctx context.Context, c idempotency.Claim) error {
 	if err := backend.CheckClaim("release", c); err != nil {
 		return err
 	}
@@ -393,12 +388,14 @@ func (s *Store) Release(ctx context.Context, c store.Claim) error {
 		return fmt.Errorf("release %q: %w", c.Key, err)
 	}
 	if n == 0 {
-		return fmt.Errorf("release %q: %w", c.Key, store.ErrLeaseLost)
+		return fmt.Errorf("release %q: %w", c.Key, idempotency.ErrLeaseLost)
 	}
 	return nil
 }
 
-// PurgeExpired implements [store.Store].
+// PurgeExpired deletes the idempotency keys that expired at or before now,
+// and returns how many it deleted. A key still claimed under a running lease
+// is kept. BeginIdempotent calls it every Options.PurgeInterval.
 func (s *Store) PurgeExpired(ctx context.Context, now time.Time) (int64, error) {
 	var n int64
 	err := s.write(ctx, func(tx *sql.Tx) error {
@@ -417,7 +414,7 @@ func (s *Store) PurgeExpired(ctx context.Context, now time.Time) (int64, error) 
 	return n, nil
 }
 
-// Close implements [store.Store].
+// Close closes the database. Calls after Close fail.
 func (s *Store) Close() error {
 	var errs []error
 	if s.r != nil {

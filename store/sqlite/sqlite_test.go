@@ -14,7 +14,7 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	storetest.ChildMain(func(ctx context.Context, path string) (store.Store, error) {
+	storetest.ChildMain(func(ctx context.Context, path string) (storetest.Store, error) {
 		return sqlite.Open(ctx, path, store.Options{})
 	})
 	os.Exit(m.Run())
@@ -29,7 +29,7 @@ func TestTwoProcesses(t *testing.T) {
 func TestConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) storetest.OpenFunc {
 		path := filepath.Join(t.TempDir(), "swkit.db")
-		return func(t *testing.T, opts store.Options) (store.Store, error) {
+		return func(t *testing.T, opts store.Options) (storetest.Store, error) {
 			s, err := sqlite.Open(t.Context(), path, opts)
 			if err != nil {
 				return nil, err

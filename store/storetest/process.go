@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/swkit/swkit/store"
+	"github.com/swkit/swkit/idempotency"
 )
 
 // Environment of a child process started by RaceProcesses.
@@ -25,7 +25,7 @@ const (
 // ChildMain serves RaceProcesses: call it first in the backend's TestMain.
 // In a child process it opens the store with open, claims the keys when told
 // to start, prints the ones it won, and exits; elsewhere it returns at once.
-func ChildMain(open func(ctx context.Context, dsn string) (store.Store, error)) {
+func ChildMain(open func(ctx context.Context, dsn string) (Store, error)) {
 	dsn := os.Getenv(envChildDSN)
 	if dsn == "" {
 		return
@@ -37,7 +37,7 @@ func ChildMain(open func(ctx context.Context, dsn string) (store.Store, error)) 
 	os.Exit(0)
 }
 
-func child(open func(ctx context.Context, dsn string) (store.Store, error), dsn string) error {
+func child(open func(ctx context.Context, dsn string) (Store, error), dsn string) error {
 	var keys int
 	if _, err := fmt.Sscan(os.Getenv(envChildKeys), &keys); err != nil {
 		return fmt.Errorf("%s: %w", envChildKeys, err)
@@ -65,7 +65,7 @@ func child(open func(ctx context.Context, dsn string) (store.Store, error), dsn 
 				c, err := s.BeginIdempotent(ctx, k, "h", time.Hour)
 				mu.Lock()
 				switch {
-				case errors.Is(err, store.ErrInProgress):
+				case errors.Is(err, idempotency.ErrInProgress):
 				case err != nil:
 					if firstErr == nil {
 						firstErr = err

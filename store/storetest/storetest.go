@@ -1,10 +1,11 @@
-// Package storetest is the conformance suite for [store.Store]: every backend
-// runs it from its own tests, so that the backends behave the same.
+// Package storetest is the conformance suite of the store backends: every
+// backend runs it from its own tests, so that the backends behave the same
+// as a [pushapi.Store] and as an [idempotency.Store].
 //
 //	func TestConformance(t *testing.T) {
 //		storetest.Run(t, func(t *testing.T) storetest.OpenFunc {
 //			path := filepath.Join(t.TempDir(), "swkit.db")
-//			return func(t *testing.T, opts store.Options) (store.Store, error) {
+//			return func(t *testing.T, opts store.Options) (storetest.Store, error) {
 //				s, err := sqlite.Open(t.Context(), path, opts)
 //				if err == nil {
 //					t.Cleanup(func() { s.Close() })
@@ -30,14 +31,26 @@ import (
 	"testing"
 	"time"
 
+	"github.com/swkit/swkit/idempotency"
+	"github.com/swkit/swkit/push"
+	"github.com/swkit/swkit/push/pushapi"
 	"github.com/swkit/swkit/store"
 )
+
+// Store is what the suite checks: a backend is both consumers' store, and
+// purges and closes.
+type Store interface {
+	pushapi.Store
+	idempotency.Store
+	PurgeExpired(ctx context.Context, now time.Time) (int64, error)
+	Close() error
+}
 
 // OpenFunc opens a Store on the database that NewDB created. Each call opens a
 // separate Store with its own connections, the way a second server process
 // would, so the suite can race two of them; calls may come from several
 // goroutines at once. The backend closes the Store when t ends (t.Cleanup).
-type OpenFunc func(t *testing.T, opts store.Options) (store.Store, error)
+type OpenFunc func(t *testing.T, opts store.Options) (Store, error)
 
 // NewDB creates a new, empty database for one test (a fresh file, a fresh
 // PostgreSQL database) and returns how to open it.
@@ -51,10 +64,11 @@ func Run(t *testing.T, newDB NewDB) {
 	}{
 		{"PutAndList", testPutAndList},
 		{"Upsert", testUpsert},
+		{"PutRace", testPutRace},
 		{"Delete", testDelete},
 		{"InvalidSubscription", testInvalidSubscription},
 		{"Paging", testPaging},
-		{"EachDeleting", testEachDeleting},
+		{"PagingDeleting", testPagingDeleting},
 		{"ClaimCompleteReplay", testClaimCompleteReplay},
 		{"KeyReused", testKeyReused},
 		{"ConcurrentClaims", testConcurrentClaims},
@@ -103,7 +117,7 @@ func (c *Clock) Advance(d time.Duration) {
 }
 
 // openOne creates a database and opens one Store on it with a fresh clock.
-func openOne(t *testing.T, newDB NewDB, opts store.Options) (store.Store, *Clock) {
+func openOne(t *testing.T, newDB NewDB, opts store.Options) (Store, *Clock) {
 	t.Helper()
 	clock := NewClock()
 	if opts.Now == nil {
@@ -112,7 +126,7 @@ func openOne(t *testing.T, newDB NewDB, opts store.Options) (store.Store, *Clock
 	return mustOpen(t, newDB(t), opts), clock
 }
 
-func mustOpen(t *testing.T, open OpenFunc, opts store.Options) store.Store {
+func mustOpen(t *testing.T, open OpenFunc, opts store.Options) Store {
 	t.Helper()
 	s, err := open(t, opts)
 	if err != nil {
@@ -121,131 +135,173 @@ func mustOpen(t *testing.T, open OpenFunc, opts store.Options) store.Store {
 	return s
 }
 
-func sub(i int) store.Subscription {
-	return store.Subscription{
-		Endpoint: fmt.Sprintf("https://push.example/send/%06d", i),
-		P256dh:   fmt.Sprintf("p256dh-%d", i),
-		Auth:     fmt.Sprintf("auth-%d", i),
+func sub(i int) push.Subscription {
+	var s push.Subscription
+	s.Endpoint = fmt.Sprintf("https://push.example/send/%06d", i)
+	s.Keys.P256dh = fmt.Sprintf("p256dh-%d", i)
+	s.Keys.Auth = fmt.Sprintf("auth-%d", i)
+	return s
+}
+
+// each calls fn for every stored subscription, pageSize at a time, as
+// pushapi's Send walks them.
+func each(ctx context.Context, s Store, pageSize int, fn func(push.Subscription) error) error {
+	after := ""
+	for {
+		page, err := s.Subscriptions(ctx, after, pageSize)
+		if err != nil {
+			return err
+		}
+		for _, sub := range page {
+			if err := fn(sub); err != nil {
+				return err
+			}
+		}
+		if len(page) < pageSize {
+			return nil
+		}
+		after = page[len(page)-1].Endpoint
 	}
 }
 
-func listAll(t *testing.T, s store.Store) []store.Subscription {
+func listAll(t *testing.T, s Store) []push.Subscription {
 	t.Helper()
-	var all []store.Subscription
-	if err := store.Each(t.Context(), s, 0, func(sub store.Subscription) error {
+	var all []push.Subscription
+	if err := each(t.Context(), s, 100, func(sub push.Subscription) error {
 		all = append(all, sub)
 		return nil
 	}); err != nil {
-		t.Fatalf("Each: %v", err)
+		t.Fatalf("Subscriptions: %v", err)
 	}
 	return all
 }
 
-func count(t *testing.T, s store.Store) int64 {
+func put(t *testing.T, s Store, sub push.Subscription, wantCreated bool) {
 	t.Helper()
-	n, err := s.CountSubscriptions(t.Context())
-	if err != nil {
-		t.Fatalf("CountSubscriptions: %v", err)
-	}
-	return n
-}
-
-func put(t *testing.T, s store.Store, sub store.Subscription) {
-	t.Helper()
-	if err := s.PutSubscription(t.Context(), sub); err != nil {
-		t.Fatalf("PutSubscription(%s): %v", sub.Endpoint, err)
+	created, err := s.PutSubscription(t.Context(), sub)
+	if err != nil || created != wantCreated {
+		t.Fatalf("PutSubscription(%s) = %v, %v; want %v, nil", sub.Endpoint, created, err, wantCreated)
 	}
 }
 
 func testPutAndList(t *testing.T, newDB NewDB) {
-	s, clock := openOne(t, newDB, store.Options{})
-	if got := count(t, s); got != 0 {
-		t.Fatalf("empty store: count = %d, want 0", got)
-	}
+	s, _ := openOne(t, newDB, store.Options{})
 	if got := listAll(t, s); len(got) != 0 {
 		t.Fatalf("empty store: listed %v, want none", got)
 	}
 	a, b := sub(2), sub(1)
-	a.CreatedAt = time.Date(2029, 5, 6, 7, 8, 9, 987654000, time.FixedZone("x", 3600))
-	put(t, s, a)
-	put(t, s, b) // zero CreatedAt: the store's clock
-	got := listAll(t, s)
-	if len(got) != 2 {
-		t.Fatalf("listed %d subscriptions, want 2: %v", len(got), got)
-	}
-	b.CreatedAt = clock.Now()
-	for i, want := range []store.Subscription{b, a} {
-		g := got[i]
-		if g.Endpoint != want.Endpoint || g.P256dh != want.P256dh || g.Auth != want.Auth || !g.CreatedAt.Equal(want.CreatedAt) {
-			t.Errorf("listed[%d] = %+v, want %+v", i, g, want)
-		}
-	}
-	if got := count(t, s); got != 2 {
-		t.Errorf("count = %d, want 2", got)
+	exp := int64(1893456000000)
+	a.ExpirationTime = &exp // not kept
+	put(t, s, a, true)
+	put(t, s, b, true)
+	a.ExpirationTime = nil
+	if got, want := listAll(t, s), []push.Subscription{b, a}; !reflect.DeepEqual(got, want) {
+		t.Errorf("listed %+v, want %+v", got, want)
 	}
 }
 
 func testUpsert(t *testing.T, newDB NewDB) {
-	s, clock := openOne(t, newDB, store.Options{})
+	s, _ := openOne(t, newDB, store.Options{})
 	first := sub(1)
-	put(t, s, first)
-	created := clock.Now()
-	clock.Advance(time.Hour)
+	put(t, s, first, true)
 	again := first
-	again.P256dh, again.Auth = "new-p256dh", "new-auth"
-	put(t, s, again)
-	got := listAll(t, s)
-	if len(got) != 1 {
-		t.Fatalf("after upsert: %d subscriptions, want 1: %v", len(got), got)
+	again.Keys.P256dh, again.Keys.Auth = "new-p256dh", "new-auth"
+	put(t, s, again, false)
+	if got := listAll(t, s); len(got) != 1 || got[0] != again {
+		t.Fatalf("after upsert: %+v, want only %+v", got, again)
 	}
-	if got[0].P256dh != "new-p256dh" || got[0].Auth != "new-auth" {
-		t.Errorf("after upsert: keys %q %q, want the new ones", got[0].P256dh, got[0].Auth)
+}
+
+// testPutRace is a page subscribing from several server processes at once
+// (a retried request, two tabs): one of them is told it created the
+// subscription, whichever store it went through.
+func testPutRace(t *testing.T, newDB NewDB) {
+	open := newDB(t)
+	stores := []Store{mustOpen(t, open, store.Options{}), mustOpen(t, open, store.Options{})}
+	const endpoints = 20
+	var created [endpoints]atomic.Int32
+	race(t, stores, endpoints, func(s Store, i int) error {
+		c, err := s.PutSubscription(t.Context(), sub(i))
+		if c {
+			created[i].Add(1)
+		}
+		return err
+	})
+	for i := range created {
+		if n := created[i].Load(); n != 1 {
+			t.Errorf("%s reported created %d times, want once", sub(i).Endpoint, n)
+		}
 	}
-	if !got[0].CreatedAt.Equal(created) {
-		t.Errorf("after upsert: CreatedAt = %v, want the first one, %v", got[0].CreatedAt, created)
+	if got := len(listAll(t, stores[0])); got != endpoints {
+		t.Errorf("%d subscriptions stored, want %d", got, endpoints)
+	}
+}
+
+// race has four workers on each of stores, started at once, call
+// fn(store, i) for every i below n, each worker starting at another i. The
+// first error fails t.
+func race(t *testing.T, stores []Store, n int, fn func(s Store, i int) error) {
+	t.Helper()
+	const perStore = 4
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	errs := make(chan error, perStore*len(stores))
+	for _, s := range stores {
+		for w := range perStore {
+			wg.Go(func() {
+				<-start
+				for i := range n {
+					if err := fn(s, (i+w*n/perStore)%n); err != nil {
+						errs <- err
+						return
+					}
+				}
+			})
+		}
+	}
+	close(start)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
 	}
 }
 
 func testDelete(t *testing.T, newDB NewDB) {
 	s, _ := openOne(t, newDB, store.Options{})
-	put(t, s, sub(1))
-	put(t, s, sub(2))
-	for _, tc := range []struct {
-		endpoint string
-		want     bool
-	}{
-		{sub(1).Endpoint, true},
-		{sub(1).Endpoint, false},
-		{"https://push.example/never-stored", false},
-		{"", false},
-	} {
-		got, err := s.DeleteSubscription(t.Context(), tc.endpoint)
-		if err != nil || got != tc.want {
-			t.Errorf("DeleteSubscription(%q) = %v, %v; want %v, nil", tc.endpoint, got, err, tc.want)
+	put(t, s, sub(1), true)
+	put(t, s, sub(2), true)
+	for _, endpoint := range []string{sub(1).Endpoint, sub(1).Endpoint, "https://push.example/never-stored", ""} {
+		if err := s.DeleteSubscription(t.Context(), endpoint); err != nil {
+			t.Errorf("DeleteSubscription(%q) = %v, want nil", endpoint, err)
 		}
 	}
 	if got := listAll(t, s); len(got) != 1 || got[0].Endpoint != sub(2).Endpoint {
 		t.Errorf("after delete: %v, want only %s", got, sub(2).Endpoint)
 	}
-	if got := count(t, s); got != 1 {
-		t.Errorf("count = %d, want 1", got)
-	}
+	put(t, s, sub(1), true) // deleted, so new again
 }
 
 func testInvalidSubscription(t *testing.T, newDB NewDB) {
 	s, _ := openOne(t, newDB, store.Options{})
-	for name, bad := range map[string]store.Subscription{
-		"no endpoint": {P256dh: "p", Auth: "a"},
-		"no p256dh":   {Endpoint: "https://push.example/1", Auth: "a"},
-		"no auth":     {Endpoint: "https://push.example/1", P256dh: "p"},
+	for name, bad := range map[string]push.Subscription{
+		"no endpoint": withKeys("", "p", "a"),
+		"no p256dh":   withKeys("https://push.example/1", "", "a"),
+		"no auth":     withKeys("https://push.example/1", "p", ""),
 	} {
-		if err := s.PutSubscription(t.Context(), bad); err == nil {
+		if _, err := s.PutSubscription(t.Context(), bad); err == nil {
 			t.Errorf("%s: PutSubscription succeeded, want an error", name)
 		}
 	}
-	if got := count(t, s); got != 0 {
-		t.Errorf("count = %d, want 0", got)
+	if got := listAll(t, s); len(got) != 0 {
+		t.Errorf("stored %v, want none", got)
 	}
+}
+
+func withKeys(endpoint, p256dh, auth string) push.Subscription {
+	var s push.Subscription
+	s.Endpoint, s.Keys.P256dh, s.Keys.Auth = endpoint, p256dh, auth
+	return s
 }
 
 func testPaging(t *testing.T, newDB NewDB) {
@@ -268,7 +324,8 @@ func testPaging(t *testing.T, newDB NewDB) {
 		wg.Go(func() {
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			errs <- s.PutSubscription(t.Context(), store.Subscription{Endpoint: want[i], P256dh: "p", Auth: "a"})
+			_, err := s.PutSubscription(t.Context(), withKeys(want[i], "p", "a"))
+			errs <- err
 		})
 	}
 	wg.Wait()
@@ -279,9 +336,6 @@ func testPaging(t *testing.T, newDB NewDB) {
 		}
 	}
 	sort.Strings(want) // Go compares strings bytewise
-	if got := count(t, s); got != int64(len(want)) {
-		t.Fatalf("count = %d, want %d", got, len(want))
-	}
 
 	const pageSize = 250
 	var got []string
@@ -312,11 +366,7 @@ func testPaging(t *testing.T, newDB NewDB) {
 		t.Errorf("%d pages, want %d", pages, wantPages)
 	}
 
-	page, err := s.Subscriptions(t.Context(), "", 0)
-	if err != nil || len(page) != store.DefaultPageSize {
-		t.Errorf("Subscriptions with limit 0: %d rows, %v; want %d (DefaultPageSize)", len(page), err, store.DefaultPageSize)
-	}
-	page, err = s.Subscriptions(t.Context(), want[len(want)-1], 10)
+	page, err := s.Subscriptions(t.Context(), want[len(want)-1], 10)
 	if err != nil || len(page) != 0 {
 		t.Errorf("Subscriptions after the last endpoint: %d rows, %v; want none", len(page), err)
 	}
@@ -326,35 +376,29 @@ func testPaging(t *testing.T, newDB NewDB) {
 	}
 }
 
-func testEachDeleting(t *testing.T, newDB NewDB) {
+func testPagingDeleting(t *testing.T, newDB NewDB) {
 	s, _ := openOne(t, newDB, store.Options{})
 	for i := range 100 {
-		put(t, s, sub(i))
+		put(t, s, sub(i), true)
 	}
-	// As the sender does: delete each gone subscription while walking.
+	// As pushapi's Send does: delete gone subscriptions while paging.
 	seen := 0
-	err := store.Each(t.Context(), s, 7, func(sb store.Subscription) error {
+	err := each(t.Context(), s, 7, func(sb push.Subscription) error {
 		seen++
 		if seen%2 == 0 {
-			if ok, err := s.DeleteSubscription(t.Context(), sb.Endpoint); !ok || err != nil {
-				return fmt.Errorf("delete %s: %v %v", sb.Endpoint, ok, err)
-			}
+			return s.DeleteSubscription(t.Context(), sb.Endpoint)
 		}
 		return nil
 	})
 	if err != nil || seen != 100 {
-		t.Fatalf("Each: saw %d, %v; want 100, nil", seen, err)
+		t.Fatalf("paging: saw %d, %v; want 100, nil", seen, err)
 	}
-	if got := count(t, s); got != 50 {
-		t.Errorf("count after deleting every other one = %d, want 50", got)
-	}
-	stop := errors.New("stop")
-	if err := store.Each(t.Context(), s, 7, func(store.Subscription) error { return stop }); !errors.Is(err, stop) {
-		t.Errorf("Each returned %v, want fn's error", err)
+	if got := len(listAll(t, s)); got != 50 {
+		t.Errorf("%d left after deleting every other one, want 50", got)
 	}
 }
 
-func begin(t *testing.T, s store.Store, key, hash string, ttl time.Duration) store.Claim {
+func begin(t *testing.T, s Store, key, hash string, ttl time.Duration) idempotency.Claim {
 	t.Helper()
 	c, err := s.BeginIdempotent(t.Context(), key, hash, ttl)
 	if err != nil {
@@ -363,7 +407,7 @@ func begin(t *testing.T, s store.Store, key, hash string, ttl time.Duration) sto
 	return c
 }
 
-func mustClaim(t *testing.T, s store.Store, key, hash string, ttl time.Duration) store.Claim {
+func mustClaim(t *testing.T, s Store, key, hash string, ttl time.Duration) idempotency.Claim {
 	t.Helper()
 	c := begin(t, s, key, hash, ttl)
 	if !c.Claimed() || c.Key != key {
@@ -372,7 +416,7 @@ func mustClaim(t *testing.T, s store.Store, key, hash string, ttl time.Duration)
 	return c
 }
 
-func beginErr(t *testing.T, s store.Store, key, hash string, ttl time.Duration, want error) {
+func beginErr(t *testing.T, s Store, key, hash string, ttl time.Duration, want error) {
 	t.Helper()
 	c, err := s.BeginIdempotent(t.Context(), key, hash, ttl)
 	if !errors.Is(err, want) {
@@ -380,14 +424,14 @@ func beginErr(t *testing.T, s store.Store, key, hash string, ttl time.Duration, 
 	}
 }
 
-func complete(t *testing.T, s store.Store, c store.Claim, r store.Response) {
+func complete(t *testing.T, s Store, c idempotency.Claim, r idempotency.Response) {
 	t.Helper()
 	if err := s.Complete(t.Context(), c, r); err != nil {
 		t.Fatalf("Complete(%q): %v", c.Key, err)
 	}
 }
 
-func sameResponse(t *testing.T, got *store.Response, want store.Response) {
+func sameResponse(t *testing.T, got *idempotency.Response, want idempotency.Response) {
 	t.Helper()
 	if got == nil {
 		t.Fatalf("no stored response, want status %d", want.Status)
@@ -406,9 +450,9 @@ func testClaimCompleteReplay(t *testing.T, newDB NewDB) {
 	s, _ := openOne(t, newDB, store.Options{})
 	const ttl = 24 * time.Hour
 	c := mustClaim(t, s, "k1", "h1", ttl)
-	beginErr(t, s, "k1", "h1", ttl, store.ErrInProgress)
+	beginErr(t, s, "k1", "h1", ttl, idempotency.ErrInProgress)
 
-	resp := store.Response{
+	resp := idempotency.Response{
 		Status: 201,
 		Header: http.Header{"Content-Type": {"application/json"}, "Location": {"/api/votes/7"}},
 		Body:   []byte(`{"id":7}`),
@@ -421,10 +465,10 @@ func testClaimCompleteReplay(t *testing.T, newDB NewDB) {
 		}
 		sameResponse(t, r.Response, resp)
 	}
-	if err := s.Complete(t.Context(), c, resp); !errors.Is(err, store.ErrLeaseLost) {
+	if err := s.Complete(t.Context(), c, resp); !errors.Is(err, idempotency.ErrLeaseLost) {
 		t.Errorf("second Complete = %v, want ErrLeaseLost", err)
 	}
-	if err := s.Release(t.Context(), c); !errors.Is(err, store.ErrLeaseLost) {
+	if err := s.Release(t.Context(), c); !errors.Is(err, idempotency.ErrLeaseLost) {
 		t.Errorf("Release after Complete = %v, want ErrLeaseLost", err)
 	}
 	// Other keys are independent.
@@ -435,9 +479,9 @@ func testKeyReused(t *testing.T, newDB NewDB) {
 	s, _ := openOne(t, newDB, store.Options{})
 	const ttl = time.Hour
 	c := mustClaim(t, s, "k", "h1", ttl)
-	beginErr(t, s, "k", "h2", ttl, store.ErrKeyReused)
-	complete(t, s, c, store.Response{Status: 200})
-	beginErr(t, s, "k", "h2", ttl, store.ErrKeyReused)
+	beginErr(t, s, "k", "h2", ttl, idempotency.ErrKeyReused)
+	complete(t, s, c, idempotency.Response{Status: 200})
+	beginErr(t, s, "k", "h2", ttl, idempotency.ErrKeyReused)
 	if r := begin(t, s, "k", "h1", ttl); r.Response == nil {
 		t.Errorf("the original request no longer replays: %+v", r)
 	}
@@ -455,7 +499,7 @@ func testConcurrentClaims(t *testing.T, newDB NewDB) {
 			<-start
 			c, err := s.BeginIdempotent(t.Context(), "same", "h", time.Hour)
 			switch {
-			case errors.Is(err, store.ErrInProgress):
+			case errors.Is(err, idempotency.ErrInProgress):
 				inProgress.Add(1)
 			case err != nil:
 				errs <- err
@@ -482,37 +526,20 @@ func testConcurrentClaims(t *testing.T, newDB NewDB) {
 func testTwoStoresRace(t *testing.T, newDB NewDB) {
 	open := newDB(t)
 	clock := NewClock()
-	stores := []store.Store{mustOpen(t, open, store.Options{Now: clock.Now}), mustOpen(t, open, store.Options{Now: clock.Now})}
-	const keys, perStore = 200, 4
+	stores := []Store{mustOpen(t, open, store.Options{Now: clock.Now}), mustOpen(t, open, store.Options{Now: clock.Now})}
+	const keys = 200
 	var wins [keys]atomic.Int32
-	var wg sync.WaitGroup
-	start := make(chan struct{})
-	errs := make(chan error, keys*perStore*len(stores))
-	for _, s := range stores {
-		for w := range perStore {
-			wg.Go(func() {
-				<-start
-				for i := range keys {
-					k := (i + w*keys/perStore) % keys // workers start at different keys
-					c, err := s.BeginIdempotent(t.Context(), fmt.Sprintf("key-%d", k), "h", time.Hour)
-					switch {
-					case errors.Is(err, store.ErrInProgress):
-					case err != nil:
-						errs <- err
-						return
-					case c.Claimed():
-						wins[k].Add(1)
-					}
-				}
-			})
+	race(t, stores, keys, func(s Store, k int) error {
+		c, err := s.BeginIdempotent(t.Context(), fmt.Sprintf("key-%d", k), "h", time.Hour)
+		switch {
+		case errors.Is(err, idempotency.ErrInProgress):
+		case err != nil:
+			return err
+		case c.Claimed():
+			wins[k].Add(1)
 		}
-	}
-	close(start)
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Fatal(err)
-	}
+		return nil
+	})
 	for k := range wins {
 		if n := wins[k].Load(); n != 1 {
 			t.Errorf("key-%d claimed %d times, want once", k, n)
@@ -525,30 +552,30 @@ func testLeaseTakeover(t *testing.T, newDB NewDB) {
 	s, clock := openOne(t, newDB, store.Options{Lease: lease})
 	first := mustClaim(t, s, "k", "h", time.Hour)
 	clock.Advance(lease - time.Microsecond)
-	beginErr(t, s, "k", "h", time.Hour, store.ErrInProgress)
-	beginErr(t, s, "k", "other", time.Hour, store.ErrKeyReused)
+	beginErr(t, s, "k", "h", time.Hour, idempotency.ErrInProgress)
+	beginErr(t, s, "k", "other", time.Hour, idempotency.ErrKeyReused)
 	clock.Advance(time.Microsecond)
 	second := mustClaim(t, s, "k", "h", time.Hour)
 	if second.Token == first.Token {
 		t.Fatalf("takeover kept the first holder's token")
 	}
-	beginErr(t, s, "k", "h", time.Hour, store.ErrInProgress)
+	beginErr(t, s, "k", "h", time.Hour, idempotency.ErrInProgress)
 
 	// The first holder comes back late: it must not overwrite the outcome.
-	if err := s.Complete(t.Context(), first, store.Response{Status: 500}); !errors.Is(err, store.ErrLeaseLost) {
+	if err := s.Complete(t.Context(), first, idempotency.Response{Status: 500}); !errors.Is(err, idempotency.ErrLeaseLost) {
 		t.Fatalf("Complete by the displaced holder = %v, want ErrLeaseLost", err)
 	}
-	if err := s.Release(t.Context(), first); !errors.Is(err, store.ErrLeaseLost) {
+	if err := s.Release(t.Context(), first); !errors.Is(err, idempotency.ErrLeaseLost) {
 		t.Fatalf("Release by the displaced holder = %v, want ErrLeaseLost", err)
 	}
-	want := store.Response{Status: 200, Body: []byte("second")}
+	want := idempotency.Response{Status: 200, Body: []byte("second")}
 	complete(t, s, second, want)
 	sameResponse(t, begin(t, s, "k", "h", time.Hour).Response, want)
 
 	// A holder whose lease ran out but was not taken over may still complete.
 	late := mustClaim(t, s, "late", "h", time.Hour)
 	clock.Advance(10 * lease)
-	complete(t, s, late, store.Response{Status: 204})
+	complete(t, s, late, idempotency.Response{Status: 204})
 }
 
 func testRelease(t *testing.T, newDB NewDB) {
@@ -557,15 +584,15 @@ func testRelease(t *testing.T, newDB NewDB) {
 	if err := s.Release(t.Context(), c); err != nil {
 		t.Fatalf("Release: %v", err)
 	}
-	if err := s.Release(t.Context(), c); !errors.Is(err, store.ErrLeaseLost) {
+	if err := s.Release(t.Context(), c); !errors.Is(err, idempotency.ErrLeaseLost) {
 		t.Errorf("second Release = %v, want ErrLeaseLost", err)
 	}
-	if err := s.Complete(t.Context(), c, store.Response{Status: 200}); !errors.Is(err, store.ErrLeaseLost) {
+	if err := s.Complete(t.Context(), c, idempotency.Response{Status: 200}); !errors.Is(err, idempotency.ErrLeaseLost) {
 		t.Errorf("Complete after Release = %v, want ErrLeaseLost", err)
 	}
 	again := mustClaim(t, s, "k", "h", time.Hour)
-	complete(t, s, again, store.Response{Status: 200})
-	sameResponse(t, begin(t, s, "k", "h", time.Hour).Response, store.Response{Status: 200})
+	complete(t, s, again, idempotency.Response{Status: 200})
+	sameResponse(t, begin(t, s, "k", "h", time.Hour).Response, idempotency.Response{Status: 200})
 }
 
 func testExpiryAfterCompletion(t *testing.T, newDB NewDB) {
@@ -573,7 +600,7 @@ func testExpiryAfterCompletion(t *testing.T, newDB NewDB) {
 	const ttl = time.Minute
 	c := mustClaim(t, s, "k", "h", ttl)
 	clock.Advance(50 * time.Second)
-	complete(t, s, c, store.Response{Status: 200})
+	complete(t, s, c, idempotency.Response{Status: 200})
 	clock.Advance(50 * time.Second) // 100 s after the claim, 50 s after completion
 	if r := begin(t, s, "k", "h", ttl); r.Response == nil {
 		t.Fatalf("50 s after completion with a 60 s ttl: %+v, want a replay (the ttl runs from completion)", r)
@@ -586,7 +613,7 @@ func testExpiryAfterCompletion(t *testing.T, newDB NewDB) {
 func testPurgeExpired(t *testing.T, newDB NewDB) {
 	s, clock := openOne(t, newDB, store.Options{Lease: 30 * time.Second, PurgeInterval: -1})
 	done := mustClaim(t, s, "done", "h", time.Minute)
-	complete(t, s, done, store.Response{Status: 200})
+	complete(t, s, done, idempotency.Response{Status: 200})
 	mustClaim(t, s, "abandoned", "h", time.Minute) // lease 30 s, expires at 1 min
 	mustClaim(t, s, "kept", "h", time.Hour)        // expires at 1 h
 	longLease, _ := openOne(t, newDB, store.Options{Lease: time.Hour, Now: clock.Now, PurgeInterval: -1})
@@ -605,16 +632,16 @@ func testPurgeExpired(t *testing.T, newDB NewDB) {
 	if err != nil || n != 0 {
 		t.Fatalf("PurgeExpired again = %d, %v; want 0, nil", n, err)
 	}
-	mustClaim(t, s, "done", "other", time.Minute)                               // forgotten
-	beginErr(t, s, "kept", "other", time.Hour, store.ErrKeyReused)              // still there
-	beginErr(t, longLease, "running", "other", time.Second, store.ErrKeyReused) // lease still running
+	mustClaim(t, s, "done", "other", time.Minute)                                     // forgotten
+	beginErr(t, s, "kept", "other", time.Hour, idempotency.ErrKeyReused)              // still there
+	beginErr(t, longLease, "running", "other", time.Second, idempotency.ErrKeyReused) // lease still running
 }
 
 func testOpportunisticPurge(t *testing.T, newDB NewDB) {
 	s, clock := openOne(t, newDB, store.Options{PurgeInterval: time.Minute})
 	for i := range 5 {
 		c := mustClaim(t, s, fmt.Sprint("old-", i), "h", time.Second)
-		complete(t, s, c, store.Response{Status: 200})
+		complete(t, s, c, idempotency.Response{Status: 200})
 	}
 	clock.Advance(2 * time.Minute)
 	mustClaim(t, s, "new", "h", time.Hour) // purges on the side
@@ -631,7 +658,7 @@ func testLargeResponse(t *testing.T, newDB NewDB) {
 	for i := range body {
 		body[i] = byte(rng.Uint32())
 	}
-	resp := store.Response{
+	resp := idempotency.Response{
 		Status: 200,
 		Header: http.Header{
 			"Content-Type":   {"application/octet-stream"},
@@ -649,9 +676,9 @@ func testLargeResponse(t *testing.T, newDB NewDB) {
 func testEmptyResponse(t *testing.T, newDB NewDB) {
 	s, _ := openOne(t, newDB, store.Options{})
 	c := mustClaim(t, s, "empty", "h", time.Hour)
-	complete(t, s, c, store.Response{Status: 204})
+	complete(t, s, c, idempotency.Response{Status: 204})
 	r := begin(t, s, "empty", "h", time.Hour)
-	sameResponse(t, r.Response, store.Response{Status: 204})
+	sameResponse(t, r.Response, idempotency.Response{Status: 204})
 	if r.Response.Header == nil {
 		t.Errorf("replayed Header is nil, want an empty map callers can range over and set")
 	}
@@ -673,17 +700,17 @@ func testInvalidIdempotent(t *testing.T, newDB NewDB) {
 			t.Errorf("%s: BeginIdempotent succeeded, want an error", tc.name)
 		}
 	}
-	if err := s.Complete(t.Context(), store.Claim{}, store.Response{Status: 200}); !errors.Is(err, store.ErrLeaseLost) {
+	if err := s.Complete(t.Context(), idempotency.Claim{}, idempotency.Response{Status: 200}); !errors.Is(err, idempotency.ErrLeaseLost) {
 		t.Errorf("Complete of a zero Claim = %v, want ErrLeaseLost", err)
 	}
-	if err := s.Release(t.Context(), store.Claim{Key: "k"}); !errors.Is(err, store.ErrLeaseLost) {
+	if err := s.Release(t.Context(), idempotency.Claim{Key: "k"}); !errors.Is(err, idempotency.ErrLeaseLost) {
 		t.Errorf("Release of a claim without token = %v, want ErrLeaseLost", err)
 	}
 	c := mustClaim(t, s, "k", "h", time.Hour)
-	if err := s.Complete(t.Context(), c, store.Response{}); err == nil {
+	if err := s.Complete(t.Context(), c, idempotency.Response{}); err == nil {
 		t.Errorf("Complete with status 0 succeeded, want an error")
 	}
-	complete(t, s, c, store.Response{Status: 200}) // the claim survived the refusal
+	complete(t, s, c, idempotency.Response{Status: 200}) // the claim survived the refusal
 }
 
 // testConcurrentOpen opens a new database from several Stores at once, as
@@ -691,7 +718,7 @@ func testInvalidIdempotent(t *testing.T, newDB NewDB) {
 func testConcurrentOpen(t *testing.T, newDB NewDB) {
 	open := newDB(t)
 	const n = 8
-	stores := make([]store.Store, n)
+	stores := make([]Store, n)
 	errs := make([]error, n)
 	var wg sync.WaitGroup
 	start := make(chan struct{})
@@ -707,10 +734,10 @@ func testConcurrentOpen(t *testing.T, newDB NewDB) {
 		t.Fatalf("concurrent open: %v", err)
 	}
 	for i, s := range stores {
-		put(t, s, sub(i))
+		put(t, s, sub(i), true)
 	}
-	if got := count(t, stores[0]); got != n {
-		t.Errorf("count = %d, want %d", got, n)
+	if got := len(listAll(t, stores[0])); got != n {
+		t.Errorf("%d subscriptions stored, want %d", got, n)
 	}
 }
 
@@ -721,7 +748,7 @@ func testCanceledContext(t *testing.T, newDB NewDB) {
 	if _, err := s.BeginIdempotent(ctx, "k", "h", time.Hour); !errors.Is(err, context.Canceled) {
 		t.Errorf("BeginIdempotent with a canceled context = %v, want context.Canceled", err)
 	}
-	if err := s.PutSubscription(ctx, sub(1)); !errors.Is(err, context.Canceled) {
+	if _, err := s.PutSubscription(ctx, sub(1)); !errors.Is(err, context.Canceled) {
 		t.Errorf("PutSubscription with a canceled context = %v, want context.Canceled", err)
 	}
 	mustClaim(t, s, "k", "h", time.Hour) // nothing was left behind
@@ -732,13 +759,13 @@ func testAfterClose(t *testing.T, newDB NewDB) {
 	if err := s.Close(); err != nil {
 		t.Fatalf("Close: %v", err)
 	}
-	if err := s.PutSubscription(t.Context(), sub(1)); err == nil {
+	if _, err := s.PutSubscription(t.Context(), sub(1)); err == nil {
 		t.Errorf("PutSubscription after Close succeeded, want an error")
 	}
 	if _, err := s.BeginIdempotent(t.Context(), "k", "h", time.Hour); err == nil {
 		t.Errorf("BeginIdempotent after Close succeeded, want an error")
 	}
-	if _, err := s.CountSubscriptions(t.Context()); err == nil {
-		t.Errorf("CountSubscriptions after Close succeeded, want an error")
+	if _, err := s.Subscriptions(t.Context(), "", 10); err == nil {
+		t.Errorf("Subscriptions after Close succeeded, want an error")
 	}
 }

@@ -18,8 +18,12 @@ import (
 	"sync"
 	"time"
 
-	"github.com/swkit/swkit/store"
+	"github.com/swkit/swkit/idempotency"
+	"github.com/swkit/swkit/push"
 )
+
+// PageSize is the page Subscriptions reads when its limit is not positive.
+const PageSize = 1000
 
 // MaxKeyLen bounds an idempotency key; the IETF draft
 // (draft-ietf-httpapi-idempotency-key-header) leaves the length to the
@@ -40,26 +44,28 @@ func CheckBegin(key, requestHash string, ttl time.Duration) error {
 }
 
 // CheckClaim validates the claim given to Complete or Release.
-func CheckClaim(op string, c store.Claim) error {
+func CheckClaim(op string, c idempotency.Claim) error {
 	if c.Key == "" || c.Token == "" {
-		return fmt.Errorf("%s: not a held claim (key %q): %w", op, c.Key, store.ErrLeaseLost)
+		return fmt.Errorf("%s: not a held claim (key %q): %w", op, c.Key, idempotency.ErrLeaseLost)
 	}
 	return nil
 }
 
-// CheckSubscription validates a subscription before it is stored.
-func CheckSubscription(s store.Subscription) error {
+// CheckSubscription validates a subscription before it is stored. Its
+// errors, like the backends', leave the endpoint out: it is a capability
+// URL, and errors end up in logs.
+func CheckSubscription(s push.Subscription) error {
 	if s.Endpoint == "" {
 		return errors.New("put subscription: empty endpoint")
 	}
-	if s.P256dh == "" || s.Auth == "" {
-		return fmt.Errorf("put subscription %s: missing p256dh or auth key", s.Endpoint)
+	if s.Keys.P256dh == "" || s.Keys.Auth == "" {
+		return errors.New("put subscription: missing p256dh or auth key")
 	}
 	return nil
 }
 
 // CheckResponse validates the response given to Complete.
-func CheckResponse(key string, r store.Response) error {
+func CheckResponse(key string, r idempotency.Response) error {
 	if r.Status < 100 || r.Status > 999 {
 		return fmt.Errorf("complete %q: status %d is not an HTTP status", key, r.Status)
 	}
@@ -142,9 +148,9 @@ func Decide(r Row, requestHash string, now time.Time) Action {
 func ErrFor(a Action, key string) error {
 	switch a {
 	case InProgress:
-		return fmt.Errorf("begin idempotent %q: %w", key, store.ErrInProgress)
+		return fmt.Errorf("begin idempotent %q: %w", key, idempotency.ErrInProgress)
 	case Reused:
-		return fmt.Errorf("begin idempotent %q: %w", key, store.ErrKeyReused)
+		return fmt.Errorf("begin idempotent %q: %w", key, idempotency.ErrKeyReused)
 	}
 	return nil
 }
