@@ -137,7 +137,7 @@ func TestParseErrors(t *testing.T) {
 		{"bad status", route(`{"urlPattern": "/x", "handler": "cacheFirst", "options": {"cacheableResponse": {"statuses": [200, 42]}}}`),
 			`swkit.json:1: runtimeCaching[0].options.cacheableResponse.statuses[1]: 42 is not an HTTP status (0 for opaque responses, or 100 to 599)`,
 			"runtimeCaching[0].options.cacheableResponse.statuses[1]", 1},
-		{"negative retention", route(`{"urlPattern": "/x", "handler": "networkOnly", "options": {"backgroundSync": {"maxRetentionTime": -1}}}`),
+		{"negative retention", route(`{"urlPattern": "/x", "method": "POST", "handler": "networkOnly", "options": {"backgroundSync": {"maxRetentionTime": -1}}}`),
 			`swkit.json:1: runtimeCaching[0].options.backgroundSync.maxRetentionTime: must not be negative`, "runtimeCaching[0].options.backgroundSync.maxRetentionTime", 1},
 		{"negative max size", "{\n\"maximumFileSizeToCacheInBytes\": -1}",
 			`swkit.json:2: maximumFileSizeToCacheInBytes: must not be negative`, "maximumFileSizeToCacheInBytes", 2},

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"cmp"
 	"fmt"
 	"io/fs"
 	"maps"
@@ -284,8 +285,22 @@ func validateRoute(r *RuntimeCaching, key string, bad func(key, format string, a
 			}
 		}
 	}
-	if bs := o.BackgroundSync; bs != nil && bs.MaxRetentionTime < 0 {
-		return bad(okey+".backgroundSync.maxRetentionTime", "must not be negative")
+	if o.BroadcastUpdate != nil && h != StaleWhileRevalidate {
+		return bad(okey+".broadcastUpdate", "only staleWhileRevalidate revalidates, not %s", h)
+	}
+	if bs := o.BackgroundSync; bs != nil {
+		switch {
+		case h != NetworkOnly:
+			// A cache strategy would answer a failed request from its
+			// cache or fail with something other than a network error;
+			// only networkOnly says plainly that the network failed.
+			return bad(okey+".backgroundSync", "only with networkOnly, not %s", h)
+		case r.Method == "" || r.Method == "GET" || r.Method == "HEAD":
+			method := cmp.Or(r.Method, DefaultMethod)
+			return bad(okey+".backgroundSync", "a %s request is not worth replaying later (nobody reads the answer); set method to POST, PUT, PATCH or DELETE", method)
+		case bs.MaxRetentionTime < 0:
+			return bad(okey+".backgroundSync.maxRetentionTime", "must not be negative")
+		}
 	}
 	return nil
 }

@@ -18,6 +18,15 @@ func TestValidate(t *testing.T) {
 		{"unknown handler", Config{RuntimeCaching: []RuntimeCaching{{URLPattern: "/api/*", Handler: "fastest"}}},
 			`runtimeCaching[0].handler: unknown handler "fastest": want one of cacheFirst, networkFirst, staleWhileRevalidate, networkOnly, cacheOnly`},
 		{"negative size", Config{MaximumFileSizeToCacheInBytes: -1}, `maximumFileSizeToCacheInBytes: must not be negative`},
+		{"broadcast on cacheFirst", Config{RuntimeCaching: []RuntimeCaching{{URLPattern: "/a", Handler: "cacheFirst",
+			Options: RuntimeOptions{BroadcastUpdate: &BroadcastUpdate{}}}}},
+			`runtimeCaching[0].options.broadcastUpdate: only staleWhileRevalidate revalidates, not cacheFirst`},
+		{"sync on a cache strategy", Config{RuntimeCaching: []RuntimeCaching{{URLPattern: "/api/*", Method: "POST", Handler: "networkFirst",
+			Options: RuntimeOptions{BackgroundSync: &BackgroundSync{Name: "q"}}}}},
+			`runtimeCaching[0].options.backgroundSync: only with networkOnly, not networkFirst`},
+		{"sync on GET", Config{RuntimeCaching: []RuntimeCaching{{URLPattern: "/api/*", Handler: "networkOnly",
+			Options: RuntimeOptions{BackgroundSync: &BackgroundSync{Name: "q"}}}}},
+			`runtimeCaching[0].options.backgroundSync: a GET request is not worth replaying later (nobody reads the answer); set method to POST, PUT, PATCH or DELETE`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

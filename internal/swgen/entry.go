@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -139,7 +140,11 @@ func entrySource(cfg config.Config, manifestJS, prelude string) (string, error) 
 	for i, rc := range cfg.RuntimeCaching {
 		route, err := routeSource(cfg, rc, imports)
 		if err != nil {
-			return "", fmt.Errorf("runtimeCaching[%d]: %w", i, err)
+			// routeSource's errors are *config.Error keyed within the route.
+			if ce := (*config.Error)(nil); errors.As(err, &ce) {
+				ce.Key = fmt.Sprintf("runtimeCaching[%d].%s", i, ce.Key)
+			}
+			return "", err
 		}
 		routes = append(routes, route)
 	}
@@ -235,12 +240,12 @@ func routeSource(cfg config.Config, rc config.RuntimeCaching, imports map[string
 	// Config built in Go may still use Workbox's spelling.
 	strategy, ok := config.NormalHandler(rc.Handler)
 	if !ok {
-		return "", fmt.Errorf("handler %q: want one of cacheFirst, networkFirst, staleWhileRevalidate, networkOnly, cacheOnly", rc.Handler)
+		return "", &config.Error{Key: "handler", Msg: fmt.Sprintf("unknown handler %q: want one of cacheFirst, networkFirst, staleWhileRevalidate, networkOnly, cacheOnly", rc.Handler)}
 	}
 	o := rc.Options
 	m, err := compilePattern(rc.URLPattern)
 	if err != nil {
-		return "", err
+		return "", &config.Error{Key: "urlPattern", Msg: fmt.Sprintf("%q: %v", rc.URLPattern, err), Err: err}
 	}
 	imports["urlPattern"] = "./sw/urlPattern.js"
 	imports[strategy] = "./sw/strategies/" + strategy + ".js"
@@ -261,10 +266,7 @@ func routeSource(cfg config.Config, rc config.RuntimeCaching, imports map[string
 		}
 		opts = append(opts, cacheable+" }")
 	}
-	if bu := o.BroadcastUpdate; bu != nil {
-		if strategy != config.StaleWhileRevalidate {
-			return "", fmt.Errorf("options.broadcastUpdate: only staleWhileRevalidate revalidates, not %s", strategy)
-		}
+	if bu := o.BroadcastUpdate; bu != nil { // only on staleWhileRevalidate (config.Validate)
 		h := make([]string, len(bu.HeadersToCheck))
 		for i, name := range bu.HeadersToCheck {
 			h[i] = strings.ToLower(name)
@@ -287,10 +289,7 @@ func routeSource(cfg config.Config, rc config.RuntimeCaching, imports map[string
 		}
 		opts = append(opts, "expiration_: expiration("+args+")")
 	}
-	if o.NetworkTimeoutSeconds > 0 {
-		if strategy != config.NetworkFirst {
-			return "", fmt.Errorf("options.networkTimeoutSeconds: only for networkFirst, not %s", strategy)
-		}
+	if o.NetworkTimeoutSeconds > 0 { // only on networkFirst (config.Validate)
 		opts = append(opts, "networkTimeoutSeconds_: "+jsonText(o.NetworkTimeoutSeconds))
 	}
 	method := strings.ToUpper(rc.Method)
@@ -302,9 +301,7 @@ func routeSource(cfg config.Config, rc config.RuntimeCaching, imports map[string
 		handler = "networkOnly()" // it stores nothing: no options
 	}
 	if bs := o.BackgroundSync; bs != nil {
-		if handler, err = withBackgroundSync(handler, strategy, method, *bs, imports); err != nil {
-			return "", err
-		}
+		handler = withBackgroundSync(handler, *bs, imports)
 	}
 	match := "urlPattern(" + m.literal + ")"
 	if m.on == "path" {

@@ -2,7 +2,6 @@ package swgen
 
 import (
 	"errors"
-	"fmt"
 	"strings"
 
 	"github.com/swkit/swkit/config"
@@ -27,7 +26,7 @@ func compilePattern(p string) (matcher, error) {
 	if source, flags, ok := config.SplitRegExp(p); ok {
 		flags = strings.NewReplacer("g", "", "y", "").Replace(flags)
 		if err := checkLiteralBody(source); err != nil {
-			return matcher{}, fmt.Errorf("urlPattern %q: %w", p, err)
+			return matcher{}, err
 		}
 		return matcher{literal: "/" + source + "/" + flags, on: "href"}, nil
 	}
@@ -37,8 +36,11 @@ func compilePattern(p string) (matcher, error) {
 	case strings.HasPrefix(p, "https://"), strings.HasPrefix(p, "http://"):
 		return matcher{literal: "/^" + wildcards(p) + "$/", on: "href"}, nil
 	}
-	return matcher{}, fmt.Errorf("urlPattern %q: want /regexp/flags, a path starting with /, or an absolute http(s) URL", p)
+	return matcher{}, errNotPattern
 }
+
+// errNotPattern: a urlPattern of none of the three forms.
+var errNotPattern = errors.New("want /regexp/flags, a path starting with /, or an absolute http(s) URL")
 
 // checkLiteralBody reports whether a regular expression's source can sit
 // between the slashes of a JavaScript literal as it is (ECMA-262 §12.9.5).

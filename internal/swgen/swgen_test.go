@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/json"
+	"errors"
 	"flag"
 	"math/rand/v2"
 	"os"
@@ -217,23 +218,26 @@ func TestGenerateShipsOnlyUsedModules(t *testing.T) {
 	}
 }
 
+// TestGenerateErrors: a route the worker cannot carry is a *config.Error
+// keyed by the route's option.
 func TestGenerateErrors(t *testing.T) {
 	tests := []struct {
-		name string
-		rc   config.RuntimeCaching
-		want string
+		name    string
+		rc      config.RuntimeCaching
+		wantKey string
+		want    string
 	}{
-		{"unknown handler", config.RuntimeCaching{URLPattern: "/a", Handler: "fastest"}, `runtimeCaching[0]: handler "fastest"`},
-		{"bad pattern", config.RuntimeCaching{URLPattern: "api/*", Handler: "cacheFirst"}, `urlPattern "api/*"`},
-		{"unescaped slash in regexp", config.RuntimeCaching{URLPattern: `/x/y\.png$/`, Handler: "cacheFirst"}, `urlPattern "/x/y\\.png$/": escape "/"`},
-		{"broadcast on cacheFirst", config.RuntimeCaching{URLPattern: "/a", Handler: "cacheFirst",
-			Options: config.RuntimeOptions{BroadcastUpdate: &config.BroadcastUpdate{}}}, "options.broadcastUpdate"},
+		{"unknown handler", config.RuntimeCaching{URLPattern: "/a", Handler: "fastest"}, "runtimeCaching[1].handler", `unknown handler "fastest"`},
+		{"bad pattern", config.RuntimeCaching{URLPattern: "api/*", Handler: "cacheFirst"}, "runtimeCaching[1].urlPattern", `"api/*": want /regexp/flags`},
+		{"unescaped slash in regexp", config.RuntimeCaching{URLPattern: `/x/y\.png$/`, Handler: "cacheFirst"}, "runtimeCaching[1].urlPattern", `"/x/y\\.png$/": escape "/"`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := Generate(config.Config{RuntimeCaching: []config.RuntimeCaching{tc.rc}}, nil)
-			if err == nil || !strings.Contains(err.Error(), tc.want) {
-				t.Fatalf("err = %v, want one containing %q", err, tc.want)
+			ok := config.RuntimeCaching{URLPattern: "/ok", Handler: "cacheFirst"}
+			_, err := Generate(config.Config{RuntimeCaching: []config.RuntimeCaching{ok, tc.rc}}, nil)
+			var ce *config.Error
+			if !errors.As(err, &ce) || ce.Key != tc.wantKey || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err = %v, want a *config.Error on %s containing %q", err, tc.wantKey, tc.want)
 			}
 		})
 	}

@@ -45,23 +45,3 @@ func TestBackgroundSyncRoute(t *testing.T) {
 		}
 	}
 }
-
-func TestBackgroundSyncRefused(t *testing.T) {
-	tests := []struct {
-		name string
-		rc   config.RuntimeCaching
-		want string
-	}{
-		{"cache strategy", config.RuntimeCaching{URLPattern: "/api/*", Method: "POST", Handler: "networkFirst"}, "only with networkOnly, not networkFirst"},
-		{"GET", config.RuntimeCaching{URLPattern: "/api/*", Handler: "networkOnly"}, "a GET request is not worth replaying"},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			tc.rc.Options.BackgroundSync = &config.BackgroundSync{Name: "q"}
-			_, err := Generate(syncConfig(tc.rc), testEntries())
-			if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "runtimeCaching[0]: options.backgroundSync") {
-				t.Errorf("Generate error = %v, want runtimeCaching[0]: options.backgroundSync ... %s", err, tc.want)
-			}
-		})
-	}
-}
