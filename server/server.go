@@ -55,9 +55,6 @@ import (
 // build input, never served.
 const ConfigFile = "swkit.json"
 
-// PageHelper is the page helper's file name, beside the worker's folder root.
-const PageHelper = "swkit.js"
-
 // Options are what the handler needs besides the site and its config.
 type Options struct {
 	// Generated are files a build produced, by slash path ("sw.js",
