@@ -79,7 +79,7 @@ func TestVAPIDToken(t *testing.T) {
 	v := newTestVAPID(t)
 	now := time.Unix(1_700_000_000, 0)
 	v.now = func() time.Time { return now }
-	h, err := v.authorization("https://push.example.net", "mailto:ops@example.com")
+	h, err := v.authorization("https://push.example.net", "mailto:ops@example.com", tokenLifetime)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,14 +144,14 @@ func TestVAPIDTokenReuse(t *testing.T) {
 	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
 
 	const aud, sub = "https://push.example.net", "mailto:ops@example.com"
-	first, err := v.authorization(aud, sub)
+	first, err := v.authorization(aud, sub, tokenLifetime)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var wg sync.WaitGroup
 	for range 100 {
 		wg.Go(func() {
-			if h, _ := v.authorization(aud, sub); h != first {
+			if h, _ := v.authorization(aud, sub, tokenLifetime); h != first {
 				t.Error("token changed within its lifetime")
 			}
 		})
@@ -160,7 +160,7 @@ func TestVAPIDTokenReuse(t *testing.T) {
 	if v.signs != 1 {
 		t.Errorf("signed %d tokens for one audience, want 1", v.signs)
 	}
-	if _, err := v.authorization("https://other.example.org", sub); err != nil {
+	if _, err := v.authorization("https://other.example.org", sub, tokenLifetime); err != nil {
 		t.Fatal(err)
 	}
 	if v.signs != 2 {
@@ -168,11 +168,11 @@ func TestVAPIDTokenReuse(t *testing.T) {
 	}
 
 	advance(tokenLifetime - tokenRenewBefore - time.Second)
-	if h, _ := v.authorization(aud, sub); h != first {
+	if h, _ := v.authorization(aud, sub, tokenLifetime); h != first {
 		t.Error("token replaced more than an hour before expiry")
 	}
 	advance(2 * time.Second)
-	if h, _ := v.authorization(aud, sub); h == first {
+	if h, _ := v.authorization(aud, sub, tokenLifetime); h == first {
 		t.Error("token not replaced within an hour of expiry")
 	}
 	if v.signs != 3 {
