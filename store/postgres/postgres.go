@@ -53,7 +53,7 @@ type Store struct {
 }
 
 var (
-	_ pushapi.Store     = (*Store)(nil)
+	_ pushapi.TagStore  = (*Store)(nil)
 	_ idempotency.Store = (*Store)(nil)
 )
 

@@ -1,0 +1,405 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/swkit/swkit/push"
+	"github.com/swkit/swkit/push/campaign"
+	"github.com/swkit/swkit/store/internal/backend"
+)
+
+var _ campaign.Store = (*Store)(nil)
+
+// tagFilter is the SQL condition on subscription s for a campaign's tags
+// (the parameter numbered n): every subscription when there are none.
+func tagFilter(tags []string, n int) string {
+	if len(tags) == 0 {
+		return "true"
+	}
+	return fmt.Sprintf("EXISTS (SELECT 1 FROM subscription_tags t WHERE t.endpoint = s.endpoint AND t.tag = ANY($%d))", n)
+}
+
+// SetTags implements [pushapi.TagStore].
+func (s *Store) SetTags(ctx context.Context, endpoint string, tags []string) error {
+	tags, err := backend.CheckTags(tags)
+	if err != nil {
+		return err
+	}
+	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `DELETE FROM subscription_tags WHERE endpoint = $1`, endpoint); err != nil {
+			return err
+		}
+		// Only for a stored subscription: the join makes a missing one a no-op.
+		_, err := tx.Exec(ctx, `INSERT INTO subscription_tags (endpoint, tag)
+			SELECT s.endpoint, t FROM subscriptions s, unnest($2::text[]) t WHERE s.endpoint = $1`, endpoint, tags)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("set subscription tags: %w", err)
+	}
+	return nil
+}
+
+// Tags implements [pushapi.TagStore].
+func (s *Store) Tags(ctx context.Context, endpoint string) ([]string, error) {
+	rows, err := s.pool.Query(ctx, `SELECT tag FROM subscription_tags WHERE endpoint = $1 ORDER BY tag`, endpoint)
+	if err != nil {
+		return nil, fmt.Errorf("read subscription tags: %w", err)
+	}
+	tags, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("read subscription tags: %w", err)
+	}
+	return tags, nil
+}
+
+// CreateCampaign implements [campaign.Store]. The batch boundaries come
+// from one ordered scan of the targeted endpoints.
+func (s *Store) CreateCampaign(ctx context.Context, c campaign.Campaign, batchSize int) (campaign.Campaign, error) {
+	size, err := backend.CheckCampaign(&c, batchSize)
+	if err != nil {
+		return campaign.Campaign{}, err
+	}
+	c.CreatedAt = s.opts.Now().Truncate(time.Microsecond)
+	tags := c.Tags
+	if tags == nil {
+		tags = []string{}
+	}
+	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if err := tx.QueryRow(ctx, `INSERT INTO push_campaigns (payload, ttl_s, urgency, topic, tags, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
+			c.Payload, int64(c.TTL/time.Second), string(c.Urgency), c.Topic, tags, c.CreatedAt).Scan(&c.ID); err != nil {
+			return err
+		}
+		var total int64
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM subscriptions s WHERE `+tagFilter(c.Tags, 1), tagArgs(c.Tags)...).Scan(&total); err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, `SELECT endpoint FROM (
+				SELECT s.endpoint, row_number() OVER (ORDER BY s.endpoint) AS rn FROM subscriptions s
+				WHERE `+tagFilter(c.Tags, 2)+`) x
+			WHERE rn % $1 = 0 ORDER BY endpoint`, append([]any{size}, tagArgs(c.Tags)...)...)
+		if err != nil {
+			return err
+		}
+		bounds, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			return err
+		}
+		batches := backend.Batches(bounds, total, size)
+		seqs, los, his, totals := make([]int32, len(batches)), make([]string, len(batches)), make([]*string, len(batches)), make([]int64, len(batches))
+		for i, b := range batches {
+			seqs[i], los[i], his[i], totals[i] = int32(b.Seq), b.Lo, b.Hi, b.Total
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO push_batches (campaign_id, seq, lo, hi, total, not_before)
+			SELECT $1, * , $6 FROM unnest($2::int[], $3::text[], $4::text[], $5::bigint[])`,
+			c.ID, seqs, los, his, totals, c.CreatedAt)
+		return err
+	})
+	if err != nil {
+		return campaign.Campaign{}, fmt.Errorf("create campaign: %w", err)
+	}
+	return c, nil
+}
+
+func tagArgs(tags []string) []any {
+	if len(tags) == 0 {
+		return nil
+	}
+	return []any{tags}
+}
+
+// CampaignStatus implements [campaign.Store].
+func (s *Store) CampaignStatus(ctx context.Context, id int64) (campaign.Status, error) {
+	var (
+		st      campaign.Status
+		ttl     int64
+		urgency string
+		started *time.Time
+		last    *time.Time
+		a       backend.Aggregate
+	)
+	err := s.pool.QueryRow(ctx, `SELECT c.id, c.payload, c.ttl_s, c.urgency, c.topic, c.tags, c.created_at, c.started_at,
+			coalesce(sum(b.total) FILTER (WHERE b.done), 0),
+			coalesce(sum(greatest(b.total, b.delivered + b.gone + b.failed + b.retrying)) FILTER (WHERE NOT b.done), 0),
+			coalesce(sum(b.delivered), 0), coalesce(sum(b.gone), 0), coalesce(sum(b.failed), 0),
+			coalesce(sum(b.retrying) FILTER (WHERE NOT b.done), 0),
+			count(*) FILTER (WHERE NOT b.done), max(b.updated_at)
+		FROM push_campaigns c LEFT JOIN push_batches b ON b.campaign_id = c.id
+		WHERE c.id = $1 GROUP BY c.id`, id).Scan(&st.ID, &st.Payload, &ttl, &urgency, &st.Topic, &st.Tags,
+		&st.CreatedAt, &started, &a.DoneTotal, &a.OpenTotal, &a.Delivered, &a.Gone, &a.Failed, &a.Retrying,
+		&a.OpenBatches, &last)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return campaign.Status{}, backend.ErrCampaignNotFound(id)
+	}
+	if err != nil {
+		return campaign.Status{}, fmt.Errorf("campaign %d: %w", id, err)
+	}
+	st.TTL = time.Duration(ttl) * time.Second
+	st.Urgency = push.Urgency(urgency)
+	if started != nil {
+		st.StartedAt = *started
+	}
+	if last != nil {
+		a.LastUpdate = *last
+	}
+	a.Status(&st)
+	return st, nil
+}
+
+// LatestCampaign implements [campaign.Store].
+func (s *Store) LatestCampaign(ctx context.Context) (campaign.Status, error) {
+	var id *int64
+	if err := s.pool.QueryRow(ctx, `SELECT max(id) FROM push_campaigns`).Scan(&id); err != nil {
+		return campaign.Status{}, fmt.Errorf("latest campaign: %w", err)
+	}
+	if id == nil {
+		return campaign.Status{}, fmt.Errorf("no campaign yet: %w", campaign.ErrNotFound)
+	}
+	return s.CampaignStatus(ctx, *id)
+}
+
+// ClaimBatch implements [campaign.Store]: FOR UPDATE SKIP LOCKED lets
+// concurrent claimers pass over each other's candidate instead of
+// queueing behind it, and the lease makes the claim outlive the statement.
+func (s *Store) ClaimBatch(ctx context.Context, owner string, lease time.Duration, only int64) (campaign.Batch, bool, error) {
+	if err := backend.CheckOwner(owner); err != nil {
+		return campaign.Batch{}, false, err
+	}
+	now := s.opts.Now()
+	var b campaign.Batch
+	var hi *string
+	err := s.pool.QueryRow(ctx, `WITH c AS (
+			SELECT campaign_id, seq FROM push_batches
+			WHERE NOT done AND not_before <= $3 AND (lease_until IS NULL OR lease_until <= $3)
+				AND ($4 = 0 OR campaign_id = $4)
+			ORDER BY campaign_id, seq LIMIT 1 FOR UPDATE SKIP LOCKED)
+		UPDATE push_batches b SET lease_owner = $1, lease_until = $2
+		FROM c, push_campaigns p
+		WHERE b.campaign_id = c.campaign_id AND b.seq = c.seq AND p.id = c.campaign_id
+		RETURNING b.campaign_id, b.seq, b.lo, b.hi, p.tags`,
+		owner, now.Add(lease), now, only).Scan(&b.Campaign, &b.Seq, &b.Lo, &hi, &b.Tags)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return campaign.Batch{}, false, nil
+	}
+	if err != nil {
+		return campaign.Batch{}, false, fmt.Errorf("claim a batch: %w", err)
+	}
+	if hi == nil {
+		b.HiOpen = true
+	} else {
+		b.Hi = *hi
+	}
+	if _, err := s.pool.Exec(ctx, `UPDATE push_campaigns SET started_at = $2 WHERE id = $1 AND started_at IS NULL`, b.Campaign, now); err != nil {
+		return b, true, fmt.Errorf("claim a batch: %w", err)
+	}
+	return b, true, nil
+}
+
+// PendingDeliveries implements [campaign.Store].
+func (s *Store) PendingDeliveries(ctx context.Context, b campaign.Batch, after string, limit int) ([]campaign.Pending, error) {
+	var hi *string
+	if !b.HiOpen {
+		hi = &b.Hi
+	}
+	rows, err := s.pool.Query(ctx, `SELECT s.endpoint, s.p256dh, s.auth, coalesce(o.attempts, 0)
+		FROM subscriptions s LEFT JOIN push_outcomes o ON o.campaign_id = $1 AND o.endpoint = s.endpoint
+		WHERE s.endpoint > $2 AND ($3::text IS NULL OR s.endpoint <= $3)
+			AND (o.endpoint IS NULL OR (o.state = 4 AND o.next_at <= $4))
+			AND `+tagFilter(b.Tags, 6)+`
+		ORDER BY s.endpoint LIMIT $5`, append([]any{b.Campaign, max(after, b.Lo), hi, s.opts.Now(), limit}, tagArgs(b.Tags)...)...)
+	if err != nil {
+		return nil, fmt.Errorf("pending deliveries: %w", err)
+	}
+	var page []campaign.Pending
+	var p campaign.Pending
+	_, err = pgx.ForEachRow(rows, []any{&p.Sub.Endpoint, &p.Sub.Keys.P256dh, &p.Sub.Keys.Auth, &p.Attempts}, func() error {
+		page = append(page, p)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("pending deliveries: %w", err)
+	}
+	return page, nil
+}
+
+// RecordOutcomes implements [campaign.Store]: the outcomes in one INSERT
+// over arrays, then the counts of the batches concerned recomputed from
+// them, in one transaction.
+func (s *Store) RecordOutcomes(ctx context.Context, outs []campaign.Outcome) error {
+	if len(outs) == 0 {
+		return nil
+	}
+	outs = backend.LastOutcomes(outs)
+	n := len(outs)
+	ids, eps, states, attempts, next := make([]int64, n), make([]string, n), make([]int16, n), make([]int32, n), make([]*time.Time, n)
+	var gone []string
+	for i, o := range outs {
+		ids[i], eps[i], states[i], attempts[i] = o.Batch.Campaign, o.Endpoint, int16(o.State), int32(o.Attempts)
+		if o.State == campaign.Retrying {
+			t := o.NextAt
+			next[i] = &t
+		}
+		if o.State == campaign.Gone {
+			gone = append(gone, o.Endpoint)
+		}
+	}
+	refs := backend.TouchedBatches(outs)
+	bc, bs := make([]int64, len(refs)), make([]int32, len(refs))
+	for i, r := range refs {
+		bc[i], bs[i] = r.Campaign, int32(r.Seq)
+	}
+	now := s.opts.Now()
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `INSERT INTO push_outcomes (campaign_id, endpoint, state, attempts, next_at)
+			SELECT * FROM unnest($1::bigint[], $2::text[], $3::smallint[], $4::int[], $5::timestamptz[])
+			ON CONFLICT (campaign_id, endpoint) DO UPDATE
+				SET state = excluded.state, attempts = excluded.attempts, next_at = excluded.next_at
+				WHERE push_outcomes.state = 4`, ids, eps, states, attempts, next); err != nil {
+			return err
+		}
+		if len(gone) > 0 {
+			// RFC 8030 §7.3: 404 and 410 mean the subscription is over.
+			if _, err := tx.Exec(ctx, `DELETE FROM subscriptions WHERE endpoint = ANY($1)`, gone); err != nil {
+				return err
+			}
+		}
+		_, err := tx.Exec(ctx, `UPDATE push_batches b
+			SET delivered = x.d, gone = x.g, failed = x.f, retrying = x.r, updated_at = $3
+			FROM (SELECT b2.campaign_id, b2.seq,
+					count(*) FILTER (WHERE o.state = 1) AS d, count(*) FILTER (WHERE o.state = 2) AS g,
+					count(*) FILTER (WHERE o.state = 3) AS f, count(*) FILTER (WHERE o.state = 4) AS r
+				FROM unnest($1::bigint[], $2::int[]) AS k (campaign_id, seq)
+				JOIN push_batches b2 ON b2.campaign_id = k.campaign_id AND b2.seq = k.seq
+				LEFT JOIN push_outcomes o ON o.campaign_id = b2.campaign_id AND o.endpoint > b2.lo
+					AND (b2.hi IS NULL OR o.endpoint <= b2.hi)
+				GROUP BY b2.campaign_id, b2.seq) x
+			WHERE b.campaign_id = x.campaign_id AND b.seq = x.seq AND NOT b.done`, bc, bs, now)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("record %d outcomes: %w", n, err)
+	}
+	return nil
+}
+
+// ExtendLeases implements [campaign.Store].
+func (s *Store) ExtendLeases(ctx context.Context, owner string, refs []campaign.BatchRef, lease time.Duration) ([]campaign.BatchRef, error) {
+	if len(refs) == 0 {
+		return nil, nil
+	}
+	bc, bs := make([]int64, len(refs)), make([]int32, len(refs))
+	for i, r := range refs {
+		bc[i], bs[i] = r.Campaign, int32(r.Seq)
+	}
+	rows, err := s.pool.Query(ctx, `UPDATE push_batches b SET lease_until = $4
+		FROM unnest($2::bigint[], $3::int[]) AS k (campaign_id, seq)
+		WHERE b.campaign_id = k.campaign_id AND b.seq = k.seq AND b.lease_owner = $1 AND NOT b.done
+		RETURNING b.campaign_id, b.seq`, owner, bc, bs, s.opts.Now().Add(lease))
+	if err != nil {
+		return nil, fmt.Errorf("extend leases: %w", err)
+	}
+	var kept []campaign.BatchRef
+	var r campaign.BatchRef
+	if _, err := pgx.ForEachRow(rows, []any{&r.Campaign, &r.Seq}, func() error {
+		kept = append(kept, r)
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("extend leases: %w", err)
+	}
+	return backend.Lost(refs, kept), nil
+}
+
+// FinishBatch implements [campaign.Store].
+func (s *Store) FinishBatch(ctx context.Context, owner string, ref campaign.BatchRef) (done bool, err error) {
+	now := s.opts.Now()
+	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		var (
+			holder *string
+			lo     string
+			hi     *string
+		)
+		err := tx.QueryRow(ctx, `SELECT lease_owner, lo, hi FROM push_batches
+			WHERE campaign_id = $1 AND seq = $2 AND NOT done FOR UPDATE`, ref.Campaign, ref.Seq).Scan(&holder, &lo, &hi)
+		if errors.Is(err, pgx.ErrNoRows) || (err == nil && (holder == nil || *holder != owner)) {
+			return backend.ErrLease(ref)
+		}
+		if err != nil {
+			return err
+		}
+		var next *time.Time
+		if err := tx.QueryRow(ctx, `SELECT min(next_at) FROM push_outcomes
+			WHERE campaign_id = $1 AND endpoint > $2 AND ($3::text IS NULL OR endpoint <= $3) AND state = 4`,
+			ref.Campaign, lo, hi).Scan(&next); err != nil {
+			return err
+		}
+		if next != nil {
+			_, err := tx.Exec(ctx, `UPDATE push_batches SET lease_owner = NULL, lease_until = NULL, not_before = $3
+				WHERE campaign_id = $1 AND seq = $2`, ref.Campaign, ref.Seq, *next)
+			return err
+		}
+		done = true
+		if _, err := tx.Exec(ctx, `UPDATE push_batches SET done = true, lease_owner = NULL, lease_until = NULL,
+				total = delivered + gone + failed, retrying = 0, updated_at = $3
+			WHERE campaign_id = $1 AND seq = $2`, ref.Campaign, ref.Seq, now); err != nil {
+			return err
+		}
+		// The counts stay on the batch; the rows were only needed while
+		// the batch could be redone.
+		_, err = tx.Exec(ctx, `DELETE FROM push_outcomes
+			WHERE campaign_id = $1 AND endpoint > $2 AND ($3::text IS NULL OR endpoint <= $3)`, ref.Campaign, lo, hi)
+		return err
+	})
+	if err != nil {
+		if errors.Is(err, campaign.ErrLeaseLost) {
+			return false, err
+		}
+		return false, fmt.Errorf("finish campaign %d batch %d: %w", ref.Campaign, ref.Seq, err)
+	}
+	return done, nil
+}
+
+// ReleaseBatch implements [campaign.Store].
+func (s *Store) ReleaseBatch(ctx context.Context, owner string, ref campaign.BatchRef) error {
+	if _, err := s.pool.Exec(ctx, `UPDATE push_batches SET lease_owner = NULL, lease_until = NULL
+		WHERE campaign_id = $1 AND seq = $2 AND lease_owner = $3`, ref.Campaign, ref.Seq, owner); err != nil {
+		return fmt.Errorf("release campaign %d batch %d: %w", ref.Campaign, ref.Seq, err)
+	}
+	return nil
+}
+
+// ThrottleOrigin implements [campaign.Store].
+func (s *Store) ThrottleOrigin(ctx context.Context, origin string, until time.Time) error {
+	if _, err := s.pool.Exec(ctx, `INSERT INTO push_throttles (origin, until) VALUES ($1, $2)
+		ON CONFLICT (origin) DO UPDATE SET until = greatest(push_throttles.until, excluded.until)`, origin, until); err != nil {
+		return fmt.Errorf("throttle %s: %w", origin, err)
+	}
+	// Old throttles are of no use; keep the table small.
+	if _, err := s.pool.Exec(ctx, `DELETE FROM push_throttles WHERE until < $1`, s.opts.Now().Add(-time.Hour)); err != nil {
+		return fmt.Errorf("throttle %s: %w", origin, err)
+	}
+	return nil
+}
+
+// Throttles implements [campaign.Store].
+func (s *Store) Throttles(ctx context.Context) (map[string]time.Time, error) {
+	rows, err := s.pool.Query(ctx, `SELECT origin, until FROM push_throttles WHERE until > $1`, s.opts.Now())
+	if err != nil {
+		return nil, fmt.Errorf("read throttles: %w", err)
+	}
+	m := map[string]time.Time{}
+	var o string
+	var u time.Time
+	if _, err := pgx.ForEachRow(rows, []any{&o, &u}, func() error {
+		m[o] = u
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("read throttles: %w", err)
+	}
+	return m, nil
+}

@@ -1,0 +1,447 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/swkit/swkit/push"
+	"github.com/swkit/swkit/push/campaign"
+	"github.com/swkit/swkit/store/internal/backend"
+)
+
+var _ campaign.Store = (*Store)(nil)
+
+// tagFilter is the SQL condition on subscription s for tags, bound as a
+// JSON array: every subscription when there are none.
+func tagFilter(tags []string) (string, []any) {
+	if len(tags) == 0 {
+		return "1", nil
+	}
+	b, _ := json.Marshal(tags)
+	return `EXISTS (SELECT 1 FROM subscription_tags t WHERE t.endpoint = s.endpoint
+		AND t.tag IN (SELECT value FROM json_each(?)))`, []any{string(b)}
+}
+
+func micros(t time.Time) int64 { return t.UnixMicro() }
+
+func fromMicros(v sql.NullInt64) time.Time {
+	if !v.Valid {
+		return time.Time{}
+	}
+	return time.UnixMicro(v.Int64).UTC()
+}
+
+// SetTags implements [pushapi.TagStore].
+func (s *Store) SetTags(ctx context.Context, endpoint string, tags []string) error {
+	tags, err := backend.CheckTags(tags)
+	if err != nil {
+		return err
+	}
+	err = s.write(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM subscription_tags WHERE endpoint = ?`, endpoint); err != nil {
+			return err
+		}
+		for _, t := range tags {
+			// Only for a stored subscription: the SELECT makes a missing one a no-op.
+			if _, err := tx.ExecContext(ctx, `INSERT INTO subscription_tags (endpoint, tag)
+				SELECT endpoint, ? FROM subscriptions WHERE endpoint = ?`, t, endpoint); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("set subscription tags: %w", err)
+	}
+	return nil
+}
+
+// Tags implements [pushapi.TagStore].
+func (s *Store) Tags(ctx context.Context, endpoint string) ([]string, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT tag FROM subscription_tags WHERE endpoint = ? ORDER BY tag`, endpoint)
+	if err != nil {
+		return nil, fmt.Errorf("read subscription tags: %w", err)
+	}
+	defer rows.Close()
+	var tags []string
+	for rows.Next() {
+		var t string
+		if err := rows.Scan(&t); err != nil {
+			return nil, fmt.Errorf("read subscription tags: %w", err)
+		}
+		tags = append(tags, t)
+	}
+	return tags, rows.Err()
+}
+
+// CreateCampaign implements [campaign.Store].
+func (s *Store) CreateCampaign(ctx context.Context, c campaign.Campaign, batchSize int) (campaign.Campaign, error) {
+	size, err := backend.CheckCampaign(&c, batchSize)
+	if err != nil {
+		return campaign.Campaign{}, err
+	}
+	c.CreatedAt = time.UnixMicro(s.opts.Now().UnixMicro()).UTC()
+	tagsJSON, _ := json.Marshal(c.Tags)
+	if c.Tags == nil {
+		tagsJSON = []byte("[]")
+	}
+	filter, fargs := tagFilter(c.Tags)
+	err = s.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `INSERT INTO push_campaigns (payload, ttl_s, urgency, topic, tags, created_at)
+			VALUES (?, ?, ?, ?, ?, ?)`, c.Payload, int64(c.TTL/time.Second), string(c.Urgency), c.Topic, string(tagsJSON), micros(c.CreatedAt))
+		if err != nil {
+			return err
+		}
+		if c.ID, err = res.LastInsertId(); err != nil {
+			return err
+		}
+		var total int64
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM subscriptions s WHERE `+filter, fargs...).Scan(&total); err != nil {
+			return err
+		}
+		rows, err := tx.QueryContext(ctx, `SELECT endpoint FROM (
+				SELECT s.endpoint, row_number() OVER (ORDER BY s.endpoint) AS rn FROM subscriptions s WHERE `+filter+`)
+			WHERE rn % ? = 0 ORDER BY endpoint`, append(fargs, size)...)
+		if err != nil {
+			return err
+		}
+		var bounds []string
+		for rows.Next() {
+			var e string
+			if err := rows.Scan(&e); err != nil {
+				rows.Close()
+				return err
+			}
+			bounds = append(bounds, e)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, b := range backend.Batches(bounds, total, size) {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO push_batches (campaign_id, seq, lo, hi, total, not_before)
+				VALUES (?, ?, ?, ?, ?, ?)`, c.ID, b.Seq, b.Lo, b.Hi, b.Total, micros(c.CreatedAt)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return campaign.Campaign{}, fmt.Errorf("create campaign: %w", err)
+	}
+	return c, nil
+}
+
+// CampaignStatus implements [campaign.Store].
+func (s *Store) CampaignStatus(ctx context.Context, id int64) (campaign.Status, error) {
+	var (
+		st                         campaign.Status
+		ttl                        int64
+		urgency, tags              string
+		created                    int64
+		started, last, doneT, open sql.NullInt64
+		a                          backend.Aggregate
+	)
+	err := s.r.QueryRowContext(ctx, `SELECT c.id, c.payload, c.ttl_s, c.urgency, c.topic, c.tags, c.created_at, c.started_at,
+			sum(CASE WHEN b.done THEN b.total END),
+			sum(CASE WHEN NOT b.done THEN max(b.total, b.delivered + b.gone + b.failed + b.retrying) END),
+			coalesce(sum(b.delivered), 0), coalesce(sum(b.gone), 0), coalesce(sum(b.failed), 0),
+			coalesce(sum(CASE WHEN NOT b.done THEN b.retrying END), 0),
+			count(CASE WHEN NOT b.done THEN 1 END), max(b.updated_at)
+		FROM push_campaigns c LEFT JOIN push_batches b ON b.campaign_id = c.id
+		WHERE c.id = ? GROUP BY c.id`, id).Scan(&st.ID, &st.Payload, &ttl, &urgency, &st.Topic, &tags,
+		&created, &started, &doneT, &open, &a.Delivered, &a.Gone, &a.Failed, &a.Retrying, &a.OpenBatches, &last)
+	if errors.Is(err, sql.ErrNoRows) {
+		return campaign.Status{}, backend.ErrCampaignNotFound(id)
+	}
+	if err != nil {
+		return campaign.Status{}, fmt.Errorf("campaign %d: %w", id, err)
+	}
+	if err := json.Unmarshal([]byte(tags), &st.Tags); err != nil {
+		return campaign.Status{}, fmt.Errorf("campaign %d: tags: %w", id, err)
+	}
+	if len(st.Tags) == 0 {
+		st.Tags = nil
+	}
+	st.TTL = time.Duration(ttl) * time.Second
+	st.Urgency = push.Urgency(urgency)
+	st.CreatedAt = time.UnixMicro(created).UTC()
+	st.StartedAt = fromMicros(started)
+	a.DoneTotal, a.OpenTotal = doneT.Int64, open.Int64
+	a.LastUpdate = fromMicros(last)
+	a.Status(&st)
+	return st, nil
+}
+
+// LatestCampaign implements [campaign.Store].
+func (s *Store) LatestCampaign(ctx context.Context) (campaign.Status, error) {
+	var id sql.NullInt64
+	if err := s.r.QueryRowContext(ctx, `SELECT max(id) FROM push_campaigns`).Scan(&id); err != nil {
+		return campaign.Status{}, fmt.Errorf("latest campaign: %w", err)
+	}
+	if !id.Valid {
+		return campaign.Status{}, fmt.Errorf("no campaign yet: %w", campaign.ErrNotFound)
+	}
+	return s.CampaignStatus(ctx, id.Int64)
+}
+
+// ClaimBatch implements [campaign.Store]: an immediate transaction holds
+// SQLite's write lock, so the look-up and the lease are one step for every
+// process on the file.
+func (s *Store) ClaimBatch(ctx context.Context, owner string, lease time.Duration, only int64) (campaign.Batch, bool, error) {
+	if err := backend.CheckOwner(owner); err != nil {
+		return campaign.Batch{}, false, err
+	}
+	now := s.opts.Now()
+	var b campaign.Batch
+	var hi sql.NullString
+	var tags string
+	found := false
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		err := tx.QueryRowContext(ctx, `SELECT b.campaign_id, b.seq, b.lo, b.hi, p.tags
+			FROM push_batches b JOIN push_campaigns p ON p.id = b.campaign_id
+			WHERE NOT b.done AND b.not_before <= ?1 AND (b.lease_until IS NULL OR b.lease_until <= ?1)
+				AND (?2 = 0 OR b.campaign_id = ?2)
+			ORDER BY b.campaign_id, b.seq LIMIT 1`, micros(now), only).Scan(&b.Campaign, &b.Seq, &b.Lo, &hi, &tags)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		found = true
+		if _, err := tx.ExecContext(ctx, `UPDATE push_batches SET lease_owner = ?, lease_until = ? WHERE campaign_id = ? AND seq = ?`,
+			owner, micros(now.Add(lease)), b.Campaign, b.Seq); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE push_campaigns SET started_at = ? WHERE id = ? AND started_at IS NULL`, micros(now), b.Campaign)
+		return err
+	})
+	if err != nil {
+		return campaign.Batch{}, false, fmt.Errorf("claim a batch: %w", err)
+	}
+	if !found {
+		return campaign.Batch{}, false, nil
+	}
+	b.Hi, b.HiOpen = hi.String, !hi.Valid
+	if err := json.Unmarshal([]byte(tags), &b.Tags); err != nil {
+		return campaign.Batch{}, false, fmt.Errorf("claim a batch: tags: %w", err)
+	}
+	return b, true, nil
+}
+
+// PendingDeliveries implements [campaign.Store].
+func (s *Store) PendingDeliveries(ctx context.Context, b campaign.Batch, after string, limit int) ([]campaign.Pending, error) {
+	filter, fargs := tagFilter(b.Tags)
+	var hi any
+	if !b.HiOpen {
+		hi = b.Hi
+	}
+	args := append([]any{b.Campaign, max(after, b.Lo), hi, micros(s.opts.Now())}, fargs...)
+	rows, err := s.r.QueryContext(ctx, `SELECT s.endpoint, s.p256dh, s.auth, coalesce(o.attempts, 0)
+		FROM subscriptions s LEFT JOIN push_outcomes o ON o.campaign_id = ? AND o.endpoint = s.endpoint
+		WHERE s.endpoint > ? AND (?3 IS NULL OR s.endpoint <= ?3)
+			AND (o.endpoint IS NULL OR (o.state = 4 AND o.next_at <= ?))
+			AND `+filter+`
+		ORDER BY s.endpoint LIMIT ?`, append(args, limit)...)
+	if err != nil {
+		return nil, fmt.Errorf("pending deliveries: %w", err)
+	}
+	defer rows.Close()
+	var page []campaign.Pending
+	for rows.Next() {
+		var p campaign.Pending
+		if err := rows.Scan(&p.Sub.Endpoint, &p.Sub.Keys.P256dh, &p.Sub.Keys.Auth, &p.Attempts); err != nil {
+			return nil, fmt.Errorf("pending deliveries: %w", err)
+		}
+		page = append(page, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("pending deliveries: %w", err)
+	}
+	return page, nil
+}
+
+// countBatch recomputes a batch's counts from its outcomes.
+const countBatch = `UPDATE push_batches SET
+		delivered = (SELECT count(*) FROM push_outcomes o WHERE o.campaign_id = push_batches.campaign_id
+			AND o.endpoint > push_batches.lo AND (push_batches.hi IS NULL OR o.endpoint <= push_batches.hi) AND o.state = 1),
+		gone = (SELECT count(*) FROM push_outcomes o WHERE o.campaign_id = push_batches.campaign_id
+			AND o.endpoint > push_batches.lo AND (push_batches.hi IS NULL OR o.endpoint <= push_batches.hi) AND o.state = 2),
+		failed = (SELECT count(*) FROM push_outcomes o WHERE o.campaign_id = push_batches.campaign_id
+			AND o.endpoint > push_batches.lo AND (push_batches.hi IS NULL OR o.endpoint <= push_batches.hi) AND o.state = 3),
+		retrying = (SELECT count(*) FROM push_outcomes o WHERE o.campaign_id = push_batches.campaign_id
+			AND o.endpoint > push_batches.lo AND (push_batches.hi IS NULL OR o.endpoint <= push_batches.hi) AND o.state = 4),
+		updated_at = ?
+	WHERE campaign_id = ? AND seq = ? AND NOT done`
+
+// RecordOutcomes implements [campaign.Store].
+func (s *Store) RecordOutcomes(ctx context.Context, outs []campaign.Outcome) error {
+	if len(outs) == 0 {
+		return nil
+	}
+	outs = backend.LastOutcomes(outs)
+	now := micros(s.opts.Now())
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		ins, err := tx.PrepareContext(ctx, `INSERT INTO push_outcomes (campaign_id, endpoint, state, attempts, next_at)
+			VALUES (?, ?, ?, ?, ?)
+			ON CONFLICT (campaign_id, endpoint) DO UPDATE
+				SET state = excluded.state, attempts = excluded.attempts, next_at = excluded.next_at
+				WHERE push_outcomes.state = 4`)
+		if err != nil {
+			return err
+		}
+		defer ins.Close()
+		for _, o := range outs {
+			var next any
+			if o.State == campaign.Retrying {
+				next = micros(o.NextAt)
+			}
+			if _, err := ins.ExecContext(ctx, o.Batch.Campaign, o.Endpoint, int(o.State), o.Attempts, next); err != nil {
+				return err
+			}
+			if o.State == campaign.Gone {
+				// RFC 8030 §7.3: 404 and 410 mean the subscription is over.
+				if _, err := tx.ExecContext(ctx, `DELETE FROM subscriptions WHERE endpoint = ?`, o.Endpoint); err != nil {
+					return err
+				}
+			}
+		}
+		for _, r := range backend.TouchedBatches(outs) {
+			if _, err := tx.ExecContext(ctx, countBatch, now, r.Campaign, r.Seq); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("record %d outcomes: %w", len(outs), err)
+	}
+	return nil
+}
+
+// ExtendLeases implements [campaign.Store].
+func (s *Store) ExtendLeases(ctx context.Context, owner string, refs []campaign.BatchRef, lease time.Duration) ([]campaign.BatchRef, error) {
+	var kept []campaign.BatchRef
+	until := micros(s.opts.Now().Add(lease))
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		for _, r := range refs {
+			res, err := tx.ExecContext(ctx, `UPDATE push_batches SET lease_until = ?
+				WHERE campaign_id = ? AND seq = ? AND lease_owner = ? AND NOT done`, until, r.Campaign, r.Seq, owner)
+			if err != nil {
+				return err
+			}
+			if n, err := res.RowsAffected(); err != nil {
+				return err
+			} else if n == 1 {
+				kept = append(kept, r)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("extend leases: %w", err)
+	}
+	return backend.Lost(refs, kept), nil
+}
+
+// FinishBatch implements [campaign.Store].
+func (s *Store) FinishBatch(ctx context.Context, owner string, ref campaign.BatchRef) (done bool, err error) {
+	now := micros(s.opts.Now())
+	err = s.write(ctx, func(tx *sql.Tx) error {
+		var holder, hi sql.NullString
+		var lo string
+		err := tx.QueryRowContext(ctx, `SELECT lease_owner, lo, hi FROM push_batches
+			WHERE campaign_id = ? AND seq = ? AND NOT done`, ref.Campaign, ref.Seq).Scan(&holder, &lo, &hi)
+		if errors.Is(err, sql.ErrNoRows) || (err == nil && holder.String != owner) {
+			return backend.ErrLease(ref)
+		}
+		if err != nil {
+			return err
+		}
+		var hiArg any
+		if hi.Valid {
+			hiArg = hi.String
+		}
+		var next sql.NullInt64
+		if err := tx.QueryRowContext(ctx, `SELECT min(next_at) FROM push_outcomes
+			WHERE campaign_id = ? AND endpoint > ? AND (?3 IS NULL OR endpoint <= ?3) AND state = 4`,
+			ref.Campaign, lo, hiArg).Scan(&next); err != nil {
+			return err
+		}
+		if next.Valid {
+			_, err := tx.ExecContext(ctx, `UPDATE push_batches SET lease_owner = NULL, lease_until = NULL, not_before = ?
+				WHERE campaign_id = ? AND seq = ?`, next.Int64, ref.Campaign, ref.Seq)
+			return err
+		}
+		done = true
+		if _, err := tx.ExecContext(ctx, `UPDATE push_batches SET done = 1, lease_owner = NULL, lease_until = NULL,
+				total = delivered + gone + failed, retrying = 0, updated_at = ?
+			WHERE campaign_id = ? AND seq = ?`, now, ref.Campaign, ref.Seq); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `DELETE FROM push_outcomes
+			WHERE campaign_id = ? AND endpoint > ? AND (?3 IS NULL OR endpoint <= ?3)`, ref.Campaign, lo, hiArg)
+		return err
+	})
+	if err != nil {
+		if errors.Is(err, campaign.ErrLeaseLost) {
+			return false, err
+		}
+		return false, fmt.Errorf("finish campaign %d batch %d: %w", ref.Campaign, ref.Seq, err)
+	}
+	return done, nil
+}
+
+// ReleaseBatch implements [campaign.Store].
+func (s *Store) ReleaseBatch(ctx context.Context, owner string, ref campaign.BatchRef) error {
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE push_batches SET lease_owner = NULL, lease_until = NULL
+			WHERE campaign_id = ? AND seq = ? AND lease_owner = ?`, ref.Campaign, ref.Seq, owner)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("release campaign %d batch %d: %w", ref.Campaign, ref.Seq, err)
+	}
+	return nil
+}
+
+// ThrottleOrigin implements [campaign.Store].
+func (s *Store) ThrottleOrigin(ctx context.Context, origin string, until time.Time) error {
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO push_throttles (origin, until) VALUES (?, ?)
+			ON CONFLICT (origin) DO UPDATE SET until = max(until, excluded.until)`, origin, micros(until)); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `DELETE FROM push_throttles WHERE until < ?`, micros(s.opts.Now().Add(-time.Hour)))
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("throttle %s: %w", origin, err)
+	}
+	return nil
+}
+
+// Throttles implements [campaign.Store].
+func (s *Store) Throttles(ctx context.Context) (map[string]time.Time, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT origin, until FROM push_throttles WHERE until > ?`, micros(s.opts.Now()))
+	if err != nil {
+		return nil, fmt.Errorf("read throttles: %w", err)
+	}
+	defer rows.Close()
+	m := map[string]time.Time{}
+	for rows.Next() {
+		var o string
+		var u int64
+		if err := rows.Scan(&o, &u); err != nil {
+			return nil, fmt.Errorf("read throttles: %w", err)
+		}
+		m[o] = time.UnixMicro(u).UTC()
+	}
+	return m, rows.Err()
+}
+
