@@ -25,6 +25,9 @@ package campaign
 import (
 	"context"
 	"errors"
+	"fmt"
+	"math"
+	"slices"
 	"strconv"
 	"time"
 
@@ -209,4 +212,62 @@ type Store interface {
 // DefaultTopic is the Topic of a campaign whose message names none.
 func DefaultTopic(id int64) string {
 	return "campaign-" + strconv.FormatInt(id, 10)
+}
+
+// StatusJSON is the JSON form of a Status, as the push API's
+// GET campaigns/ID and swkit push status --json give it.
+type StatusJSON struct {
+	ID         int64      `json:"id"`
+	Tags       []string   `json:"tags,omitempty"`
+	CreatedAt  time.Time  `json:"createdAt"`
+	StartedAt  *time.Time `json:"startedAt,omitempty"`
+	FinishedAt *time.Time `json:"finishedAt,omitempty"`
+	Done       bool       `json:"done"`
+	Counts
+	// Rate is outcomes per second since the campaign started.
+	Rate float64 `json:"rate"`
+}
+
+// JSON returns s in its JSON form, with the rate as of now.
+func (s *Status) JSON(now time.Time) StatusJSON {
+	j := StatusJSON{ID: s.ID, Tags: s.Tags, CreatedAt: s.CreatedAt, Done: s.Done(), Counts: s.Counts}
+	if !s.StartedAt.IsZero() {
+		t := s.StartedAt
+		j.StartedAt = &t
+	}
+	if s.Done() {
+		t := s.FinishedAt
+		j.FinishedAt = &t
+	}
+	j.Rate = math.Round(s.Rate(now)*10) / 10
+	return j
+}
+
+// MaxTags bounds the tags of one subscription or campaign, MaxTagLen one
+// tag: tags are labels a page chooses ("news", "lang:fr"), not data.
+const (
+	MaxTags   = 32
+	MaxTagLen = 64
+)
+
+// CheckTags validates tags: at most MaxTags, each 1 to MaxTagLen
+// characters of letters, digits and - _ . :, and returns them sorted
+// without repeats.
+func CheckTags(tags []string) ([]string, error) {
+	if len(tags) > MaxTags {
+		return nil, fmt.Errorf("tags: %d, at most %d", len(tags), MaxTags)
+	}
+	for _, t := range tags {
+		if t == "" || len(t) > MaxTagLen {
+			return nil, fmt.Errorf("tag %q: want 1 to %d characters", t, MaxTagLen)
+		}
+		for _, c := range []byte(t) {
+			if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_' || c == '.' || c == ':') {
+				return nil, fmt.Errorf("tag %q: only letters, digits and - _ . : are allowed", t)
+			}
+		}
+	}
+	out := slices.Clone(tags)
+	slices.Sort(out)
+	return slices.Compact(out), nil
 }

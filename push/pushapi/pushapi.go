@@ -16,9 +16,12 @@
 // The endpoints, relative to the mount path (see docs/push.md for examples):
 //
 //	GET    public-key     {"publicKey": "<base64url>"}
-//	POST   subscriptions  PushSubscription.toJSON() -> 201 (200 if already stored)
+//	POST   subscriptions  PushSubscription.toJSON(), optionally with "tags" -> 201 (200 if already stored)
 //	DELETE subscriptions  {"endpoint": "..."} -> 204, stored or not
-//	POST   send           Authorization: Bearer <token>; a notification -> {"delivered", "gone", "failed"}
+//	POST   send           Authorization: Bearer <token>; a notification -> 202 {"id"} with
+//	                      Options.Campaigns ({"id", "delivered", "gone", "failed"} with ?wait=true),
+//	                      else {"delivered", "gone", "failed"}
+//	GET    campaigns/ID   Authorization: Bearer <token> -> the campaign's counts (ID may be "latest")
 //
 // Security rules: request bodies must be application/json (so that a
 // cross-site HTML form cannot post them) and at most Options.MaxBodyBytes;
@@ -45,6 +48,7 @@ import (
 
 	"github.com/swkit/swkit/config"
 	"github.com/swkit/swkit/push"
+	"github.com/swkit/swkit/push/campaign"
 )
 
 // DefaultPrefix is where swkit's service worker and page helper expect the
@@ -74,6 +78,11 @@ type Options struct {
 	VAPID *push.VAPID
 	// Sender delivers the notifications.
 	Sender *push.Sender
+	// Campaigns, when set, makes POST send record a campaign for the
+	// workers that share this store (package campaign) and answer at
+	// once with its id, and serves GET campaigns/ID. When nil, POST send
+	// delivers from this process before it answers, as Send does.
+	Campaigns campaign.Store
 	// SendToken enables POST send for requests carrying
 	// "Authorization: Bearer <SendToken>". Empty: the send endpoint answers
 	// 404 and only Handler.Send can send. At least MinSendTokenLength
@@ -96,6 +105,7 @@ type Options struct {
 // concurrent use.
 type Handler struct {
 	store        Store
+	campaigns    campaign.Store
 	vapid        *push.VAPID
 	sender       *push.Sender
 	allowPrivate bool
@@ -135,6 +145,7 @@ func New(opts Options) (*Handler, error) {
 	}
 	h := &Handler{
 		store:        opts.Store,
+		campaigns:    opts.Campaigns,
 		vapid:        opts.VAPID,
 		sender:       opts.Sender,
 		allowPrivate: opts.AllowPrivate,
@@ -185,7 +196,16 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		h.send(w, r)
 	default:
-		writeError(w, http.StatusNotFound, "not found")
+		id, ok := strings.CutPrefix(strings.TrimPrefix(r.URL.Path, "/"), "campaigns/")
+		if !ok || !h.sendEnabled || h.campaigns == nil {
+			writeError(w, http.StatusNotFound, "not found")
+			return
+		}
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			methodNotAllowed(w, "GET, HEAD")
+			return
+		}
+		h.campaignStatus(w, r, id)
 	}
 }
 
@@ -203,15 +223,27 @@ func (h *Handler) subscribe(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	sub, err := parseSubscription(body, h.allowPrivate)
+	sub, tags, err := parseSubscription(body, h.allowPrivate)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	ts, canTag := h.store.(TagStore)
+	if tags != nil && !canTag {
+		writeError(w, http.StatusBadRequest, "tags: this server's store does not keep tags")
 		return
 	}
 	created, err := h.store.PutSubscription(r.Context(), sub)
 	if err != nil {
 		h.internalError(w, "store subscription", err)
 		return
+	}
+	// Absent tags leave the stored ones alone; [] clears them.
+	if tags != nil {
+		if err := ts.SetTags(r.Context(), sub.Endpoint, *tags); err != nil {
+			h.internalError(w, "store subscription tags", err)
+			return
+		}
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	if created {
@@ -251,8 +283,7 @@ func (h *Handler) send(w http.ResponseWriter, r *http.Request) {
 	// Authorization comes before reading the body, so that an anonymous
 	// caller learns nothing about what a valid request looks like.
 	if !h.authorized(r) {
-		w.Header().Set("WWW-Authenticate", `Bearer realm="swkit push"`)
-		writeError(w, http.StatusUnauthorized, "unauthorized")
+		h.unauthorized(w, r)
 		return
 	}
 	body, ok := h.readBody(w, r)
@@ -271,6 +302,10 @@ func (h *Handler) send(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), sendTimeout)
 	defer cancel()
+	if h.campaigns != nil {
+		h.enqueue(ctx, w, r, n)
+		return
+	}
 	rep, err := h.Send(ctx, n)
 	var fe *FieldError
 	switch {
@@ -300,6 +335,12 @@ func (h *Handler) authorized(r *http.Request) bool {
 	sum := sha256.Sum256([]byte(got))
 	match := subtle.ConstantTimeCompare(sum[:], h.tokenSum[:]) == 1
 	return isBearer && match
+}
+
+// unauthorized answers a request without the send token.
+func (h *Handler) unauthorized(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("WWW-Authenticate", `Bearer realm="swkit push"`)
+	writeError(w, http.StatusUnauthorized, "unauthorized")
 }
 
 // bearerToken extracts the token of "Bearer <token>"; the scheme name is
