@@ -237,6 +237,9 @@ func NewSender(vapid *VAPID, opts SenderOptions) (*Sender, error) {
 	return s, nil
 }
 
+// VAPID returns the key pair s signs with.
+func (s *Sender) VAPID() *VAPID { return s.vapid }
+
 // DialControl is the connect-time half of the address policy, for a
 // net.Dialer's Control: it refuses loopback, private, link-local and the
 // other non-public addresses (see CheckEndpoint), checked on the address a

@@ -9,8 +9,10 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/swkit/swkit/push"
+	"github.com/swkit/swkit/push/campaign"
 	"github.com/swkit/swkit/push/pushapi"
 	"github.com/swkit/swkit/store"
 	"github.com/swkit/swkit/store/open"
@@ -24,12 +26,15 @@ const (
 	envPrivateKey = "SWKIT_VAPID_PRIVATE_KEY"
 	envSubject    = "SWKIT_VAPID_SUBJECT"
 	envPushToken  = "SWKIT_PUSH_TOKEN"
+	envPushProxy  = "SWKIT_PUSH_PROXY"
 )
 
 // pushConfig is the push settings shared by serve, demo and push send. An
 // empty flag falls back to its environment variable.
 type pushConfig struct {
 	db, publicKey, privateKey, subject, token string
+	proxy                                     string
+	timeout                                   time.Duration
 	allowPrivate                              bool
 }
 
@@ -41,6 +46,8 @@ func addPushFlags(fl *flag.FlagSet, server bool) *pushConfig {
 	fl.StringVar(&c.privateKey, "vapid-private-key", "", "VAPID private key (env "+envPrivateKey+", preferred: flags show in ps)")
 	fl.StringVar(&c.subject, "vapid-subject", "", "contact for push services, mailto: or https: (env "+envSubject+")")
 	fl.BoolVar(&c.allowPrivate, "push-allow-private", false, "accept push endpoints on http and private addresses (tests only)")
+	fl.StringVar(&c.proxy, "push-proxy", "", "HTTP proxy URL for requests to push services (env "+envPushProxy+")")
+	fl.DurationVar(&c.timeout, "push-timeout", 0, "limit for one request to a push service (default 30s)")
 	if server {
 		fl.StringVar(&c.token, "push-token", "", "bearer token that enables the push API's POST send, 16+ characters (env "+envPushToken+")")
 	}
@@ -54,7 +61,7 @@ func (c *pushConfig) resolve() {
 		env string
 	}{
 		{&c.db, envDB}, {&c.publicKey, envPublicKey}, {&c.privateKey, envPrivateKey},
-		{&c.subject, envSubject}, {&c.token, envPushToken},
+		{&c.subject, envSubject}, {&c.token, envPushToken}, {&c.proxy, envPushProxy},
 	} {
 		if *f.v == "" {
 			*f.v = os.Getenv(f.env)
@@ -68,48 +75,75 @@ func (c *pushConfig) keysConfigured() bool { return c.publicKey != "" || c.priva
 // errNoKeys is the one line a user sees when push needs keys.
 var errNoKeys = errors.New(`no VAPID keys: run "swkit vapid" and set ` + envPublicKey + ` and ` + envPrivateKey + ` (or pass --vapid-public-key and --vapid-private-key)`)
 
+// pushParts is what the push commands work with: the push API over the
+// store, and the sender and store a campaign worker needs.
+type pushParts struct {
+	api    *pushapi.Handler
+	sender *push.Sender
+	store  open.Store
+}
+
 // handler checks the settings, opens the store and returns the push API on
 // it. The caller closes the store.
-func (c *pushConfig) handler(ctx context.Context, logf func(string, ...any), mustExist bool) (*pushapi.Handler, io.Closer, error) {
-	switch {
-	case c.publicKey == "" && c.privateKey == "":
-		return nil, nil, errNoKeys
-	case c.publicKey == "":
-		return nil, nil, errors.New("VAPID private key set but no public key: set " + envPublicKey + " as well (both come from \"swkit vapid\")")
-	case c.privateKey == "":
-		return nil, nil, errors.New("VAPID public key set but no private key: set " + envPrivateKey + " as well (both come from \"swkit vapid\")")
-	case c.subject == "":
-		// RFC 8292 §2.1: push services want a way to reach the sender.
-		return nil, nil, errors.New("no VAPID subject: set " + envSubject + " or --vapid-subject to a mailto: or https: contact (RFC 8292 requires one)")
-	}
-	v, err := push.ParseVAPIDKeys(c.publicKey, c.privateKey)
-	if ke, ok := errors.AsType[*push.KeyError](err); ok {
-		return nil, nil, fmt.Errorf("VAPID %s key: %w: run \"swkit vapid\" for a fresh pair", ke.Key, ke.Err)
-	} else if err != nil {
-		return nil, nil, err
-	}
-	sender, err := push.NewSender(v, push.SenderOptions{Subject: c.subject, AllowPrivate: c.allowPrivate})
-	if oe, ok := errors.AsType[*push.OptionError](err); ok && oe.Option == "Subject" {
-		return nil, nil, fmt.Errorf("--vapid-subject: %w", oe.Err)
-	} else if err != nil {
-		return nil, nil, err
+func (c *pushConfig) handler(ctx context.Context, logf func(string, ...any), mustExist bool) (*pushParts, error) {
+	sender, err := c.sender()
+	if err != nil {
+		return nil, err
 	}
 	st, err := c.openStore(ctx, mustExist)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	h, err := pushapi.New(pushapi.Options{
-		Store: st, VAPID: v, Sender: sender, SendToken: c.token,
+		Store: st, Campaigns: st, VAPID: sender.VAPID(), Sender: sender, SendToken: c.token,
 		AllowPrivate: c.allowPrivate, Logf: logf,
 	})
 	if err != nil {
 		st.Close()
 		if oe, ok := errors.AsType[*pushapi.OptionError](err); ok && oe.Option == "SendToken" {
-			return nil, nil, fmt.Errorf("--push-token: %w", oe.Err)
+			return nil, fmt.Errorf("--push-token: %w", oe.Err)
 		}
-		return nil, nil, err
+		return nil, err
 	}
-	return h, st, nil
+	return &pushParts{api: h, sender: sender, store: st}, nil
+}
+
+// sender checks the key settings and returns the Sender they describe.
+func (c *pushConfig) sender() (*push.Sender, error) {
+	switch {
+	case c.publicKey == "" && c.privateKey == "":
+		return nil, errNoKeys
+	case c.publicKey == "":
+		return nil, errors.New("VAPID private key set but no public key: set " + envPublicKey + " as well (both come from \"swkit vapid\")")
+	case c.privateKey == "":
+		return nil, errors.New("VAPID public key set but no private key: set " + envPrivateKey + " as well (both come from \"swkit vapid\")")
+	case c.subject == "":
+		// RFC 8292 §2.1: push services want a way to reach the sender.
+		return nil, errors.New("no VAPID subject: set " + envSubject + " or --vapid-subject to a mailto: or https: contact (RFC 8292 requires one)")
+	case c.timeout < 0:
+		return nil, fmt.Errorf("--push-timeout must be positive, got %s", c.timeout)
+	}
+	v, err := push.ParseVAPIDKeys(c.publicKey, c.privateKey)
+	if ke, ok := errors.AsType[*push.KeyError](err); ok {
+		return nil, fmt.Errorf("VAPID %s key: %w: run \"swkit vapid\" for a fresh pair", ke.Key, ke.Err)
+	} else if err != nil {
+		return nil, err
+	}
+	sender, err := push.NewSender(v, push.SenderOptions{
+		Subject: c.subject, AllowPrivate: c.allowPrivate, Proxy: c.proxy, Timeout: c.timeout,
+	})
+	if oe, ok := errors.AsType[*push.OptionError](err); ok {
+		switch oe.Option {
+		case "Subject":
+			return nil, fmt.Errorf("--vapid-subject: %w", oe.Err)
+		case "Proxy":
+			return nil, fmt.Errorf("--push-proxy: %w", oe.Err)
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	return sender, nil
 }
 
 // openStore opens --db. With mustExist a SQLite file must already be there:
@@ -143,6 +177,8 @@ type pushMount struct {
 	store io.Closer
 	send  string // whether the send endpoint is on, for note
 	note  string // one line for the operator, once wrap has run
+	// stopWorker stops the campaign worker and waits for it.
+	stopWorker func()
 }
 
 // mountPush returns push on when keys are configured, or off with a note
@@ -153,7 +189,7 @@ func (c *pushConfig) mountPush(ctx context.Context, stderr io.Writer) (*pushMoun
 		return &pushMount{note: "push is off: run \"swkit vapid\" and set " + envPublicKey + ", " + envPrivateKey + " and " + envSubject + " to turn it on"}, nil
 	}
 	logf := func(format string, args ...any) { fmt.Fprintf(stderr, format+"\n", args...) }
-	h, st, err := c.handler(ctx, logf, false)
+	p, err := c.handler(ctx, logf, false)
 	if err != nil {
 		return nil, err
 	}
@@ -161,7 +197,24 @@ func (c *pushConfig) mountPush(ctx context.Context, stderr io.Writer) (*pushMoun
 	if c.token != "" {
 		send = "send endpoint on"
 	}
-	return &pushMount{api: h, store: st, send: send}, nil
+	// Every server with push on delivers campaigns, sharing them with the
+	// other instances on the store.
+	w, err := campaign.NewWorker(campaign.WorkerOptions{Store: p.store, Sender: p.sender, Logf: logf})
+	if err != nil {
+		p.store.Close()
+		return nil, err
+	}
+	wctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		w.Run(wctx)
+	}()
+	stop := func() {
+		cancel()
+		<-done
+	}
+	return &pushMount{api: p.api, store: p.store, send: send, stopWorker: stop}, nil
 }
 
 // wrap serves the push API under endpoint, a path ending in "/" such as
@@ -184,8 +237,12 @@ func (m *pushMount) wrap(endpoint string, next http.Handler) http.Handler {
 	})
 }
 
-// Close closes the store, if push opened one.
+// Close stops the campaign worker and closes the store, if push opened
+// them. The worker first records what it sent and releases its batches.
 func (m *pushMount) Close() {
+	if m.stopWorker != nil {
+		m.stopWorker()
+	}
 	if m.store != nil {
 		m.store.Close()
 	}

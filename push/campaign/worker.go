@@ -97,6 +97,7 @@ type Worker struct {
 	slow      map[string]*slowState
 	campaigns map[int64]*Campaign
 	failures  int
+	problems  int
 	firstErr  error
 }
 
@@ -360,10 +361,12 @@ func (w *Worker) deliver(j job) Outcome {
 	if push.Retryable(err) && out.Attempts < w.o.MaxAttempts {
 		out.State = Retrying
 		out.NextAt = now.Add(w.retryWait(out.Attempts, se))
+		w.problem(j.c.ID, fmt.Errorf("%w; attempt %d of %d, next at %s", err, out.Attempts, w.o.MaxAttempts, out.NextAt.Format(time.TimeOnly)))
 		return out
 	}
 	out.State = Failed
-	w.failed(j.c.ID, err)
+	w.failed(err)
+	w.problem(j.c.ID, err)
 	return out
 }
 
@@ -444,18 +447,26 @@ func (w *Worker) refreshThrottles(ctx context.Context) {
 	w.mu.Unlock()
 }
 
-func (w *Worker) failed(id int64, err error) {
+func (w *Worker) failed(err error) {
 	w.mu.Lock()
+	defer w.mu.Unlock()
 	w.failures++
-	n := w.failures
 	if w.firstErr == nil {
 		w.firstErr = err
 	}
+}
+
+// problem logs a failed attempt, the first logFailures of them one by one:
+// a push service that is down must not flood the log.
+func (w *Worker) problem(id int64, err error) {
+	w.mu.Lock()
+	w.problems++
+	n := w.problems
 	w.mu.Unlock()
 	if n <= logFailures {
 		w.o.Logf("push campaign %d: %v", id, err)
 	} else if n == logFailures+1 {
-		w.o.Logf("push campaign %d: more failures; see swkit push status", id)
+		w.o.Logf("push campaign %d: more failed attempts, not logged one by one; see swkit push status", id)
 	}
 }
 

@@ -3,6 +3,7 @@ package pushapi_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strings"
 	"testing"
@@ -113,4 +114,40 @@ func senderOf(t *testing.T, e *env) *push.Sender {
 		t.Fatal(err)
 	}
 	return s
+}
+
+// quotingStore fails every write with an error that quotes the endpoint,
+// as some drivers do.
+type quotingStore struct{ pushapi.Store }
+
+func (quotingStore) PutSubscription(_ context.Context, s push.Subscription) (bool, error) {
+	return false, errors.New(`duplicate key (endpoint)=(` + s.Endpoint + `)`)
+}
+
+func (quotingStore) DeleteSubscription(_ context.Context, endpoint string) error {
+	return errors.New(`cannot delete ` + endpoint)
+}
+
+// TestStoreErrorsLogOrigins: a store error that quotes an endpoint is
+// logged with the endpoint's origin only.
+func TestStoreErrorsLogOrigins(t *testing.T) {
+	e := newEnv(t, quotingStore{openSQLite(t)}, nil)
+	sub := pushtest.NewSubscription(e.pushSvc)
+	e.do(t, "POST", "subscriptions", "application/json", mustJSON(sub))
+	e.do(t, "DELETE", "subscriptions", "application/json", `{"endpoint":"`+sub.Endpoint+`"}`)
+	logs := e.logs.String()
+	if !strings.Contains(logs, "duplicate key") || !strings.Contains(logs, "cannot delete") {
+		t.Fatalf("logs %q: want both errors", logs)
+	}
+	if path := strings.TrimPrefix(sub.Endpoint, e.pushSvc.URL); strings.Contains(logs, path) {
+		t.Errorf("logs show the endpoint's path: %q", logs)
+	}
+}
+
+func mustJSON(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
 }

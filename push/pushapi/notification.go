@@ -50,8 +50,17 @@ type Notification struct {
 	Tags []string
 }
 
-// message is the push message for n's payload: a zero TTL means
-// push.DefaultTTL here, and push.NoStore "TTL: 0".
+// Message returns the push message n becomes: its payload (see Payload),
+// with a zero TTL meaning push.DefaultTTL and push.NoStore "TTL: 0". It
+// does not Validate.
+func (n Notification) Message() (push.Message, error) {
+	body, err := n.Payload()
+	if err != nil {
+		return push.Message{}, err
+	}
+	return n.message(body), nil
+}
+
 func (n *Notification) message(body []byte) push.Message {
 	ttl := n.TTL
 	switch {

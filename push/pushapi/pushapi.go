@@ -235,13 +235,13 @@ func (h *Handler) subscribe(w http.ResponseWriter, r *http.Request) {
 	}
 	created, err := h.store.PutSubscription(r.Context(), sub)
 	if err != nil {
-		h.internalError(w, "store subscription", err)
+		h.internalError(w, "store subscription", redact(err, sub.Endpoint))
 		return
 	}
 	// Absent tags leave the stored ones alone; [] clears them.
 	if tags != nil {
 		if err := ts.SetTags(r.Context(), sub.Endpoint, *tags); err != nil {
-			h.internalError(w, "store subscription tags", err)
+			h.internalError(w, "store subscription tags", redact(err, sub.Endpoint))
 			return
 		}
 	}
@@ -272,7 +272,7 @@ func (h *Handler) unsubscribe(w http.ResponseWriter, r *http.Request) {
 	// Knowing an endpoint is the capability to delete it: endpoints are
 	// unguessable URLs that only the browser and this server hold.
 	if err := h.store.DeleteSubscription(r.Context(), req.Endpoint); err != nil {
-		h.internalError(w, "delete subscription", err)
+		h.internalError(w, "delete subscription", redact(err, req.Endpoint))
 		return
 	}
 	w.Header().Set("Cache-Control", "no-store")
@@ -380,6 +380,27 @@ func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool
 	}
 	return body, true
 }
+
+// redacted is an error whose text shows an endpoint by its origin only,
+// for logs: the endpoint is a capability URL, and a store's error (a
+// driver's, a custom Store's) may quote the value it failed on.
+type redacted struct {
+	err      error
+	endpoint string
+}
+
+func redact(err error, endpoint string) error {
+	if err == nil || endpoint == "" {
+		return err
+	}
+	return &redacted{err, endpoint}
+}
+
+func (r *redacted) Error() string {
+	return strings.ReplaceAll(r.err.Error(), r.endpoint, push.Origin(r.endpoint)+"/…")
+}
+
+func (r *redacted) Unwrap() error { return r.err }
 
 func (h *Handler) internalError(w http.ResponseWriter, what string, err error) {
 	h.logf("pushapi: %s: %v", what, err)

@@ -58,7 +58,7 @@ func (h *Handler) Send(ctx context.Context, n Notification) (push.Report, error)
 		// RFC 8030 §7.3: 404 and 410 mean the subscription is over for good.
 		for _, ep := range rep.GoneEndpoints {
 			if err := h.store.DeleteSubscription(ctx, ep); err != nil {
-				return total, fmt.Errorf("pushapi: send: delete gone subscription: %w", err)
+				return total, fmt.Errorf("pushapi: send: delete gone subscription: %w", redact(err, ep))
 			}
 		}
 		if len(page) < sendBatch {

@@ -26,7 +26,7 @@ func tagFilter(tags []string, n int) string {
 
 // SetTags implements [pushapi.TagStore].
 func (s *Store) SetTags(ctx context.Context, endpoint string, tags []string) error {
-	tags, err := backend.CheckTags(tags)
+	tags, err := campaign.CheckTags(tags)
 	if err != nil {
 		return err
 	}

@@ -37,7 +37,7 @@ func fromMicros(v sql.NullInt64) time.Time {
 
 // SetTags implements [pushapi.TagStore].
 func (s *Store) SetTags(ctx context.Context, endpoint string, tags []string) error {
-	tags, err := backend.CheckTags(tags)
+	tags, err := campaign.CheckTags(tags)
 	if err != nil {
 		return err
 	}
@@ -444,4 +444,3 @@ func (s *Store) Throttles(ctx context.Context) (map[string]time.Time, error) {
 	}
 	return m, rows.Err()
 }
-

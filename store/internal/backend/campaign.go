@@ -9,41 +9,12 @@ import (
 	"github.com/swkit/swkit/push/campaign"
 )
 
-// MaxTags bounds the tags of one subscription or campaign, MaxTagLen one
-// tag: tags are labels a page chooses ("news", "lang:fr"), not data.
-const (
-	MaxTags   = 32
-	MaxTagLen = 64
-)
-
-// CheckTags validates tags: at most MaxTags, each 1 to MaxTagLen
-// characters of letters, digits and - _ . :, and returns them sorted
-// without repeats.
-func CheckTags(tags []string) ([]string, error) {
-	if len(tags) > MaxTags {
-		return nil, fmt.Errorf("tags: %d, at most %d", len(tags), MaxTags)
-	}
-	for _, t := range tags {
-		if t == "" || len(t) > MaxTagLen {
-			return nil, fmt.Errorf("tag %q: want 1 to %d characters", t, MaxTagLen)
-		}
-		for _, c := range []byte(t) {
-			if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_' || c == '.' || c == ':') {
-				return nil, fmt.Errorf("tag %q: only letters, digits and - _ . : are allowed", t)
-			}
-		}
-	}
-	out := slices.Clone(tags)
-	slices.Sort(out)
-	return slices.Compact(out), nil
-}
-
 // CheckCampaign validates a campaign before it is stored.
 func CheckCampaign(c *campaign.Campaign, batchSize int) (int, error) {
 	if batchSize <= 0 {
 		batchSize = campaign.DefaultBatchSize
 	}
-	tags, err := CheckTags(c.Tags)
+	tags, err := campaign.CheckTags(c.Tags)
 	if err != nil {
 		return 0, fmt.Errorf("create campaign: %w", err)
 	}
