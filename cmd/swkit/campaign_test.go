@@ -236,8 +236,6 @@ func recordedDeliveries(t *testing.T, dsn, id string) map[string]bool {
 	}
 	defer conn.Close(context.Background())
 	rows, err := conn.Query(t.Context(), `
-		SELECT endpoint FROM push_outcomes WHERE campaign_id = $1 AND state = 1
-		UNION
 		SELECT s.endpoint FROM subscriptions s JOIN push_batches b
 			ON b.campaign_id = $1 AND b.done AND s.endpoint > b.lo AND (b.hi IS NULL OR s.endpoint <= b.hi)`, id)
 	if err != nil {
@@ -246,6 +244,26 @@ func recordedDeliveries(t *testing.T, dsn, id string) map[string]bool {
 	eps, err := pgx.CollectRows(rows, pgx.RowTo[string])
 	if err != nil {
 		t.Fatal(err)
+	}
+	// Open batches: their outcome chunks, [[endpoint, state, ...], ...].
+	rows, err = conn.Query(t.Context(), `SELECT outcomes FROM push_outcomes WHERE campaign_id = $1`, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	chunks, err := pgx.CollectRows(rows, pgx.RowTo[[]byte])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range chunks {
+		var outs [][]any
+		if err := json.Unmarshal(c, &outs); err != nil {
+			t.Fatal(err)
+		}
+		for _, o := range outs {
+			if o[1] == float64(campaign.Delivered) {
+				eps = append(eps, o[0].(string))
+			}
+		}
 	}
 	m := map[string]bool{}
 	for _, e := range eps {

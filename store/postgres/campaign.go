@@ -203,65 +203,83 @@ func (s *Store) ClaimBatch(ctx context.Context, owner string, lease time.Duratio
 
 // PendingDeliveries implements [campaign.Store].
 func (s *Store) PendingDeliveries(ctx context.Context, b campaign.Batch, after string, limit int) ([]campaign.Pending, error) {
+	m, err := merged(ctx, s.pool, b.BatchRef)
+	if err != nil {
+		return nil, fmt.Errorf("pending deliveries: %w", err)
+	}
 	var hi *string
 	if !b.HiOpen {
 		hi = &b.Hi
 	}
-	rows, err := s.pool.Query(ctx, `SELECT s.endpoint, s.p256dh, s.auth, coalesce(o.attempts, 0)
-		FROM subscriptions s LEFT JOIN push_outcomes o ON o.campaign_id = $1 AND o.endpoint = s.endpoint
-		WHERE s.endpoint > $2 AND ($3::text IS NULL OR s.endpoint <= $3)
-			AND (o.endpoint IS NULL OR (o.state = 4 AND o.next_at <= $4))
-			AND `+tagFilter(b.Tags, 6)+`
-		ORDER BY s.endpoint LIMIT $5`, append([]any{b.Campaign, max(after, b.Lo), hi, s.opts.Now(), limit}, tagArgs(b.Tags)...)...)
-	if err != nil {
-		return nil, fmt.Errorf("pending deliveries: %w", err)
-	}
-	var page []campaign.Pending
-	var p campaign.Pending
-	_, err = pgx.ForEachRow(rows, []any{&p.Sub.Endpoint, &p.Sub.Keys.P256dh, &p.Sub.Keys.Auth, &p.Attempts}, func() error {
-		page = append(page, p)
-		return nil
+	return backend.CollectPending(m, s.opts.Now(), max(after, b.Lo), limit, func(cursor string) ([]push.Subscription, error) {
+		rows, err := s.pool.Query(ctx, `SELECT endpoint, p256dh, auth FROM subscriptions s
+			WHERE endpoint > $1 AND ($2::text IS NULL OR endpoint <= $2) AND `+tagFilter(b.Tags, 4)+`
+			ORDER BY endpoint LIMIT $3`, append([]any{cursor, hi, limit}, tagArgs(b.Tags)...)...)
+		if err != nil {
+			return nil, err
+		}
+		var subs []push.Subscription
+		var sub push.Subscription
+		_, err = pgx.ForEachRow(rows, []any{&sub.Endpoint, &sub.Keys.P256dh, &sub.Keys.Auth}, func() error {
+			subs = append(subs, sub)
+			return nil
+		})
+		return subs, err
 	})
-	if err != nil {
-		return nil, fmt.Errorf("pending deliveries: %w", err)
-	}
-	return page, nil
 }
 
-// RecordOutcomes implements [campaign.Store]: the outcomes in one INSERT
-// over arrays, then the counts of the batches concerned recomputed from
-// them, in one transaction.
+// querier is a pool or a transaction.
+type querier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+}
+
+// merged reads a batch's outcome chunks in the order they were written.
+func merged(ctx context.Context, q querier, ref campaign.BatchRef) (backend.Merged, error) {
+	rows, err := q.Query(ctx, `SELECT outcomes FROM push_outcomes WHERE campaign_id = $1 AND seq = $2 ORDER BY id`, ref.Campaign, ref.Seq)
+	if err != nil {
+		return nil, err
+	}
+	m := backend.Merged{}
+	var chunk []byte
+	_, err = pgx.ForEachRow(rows, []any{&chunk}, func() error { return m.Add(chunk) })
+	return m, err
+}
+
+// RecordOutcomes implements [campaign.Store]: per batch, under its row
+// lock, one chunk row and the counts recomputed from all its chunks; the
+// gone subscriptions deleted; one transaction.
 func (s *Store) RecordOutcomes(ctx context.Context, outs []campaign.Outcome) error {
 	if len(outs) == 0 {
 		return nil
 	}
-	outs = backend.LastOutcomes(outs)
-	n := len(outs)
-	ids, eps, states, attempts, next := make([]int64, n), make([]string, n), make([]int16, n), make([]int32, n), make([]*time.Time, n)
-	var gone []string
-	for i, o := range outs {
-		ids[i], eps[i], states[i], attempts[i] = o.Batch.Campaign, o.Endpoint, int16(o.State), int32(o.Attempts)
-		if o.State == campaign.Retrying {
-			t := o.NextAt
-			next[i] = &t
-		}
-		if o.State == campaign.Gone {
-			gone = append(gone, o.Endpoint)
-		}
-	}
-	refs := backend.TouchedBatches(outs)
-	bc, bs := make([]int64, len(refs)), make([]int32, len(refs))
-	for i, r := range refs {
-		bc[i], bs[i] = r.Campaign, int32(r.Seq)
-	}
+	refs, groups := backend.ByBatch(outs)
+	gone := backend.GoneEndpoints(outs)
 	now := s.opts.Now()
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `INSERT INTO push_outcomes (campaign_id, endpoint, state, attempts, next_at)
-			SELECT * FROM unnest($1::bigint[], $2::text[], $3::smallint[], $4::int[], $5::timestamptz[])
-			ON CONFLICT (campaign_id, endpoint) DO UPDATE
-				SET state = excluded.state, attempts = excluded.attempts, next_at = excluded.next_at
-				WHERE push_outcomes.state = 4`, ids, eps, states, attempts, next); err != nil {
-			return err
+		for _, ref := range refs {
+			var done bool
+			err := tx.QueryRow(ctx, `SELECT done FROM push_batches WHERE campaign_id = $1 AND seq = $2 FOR UPDATE`,
+				ref.Campaign, ref.Seq).Scan(&done)
+			if errors.Is(err, pgx.ErrNoRows) || done {
+				continue // finished by another worker: these are repeats
+			}
+			if err != nil {
+				return err
+			}
+			m, err := merged(ctx, tx, ref)
+			if err != nil {
+				return err
+			}
+			m.AddOutcomes(groups[ref])
+			d, g, f, r := m.Counts()
+			if _, err := tx.Exec(ctx, `INSERT INTO push_outcomes (campaign_id, seq, outcomes) VALUES ($1, $2, $3)`,
+				ref.Campaign, ref.Seq, backend.EncodeChunk(groups[ref])); err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, `UPDATE push_batches SET delivered = $3, gone = $4, failed = $5, retrying = $6, updated_at = $7
+				WHERE campaign_id = $1 AND seq = $2`, ref.Campaign, ref.Seq, d, g, f, r, now); err != nil {
+				return err
+			}
 		}
 		if len(gone) > 0 {
 			// RFC 8030 §7.3: 404 and 410 mean the subscription is over.
@@ -269,21 +287,10 @@ func (s *Store) RecordOutcomes(ctx context.Context, outs []campaign.Outcome) err
 				return err
 			}
 		}
-		_, err := tx.Exec(ctx, `UPDATE push_batches b
-			SET delivered = x.d, gone = x.g, failed = x.f, retrying = x.r, updated_at = $3
-			FROM (SELECT b2.campaign_id, b2.seq,
-					count(*) FILTER (WHERE o.state = 1) AS d, count(*) FILTER (WHERE o.state = 2) AS g,
-					count(*) FILTER (WHERE o.state = 3) AS f, count(*) FILTER (WHERE o.state = 4) AS r
-				FROM unnest($1::bigint[], $2::int[]) AS k (campaign_id, seq)
-				JOIN push_batches b2 ON b2.campaign_id = k.campaign_id AND b2.seq = k.seq
-				LEFT JOIN push_outcomes o ON o.campaign_id = b2.campaign_id AND o.endpoint > b2.lo
-					AND (b2.hi IS NULL OR o.endpoint <= b2.hi)
-				GROUP BY b2.campaign_id, b2.seq) x
-			WHERE b.campaign_id = x.campaign_id AND b.seq = x.seq AND NOT b.done`, bc, bs, now)
-		return err
+		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("record %d outcomes: %w", n, err)
+		return fmt.Errorf("record %d outcomes: %w", len(outs), err)
 	}
 	return nil
 }
@@ -319,40 +326,34 @@ func (s *Store) ExtendLeases(ctx context.Context, owner string, refs []campaign.
 func (s *Store) FinishBatch(ctx context.Context, owner string, ref campaign.BatchRef) (done bool, err error) {
 	now := s.opts.Now()
 	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		var (
-			holder *string
-			lo     string
-			hi     *string
-		)
-		err := tx.QueryRow(ctx, `SELECT lease_owner, lo, hi FROM push_batches
-			WHERE campaign_id = $1 AND seq = $2 AND NOT done FOR UPDATE`, ref.Campaign, ref.Seq).Scan(&holder, &lo, &hi)
+		var holder *string
+		err := tx.QueryRow(ctx, `SELECT lease_owner FROM push_batches
+			WHERE campaign_id = $1 AND seq = $2 AND NOT done FOR UPDATE`, ref.Campaign, ref.Seq).Scan(&holder)
 		if errors.Is(err, pgx.ErrNoRows) || (err == nil && (holder == nil || *holder != owner)) {
 			return backend.ErrLease(ref)
 		}
 		if err != nil {
 			return err
 		}
-		var next *time.Time
-		if err := tx.QueryRow(ctx, `SELECT min(next_at) FROM push_outcomes
-			WHERE campaign_id = $1 AND endpoint > $2 AND ($3::text IS NULL OR endpoint <= $3) AND state = 4`,
-			ref.Campaign, lo, hi).Scan(&next); err != nil {
+		m, err := merged(ctx, tx, ref)
+		if err != nil {
 			return err
 		}
-		if next != nil {
+		if next, ok := m.NextRetry(); ok {
 			_, err := tx.Exec(ctx, `UPDATE push_batches SET lease_owner = NULL, lease_until = NULL, not_before = $3
-				WHERE campaign_id = $1 AND seq = $2`, ref.Campaign, ref.Seq, *next)
+				WHERE campaign_id = $1 AND seq = $2`, ref.Campaign, ref.Seq, next)
 			return err
 		}
 		done = true
+		d, g, f, _ := m.Counts()
 		if _, err := tx.Exec(ctx, `UPDATE push_batches SET done = true, lease_owner = NULL, lease_until = NULL,
-				total = delivered + gone + failed, retrying = 0, updated_at = $3
-			WHERE campaign_id = $1 AND seq = $2`, ref.Campaign, ref.Seq, now); err != nil {
+				total = $3, delivered = $4, gone = $5, failed = $6, retrying = 0, updated_at = $7
+			WHERE campaign_id = $1 AND seq = $2`, ref.Campaign, ref.Seq, d+g+f, d, g, f, now); err != nil {
 			return err
 		}
-		// The counts stay on the batch; the rows were only needed while
+		// The counts stay on the batch; the chunks were only needed while
 		// the batch could be redone.
-		_, err = tx.Exec(ctx, `DELETE FROM push_outcomes
-			WHERE campaign_id = $1 AND endpoint > $2 AND ($3::text IS NULL OR endpoint <= $3)`, ref.Campaign, lo, hi)
+		_, err = tx.Exec(ctx, `DELETE FROM push_outcomes WHERE campaign_id = $1 AND seq = $2`, ref.Campaign, ref.Seq)
 		return err
 	})
 	if err != nil {

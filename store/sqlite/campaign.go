@@ -236,83 +236,98 @@ func (s *Store) ClaimBatch(ctx context.Context, owner string, lease time.Duratio
 
 // PendingDeliveries implements [campaign.Store].
 func (s *Store) PendingDeliveries(ctx context.Context, b campaign.Batch, after string, limit int) ([]campaign.Pending, error) {
+	m, err := merged(ctx, s.r, b.BatchRef)
+	if err != nil {
+		return nil, fmt.Errorf("pending deliveries: %w", err)
+	}
 	filter, fargs := tagFilter(b.Tags)
 	var hi any
 	if !b.HiOpen {
 		hi = b.Hi
 	}
-	args := append([]any{b.Campaign, max(after, b.Lo), hi, micros(s.opts.Now())}, fargs...)
-	rows, err := s.r.QueryContext(ctx, `SELECT s.endpoint, s.p256dh, s.auth, coalesce(o.attempts, 0)
-		FROM subscriptions s LEFT JOIN push_outcomes o ON o.campaign_id = ? AND o.endpoint = s.endpoint
-		WHERE s.endpoint > ? AND (?3 IS NULL OR s.endpoint <= ?3)
-			AND (o.endpoint IS NULL OR (o.state = 4 AND o.next_at <= ?))
-			AND `+filter+`
-		ORDER BY s.endpoint LIMIT ?`, append(args, limit)...)
-	if err != nil {
-		return nil, fmt.Errorf("pending deliveries: %w", err)
-	}
-	defer rows.Close()
-	var page []campaign.Pending
-	for rows.Next() {
-		var p campaign.Pending
-		if err := rows.Scan(&p.Sub.Endpoint, &p.Sub.Keys.P256dh, &p.Sub.Keys.Auth, &p.Attempts); err != nil {
-			return nil, fmt.Errorf("pending deliveries: %w", err)
+	return backend.CollectPending(m, s.opts.Now(), max(after, b.Lo), limit, func(cursor string) ([]push.Subscription, error) {
+		rows, err := s.r.QueryContext(ctx, `SELECT endpoint, p256dh, auth FROM subscriptions s
+			WHERE endpoint > ? AND (?2 IS NULL OR endpoint <= ?2) AND `+filter+`
+			ORDER BY endpoint LIMIT ?`, append(append([]any{cursor, hi}, fargs...), limit)...)
+		if err != nil {
+			return nil, err
 		}
-		page = append(page, p)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("pending deliveries: %w", err)
-	}
-	return page, nil
+		defer rows.Close()
+		var subs []push.Subscription
+		for rows.Next() {
+			var sub push.Subscription
+			if err := rows.Scan(&sub.Endpoint, &sub.Keys.P256dh, &sub.Keys.Auth); err != nil {
+				return nil, err
+			}
+			subs = append(subs, sub)
+		}
+		return subs, rows.Err()
+	})
 }
 
-// countBatch recomputes a batch's counts from its outcomes.
-const countBatch = `UPDATE push_batches SET
-		delivered = (SELECT count(*) FROM push_outcomes o WHERE o.campaign_id = push_batches.campaign_id
-			AND o.endpoint > push_batches.lo AND (push_batches.hi IS NULL OR o.endpoint <= push_batches.hi) AND o.state = 1),
-		gone = (SELECT count(*) FROM push_outcomes o WHERE o.campaign_id = push_batches.campaign_id
-			AND o.endpoint > push_batches.lo AND (push_batches.hi IS NULL OR o.endpoint <= push_batches.hi) AND o.state = 2),
-		failed = (SELECT count(*) FROM push_outcomes o WHERE o.campaign_id = push_batches.campaign_id
-			AND o.endpoint > push_batches.lo AND (push_batches.hi IS NULL OR o.endpoint <= push_batches.hi) AND o.state = 3),
-		retrying = (SELECT count(*) FROM push_outcomes o WHERE o.campaign_id = push_batches.campaign_id
-			AND o.endpoint > push_batches.lo AND (push_batches.hi IS NULL OR o.endpoint <= push_batches.hi) AND o.state = 4),
-		updated_at = ?
-	WHERE campaign_id = ? AND seq = ? AND NOT done`
+// querier is a database or a transaction.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
 
-// RecordOutcomes implements [campaign.Store].
+// merged reads a batch's outcome chunks in the order they were written.
+func merged(ctx context.Context, q querier, ref campaign.BatchRef) (backend.Merged, error) {
+	rows, err := q.QueryContext(ctx, `SELECT outcomes FROM push_outcomes WHERE campaign_id = ? AND seq = ? ORDER BY id`, ref.Campaign, ref.Seq)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	m := backend.Merged{}
+	for rows.Next() {
+		var chunk []byte
+		if err := rows.Scan(&chunk); err != nil {
+			return nil, err
+		}
+		if err := m.Add(chunk); err != nil {
+			return nil, err
+		}
+	}
+	return m, rows.Err()
+}
+
+// RecordOutcomes implements [campaign.Store]: per batch one chunk row and
+// the counts recomputed from all its chunks, the gone subscriptions
+// deleted, in one immediate transaction.
 func (s *Store) RecordOutcomes(ctx context.Context, outs []campaign.Outcome) error {
 	if len(outs) == 0 {
 		return nil
 	}
-	outs = backend.LastOutcomes(outs)
+	refs, groups := backend.ByBatch(outs)
 	now := micros(s.opts.Now())
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		ins, err := tx.PrepareContext(ctx, `INSERT INTO push_outcomes (campaign_id, endpoint, state, attempts, next_at)
-			VALUES (?, ?, ?, ?, ?)
-			ON CONFLICT (campaign_id, endpoint) DO UPDATE
-				SET state = excluded.state, attempts = excluded.attempts, next_at = excluded.next_at
-				WHERE push_outcomes.state = 4`)
-		if err != nil {
-			return err
-		}
-		defer ins.Close()
-		for _, o := range outs {
-			var next any
-			if o.State == campaign.Retrying {
-				next = micros(o.NextAt)
+		for _, ref := range refs {
+			var done bool
+			err := tx.QueryRowContext(ctx, `SELECT done FROM push_batches WHERE campaign_id = ? AND seq = ?`,
+				ref.Campaign, ref.Seq).Scan(&done)
+			if errors.Is(err, sql.ErrNoRows) || done {
+				continue // finished by another worker: these are repeats
 			}
-			if _, err := ins.ExecContext(ctx, o.Batch.Campaign, o.Endpoint, int(o.State), o.Attempts, next); err != nil {
+			if err != nil {
 				return err
 			}
-			if o.State == campaign.Gone {
-				// RFC 8030 §7.3: 404 and 410 mean the subscription is over.
-				if _, err := tx.ExecContext(ctx, `DELETE FROM subscriptions WHERE endpoint = ?`, o.Endpoint); err != nil {
-					return err
-				}
+			m, err := merged(ctx, tx, ref)
+			if err != nil {
+				return err
+			}
+			m.AddOutcomes(groups[ref])
+			d, g, f, r := m.Counts()
+			if _, err := tx.ExecContext(ctx, `INSERT INTO push_outcomes (campaign_id, seq, outcomes) VALUES (?, ?, ?)`,
+				ref.Campaign, ref.Seq, backend.EncodeChunk(groups[ref])); err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE push_batches SET delivered = ?, gone = ?, failed = ?, retrying = ?, updated_at = ?
+				WHERE campaign_id = ? AND seq = ?`, d, g, f, r, now, ref.Campaign, ref.Seq); err != nil {
+				return err
 			}
 		}
-		for _, r := range backend.TouchedBatches(outs) {
-			if _, err := tx.ExecContext(ctx, countBatch, now, r.Campaign, r.Seq); err != nil {
+		for _, ep := range backend.GoneEndpoints(outs) {
+			// RFC 8030 §7.3: 404 and 410 mean the subscription is over.
+			if _, err := tx.ExecContext(ctx, `DELETE FROM subscriptions WHERE endpoint = ?`, ep); err != nil {
 				return err
 			}
 		}
@@ -353,39 +368,32 @@ func (s *Store) ExtendLeases(ctx context.Context, owner string, refs []campaign.
 func (s *Store) FinishBatch(ctx context.Context, owner string, ref campaign.BatchRef) (done bool, err error) {
 	now := micros(s.opts.Now())
 	err = s.write(ctx, func(tx *sql.Tx) error {
-		var holder, hi sql.NullString
-		var lo string
-		err := tx.QueryRowContext(ctx, `SELECT lease_owner, lo, hi FROM push_batches
-			WHERE campaign_id = ? AND seq = ? AND NOT done`, ref.Campaign, ref.Seq).Scan(&holder, &lo, &hi)
+		var holder sql.NullString
+		err := tx.QueryRowContext(ctx, `SELECT lease_owner FROM push_batches
+			WHERE campaign_id = ? AND seq = ? AND NOT done`, ref.Campaign, ref.Seq).Scan(&holder)
 		if errors.Is(err, sql.ErrNoRows) || (err == nil && holder.String != owner) {
 			return backend.ErrLease(ref)
 		}
 		if err != nil {
 			return err
 		}
-		var hiArg any
-		if hi.Valid {
-			hiArg = hi.String
-		}
-		var next sql.NullInt64
-		if err := tx.QueryRowContext(ctx, `SELECT min(next_at) FROM push_outcomes
-			WHERE campaign_id = ? AND endpoint > ? AND (?3 IS NULL OR endpoint <= ?3) AND state = 4`,
-			ref.Campaign, lo, hiArg).Scan(&next); err != nil {
+		m, err := merged(ctx, tx, ref)
+		if err != nil {
 			return err
 		}
-		if next.Valid {
+		if next, ok := m.NextRetry(); ok {
 			_, err := tx.ExecContext(ctx, `UPDATE push_batches SET lease_owner = NULL, lease_until = NULL, not_before = ?
-				WHERE campaign_id = ? AND seq = ?`, next.Int64, ref.Campaign, ref.Seq)
+				WHERE campaign_id = ? AND seq = ?`, micros(next), ref.Campaign, ref.Seq)
 			return err
 		}
 		done = true
+		d, g, f, _ := m.Counts()
 		if _, err := tx.ExecContext(ctx, `UPDATE push_batches SET done = 1, lease_owner = NULL, lease_until = NULL,
-				total = delivered + gone + failed, retrying = 0, updated_at = ?
-			WHERE campaign_id = ? AND seq = ?`, now, ref.Campaign, ref.Seq); err != nil {
+				total = ?, delivered = ?, gone = ?, failed = ?, retrying = 0, updated_at = ?
+			WHERE campaign_id = ? AND seq = ?`, d+g+f, d, g, f, now, ref.Campaign, ref.Seq); err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `DELETE FROM push_outcomes
-			WHERE campaign_id = ? AND endpoint > ? AND (?3 IS NULL OR endpoint <= ?3)`, ref.Campaign, lo, hiArg)
+		_, err = tx.ExecContext(ctx, `DELETE FROM push_outcomes WHERE campaign_id = ? AND seq = ?`, ref.Campaign, ref.Seq)
 		return err
 	})
 	if err != nil {

@@ -1,11 +1,13 @@
 package backend
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
 	"time"
 
+	"github.com/swkit/swkit/push"
 	"github.com/swkit/swkit/push/campaign"
 )
 
@@ -71,27 +73,6 @@ func (a Aggregate) Status(st *campaign.Status) {
 	}
 }
 
-// LastOutcomes keeps the last outcome for each (campaign, endpoint), in
-// order, so that one write never touches a row twice.
-func LastOutcomes(outs []campaign.Outcome) []campaign.Outcome {
-	type key struct {
-		c int64
-		e string
-	}
-	seen := make(map[key]int, len(outs))
-	res := make([]campaign.Outcome, 0, len(outs))
-	for _, o := range outs {
-		k := key{o.Batch.Campaign, o.Endpoint}
-		if i, ok := seen[k]; ok {
-			res[i] = o
-			continue
-		}
-		seen[k] = len(res)
-		res = append(res, o)
-	}
-	return res
-}
-
 // TouchedBatches lists the batches of outs once each, in order, so that
 // writers lock them in the same order and never deadlock.
 func TouchedBatches(outs []campaign.Outcome) []campaign.BatchRef {
@@ -145,4 +126,161 @@ func CheckOwner(owner string) error {
 		return errNoOwner
 	}
 	return nil
+}
+
+// Outcomes are stored as one row per batch per write, a chunk, rather
+// than a row per delivery: a write then costs the database one row for a
+// few hundred deliveries. A chunk is JSON: [[endpoint, state, attempts,
+// next_at in Unix microseconds], ...].
+
+// EncodeChunk encodes the outcomes of one batch.
+func EncodeChunk(outs []campaign.Outcome) []byte {
+	rows := make([][4]any, len(outs))
+	for i, o := range outs {
+		var next int64
+		if o.State == campaign.Retrying {
+			next = o.NextAt.UnixMicro()
+		}
+		rows[i] = [4]any{o.Endpoint, int(o.State), o.Attempts, next}
+	}
+	b, err := json.Marshal(rows)
+	if err != nil {
+		panic(err) // strings and integers only
+	}
+	return b
+}
+
+// Entry is the merged outcome of one delivery.
+type Entry struct {
+	State    campaign.State
+	Attempts int
+	NextAt   time.Time
+}
+
+// Merged is a batch's outcomes by endpoint, merged from its chunks in the
+// order they were written: a final outcome is never replaced, so a repeat
+// recorded by a worker that lost its lease changes nothing.
+type Merged map[string]Entry
+
+// Add merges one encoded chunk.
+func (m Merged) Add(chunk []byte) error {
+	var rows [][4]json.RawMessage
+	if err := json.Unmarshal(chunk, &rows); err != nil {
+		return fmt.Errorf("decode outcomes: %w", err)
+	}
+	for _, r := range rows {
+		var (
+			ep              string
+			state, attempts int
+			next            int64
+		)
+		if err := errors.Join(json.Unmarshal(r[0], &ep), json.Unmarshal(r[1], &state),
+			json.Unmarshal(r[2], &attempts), json.Unmarshal(r[3], &next)); err != nil {
+			return fmt.Errorf("decode outcomes: %w", err)
+		}
+		m.put(ep, Entry{campaign.State(state), attempts, time.UnixMicro(next)})
+	}
+	return nil
+}
+
+// AddOutcomes merges outcomes not yet encoded.
+func (m Merged) AddOutcomes(outs []campaign.Outcome) {
+	for _, o := range outs {
+		m.put(o.Endpoint, Entry{o.State, o.Attempts, o.NextAt})
+	}
+}
+
+func (m Merged) put(ep string, e Entry) {
+	if old, ok := m[ep]; ok && old.State != campaign.Retrying {
+		return
+	}
+	m[ep] = e
+}
+
+// Pending reports whether the delivery to ep is still to be made at now,
+// and how many attempts it had.
+func (m Merged) Pending(ep string, now time.Time) (attempts int, ok bool) {
+	e, found := m[ep]
+	switch {
+	case !found:
+		return 0, true
+	case e.State == campaign.Retrying && !now.Before(e.NextAt):
+		return e.Attempts, true
+	}
+	return 0, false
+}
+
+// Counts counts the outcomes by state: delivered, gone, failed, retrying.
+func (m Merged) Counts() (d, g, f, r int64) {
+	for _, e := range m {
+		switch e.State {
+		case campaign.Delivered:
+			d++
+		case campaign.Gone:
+			g++
+		case campaign.Failed:
+			f++
+		case campaign.Retrying:
+			r++
+		}
+	}
+	return
+}
+
+// NextRetry is the earliest retry, or false when none is retrying.
+func (m Merged) NextRetry() (time.Time, bool) {
+	var next time.Time
+	found := false
+	for _, e := range m {
+		if e.State == campaign.Retrying && (!found || e.NextAt.Before(next)) {
+			next, found = e.NextAt, true
+		}
+	}
+	return next, found
+}
+
+// ByBatch groups outcomes by batch, the batches in lock order.
+func ByBatch(outs []campaign.Outcome) ([]campaign.BatchRef, map[campaign.BatchRef][]campaign.Outcome) {
+	groups := map[campaign.BatchRef][]campaign.Outcome{}
+	for _, o := range outs {
+		groups[o.Batch] = append(groups[o.Batch], o)
+	}
+	return TouchedBatches(outs), groups
+}
+
+// GoneEndpoints lists the endpoints of outs that are Gone.
+func GoneEndpoints(outs []campaign.Outcome) []string {
+	var gone []string
+	for _, o := range outs {
+		if o.State == campaign.Gone {
+			gone = append(gone, o.Endpoint)
+		}
+	}
+	return gone
+}
+
+// CollectPending pages through a batch's subscriptions with fetch (up to
+// limit after cursor, in endpoint order) and keeps those m says are
+// pending at now, until limit are kept or the range ends.
+func CollectPending(m Merged, now time.Time, cursor string, limit int, fetch func(cursor string) ([]push.Subscription, error)) ([]campaign.Pending, error) {
+	var page []campaign.Pending
+	for len(page) < limit {
+		subs, err := fetch(cursor)
+		if err != nil {
+			return nil, fmt.Errorf("pending deliveries: %w", err)
+		}
+		for _, s := range subs {
+			if attempts, ok := m.Pending(s.Endpoint, now); ok {
+				page = append(page, campaign.Pending{Sub: s, Attempts: attempts})
+				if len(page) == limit {
+					return page, nil
+				}
+			}
+		}
+		if len(subs) < limit {
+			break
+		}
+		cursor = subs[len(subs)-1].Endpoint
+	}
+	return page, nil
 }

@@ -22,7 +22,7 @@ CREATE TABLE push_campaigns (
 -- A campaign's subscriptions in ranges of endpoints: after lo, up to and
 -- including hi (no upper bound when hi is NULL). Workers lease a batch
 -- (lease_owner, lease_until), claimed with FOR UPDATE SKIP LOCKED. The
--- counts are those of push_outcomes in the range, kept here so that a
+-- counts are those of the batch's push_outcomes, kept here so that a
 -- campaign's status reads a few rows per thousand subscriptions. A
 -- campaign is done when all its batches are; updated_at is when an outcome
 -- of the batch was last recorded.
@@ -45,15 +45,17 @@ CREATE TABLE push_batches (
 );
 CREATE INDEX push_batches_open ON push_batches (campaign_id, seq) WHERE NOT done;
 
--- The outcome of each delivery of a batch not yet done: state 1 delivered,
--- 2 gone, 3 failed, 4 retrying at next_at. Deleted when the batch is done.
+-- The outcomes of the deliveries of a batch not yet done, one row per
+-- write (a chunk of up to a few hundred): JSON [[endpoint, state,
+-- attempts, next_at µs], ...], state 1 delivered, 2 gone, 3 failed,
+-- 4 retrying at next_at. Merged in id order, a final outcome is never
+-- replaced. Deleted when the batch is done.
 CREATE TABLE push_outcomes (
 	campaign_id bigint NOT NULL,
-	endpoint    text COLLATE "C" NOT NULL,
-	state       smallint NOT NULL,
-	attempts    integer NOT NULL,
-	next_at     timestamptz,
-	PRIMARY KEY (campaign_id, endpoint)
+	seq         integer NOT NULL,
+	id          bigserial,
+	outcomes    bytea NOT NULL,
+	PRIMARY KEY (campaign_id, seq, id)
 );
 
 -- Push services that answered 429: every worker waits until then.

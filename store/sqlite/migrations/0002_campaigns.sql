@@ -40,12 +40,11 @@ CREATE INDEX push_batches_open ON push_batches (campaign_id, seq) WHERE NOT done
 
 CREATE TABLE push_outcomes (
 	campaign_id INTEGER NOT NULL,
-	endpoint    TEXT NOT NULL,
-	state       INTEGER NOT NULL,
-	attempts    INTEGER NOT NULL,
-	next_at     INTEGER,
-	PRIMARY KEY (campaign_id, endpoint)
-) WITHOUT ROWID;
+	seq         INTEGER NOT NULL,
+	id          INTEGER PRIMARY KEY AUTOINCREMENT,
+	outcomes    BLOB NOT NULL
+);
+CREATE INDEX push_outcomes_batch ON push_outcomes (campaign_id, seq, id);
 
 CREATE TABLE push_throttles (
 	origin TEXT PRIMARY KEY,
