@@ -31,6 +31,9 @@ type Subscription struct {
 // auth 16 bytes. An http endpoint is accepted only on a loopback host, for
 // test push services such as package pushtest's. It does not apply the
 // private-address policy; call [CheckEndpoint] for that before storing it.
+//
+// The endpoint comes back in its normal form (see [NormalizeEndpoint]), so
+// that one browser's subscription is stored once however it was spelt.
 func ParseSubscription(data []byte) (Subscription, error) {
 	var s Subscription
 	if err := json.Unmarshal(data, &s); err != nil {
@@ -39,7 +42,35 @@ func ParseSubscription(data []byte) (Subscription, error) {
 	if err := s.validate(); err != nil {
 		return Subscription{}, err
 	}
+	s.Endpoint, _ = NormalizeEndpoint(s.Endpoint) // validate parsed it
 	return s, nil
+}
+
+// NormalizeEndpoint returns the normal form of an endpoint URL, the one
+// swkit stores: scheme and host in lower case, the host without a trailing
+// dot, no default port, no fragment, and the path without "." and ".."
+// segments (RFC 3986 §6.2.2). Spellings that reach the same push resource
+// then compare equal.
+func NormalizeEndpoint(endpoint string) (string, error) {
+	u, err := url.Parse(endpoint)
+	if err != nil {
+		return "", err
+	}
+	u.Scheme = strings.ToLower(u.Scheme)
+	host := strings.TrimSuffix(strings.ToLower(u.Hostname()), ".")
+	if strings.Contains(host, ":") {
+		host = "[" + host + "]"
+	}
+	if p := u.Port(); p != "" && !(u.Scheme == "https" && p == "443") && !(u.Scheme == "http" && p == "80") {
+		host += ":" + p
+	}
+	u.Host = host
+	u.Fragment, u.RawFragment = "", ""
+	if u.Path != "" {
+		// An empty reference keeps the URL and removes its dot segments.
+		u = u.ResolveReference(&url.URL{})
+	}
+	return u.String(), nil
 }
 
 func (s *Subscription) validate() error {

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math/big"
 	"strings"
 	"sync"
@@ -211,5 +212,27 @@ func TestCheckSubject(t *testing.T) {
 		if err := checkSubject(tc.sub); (err == nil) != tc.ok {
 			t.Errorf("checkSubject(%q) = %v, want ok=%v", tc.sub, err, tc.ok)
 		}
+	}
+}
+
+// TestVAPIDTokenCacheBounded: a token per push service origin is cached,
+// and anyone who can subscribe chooses origins, so the cache has a bound:
+// 3,000 origins leave at most maxTokens entries, and a cached origin keeps
+// working.
+func TestVAPIDTokenCacheBounded(t *testing.T) {
+	v := newTestVAPID(t)
+	for i := range 3000 {
+		if _, err := v.authorization(fmt.Sprintf("https://push%d.example.net", i), "mailto:ops@example.com", tokenLifetime); err != nil {
+			t.Fatal(err)
+		}
+	}
+	v.mu.Lock()
+	n := len(v.tokens)
+	v.mu.Unlock()
+	if n > maxTokens {
+		t.Errorf("%d tokens cached after 3,000 origins, want at most %d", n, maxTokens)
+	}
+	if _, err := v.authorization("https://push1.example.net", "mailto:ops@example.com", tokenLifetime); err != nil {
+		t.Error(err)
 	}
 }

@@ -171,12 +171,6 @@ func TestNoSecretsInLogs(t *testing.T) {
 				b, _ := json.Marshal(s)
 				record(post(t, url+"swkit/push/subscriptions", string(b), ""))
 			}
-			// Wrong tokens, a token in the wrong scheme, bad bodies.
-			for _, auth := range []string{"", "Bearer wrong-token-0123456789", "Basic " + testPushToken, "Bearer " + testPushToken + "x", testPushToken} {
-				record(post(t, url+"swkit/push/send", `{"title":"hi"}`, auth))
-			}
-			record(post(t, url+"swkit/push/send", `{"title":`, "Bearer "+testPushToken))
-			record(post(t, url+"swkit/push/subscriptions", `{"endpoint":"https://127.0.0.1/x"}`, ""))
 			// A send that fails for two of three subscriptions, delivered
 			// by the server's campaign worker, which logs the failures.
 			record(post(t, url+"swkit/push/send", `{"title":"hi"}`, "Bearer "+testPushToken))
@@ -185,6 +179,16 @@ func TestNoSecretsInLogs(t *testing.T) {
 					t.Fatalf("the worker logged no failure; stderr: %s", stderr.String())
 				}
 			}
+			// Wrong tokens, a token in the wrong scheme, bad bodies.
+			for _, auth := range []string{"", "Bearer wrong-token-0123456789", "Basic " + testPushToken, "Bearer " + testPushToken + "x", testPushToken} {
+				record(post(t, url+"swkit/push/send", `{"title":"hi"}`, auth))
+			}
+			record(post(t, url+"swkit/push/send", `{"title":`, "Bearer "+testPushToken))
+			// Past five wrong tokens, this address is refused for a while.
+			if status, _ := post(t, url+"swkit/push/send", `{"title":"hi"}`, "Bearer "+testPushToken); status != http.StatusTooManyRequests {
+				t.Errorf("send after five wrong tokens: status %d, want 429", status)
+			}
+			record(post(t, url+"swkit/push/subscriptions", `{"endpoint":"https://127.0.0.1/x"}`, ""))
 			if cmd == "demo" {
 				time.Sleep(300 * time.Millisecond) // rotations notify the failing subscriptions
 			}

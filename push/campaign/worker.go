@@ -94,16 +94,12 @@ type Worker struct {
 
 	mu        sync.Mutex
 	throttled map[string]time.Time // origin -> until (429 Retry-After)
-	slow      map[string]*slowState
+	slowUntil map[string]time.Time // origin -> end of its slow period
+	inFlight  map[string]int       // origin -> deliveries under way
 	campaigns map[int64]*Campaign
 	failures  int
 	problems  int
 	firstErr  error
-}
-
-type slowState struct {
-	until    time.Time
-	inFlight int
 }
 
 // NewWorker checks opts and returns a Worker.
@@ -141,7 +137,8 @@ func NewWorker(opts WorkerOptions) (*Worker, error) {
 	return &Worker{
 		o:         opts,
 		throttled: map[string]time.Time{},
-		slow:      map[string]*slowState{},
+		slowUntil: map[string]time.Time{},
+		inFlight:  map[string]int{},
 		campaigns: map[int64]*Campaign{},
 	}, nil
 }
@@ -386,22 +383,17 @@ func (w *Worker) holdOff(origin string, now time.Time) (time.Time, bool) {
 	if until, ok := w.throttled[origin]; ok && now.Before(until) {
 		return until, true
 	}
-	s := w.slow[origin]
-	if s != nil && now.Before(s.until) {
-		if s.inFlight >= slowInFlight {
-			return now.Add(slowRetry), true
-		}
+	if until, ok := w.slowUntil[origin]; ok && now.Before(until) && w.inFlight[origin] >= slowInFlight {
+		return now.Add(slowRetry), true
 	}
-	if s != nil {
-		s.inFlight++
-	}
+	w.inFlight[origin]++
 	return time.Time{}, false
 }
 
 func (w *Worker) doneWith(origin string) {
 	w.mu.Lock()
-	if s := w.slow[origin]; s != nil && s.inFlight > 0 {
-		s.inFlight--
+	if w.inFlight[origin]--; w.inFlight[origin] <= 0 {
+		delete(w.inFlight, origin)
 	}
 	w.mu.Unlock()
 }
@@ -409,13 +401,15 @@ func (w *Worker) doneWith(origin string) {
 func (w *Worker) markSlow(origin string, now time.Time) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	s := w.slow[origin]
-	if s == nil {
-		// The delivery that timed out is still counted by doneWith.
-		s = &slowState{inFlight: 1}
-		w.slow[origin] = s
+	// Subscribers choose origins: keep the map to those still slow.
+	if len(w.slowUntil) > 1000 {
+		for o, until := range w.slowUntil {
+			if !now.Before(until) {
+				delete(w.slowUntil, o)
+			}
+		}
 	}
-	s.until = now.Add(slowOrigin)
+	w.slowUntil[origin] = now.Add(slowOrigin)
 }
 
 func (w *Worker) throttle(origin string, until time.Time) {

@@ -2,8 +2,11 @@ package campaign_test
 
 import (
 	"context"
+	"fmt"
+	"net"
 	"net/http"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -128,5 +131,68 @@ func TestWorkerGivesUp(t *testing.T) {
 	}
 	if n := f.svc.Requests(); n != 4 {
 		t.Errorf("%d requests, want 4 (3 attempts and one delivery)", n)
+	}
+}
+
+// TestSlowServiceDoesNotStallOthers: 30 subscriptions on a push service
+// that accepts connections and never answers, sorted before a real one,
+// cannot hold every sender: once a delivery there times out, that service
+// gets two requests at a time, and the real subscriber is served while
+// most of the stalled ones have not even been tried.
+func TestSlowServiceDoesNotStallOthers(t *testing.T) {
+	f := newFixture(t, 0)
+	// A port that sorts before the fake service's, so that its
+	// subscriptions come first in the campaign.
+	var ln net.Listener
+	for port := 10000; ln == nil && port < 20000; port += 7 {
+		ln, _ = net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+	}
+	if ln == nil || ln.Addr().String() > f.svc.URL[len("http://"):] {
+		t.Fatal("no port that sorts before the fake service's")
+	}
+	defer ln.Close()
+	var conns atomic.Int32
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			conns.Add(1)
+			defer c.Close() // held open, never answered
+		}
+	}()
+	for i := range 30 {
+		s := pushtest.NewSubscription(f.svc)
+		s.Endpoint = fmt.Sprintf("http://%s/push/tarpit-%02d", ln.Addr(), i)
+		if _, err := f.st.PutSubscription(t.Context(), s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	real := pushtest.NewSubscription(f.svc)
+	if _, err := f.st.PutSubscription(t.Context(), real); err != nil {
+		t.Fatal(err)
+	}
+	c, err := f.st.CreateCampaign(t.Context(), campaign.Campaign{Payload: []byte("x")}, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const concurrency = 4
+	w, err := campaign.NewWorker(campaign.WorkerOptions{Store: f.st, Sender: f.sender, Campaign: c.ID,
+		Concurrency: concurrency, DeliveryTimeout: 500 * time.Millisecond, Poll: 10 * time.Millisecond, Logf: t.Logf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error)
+	go func() { done <- w.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	for deadline := time.Now().Add(30 * time.Second); len(f.svc.Messages()) == 0; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the real subscriber got nothing")
+		}
+	}
+	if n := conns.Load(); n > concurrency+2 {
+		t.Errorf("the stalled service got %d connections before the real subscriber was served, want at most %d", n, concurrency+2)
 	}
 }

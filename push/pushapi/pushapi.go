@@ -97,8 +97,22 @@ type Options struct {
 	// means DefaultMaxBodyBytes.
 	MaxBodyBytes int64
 	// Logf receives what error responses leave out (store failures,
-	// delivery errors). Nil means log.Printf.
+	// delivery errors, wrong send tokens). Nil means log.Printf.
 	Logf func(format string, args ...any)
+	// SubscribeLimit bounds POST and DELETE subscriptions per client
+	// address; over it they get 429 with Retry-After. Zero means
+	// DefaultSubscribeLimit; a negative Rate turns it off.
+	SubscribeLimit RateLimit
+	// TokenFailureLimit bounds wrong send tokens per client address: past
+	// it, the client's send and campaign requests get 429 until the bucket
+	// refills, right token or not. Zero means DefaultTokenFailureLimit; a
+	// negative Rate turns it off. Every wrong token is logged with the
+	// client's address.
+	TokenFailureLimit RateLimit
+	// ClientAddr returns the address the limits count by. Nil means the
+	// host of r.RemoteAddr; behind a reverse proxy you trust, return the
+	// address it forwards (X-Forwarded-For), or every client shares one.
+	ClientAddr func(r *http.Request) string
 }
 
 // Handler serves the push API. Create it with New; it is safe for
@@ -113,6 +127,9 @@ type Handler struct {
 	logf         func(format string, args ...any)
 	sendEnabled  bool
 	tokenSum     [sha256.Size]byte
+	subscribes   *limiter
+	tokenFails   *limiter
+	clientAddr   func(*http.Request) string
 }
 
 // OptionError is an Options field that New refuses.
@@ -142,6 +159,10 @@ func New(opts Options) (*Handler, error) {
 		return nil, &OptionError{"SendToken", fmt.Errorf("at least %d characters, got %d", MinSendTokenLength, len(opts.SendToken))}
 	case opts.MaxBodyBytes < 0:
 		return nil, &OptionError{"MaxBodyBytes", fmt.Errorf("negative (%d)", opts.MaxBodyBytes)}
+	case opts.SubscribeLimit.Rate >= 0 && opts.SubscribeLimit != (RateLimit{}) && (opts.SubscribeLimit.Rate == 0 || opts.SubscribeLimit.Burst < 1):
+		return nil, &OptionError{"SubscribeLimit", errors.New("want a positive Rate and Burst, or a negative Rate for none")}
+	case opts.TokenFailureLimit.Rate >= 0 && opts.TokenFailureLimit != (RateLimit{}) && (opts.TokenFailureLimit.Rate == 0 || opts.TokenFailureLimit.Burst < 1):
+		return nil, &OptionError{"TokenFailureLimit", errors.New("want a positive Rate and Burst, or a negative Rate for none")}
 	}
 	h := &Handler{
 		store:        opts.Store,
@@ -153,6 +174,12 @@ func New(opts Options) (*Handler, error) {
 		logf:         opts.Logf,
 		sendEnabled:  opts.SendToken != "",
 		tokenSum:     sha256.Sum256([]byte(opts.SendToken)),
+		subscribes:   newLimiter(opts.SubscribeLimit, DefaultSubscribeLimit),
+		tokenFails:   newLimiter(opts.TokenFailureLimit, DefaultTokenFailureLimit),
+		clientAddr:   opts.ClientAddr,
+	}
+	if h.clientAddr == nil {
+		h.clientAddr = clientAddr
 	}
 	if h.maxBody == 0 {
 		h.maxBody = DefaultMaxBodyBytes
@@ -176,6 +203,16 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		h.publicKey(w)
 	case "subscriptions":
+		if r.Method == http.MethodPost || r.Method == http.MethodDelete {
+			client := h.clientAddr(r)
+			if ok, wait, log := h.subscribes.allow(client, time.Now()); !ok {
+				if log {
+					h.logf("pushapi: too many subscription requests from %s: answering 429", client)
+				}
+				tooMany(w, wait)
+				return
+			}
+		}
 		switch r.Method {
 		case http.MethodPost:
 			h.subscribe(w, r)
@@ -269,6 +306,10 @@ func (h *Handler) unsubscribe(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "endpoint: required")
 		return
 	}
+	// Stored in normal form, so deleted in normal form.
+	if ep, err := push.NormalizeEndpoint(req.Endpoint); err == nil {
+		req.Endpoint = ep
+	}
 	// Knowing an endpoint is the capability to delete it: endpoints are
 	// unguessable URLs that only the browser and this server hold.
 	if err := h.store.DeleteSubscription(r.Context(), req.Endpoint); err != nil {
@@ -282,8 +323,7 @@ func (h *Handler) unsubscribe(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) send(w http.ResponseWriter, r *http.Request) {
 	// Authorization comes before reading the body, so that an anonymous
 	// caller learns nothing about what a valid request looks like.
-	if !h.authorized(r) {
-		h.unauthorized(w, r)
+	if !h.checkToken(w, r) {
 		return
 	}
 	body, ok := h.readBody(w, r)
@@ -337,10 +377,32 @@ func (h *Handler) authorized(r *http.Request) bool {
 	return isBearer && match
 }
 
-// unauthorized answers a request without the send token.
-func (h *Handler) unauthorized(w http.ResponseWriter, r *http.Request) {
+// checkToken answers a request without the send token (401, or 429 once
+// its client has used up its wrong tokens) and reports whether it may go
+// on. Wrong tokens are logged with the client's address.
+func (h *Handler) checkToken(w http.ResponseWriter, r *http.Request) bool {
+	client := h.clientAddr(r)
+	now := time.Now()
+	blocked, wait, log := h.tokenFails.exhausted(client, now)
+	if !blocked {
+		if h.authorized(r) {
+			return true
+		}
+		var ok bool
+		ok, wait, log = h.tokenFails.allow(client, now)
+		blocked = !ok
+	}
+	if blocked {
+		if log {
+			h.logf("pushapi: too many wrong send tokens from %s: refusing its send requests for %v", client, wait)
+		}
+		tooMany(w, wait)
+		return false
+	}
+	h.logf("pushapi: wrong or missing send token from %s for %s %s", client, r.Method, r.URL.Path)
 	w.Header().Set("WWW-Authenticate", `Bearer realm="swkit push"`)
 	writeError(w, http.StatusUnauthorized, "unauthorized")
+	return false
 }
 
 // bearerToken extracts the token of "Bearer <token>"; the scheme name is

@@ -176,8 +176,7 @@ func (h *Handler) enqueue(ctx context.Context, w http.ResponseWriter, r *http.Re
 }
 
 func (h *Handler) campaignStatus(w http.ResponseWriter, r *http.Request, idText string) {
-	if !h.authorized(r) {
-		h.unauthorized(w, r)
+	if !h.checkToken(w, r) {
 		return
 	}
 	var id int64

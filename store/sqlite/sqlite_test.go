@@ -113,3 +113,41 @@ func TestMigrationsOnce(t *testing.T) {
 		t.Errorf("journal_mode = %q, %v; want wal", mode, err)
 	}
 }
+
+// TestSubscriptionLookupIndexed: storing and deleting a subscription find
+// its row through the primary key, so the time does not grow with the
+// number of stored endpoints sharing its prefix.
+func TestSubscriptionLookupIndexed(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "swkit.db")
+	s, err := sqlite.Open(t.Context(), path, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, q := range []string{
+		`SELECT count(*) FROM subscriptions WHERE endpoint = ?`,
+		`DELETE FROM subscriptions WHERE endpoint = ?`,
+		`DELETE FROM subscription_tags WHERE endpoint = ?`,
+	} {
+		var plan []string
+		rows, err := db.Query(`EXPLAIN QUERY PLAN `+q, "https://fcm.googleapis.com/fcm/send/x")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var id, parent, unused int
+			var detail string
+			rows.Scan(&id, &parent, &unused, &detail)
+			plan = append(plan, detail)
+		}
+		rows.Close()
+		if p := strings.Join(plan, "; "); !strings.Contains(p, "USING PRIMARY KEY") && !strings.Contains(p, "USING INDEX") {
+			t.Errorf("%s: plan %q, want an index search", q, p)
+		}
+	}
+}
