@@ -44,10 +44,11 @@ var pushPages = map[string]string{
 	"index.html": `<!doctype html>
 <html><head><meta charset="utf-8"><title>home</title>
 <script type="module">
-import { register, subscribe, unsubscribe } from '/swkit.js';
+import { register, setTags, subscribe, unsubscribe } from '/swkit.js';
 window.swkit = register('/sw.js');
 window.subscribe = subscribe;
 window.unsubscribe = unsubscribe;
+window.setTags = setTags;
 window.swMessages = [];
 navigator.serviceWorker.addEventListener('message', (e) => window.swMessages.push(e.data));
 </script></head><body>home</body></html>
@@ -642,9 +643,22 @@ func TestPushEndToEnd(t *testing.T) {
 		Permission string `json:"permission"`
 		Endpoint   string `json:"endpoint"`
 	}
-	got := browsertest.Eval[result](s.tab, `subscribe().then((r) => ({ permission: r.permission, endpoint: r.subscription && r.subscription.endpoint }))`)
+	got := browsertest.Eval[result](s.tab, `subscribe({ tags: ['news', 'lang:fr'] }).then((r) => ({ permission: r.permission, endpoint: r.subscription && r.subscription.endpoint }))`)
 	if want := (result{"granted", sub.Endpoint}); got != want {
 		t.Fatalf("subscribe() = %+v, want %+v", got, want)
+	}
+	// Tags given at subscribe time reach the store, and setTags changes them.
+	if tags, err := st.Tags(ctx, sub.Endpoint); err != nil || !slices.Equal(tags, []string{"lang:fr", "news"}) {
+		t.Errorf("stored tags = %v (%v), want [lang:fr news]", tags, err)
+	}
+	if !browsertest.Eval[bool](s.tab, `setTags(['sport'])`) {
+		t.Error("setTags() = false, want true")
+	}
+	if tags, err := st.Tags(ctx, sub.Endpoint); err != nil || !slices.Equal(tags, []string{"sport"}) {
+		t.Errorf("stored tags after setTags = %v (%v), want [sport]", tags, err)
+	}
+	if msg := browsertest.Eval[string](s.tab, `setTags(['no spaces allowed']).then(() => 'resolved', (e) => e.message)`); !strings.Contains(msg, "HTTP 400") {
+		t.Errorf("setTags with a bad tag: %q, want a rejection with the server's 400", msg)
 	}
 	if key := browsertest.Eval[string](s.tab, `window.swkitTestKey`); key != keys.Public {
 		t.Errorf("pushManager.subscribe got applicationServerKey %s, want the server's %s", key, keys.Public)

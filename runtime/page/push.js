@@ -5,6 +5,7 @@ import { publicKey as fetchPublicKey, sendJSON } from '../sw/pushApi.js';
  * @property {string} [publicKey] The server's VAPID public key (base64url). Default: GET <endpoint>public-key.
  * @property {string} [endpoint] URL of the push API (package pushapi), ending in "/". Default: "/swkit/push/".
  * @property {ServiceWorkerRegistration} [registration] Default: navigator.serviceWorker.ready.
+ * @property {string[]} [tags] Labels the server keeps with the subscription, for campaigns that target them ("news", "lang:fr"). Default: leave the stored ones as they are.
  */
 
 /**
@@ -28,7 +29,7 @@ const DEFAULT_ENDPOINT = '/swkit/push/';
  * @param {SubscribeOptions} [options]
  * @returns {Promise<SubscribeResult>}
  */
-export async function subscribe({ publicKey, endpoint = DEFAULT_ENDPOINT, registration } = {}) {
+export async function subscribe({ publicKey, endpoint = DEFAULT_ENDPOINT, registration, tags } = {}) {
   if (!('serviceWorker' in navigator) || !('PushManager' in window) || !('Notification' in window)) {
     return { permission: 'unsupported', subscription: null };
   }
@@ -57,8 +58,37 @@ export async function subscribe({ publicKey, endpoint = DEFAULT_ENDPOINT, regist
       throw new Error('swkit: pushManager.subscribe failed', { cause: err });
     }
   }
-  await sendJSON(base + 'subscriptions', 'POST', subscription.toJSON());
+  await sendJSON(base + 'subscriptions', 'POST', withTags(subscription, tags));
   return { permission, subscription };
+}
+
+/**
+ * Replaces the tags the server keeps with this browser's subscription
+ * (an empty array clears them), by posting the subscription again.
+ *
+ * @param {string[]} tags
+ * @param {{endpoint?: string, registration?: ServiceWorkerRegistration}} [options]
+ * @returns {Promise<boolean>} false when this browser has no subscription.
+ */
+export async function setTags(tags, { endpoint = DEFAULT_ENDPOINT, registration } = {}) {
+  if (!Array.isArray(tags)) throw new TypeError('swkit: setTags wants an array of strings');
+  if (!('serviceWorker' in navigator)) return false;
+  const reg = registration || (await navigator.serviceWorker.getRegistration());
+  const subscription = reg && reg.pushManager && (await reg.pushManager.getSubscription());
+  if (!subscription) return false;
+  await sendJSON(apiBase(endpoint) + 'subscriptions', 'POST', withTags(subscription, tags));
+  return true;
+}
+
+/**
+ * The body of POST subscriptions: toJSON(), with tags when given.
+ *
+ * @param {PushSubscription} subscription
+ * @param {string[] | undefined} tags
+ */
+function withTags(subscription, tags) {
+  const body = subscription.toJSON();
+  return tags === undefined ? body : { ...body, tags };
 }
 
 /**
