@@ -330,6 +330,10 @@ func (s *Server) Close() error {
 	return err
 }
 
+// DSN is the server's administrator DSN, for programs (benchmarks) that
+// use the server outside a test.
+func (s *Server) DSN() string { return s.admin }
+
 // CreateDB creates a new, empty database and returns its DSN; it is dropped
 // when t ends.
 func (s *Server) CreateDB(t testing.TB) string {
