@@ -20,6 +20,15 @@
 // claims batches with SELECT ... FOR UPDATE SKIP LOCKED, so many processes
 // share one campaign without waiting on each other; SQLite runs the same
 // model in one process (or a few on one file, taking turns).
+//
+// Why not a job queue on PostgreSQL such as riverqueue/river or gue: their
+// unit is a job row, so a campaign would be either a million job rows or a
+// job per batch with the per-delivery outcomes kept beside it anyway; they
+// bring their own schema and migrations next to the store's versioned ones,
+// and River's SQLite driver goes through database/sql with its own tables.
+// The claim itself is one statement (FOR UPDATE SKIP LOCKED with a lease),
+// and the conformance suite in github.com/swkit/swkit/store/storetest holds
+// both backends to the same behaviour.
 package campaign
 
 import (
