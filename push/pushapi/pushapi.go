@@ -347,16 +347,7 @@ func (h *Handler) send(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rep, err := h.Send(ctx, n)
-	var fe *FieldError
-	switch {
-	case errors.As(err, &fe):
-		writeError(w, http.StatusBadRequest, fe.Field+": "+fe.Problem)
-		return
-	case errors.Is(err, push.ErrPayloadTooLarge):
-		writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("notification too large: its JSON must fit in %d bytes", push.MaxPayload))
-		return
-	case err != nil:
-		h.internalError(w, "send", err)
+	if h.sendFailed(w, "send", err) {
 		return
 	}
 	w.Header().Set("Cache-Control", "no-store")

@@ -135,16 +135,7 @@ const waitPoll = 200 * time.Millisecond
 
 func (h *Handler) enqueue(ctx context.Context, w http.ResponseWriter, r *http.Request, n Notification) {
 	c, err := h.Enqueue(ctx, n)
-	var fe *FieldError
-	switch {
-	case errors.As(err, &fe):
-		writeError(w, http.StatusBadRequest, fe.Field+": "+fe.Problem)
-		return
-	case errors.Is(err, push.ErrPayloadTooLarge):
-		writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("notification too large: its JSON must fit in %d bytes", push.MaxPayload))
-		return
-	case err != nil:
-		h.internalError(w, "enqueue", err)
+	if h.sendFailed(w, "enqueue", err) {
 		return
 	}
 	w.Header().Set("Cache-Control", "no-store")
@@ -199,4 +190,21 @@ func (h *Handler) campaignStatus(w http.ResponseWriter, r *http.Request, idText 
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, http.StatusOK, st.JSON(time.Now()))
+}
+
+// sendFailed answers a failed Send or Enqueue and reports whether it did:
+// 400 for a bad field, 413 for a notification too large, 500 otherwise.
+func (h *Handler) sendFailed(w http.ResponseWriter, what string, err error) bool {
+	var fe *FieldError
+	switch {
+	case err == nil:
+		return false
+	case errors.As(err, &fe):
+		writeError(w, http.StatusBadRequest, fe.Field+": "+fe.Problem)
+	case errors.Is(err, push.ErrPayloadTooLarge):
+		writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("notification too large: its JSON must fit in %d bytes", push.MaxPayload))
+	default:
+		h.internalError(w, what, err)
+	}
+	return true
 }

@@ -189,19 +189,7 @@ func testCampaignTargetsTags(t *testing.T, newDB NewDB) {
 	if st := status(t, s, c.ID); st.Total != 8 || !reflect.DeepEqual(st.Tags, []string{"news", "sport"}) {
 		t.Errorf("total %d, tags %v; want 8, [news sport]", st.Total, st.Tags)
 	}
-	var got []string
-	for {
-		b, ok := claim(t, s, "w", c.ID)
-		if !ok {
-			break
-		}
-		eps := pending(t, s, b)
-		got = append(got, eps...)
-		record(t, s, b.BatchRef, campaign.Delivered, eps...)
-		if _, err := s.FinishBatch(t.Context(), "w", b.BatchRef); err != nil {
-			t.Fatal(err)
-		}
-	}
+	got := deliverAll(t, s, c.ID)
 	var want []string
 	for i := range 12 {
 		if i%3 != 2 {
@@ -340,17 +328,7 @@ func testCampaignLateSubscriptions(t *testing.T, newDB NewDB) {
 	putN(t, s, 0, 4)
 	c := create(t, s, nil, 2)
 	putN(t, s, 10, 12)
-	var got []string
-	for {
-		b, ok := claim(t, s, "w", c.ID)
-		if !ok {
-			break
-		}
-		eps := pending(t, s, b)
-		got = append(got, eps...)
-		record(t, s, b.BatchRef, campaign.Delivered, eps...)
-		s.FinishBatch(t.Context(), "w", b.BatchRef)
-	}
+	got := deliverAll(t, s, c.ID)
 	if want := append(endpoints(0, 4), endpoints(10, 12)...); !reflect.DeepEqual(got, want) {
 		t.Errorf("delivered to %v, want %v", got, want)
 	}
@@ -376,5 +354,24 @@ func testCampaignThrottles(t *testing.T, newDB NewDB) {
 	clock.Advance(3 * time.Minute)
 	if got, _ := b.Throttles(t.Context()); len(got) != 0 {
 		t.Errorf("Throttles after expiry = %v", got)
+	}
+}
+
+// deliverAll plays one worker through campaign id: every batch claimed, its
+// pending subscriptions recorded as delivered, finished. It returns them.
+func deliverAll(t *testing.T, s Store, id int64) []string {
+	t.Helper()
+	var got []string
+	for {
+		b, ok := claim(t, s, "w", id)
+		if !ok {
+			return got
+		}
+		eps := pending(t, s, b)
+		got = append(got, eps...)
+		record(t, s, b.BatchRef, campaign.Delivered, eps...)
+		if _, err := s.FinishBatch(t.Context(), "w", b.BatchRef); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
