@@ -200,6 +200,8 @@ func (w *Worker) Run(ctx context.Context) error {
 			}
 		})
 	}
+	// Throttles other workers recorded hold from the first request on.
+	w.refreshThrottles(ctx)
 	fl := &flusher{w: w, slots: slots, active: map[BatchRef]*batchState{}}
 	flushed := make(chan struct{})
 	go func() {

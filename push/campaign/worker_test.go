@@ -196,3 +196,44 @@ func TestSlowServiceDoesNotStallOthers(t *testing.T) {
 		t.Errorf("the stalled service got %d connections before the real subscriber was served, want at most %d", n, concurrency+2)
 	}
 }
+
+// TestThrottleSharedByWorkers: a 429 with Retry-After that one worker gets
+// makes every worker on the store hold off that push service: a second
+// worker, on another campaign, sends nothing there until the time is up.
+func TestThrottleSharedByWorkers(t *testing.T) {
+	f := newFixture(t, 3)
+	f.svc.Respond(f.subs[0].Endpoint, pushtest.Response{Status: 429, RetryAfter: "3600", Times: 1})
+	// The first worker's campaign, to one subscription, gets the 429 and
+	// gives up.
+	if err := f.st.SetTags(t.Context(), f.subs[0].Endpoint, []string{"first"}); err != nil {
+		t.Fatal(err)
+	}
+	first, _ := f.run(t, campaign.Campaign{Payload: []byte("x"), Tags: []string{"first"}}, campaign.WorkerOptions{MaxAttempts: 1})
+	if first.Failed == 0 {
+		t.Fatalf("first campaign %+v: want the 429 counted", first.Counts)
+	}
+	requests := f.svc.Requests()
+	c, err := f.st.CreateCampaign(t.Context(), campaign.Campaign{Payload: []byte("y")}, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := campaign.NewWorker(campaign.WorkerOptions{Store: f.st, Sender: f.sender, Campaign: c.ID, Poll: 10 * time.Millisecond, Logf: t.Logf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error)
+	go func() { done <- w.Run(ctx) }()
+	var st campaign.Status
+	for deadline := time.Now().Add(20 * time.Second); st.Retrying < 3; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("second campaign %+v: want all 3 retrying", st.Counts)
+		}
+		st, _ = f.st.CampaignStatus(t.Context(), c.ID)
+	}
+	cancel()
+	<-done
+	if n := f.svc.Requests(); n != requests {
+		t.Errorf("the second worker sent %d requests to a throttled service, want 0", n-requests)
+	}
+}
