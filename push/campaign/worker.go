@@ -503,13 +503,22 @@ func (f *flusher) run(results <-chan result) {
 	// that a stopping worker still records what it sent.
 	ctx := context.Background()
 
-	flush := func() {
+	// flush records buf, trying again while the store is away: the
+	// senders wait meanwhile. The last flush of a stopping worker gives up
+	// after a minute, so that a server can shut down without its database;
+	// those deliveries are then made again by the next worker.
+	flush := func(last bool) {
+		deadline := time.Now().Add(time.Minute)
 		for len(buf) > 0 {
 			wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 			err := w.o.Store.RecordOutcomes(wctx, buf)
 			cancel()
 			if err == nil {
 				break
+			}
+			if last && time.Now().After(deadline) {
+				w.o.Logf("push campaign: record %d outcomes: %v; giving up, they will be sent again", len(buf), err)
+				return
 			}
 			w.o.Logf("push campaign: record %d outcomes: %v; retrying", len(buf), err)
 			time.Sleep(time.Second)
@@ -526,21 +535,21 @@ func (f *flusher) run(results <-chan result) {
 		select {
 		case r, ok := <-results:
 			if !ok {
-				flush()
+				flush(true)
 				f.settle(ctx)
 				return
 			}
 			if r.check {
-				flush()
+				flush(false)
 				continue
 			}
 			buf = append(buf, r.out)
 			bufBatches = append(bufBatches, r.b)
 			if len(buf) >= w.o.FlushSize {
-				flush()
+				flush(false)
 			}
 		case <-flushTick.C:
-			flush()
+			flush(false)
 		case <-leaseTick.C:
 			f.extend(ctx)
 		case <-throttleTick.C:
