@@ -206,7 +206,7 @@ func (w *Worker) Run(ctx context.Context) error {
 	flushed := make(chan struct{})
 	go func() {
 		defer close(flushed)
-		fl.run(results)
+		fl.run(ctx, results)
 	}()
 
 	err := w.feed(ctx, jobs, results, slots, fl)
@@ -489,7 +489,9 @@ func (f *flusher) idle() bool {
 	return len(f.active) == 0
 }
 
-func (f *flusher) run(results <-chan result) {
+// run records the results until the channel closes. runCtx is Run's: once
+// it ends, a store that stays away is given up on (see flush).
+func (f *flusher) run(runCtx context.Context, results <-chan result) {
 	w := f.w
 	flushTick := time.NewTicker(w.o.FlushInterval)
 	defer flushTick.Stop()
@@ -504,9 +506,9 @@ func (f *flusher) run(results <-chan result) {
 	ctx := context.Background()
 
 	// flush records buf, trying again while the store is away: the
-	// senders wait meanwhile. The last flush of a stopping worker gives up
-	// after a minute, so that a server can shut down without its database;
-	// those deliveries are then made again by the next worker.
+	// senders wait meanwhile. A stopping worker gives up after a minute, so
+	// that a server can shut down without its database; those deliveries
+	// are then made again by the next worker.
 	flush := func(last bool) {
 		deadline := time.Now().Add(time.Minute)
 		for len(buf) > 0 {
@@ -516,8 +518,10 @@ func (f *flusher) run(results <-chan result) {
 			if err == nil {
 				break
 			}
-			if last && time.Now().After(deadline) {
+			if (last || runCtx.Err() != nil) && time.Now().After(deadline) {
+				// Their batches never settle here; the leases run out.
 				w.o.Logf("push campaign: record %d outcomes: %v; giving up, they will be sent again", len(buf), err)
+				buf, bufBatches = buf[:0], bufBatches[:0]
 				return
 			}
 			w.o.Logf("push campaign: record %d outcomes: %v; retrying", len(buf), err)
