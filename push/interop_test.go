@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -274,3 +275,40 @@ func jwtExp(t *testing.T, authorization string) time.Time {
 }
 
 func discardLog() *log.Logger { return log.New(io.Discard, "", 0) }
+
+// TestSendAllDeliveryTimeout: push services that accept connections and
+// never answer cost SendAll DeliveryTimeout per subscription, not the
+// client's 30 s and retries, and the real subscriber is still delivered.
+func TestSendAllDeliveryTimeout(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close() // held open, never answered
+		}
+	}()
+	h := newHarness(t, push.SenderOptions{Concurrency: 4, DeliveryTimeout: 200 * time.Millisecond})
+	var subs []push.Subscription
+	for i := range 8 {
+		s := pushtest.NewSubscription(h.srv)
+		s.Endpoint = "http://" + ln.Addr().String() + "/push/tarpit-" + strconv.Itoa(i)
+		subs = append(subs, s)
+	}
+	subs = append(subs, pushtest.NewSubscription(h.srv))
+	rep := h.sender.SendAll(context.Background(), subs, push.Message{Payload: []byte("x")})
+	if rep.Delivered != 1 || rep.Failed != 8 {
+		t.Fatalf("report %+v: want 1 delivered, 8 failed", rep)
+	}
+	for _, err := range rep.Errors {
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("error %v: want the delivery's deadline", err)
+		}
+	}
+}

@@ -41,6 +41,8 @@ const (
 	NoStore time.Duration = -1
 	// DefaultTimeout bounds one request of a Sender's own client.
 	DefaultTimeout = 30 * time.Second
+	// DefaultDeliveryTimeout bounds one subscription's delivery in SendAll.
+	DefaultDeliveryTimeout = 10 * time.Second
 
 	defaultConcurrency = 50
 	defaultMaxRetries  = 3
@@ -155,6 +157,11 @@ type SenderOptions struct {
 	TokenLifetime time.Duration
 	// Concurrency bounds the requests SendAll has in flight. Default 50.
 	Concurrency int
+	// DeliveryTimeout bounds each subscription's delivery in SendAll,
+	// retries included, so that push services that accept connections and
+	// never answer hold a sender for that long at most. Default
+	// DefaultDeliveryTimeout (10 s). Send is bounded by its context only.
+	DeliveryTimeout time.Duration
 	// MaxRetries bounds retries of 429, 5xx and network errors per message.
 	// Default 3; negative means no retries.
 	MaxRetries int
@@ -172,6 +179,7 @@ type Sender struct {
 	lifetime     time.Duration
 	client       *http.Client
 	concurrency  int
+	deliveryTime time.Duration
 	maxRetries   int
 	allowPrivate bool
 
@@ -198,12 +206,16 @@ func NewSender(vapid *VAPID, opts SenderOptions) (*Sender, error) {
 	if opts.Timeout < 0 {
 		return nil, &OptionError{"Timeout", fmt.Errorf("negative (%v)", opts.Timeout)}
 	}
+	if opts.DeliveryTimeout < 0 {
+		return nil, &OptionError{"DeliveryTimeout", fmt.Errorf("negative (%v)", opts.DeliveryTimeout)}
+	}
 	s := &Sender{
 		vapid:        vapid,
 		subject:      opts.Subject,
 		lifetime:     opts.TokenLifetime,
 		client:       opts.Client,
 		concurrency:  opts.Concurrency,
+		deliveryTime: cmp.Or(opts.DeliveryTimeout, DefaultDeliveryTimeout),
 		maxRetries:   opts.MaxRetries,
 		allowPrivate: opts.AllowPrivate,
 		sleep:        sleepCtx,
@@ -648,7 +660,9 @@ func (s *Sender) SendAll(ctx context.Context, subs []Subscription, msg Message) 
 	for range min(s.concurrency, len(subs)) {
 		wg.Go(func() {
 			for i := range jobs {
-				_, err := s.send(ctx, subs[i], &msg, ttl)
+				dctx, cancel := context.WithTimeout(ctx, s.deliveryTime)
+				_, err := s.send(dctx, subs[i], &msg, ttl)
+				cancel()
 				record(&subs[i], err)
 			}
 		})
