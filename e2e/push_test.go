@@ -538,12 +538,12 @@ func TestPushSubscriptionChange(t *testing.T) {
 	}{
 		{"browser gave the new subscription", `swkitTestFake('https://push.example/old', null)`, `swkitTestFake('https://push.example/new', null)`, nil,
 			[]apiRequest{
-				{"POST", "/swkit/push/subscriptions", "application/json", `{"endpoint":"https://push.example/new","expirationTime":null,"keys":{"p256dh":"P","auth":"A"}}`},
+				{"POST", "/swkit/push/subscriptions", "application/json", `{"endpoint":"https://push.example/new","expirationTime":null,"keys":{"p256dh":"P","auth":"A"},"replaces":"https://push.example/old"}`},
 				{"DELETE", "/swkit/push/subscriptions", "application/json", `{"endpoint":"https://push.example/old"}`},
 			}},
 		{"re-subscribes with the old key", `swkitTestFake('https://push.example/old', '` + oldKey + `')`, `null`, &subscribed{true, oldKey},
 			[]apiRequest{
-				{"POST", "/swkit/push/subscriptions", "application/json", `{"endpoint":"https://push.example/renewed","expirationTime":null,"keys":{"p256dh":"P","auth":"A"}}`},
+				{"POST", "/swkit/push/subscriptions", "application/json", `{"endpoint":"https://push.example/renewed","expirationTime":null,"keys":{"p256dh":"P","auth":"A"},"replaces":"https://push.example/old"}`},
 				{"DELETE", "/swkit/push/subscriptions", "application/json", `{"endpoint":"https://push.example/old"}`},
 			}},
 		{"no old subscription: the server's key", `null`, `null`, &subscribed{true, testPublicKey},

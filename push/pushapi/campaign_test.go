@@ -151,3 +151,22 @@ func mustJSON(v any) string {
 	}
 	return string(b)
 }
+
+// TestReplacedSubscriptionKeepsTags: the worker's re-subscription after
+// pushsubscriptionchange names the endpoint it replaces, whose tags carry
+// over.
+func TestReplacedSubscriptionKeepsTags(t *testing.T) {
+	e := newEnv(t, openSQLite(t), nil)
+	old := pushtest.NewSubscription(e.pushSvc)
+	if status, body := e.subscribeJSON(t, old, `"tags":["news"]`); status != http.StatusCreated {
+		t.Fatalf("subscribe: %d %s", status, body)
+	}
+	fresh := pushtest.NewSubscription(e.pushSvc)
+	if status, body := e.subscribeJSON(t, fresh, `"replaces":"`+old.Endpoint+`"`); status != http.StatusCreated {
+		t.Fatalf("subscribe with replaces: %d %s", status, body)
+	}
+	ts := e.store.(pushapi.TagStore)
+	if tags, err := ts.Tags(t.Context(), fresh.Endpoint); err != nil || len(tags) != 1 || tags[0] != "news" {
+		t.Errorf("tags of the new subscription %v, %v; want [news]", tags, err)
+	}
+}

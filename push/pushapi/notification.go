@@ -275,30 +275,32 @@ func jsonKind(t reflect.Type) string {
 
 // parseSubscription validates a posted PushSubscription.toJSON() and the
 // endpoint policy; its errors name the field.
-// tags is nil when the body has no "tags".
-func parseSubscription(body []byte, allowPrivate bool) (sub push.Subscription, tags *[]string, err error) {
+// tags is nil when the body has no "tags"; replaces is the endpoint of a
+// subscription this one replaces (pushsubscriptionchange), if any.
+func parseSubscription(body []byte, allowPrivate bool) (sub push.Subscription, tags *[]string, replaces string, err error) {
 	var req push.Subscription
 	if err := decode(body, &req); err != nil {
-		return sub, nil, err
+		return sub, nil, "", err
 	}
 	switch {
 	case req.Endpoint == "":
-		return sub, nil, errors.New("endpoint: required")
+		return sub, nil, "", errors.New("endpoint: required")
 	case req.Keys.P256dh == "":
-		return sub, nil, errors.New("keys.p256dh: required")
+		return sub, nil, "", errors.New("keys.p256dh: required")
 	case req.Keys.Auth == "":
-		return sub, nil, errors.New("keys.auth: required")
+		return sub, nil, "", errors.New("keys.auth: required")
 	}
 	var extra struct {
-		Tags *[]string `json:"tags"`
+		Tags     *[]string `json:"tags"`
+		Replaces string    `json:"replaces"`
 	}
 	if err := decode(body, &extra); err != nil {
-		return sub, nil, err
+		return sub, nil, "", err
 	}
 	if extra.Tags != nil {
 		t, err := campaign.CheckTags(*extra.Tags)
 		if err != nil {
-			return sub, nil, err
+			return sub, nil, "", err
 		}
 		tags = &t
 	}
@@ -308,7 +310,12 @@ func parseSubscription(body []byte, allowPrivate bool) (sub push.Subscription, t
 	}
 	var se *push.SubscriptionError
 	if errors.As(err, &se) && se.Field != "" {
-		return sub, nil, fmt.Errorf("%s: %w", se.Field, se.Err)
+		return sub, nil, "", fmt.Errorf("%s: %w", se.Field, se.Err)
 	}
-	return sub, tags, err
+	if extra.Replaces != "" {
+		if replaces, err2 := push.NormalizeEndpoint(extra.Replaces); err2 == nil {
+			return sub, tags, replaces, err
+		}
+	}
+	return sub, tags, "", err
 }

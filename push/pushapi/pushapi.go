@@ -260,12 +260,24 @@ func (h *Handler) subscribe(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	sub, tags, err := parseSubscription(body, h.allowPrivate)
+	sub, tags, replaces, err := parseSubscription(body, h.allowPrivate)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
 	ts, canTag := h.store.(TagStore)
+	// A subscription the push service replaced keeps its tags, unless the
+	// new one brings its own. Knowing the old endpoint is the capability.
+	if tags == nil && replaces != "" && canTag {
+		old, err := ts.Tags(r.Context(), replaces)
+		if err != nil {
+			h.internalError(w, "read replaced subscription's tags", redact(err, replaces))
+			return
+		}
+		if len(old) > 0 {
+			tags = &old
+		}
+	}
 	if tags != nil && !canTag {
 		writeError(w, http.StatusBadRequest, "tags: this server's store does not keep tags")
 		return
