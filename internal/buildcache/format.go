@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"github.com/swkit/swkit/internal/experiment"
 	"hash/crc32"
 	"io/fs"
 	"slices"
@@ -230,6 +231,9 @@ func decode(data []byte) (*contents, error) {
 	// The paths are substrings of data, which nothing writes to after
 	// Load read it: no copy of the whole file.
 	d := &decoder{s: unsafe.String(&body[head], len(body)-head)}
+	if experiment.Off("copydecode") {
+		d.s = string(body[head:])
+	}
 	f := &contents{root: d.str(), start: d.varint()}
 	n := d.count(1 + 4 + sha256.Size)
 	f.paths, f.recs = make([]string, n), make([]record, n)

@@ -13,6 +13,7 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/swkit/swkit/internal/experiment"
 	"golang.org/x/sys/unix"
 )
 
@@ -23,6 +24,9 @@ import (
 // or os.Root's per-call checks: each name is one path element opened with
 // O_NOFOLLOW, so no link can lead out of the folder.
 func openRootHandle(root *os.Root) (dirHandle, error) {
+	if experiment.Off("portable") {
+		return rootHandle{r: root}, nil
+	}
 	f, err := root.Open(".")
 	if err != nil {
 		return nil, err

@@ -3,6 +3,7 @@ package manifest
 import (
 	"crypto/sha256"
 	"fmt"
+	"github.com/swkit/swkit/internal/experiment"
 	"hash"
 	"io"
 	"io/fs"
@@ -416,6 +417,9 @@ func (w *rootWalk) list(d *walkDir, st *workerState) []walkJob {
 // d's own.
 func (w *rootWalk) readDir(d *walkDir, st *workerState) ([]dirEntry, error) {
 	dc, _ := w.o.Cache.(DirCache)
+	if experiment.Off("nodircache") {
+		dc = nil
+	}
 	var info fs.FileInfo
 	if dc != nil {
 		var err error

@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/swkit/swkit/internal/config"
+	"github.com/swkit/swkit/internal/experiment"
 	"github.com/swkit/swkit/internal/manifest"
 	"github.com/swkit/swkit/internal/swgen"
 )
@@ -164,7 +165,9 @@ func build(fsys fs.FS, root *os.Root, cfg config.Config, cache manifest.HashCach
 		return nil, err
 	}
 	opts.Cache = cache
-	opts.Root = root
+	if !experiment.Off("fswalk") {
+		opts.Root = root
+	}
 	res, err := manifest.Build(fsys, opts)
 	if err != nil {
 		return nil, fmt.Errorf("list files: %w", err)

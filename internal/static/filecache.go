@@ -2,6 +2,7 @@ package static
 
 import (
 	"crypto/sha256"
+	"github.com/swkit/swkit/internal/experiment"
 	"io"
 	"io/fs"
 	"strconv"
@@ -211,7 +212,7 @@ func (h *Handler) fill(name string, f fs.File, fi fs.FileInfo) (*fileEntry, []by
 			}
 			if racy(fi.ModTime()) {
 				e.racy = true
-			} else {
+			} else if !experiment.Off("nomem") {
 				e.data = data
 			}
 		}

@@ -3,6 +3,7 @@
 package static
 
 import (
+	"github.com/swkit/swkit/internal/experiment"
 	"io/fs"
 	"os"
 	"syscall"
@@ -15,6 +16,9 @@ import (
 // FIFO placed in the folder cannot block the open; reads of regular files
 // ignore the flag. swkit serve uses it; root.FS() serves the same.
 func RootFS(root *os.Root) fs.FS {
+	if experiment.Off("plainfs") {
+		return root.FS()
+	}
 	return &rootFS{FS: root.FS(), root: root}
 }
 

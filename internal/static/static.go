@@ -75,6 +75,7 @@ import (
 	"time"
 
 	"github.com/swkit/swkit/internal/coalesce"
+	"github.com/swkit/swkit/internal/experiment"
 )
 
 // Options configures a [Handler]. The zero value serves the folder as is.
@@ -506,6 +507,9 @@ func (d *dirProbe) note(e *fileEntry) {
 // file changes its folder's modification time, so while the folder is
 // unchanged the sibling is still absent and is not probed again.
 func (h *Handler) serveSibling(w http.ResponseWriter, r *http.Request, name string, e *fileEntry, c *coding, dir *dirProbe) bool {
+	if experiment.Off("nodirprobe") {
+		dir.done = true // never stated: no absence noted
+	}
 	sib := ""
 	if e != nil {
 		sib = e.sibName[c.idx]
@@ -686,7 +690,7 @@ func quickAnswer(w http.ResponseWriter, r *http.Request, etag, length []string) 
 	hdr := w.Header()
 	hdr["Etag"] = etag
 	rh := r.Header
-	if !testNoQuick && len(rh["Range"]) == 0 && len(rh["If-Match"]) == 0 && len(rh["If-Unmodified-Since"]) == 0 {
+	if !testNoQuick && !experiment.Off("noquick") && len(rh["Range"]) == 0 && len(rh["If-Match"]) == 0 && len(rh["If-Unmodified-Since"]) == 0 {
 		switch inm := rh["If-None-Match"]; {
 		case len(inm) == 0:
 			hdr["Accept-Ranges"] = acceptRanges
