@@ -46,9 +46,10 @@ func runBuild(args []string, stdout, stderr io.Writer) error {
 	defer root.Close()
 
 	if os.Getenv("GOGC") == "" {
-		// A build's heap is mostly the listing, alive to the end: collecting
-		// it at every doubling was 15-20% of a no-change rebuild's CPU on
-		// 10,000 files. Five times the live heap is still small.
+		// A build's heap is mostly the listing and the cache, alive to the
+		// end: collecting it at every doubling costs a rebuild after a
+		// one-file change 20-30% more CPU (docs/benchmarks.md). Five times
+		// the live heap is still small.
 		debug.SetGCPercent(400)
 	}
 	cache := cacheFlags.open(dir, stderr)
@@ -142,15 +143,7 @@ func runBuild(args []string, stdout, stderr io.Writer) error {
 // build must walk the folder.
 func buildUnchanged(stdout, stderr io.Writer, dir string, root *os.Root, cfg config.Config, cache *buildcache.Cache, inputs string) (bool, error) {
 	start := time.Now()
-	opts, err := sitebuild.ManifestOptions(cfg)
-	if err != nil {
-		return false, nil // the walk reports it
-	}
-	relevant, err := manifest.Relevant(opts)
-	if err != nil {
-		return false, nil
-	}
-	w, ok := cache.Unchanged(root, inputs, relevant, runtime.GOMAXPROCS(0))
+	w, ok := cache.Unchanged(root, inputs, runtime.GOMAXPROCS(0))
 	if !ok {
 		return false, nil
 	}
@@ -159,10 +152,9 @@ func buildUnchanged(stdout, stderr io.Writer, dir string, root *os.Root, cfg con
 		return false, nil
 	}
 	warnings := make([]manifest.Warning, len(w.Oversized))
-	for i, o := range w.Oversized {
+	for i, o := range w.Oversized { // in walk order, as the walk warns
 		warnings[i] = manifest.OversizeWarning(o.Path, o.Stat.Size, cfg.MaximumFileSizeToCacheInBytes)
 	}
-	manifest.SortWarnings(warnings)
 	printWarnings(stderr, warnings)
 	if err := removeOldManifests(dir, cfg.SwDest, out.Imports); err != nil {
 		return true, err
@@ -187,7 +179,7 @@ func setWalk(cache *buildcache.Cache, inputs string, out *sitebuild.Output) {
 		return
 	}
 	// The entries are the walk's files and the page helper (sitebuild).
-	cache.SetWalk(inputs, out.Key, len(out.Manifest.Entries)-1, out.Manifest.Folders)
+	cache.SetWalk(inputs, out.Key, len(out.Manifest.Entries)-1)
 }
 
 // outputRecord is what the build cache keeps of out's generated files, just

@@ -140,8 +140,8 @@ func TestPreviousOutputStats(t *testing.T) {
 }
 
 // A build with nothing changed since the last (buildUnchanged) prints what
-// a walk prints and leaves the files as they are; any change a walk would
-// see makes the build walk.
+// a walk prints and leaves the files as they are; any change to a file or
+// folder the walk saw makes the build walk.
 func TestBuildUnchanged(t *testing.T) {
 	defer func(w time.Duration) { buildcache.RacyWindow = w }(buildcache.RacyWindow)
 	buildcache.RacyWindow = 0
@@ -211,8 +211,15 @@ func TestBuildUnchanged(t *testing.T) {
 		t.Fatalf("first build: %q %q", wantOut, wantErr)
 	}
 	worker := readWorker()
-	// The first build wrote sw.js and swkit.js into the folder it listed:
-	// names the walk skips, so no change.
+	// The first build wrote sw.js and swkit.js into the folder it listed,
+	// which changed the folder's stat: the next build walks, writes
+	// nothing, and records the folder as it is now.
+	if ok, _, _ := unchanged(); ok {
+		t.Fatal("right after the first build: buildUnchanged took the folder for unchanged")
+	}
+	if out, _ := build(); summary(out) != summary(wantOut) {
+		t.Fatalf("second build printed %q, want %q", out, wantOut)
+	}
 	ok, gotOut, gotErr := unchanged()
 	if !ok || summary(gotOut) != summary(wantOut) || gotErr != wantErr {
 		t.Fatalf("no change: buildUnchanged %v, printed %q %q, want %q %q", ok, gotOut, gotErr, wantOut, wantErr)
@@ -240,6 +247,7 @@ func TestBuildUnchanged(t *testing.T) {
 			t.Errorf("%s: buildUnchanged took it for no change", step.name)
 		}
 		build()
+		build() // the folder as the last build left it
 		got := readWorker()
 		switch {
 		case step.want == "" && got != before:

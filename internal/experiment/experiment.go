@@ -3,13 +3,7 @@
 // benchmark can measure the simple version beside each optimisation in the
 // same binary and the same run. It exists for that measurement only.
 //
-//	fswalk       list with fs.WalkDir over root.FS(), hash in parallel
-//	             (no parallel os.Root walk, no raw system calls)
-//	portable     the parallel walk and Restat through os.Root, not raw
-//	             getdents64/fstatat/openat2
-//	nodircache   no cached folder listings
 //	nounchanged  no stats-only no-change check (buildcache.Unchanged)
-//	copydecode   the cache file decoded from a copy, not unsafe.String
 //	nocoalesce   swkit serve's connections not wrapped (package coalesce)
 //	nomem        no file contents kept in memory by the file server
 //	noquick      every answer through http.ServeContent

@@ -12,7 +12,6 @@ import (
 	"hash"
 	"io"
 	"io/fs"
-	"os"
 	"regexp"
 	"runtime"
 	"slices"
@@ -49,18 +48,6 @@ type Options struct {
 	// Cache, when set, remembers digests between builds: a file it knows
 	// (same path, size and modification time, as it decides) is not read.
 	Cache HashCache
-	// Root, when set, is the folder to list, and the fs.FS passed to Build
-	// is ignored (pass Root.FS() or nil). Build then walks it with
-	// Concurrency workers at once, each taking a folder (opened once, from
-	// its parent's handle, listed, its files stat'ed and looked up in
-	// Cache) or a batch of a folder's files to hash (opened relative to
-	// it), instead of resolving every file's path from the root. On Linux
-	// (amd64, arm64) it uses the folders' descriptors with openat,
-	// getdents64 and fstatat directly. As with Root.FS(), no symbolic link
-	// can lead out of Root; a file that became a link after the walk listed
-	// it fails the build. The result is the same as the fs.FS walk's; with
-	// several failures, which one is reported can depend on the scheduling.
-	Root *os.Root
 }
 
 // HashCache remembers the SHA-256 of files between builds, keyed by what a
@@ -75,23 +62,14 @@ type HashCache interface {
 	Store(p string, info fs.FileInfo, sum [sha256.Size]byte)
 }
 
-// DirCache is a HashCache that also remembers folder listings, which Build
-// (with Options.Root) then takes instead of listing a folder whose stat is
-// the one recorded: adding, removing or renaming an entry changes a
-// folder's modification and status-change times, so the same stat means the
-// same names, and each name the same type.
-type DirCache interface {
+// WalkRecorder is a HashCache that also records what else a later build
+// needs to tell, from stats alone, that the folder is as this walk saw it:
+// Build calls StoreDir for each folder it enters (the root "." among them),
+// with the folder's stat taken before it is listed, and StoreOversized for
+// each selected file it leaves out for its size, in walk order.
+type WalkRecorder interface {
 	HashCache
-	// LookupDir returns the listing recorded for the folder at the slash
-	// path p (names not starting with ".", and their types as in
-	// fs.FileMode.Type) whose stat is info, if the cache still trusts it.
-	LookupDir(p string, info fs.FileInfo) (names []string, types []fs.FileMode, ok bool)
-	// StoreDir records the listing of the folder at p, listed after info
-	// was taken.
-	StoreDir(p string, info fs.FileInfo, names []string, types []fs.FileMode)
-	// StoreOversized records a file that the walk selected and left out
-	// for its size (a Warning), whose stat is info: a size change can
-	// bring it into the precache.
+	StoreDir(p string, info fs.FileInfo)
 	StoreOversized(p string, info fs.FileInfo)
 }
 
@@ -126,8 +104,6 @@ type Result struct {
 	Warnings []Warning `json:"warnings"`
 	// Bytes is the total Size of Entries.
 	Bytes int64 `json:"bytes"`
-	// Folders is how many folders the walk entered, the root among them.
-	Folders int `json:"folders"`
 }
 
 // OversizeWarning is the warning for the file at p, of size bytes, left
@@ -139,12 +115,6 @@ func OversizeWarning(p string, size, limit int64) Warning {
 	}
 }
 
-// SortWarnings puts ws in path order, as Result.Warnings has them: the
-// order in which fs.WalkDir meets the paths.
-func SortWarnings(ws []Warning) {
-	slices.SortStableFunc(ws, func(a, b Warning) int { return compareWalkOrder(a.Path, b.Path) })
-}
-
 // DefaultMaximumFileSizeToCacheInBytes is the default size limit.
 const DefaultMaximumFileSizeToCacheInBytes = config.DefaultMaximumFileSizeToCacheInBytes
 
@@ -153,17 +123,20 @@ const DefaultMaximumFileSizeToCacheInBytes = config.DefaultMaximumFileSizeToCach
 const revisionLen = 16
 
 // Build walks fsys and returns the precache entries of the files that opts
-// select. Names starting with "." are never listed, and dot-folders are not
-// entered. Only regular files are listed (symbolic links and other special
-// files are skipped). Errors name the path at fault.
+// select, hashing them with opts.Concurrency workers at once. Names starting
+// with "." are never listed, and dot-folders are not entered. Only regular
+// files are listed (symbolic links and other special files are skipped).
+// Errors name the path at fault.
+//
+// For a folder on disk, pass the FS of an os.Root (os.Root.FS): no
+// symbolic link can then lead out of it, and a file that became a link
+// after the walk listed it fails the build.
 func Build(fsys fs.FS, opts Options) (*Result, error) {
 	o, err := withDefaults(opts)
 	if err != nil {
 		return nil, err
 	}
-	if o.Root != nil {
-		return buildRoot(&o)
-	}
+	rec, _ := o.Cache.(WalkRecorder)
 	res := &Result{Entries: []Entry{}, Warnings: []Warning{}}
 	var paths []string
 	var infos []fs.FileInfo
@@ -171,21 +144,25 @@ func Build(fsys fs.FS, opts Options) (*Result, error) {
 		if err != nil {
 			return fmt.Errorf("manifest: %s: %w", p, err)
 		}
-		if p == "." {
-			res.Folders++
-			return nil
-		}
-		if strings.HasPrefix(d.Name(), ".") {
+		if p != "." && strings.HasPrefix(d.Name(), ".") {
 			if d.IsDir() {
 				return fs.SkipDir
 			}
 			return nil
 		}
 		if d.IsDir() {
-			if o.ignoresTree(p) {
+			if p != "." && o.ignoresTree(p) {
 				return fs.SkipDir
 			}
-			res.Folders++
+			if rec != nil {
+				// The stat from the parent's listing (for ".", from
+				// fs.WalkDir's Stat), taken before this folder is listed.
+				info, err := d.Info()
+				if err != nil {
+					return fmt.Errorf("manifest: %s: %w", p, err)
+				}
+				rec.StoreDir(p, info)
+			}
 			return nil
 		}
 		if !d.Type().IsRegular() || !o.takes(p) {
@@ -197,6 +174,9 @@ func Build(fsys fs.FS, opts Options) (*Result, error) {
 		}
 		if size := info.Size(); size > o.MaximumFileSizeToCacheInBytes {
 			res.Warnings = append(res.Warnings, OversizeWarning(p, size, o.MaximumFileSizeToCacheInBytes))
+			if rec != nil {
+				rec.StoreOversized(p, info)
+			}
 			return nil
 		}
 		paths = append(paths, p)
@@ -210,10 +190,10 @@ func Build(fsys fs.FS, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	res.Entries = make([]Entry, len(paths))
 	for i, p := range paths {
-		e := newEntry(p, sums[i], lens[i], !o.DontCacheBust(p))
-		res.Entries = append(res.Entries, e)
-		res.Bytes += e.Size
+		res.Entries[i] = newEntry(p, sums[i], lens[i], !o.DontCacheBust(p))
+		res.Bytes += lens[i]
 	}
 	// Walk order is by path; percent-encoding can change the order of URLs.
 	slices.SortFunc(res.Entries, func(a, b Entry) int { return strings.Compare(a.URL, b.URL) })
@@ -323,8 +303,7 @@ func hashAll(fsys fs.FS, paths []string, infos []fs.FileInfo, cache HashCache, w
 				if i >= len(paths) {
 					return
 				}
-				open := func() (io.ReadCloser, error) { return fsys.Open(paths[i]) }
-				sums[i], lens[i], errs[i] = hashCached(open, paths[i], infos[i], cache, h, buf)
+				sums[i], lens[i], errs[i] = hashFile(fsys, paths[i], infos[i], cache, h, buf)
 			}
 		})
 	}
@@ -348,22 +327,16 @@ func firstError(errs []error) error {
 // one read (and one more to see the end), the largest precached ones a few.
 const hashBufferSize = 256 << 10
 
-// hashCached returns the digest and length of the file at p, whose stat is
-// info: from cache when it knows the file, else read (with open) through h
-// and buf, and stored in cache.
-func hashCached(open func() (io.ReadCloser, error), p string, info fs.FileInfo, cache HashCache, h hash.Hash, buf []byte) (sum [sha256.Size]byte, n int64, err error) {
+// hashFile returns the digest and length of the file at p in fsys, whose
+// stat is info: from cache when it knows the file, else read through h and
+// buf, and stored in cache (when not nil).
+func hashFile(fsys fs.FS, p string, info fs.FileInfo, cache HashCache, h hash.Hash, buf []byte) (sum [sha256.Size]byte, n int64, err error) {
 	if cache != nil {
 		if sum, ok := cache.Lookup(p, info); ok {
 			return sum, info.Size(), nil
 		}
 	}
-	return hashFile(open, p, info, cache, h, buf)
-}
-
-// hashFile reads the file at p, whose stat is info, with open through h and
-// buf, and stores its digest in cache (when not nil).
-func hashFile(open func() (io.ReadCloser, error), p string, info fs.FileInfo, cache HashCache, h hash.Hash, buf []byte) (sum [sha256.Size]byte, n int64, err error) {
-	f, err := open()
+	f, err := fsys.Open(p)
 	if err != nil {
 		return sum, 0, fmt.Errorf("manifest: %w", err)
 	}
@@ -381,15 +354,6 @@ func hashFile(open func() (io.ReadCloser, error), p string, info fs.FileInfo, ca
 		cache.Store(p, info, sum)
 	}
 	return sum, n, nil
-}
-
-// namePath names the file at p, from the root, in err (from opening it or
-// its folder), as opening it from the root would.
-func namePath(err error, p string) error {
-	if pe, ok := err.(*fs.PathError); ok {
-		return &fs.PathError{Op: pe.Op, Path: p, Err: pe.Err}
-	}
-	return err
 }
 
 // EntryFor is the entry of a file swkit generates in memory (the page helper),

@@ -34,23 +34,37 @@ import (
 	"time"
 )
 
-// variant is a set of switches and environment variables.
+// variant is a set of switches and environment variables, for the
+// -swkit binary or, with old set, the -old one.
 type variant struct {
 	name string
 	env  []string
+	old  bool
+}
+
+// newVariants compare the simple version as built (-swkit) with what it
+// kept, and with the binary before (-old).
+var newVariants = []variant{
+	{"simple", []string{"SWKIT_EXPERIMENT=nounchanged", "GOGC=100"}, false},
+	{"+ GC at 400%", []string{"SWKIT_EXPERIMENT=nounchanged"}, false},
+	{"+ no-change check (os.Root)", []string{"GOGC=100"}, false},
+	{"+ GC + no-change check", nil, false},
+	{"before: simple (fs.WalkDir)", []string{"SWKIT_EXPERIMENT=fswalk,nounchanged,copydecode", "GOGC=100"}, true},
+	{"before: raw walk + listing cache + check", []string{"SWKIT_EXPERIMENT=copydecode", "GOGC=100"}, true},
+	{"before: all", nil, true},
 }
 
 var defaultVariants = []variant{
-	{"simple", []string{"SWKIT_EXPERIMENT=fswalk,nounchanged,copydecode", "GOGC=100"}},
-	{"+ GC at 400%", []string{"SWKIT_EXPERIMENT=fswalk,nounchanged,copydecode"}},
-	{"+ unsafe cache decode", []string{"SWKIT_EXPERIMENT=fswalk,nounchanged", "GOGC=100"}},
-	{"+ parallel os.Root walk", []string{"SWKIT_EXPERIMENT=portable,nodircache,nounchanged,copydecode", "GOGC=100"}},
-	{"+ parallel walk, raw syscalls", []string{"SWKIT_EXPERIMENT=nodircache,nounchanged,copydecode", "GOGC=100"}},
-	{"+ parallel os.Root walk + listing cache", []string{"SWKIT_EXPERIMENT=portable,nounchanged,copydecode", "GOGC=100"}},
-	{"+ raw walk + listing cache", []string{"SWKIT_EXPERIMENT=nounchanged,copydecode", "GOGC=100"}},
-	{"+ os.Root walk + listing cache + no-change check", []string{"SWKIT_EXPERIMENT=portable,copydecode", "GOGC=100"}},
-	{"+ raw walk + listing cache + no-change check", []string{"SWKIT_EXPERIMENT=copydecode", "GOGC=100"}},
-	{"all (before)", nil},
+	{"simple", []string{"SWKIT_EXPERIMENT=fswalk,nounchanged,copydecode", "GOGC=100"}, false},
+	{"+ GC at 400%", []string{"SWKIT_EXPERIMENT=fswalk,nounchanged,copydecode"}, false},
+	{"+ unsafe cache decode", []string{"SWKIT_EXPERIMENT=fswalk,nounchanged", "GOGC=100"}, false},
+	{"+ parallel os.Root walk", []string{"SWKIT_EXPERIMENT=portable,nodircache,nounchanged,copydecode", "GOGC=100"}, false},
+	{"+ parallel walk, raw syscalls", []string{"SWKIT_EXPERIMENT=nodircache,nounchanged,copydecode", "GOGC=100"}, false},
+	{"+ parallel os.Root walk + listing cache", []string{"SWKIT_EXPERIMENT=portable,nounchanged,copydecode", "GOGC=100"}, false},
+	{"+ raw walk + listing cache", []string{"SWKIT_EXPERIMENT=nounchanged,copydecode", "GOGC=100"}, false},
+	{"+ os.Root walk + listing cache + no-change check", []string{"SWKIT_EXPERIMENT=portable,copydecode", "GOGC=100"}, false},
+	{"+ raw walk + listing cache + no-change check", []string{"SWKIT_EXPERIMENT=copydecode", "GOGC=100"}, false},
+	{"all (before)", nil, false},
 }
 
 type sample struct{ wall, cpu time.Duration }
@@ -62,28 +76,36 @@ func main() {
 	rounds := flag.Int("rounds", 11, "recorded rounds")
 	ops := flag.String("ops", "full,onefile,nochange", "operations")
 	only := flag.String("variants", "", "comma-separated indexes into the variant list (default: all)")
+	old := flag.String("old", "", "with -set new: the binary before")
+	set := flag.String("set", "switches", "variant list: switches (one binary) or new (-swkit against -old)")
 	flag.Parse()
 	bin, err := filepath.Abs(*swkit)
 	check(err)
 	variants := defaultVariants
+	if *set == "new" {
+		variants = newVariants
+	}
+	oldBin, err := filepath.Abs(*old)
+	check(err)
 	if *only != "" {
+		all := variants
 		variants = nil
 		for s := range strings.SplitSeq(*only, ",") {
 			var i int
 			fmt.Sscan(s, &i)
-			variants = append(variants, defaultVariants[i])
+			variants = append(variants, all[i])
 		}
 	}
 	fmt.Printf("# build variants\n\n- date: %s\n- swkit: %s\n- load before: %s; CPU pressure %s\n",
 		time.Now().UTC().Format("2006-01-02 15:04 UTC"), bin, loadavg(), pressure())
 	fmt.Println("- warm page cache (every copy built once before the rounds); medians; CPU = user + system")
 	for tree := range strings.SplitSeq(*trees, ",") {
-		runTree(bin, *work, tree, *rounds, strings.Split(*ops, ","), variants)
+		runTree(bin, oldBin, *work, tree, *rounds, strings.Split(*ops, ","), variants)
 	}
 	fmt.Printf("\nload after: %s; CPU pressure %s\n", loadavg(), pressure())
 }
 
-func runTree(bin, work, tree string, rounds int, ops []string, variants []variant) {
+func runTree(bin, oldBin, work, tree string, rounds int, ops []string, variants []variant) {
 	src, err := filepath.Abs(filepath.Join(work, tree))
 	check(err)
 	base := filepath.Join(filepath.Dir(src), "variants", tree)
@@ -97,7 +119,11 @@ func runTree(bin, work, tree string, rounds int, ops []string, variants []varian
 	js := firstJS(src)
 	build := func(i int, args ...string) sample {
 		args = append(args, dirs[i])
-		cmd := exec.Command(bin, append([]string{"build"}, args...)...)
+		b := bin
+		if variants[i].old {
+			b = oldBin
+		}
+		cmd := exec.Command(b, append([]string{"build"}, args...)...)
 		cmd.Env = append(os.Environ(), variants[i].env...)
 		var out bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &out, &out
