@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/swkit/swkit/internal/coalesce"
-	"github.com/swkit/swkit/internal/experiment"
 )
 
 // shutdownGrace is how long in-flight requests get to finish on SIGINT/SIGTERM.
@@ -36,12 +35,7 @@ func listenAndServe(ctx context.Context, addr string, h http.Handler, announce f
 		ConnContext:       coalesce.ConnContext,
 	}
 	served := make(chan error, 1)
-	if experiment.Off("nocoalesce") {
-		srv.ConnContext = nil
-		go func() { served <- srv.Serve(ln) }()
-	} else {
-		go func() { served <- srv.Serve(coalesce.Listen(ln)) }()
-	}
+	go func() { served <- srv.Serve(coalesce.Listen(ln)) }()
 	announce(urlFor(ln.Addr()))
 
 	select {

@@ -68,7 +68,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	h, err := static.New(static.RootFS(root), static.Options{Files: files, SwDest: cfg.SwDest, Compress: true, Headers: headers})
+	h, err := static.New(fsys, static.Options{Files: files, SwDest: cfg.SwDest, Compress: true, Headers: headers})
 	var herr *static.HeaderError
 	if errors.As(err, &herr) {
 		return fmt.Errorf("--header %q: %s", herr.Name, herr.Reason)

@@ -4,12 +4,6 @@
 // same binary and the same run. It exists for that measurement only.
 //
 //	nounchanged  no stats-only no-change check (buildcache.Unchanged)
-//	nocoalesce   swkit serve's connections not wrapped (package coalesce)
-//	nomem        no file contents kept in memory by the file server
-//	noquick      every answer through http.ServeContent
-//	nodirprobe   a precompressed sibling's absence not remembered
-//	plainfs      root.FS() instead of static.RootFS (O_NONBLOCK opens)
-//	nogzipcache  on-the-fly gzip bodies not cached
 package experiment
 
 import (

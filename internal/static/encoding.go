@@ -3,7 +3,6 @@ package static
 import (
 	"bytes"
 	"compress/gzip"
-	"github.com/swkit/swkit/internal/experiment"
 	"net/http"
 	"strconv"
 	"strings"
@@ -141,18 +140,12 @@ type gzipCache struct {
 }
 
 func (c *gzipCache) get(etag string) *gzipEntry {
-	if experiment.Off("nogzipcache") {
-		return nil
-	}
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	return c.m[etag]
 }
 
 func (c *gzipCache) put(etag string, e *gzipEntry) {
-	if experiment.Off("nogzipcache") {
-		return
-	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.m == nil || c.bytes+len(e.data) > maxGzipCacheBytes {

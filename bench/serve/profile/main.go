@@ -44,7 +44,7 @@ func main() {
 		files[cfg.SwDest] = out.Worker
 		files[sitebuild.PageHelperName] = out.PageHelper
 	}
-	h, err := static.New(static.RootFS(root), static.Options{Files: files, SwDest: cfg.SwDest, Compress: true})
+	h, err := static.New(root.FS(), static.Options{Files: files, SwDest: cfg.SwDest, Compress: true})
 	check(err)
 	ln, err := net.Listen("tcp", *addr)
 	check(err)
