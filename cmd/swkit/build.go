@@ -16,7 +16,6 @@ import (
 
 	"github.com/swkit/swkit/internal/buildcache"
 	"github.com/swkit/swkit/internal/config"
-	"github.com/swkit/swkit/internal/experiment"
 	"github.com/swkit/swkit/internal/manifest"
 	"github.com/swkit/swkit/internal/sitebuild"
 )
@@ -60,13 +59,11 @@ func runBuild(args []string, stdout, stderr io.Writer) error {
 		if inputs, err = sitebuild.Inputs(cfg, extra); err != nil {
 			return err
 		}
-		if !experiment.Off("nounchanged") {
-			if done, err := buildUnchanged(stdout, stderr, dir, root, cfg, cache, inputs); done {
-				if err == nil {
-					cacheFlags.save(cache, stderr)
-				}
-				return err
+		if done, err := buildUnchanged(stdout, stderr, dir, root, cfg, cache, inputs); done {
+			if err == nil {
+				cacheFlags.save(cache, stderr)
 			}
+			return err
 		}
 		// With the cache on, a build whose inputs are those of the last one
 		// and whose generated files are still on disk as written keeps them.
