@@ -9,15 +9,12 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash"
-	"io"
 	"io/fs"
+	"os"
 	"regexp"
 	"runtime"
 	"slices"
 	"strings"
-	"sync"
-	"sync/atomic"
 
 	"github.com/bmatcuk/doublestar/v4"
 
@@ -48,6 +45,15 @@ type Options struct {
 	// Cache, when set, remembers digests between builds: a file it knows
 	// (same path, size and modification time, as it decides) is not read.
 	Cache HashCache
+	// Root, when set, is the folder to list, and the fs.FS passed to Build
+	// is ignored (pass Root.FS() or nil). Build walks Root.FS() as it walks
+	// any fs.FS, and the hashing workers open each file from its folder
+	// (each keeps the last folder it opened) instead of resolving the
+	// file's whole path from the top: os.Root opens a path one element at
+	// a time, and this saves that for every file. As with Root.FS(), no
+	// symbolic link can lead out of Root; a file that became a link after
+	// the walk listed it fails the build.
+	Root *os.Root
 }
 
 // HashCache remembers the SHA-256 of files between builds, keyed by what a
@@ -123,23 +129,29 @@ const DefaultMaximumFileSizeToCacheInBytes = config.DefaultMaximumFileSizeToCach
 const revisionLen = 16
 
 // Build walks fsys and returns the precache entries of the files that opts
-// select, hashing them with opts.Concurrency workers at once. Names starting
-// with "." are never listed, and dot-folders are not entered. Only regular
-// files are listed (symbolic links and other special files are skipped).
-// Errors name the path at fault.
+// select. Names starting with "." are never listed, and dot-folders are not
+// entered. Only regular files are listed (symbolic links and other special
+// files are skipped). The files the cache does not know are hashed by
+// opts.Concurrency workers while the walk goes on. Errors name the path at
+// fault; with several, the first in walk order.
 //
-// For a folder on disk, pass the FS of an os.Root (os.Root.FS): no
-// symbolic link can then lead out of it, and a file that became a link
-// after the walk listed it fails the build.
+// For a folder on disk, set opts.Root (or pass the FS of an os.Root): no
+// symbolic link can then lead out of it.
 func Build(fsys fs.FS, opts Options) (*Result, error) {
 	o, err := withDefaults(opts)
 	if err != nil {
 		return nil, err
 	}
+	var open func(string) (fs.File, error) // nil with Root: each worker opens from its folders
+	if o.Root != nil {
+		fsys = o.Root.FS()
+	} else {
+		open = fsys.Open
+	}
 	rec, _ := o.Cache.(WalkRecorder)
 	res := &Result{Entries: []Entry{}, Warnings: []Warning{}}
-	var paths []string
-	var infos []fs.FileInfo
+	var files []walkedFile
+	h := startHashing(o.Root, open, o.Cache, o.Concurrency)
 	walk := func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return fmt.Errorf("manifest: %s: %w", p, err)
@@ -179,21 +191,31 @@ func Build(fsys fs.FS, opts Options) (*Result, error) {
 			}
 			return nil
 		}
-		paths = append(paths, p)
-		infos = append(infos, info)
+		files = append(files, walkedFile{path: p, size: info.Size()})
+		if o.Cache != nil {
+			if sum, ok := o.Cache.Lookup(p, info); ok {
+				files[len(files)-1].sum = sum
+				return nil
+			}
+		}
+		h.add(len(files)-1, p, info)
 		return nil
 	}
-	if err := fs.WalkDir(fsys, ".", walk); err != nil {
-		return nil, err
+	werr := fs.WalkDir(fsys, ".", walk)
+	hashed, herr := h.wait()
+	if werr != nil {
+		return nil, werr
 	}
-	sums, lens, err := hashAll(fsys, paths, infos, o.Cache, o.Concurrency)
-	if err != nil {
-		return nil, err
+	if herr != nil {
+		return nil, herr
 	}
-	res.Entries = make([]Entry, len(paths))
-	for i, p := range paths {
-		res.Entries[i] = newEntry(p, sums[i], lens[i], !o.DontCacheBust(p))
-		res.Bytes += lens[i]
+	for _, r := range hashed {
+		files[r.i].sum, files[r.i].size = r.sum, r.n
+	}
+	res.Entries = make([]Entry, len(files))
+	for i, f := range files {
+		res.Entries[i] = newEntry(f.path, f.sum, f.size, !o.DontCacheBust(f.path))
+		res.Bytes += f.size
 	}
 	// Walk order is by path; percent-encoding can change the order of URLs.
 	slices.SortFunc(res.Entries, func(a, b Entry) int { return strings.Compare(a.URL, b.URL) })
@@ -282,78 +304,6 @@ func matchAny(patterns []string, p string) bool {
 		}
 	}
 	return false
-}
-
-// hashAll hashes the files at paths in fsys with at most workers at once,
-// asking cache first (when not nil) with each file's stat from infos. It
-// returns the digests and byte counts in the order of paths or, when files
-// fail, the error of the first failing path in that order: results never
-// depend on the scheduling.
-func hashAll(fsys fs.FS, paths []string, infos []fs.FileInfo, cache HashCache, workers int) ([][sha256.Size]byte, []int64, error) {
-	sums := make([][sha256.Size]byte, len(paths))
-	lens := make([]int64, len(paths))
-	errs := make([]error, len(paths))
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range min(workers, len(paths)) {
-		wg.Go(func() {
-			h, buf := sha256.New(), make([]byte, hashBufferSize)
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= len(paths) {
-					return
-				}
-				sums[i], lens[i], errs[i] = hashFile(fsys, paths[i], infos[i], cache, h, buf)
-			}
-		})
-	}
-	wg.Wait()
-	if err := firstError(errs); err != nil {
-		return nil, nil, err
-	}
-	return sums, lens, nil
-}
-
-func firstError(errs []error) error {
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// hashBufferSize is the read size of each hashing worker: most files take
-// one read (and one more to see the end), the largest precached ones a few.
-const hashBufferSize = 256 << 10
-
-// hashFile returns the digest and length of the file at p in fsys, whose
-// stat is info: from cache when it knows the file, else read through h and
-// buf, and stored in cache (when not nil).
-func hashFile(fsys fs.FS, p string, info fs.FileInfo, cache HashCache, h hash.Hash, buf []byte) (sum [sha256.Size]byte, n int64, err error) {
-	if cache != nil {
-		if sum, ok := cache.Lookup(p, info); ok {
-			return sum, info.Size(), nil
-		}
-	}
-	f, err := fsys.Open(p)
-	if err != nil {
-		return sum, 0, fmt.Errorf("manifest: %w", err)
-	}
-	defer f.Close()
-	h.Reset()
-	// Hide any WriterTo/ReaderFrom so that io.CopyBuffer uses buf.
-	n, err = io.CopyBuffer(struct{ io.Writer }{h}, struct{ io.Reader }{f}, buf)
-	if err != nil {
-		return sum, 0, fmt.Errorf("manifest: read %s: %w", p, err)
-	}
-	h.Sum(sum[:0])
-	// A file whose length changed while it was read changed after its
-	// stat: leave it for the next build to hash.
-	if cache != nil && n == info.Size() {
-		cache.Store(p, info, sum)
-	}
-	return sum, n, nil
 }
 
 // EntryFor is the entry of a file swkit generates in memory (the page helper),

@@ -40,6 +40,19 @@ func openRoot(t *testing.T, dir string) *os.Root {
 	return root
 }
 
+// diskWays are the two ways to build a folder on disk: its os.Root's FS
+// (each file opened from the top), and Options.Root (each file opened from
+// its folder).
+func diskWays(root *os.Root) map[string]func(Options) (*Result, error) {
+	return map[string]func(Options) (*Result, error){
+		"Root.FS()": func(o Options) (*Result, error) { return Build(root.FS(), o) },
+		"Options.Root": func(o Options) (*Result, error) {
+			o.Root = root
+			return Build(nil, o)
+		},
+	}
+}
+
 // A folder on disk, through an os.Root, gives the same result as the same
 // files in memory, whatever the number of workers.
 func TestBuildRootSameAsFS(t *testing.T) {
@@ -56,14 +69,16 @@ func TestBuildRootSameAsFS(t *testing.T) {
 	if len(first.Entries) != 500 || len(first.Warnings) != 1 {
 		t.Fatalf("got %d entries and %d warnings, want 500 and 1", len(first.Entries), len(first.Warnings))
 	}
-	for _, c := range []int{1, 2, 3, 8, 64} {
-		opts.Concurrency = c
-		res, err := Build(root.FS(), opts)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got, _ := json.Marshal(res); !bytes.Equal(got, want) {
-			t.Fatalf("concurrency %d: Build through an os.Root differs from Build of the same files in an fs.FS", c)
+	for way, build := range diskWays(root) {
+		for _, c := range []int{1, 2, 3, 8, 64} {
+			opts.Concurrency = c
+			res, err := build(opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, _ := json.Marshal(res); !bytes.Equal(got, want) {
+				t.Fatalf("%s, concurrency %d: differs from Build of the same files in memory", way, c)
+			}
 		}
 	}
 }
@@ -81,7 +96,7 @@ func (cacheHook) Store(string, fs.FileInfo, [32]byte) {}
 // A link that leads out of the root is never followed: the walk skips links,
 // and a file or folder replaced by one after the walk fails to open.
 func TestBuildRootLinks(t *testing.T) {
-	outside := writeTree(t, fstest.MapFS{"secret.txt": file("secret"), "d/secret.txt": file("secret")})
+	outside := writeTree(t, fstest.MapFS{"secret.txt": file("secret"), "d/secret.txt": file("secret"), "d/d.txt": file("secret")})
 	dir := writeTree(t, fstest.MapFS{"index.html": file("hi"), "a/ok.txt": file("ok"), "a/b.txt": file("b"), "c/d.txt": file("d")})
 	for link, target := range map[string]string{
 		"alias.html":  filepath.Join(outside, "secret.txt"),
@@ -93,26 +108,37 @@ func TestBuildRootLinks(t *testing.T) {
 		}
 	}
 	root := openRoot(t, dir)
-	res, err := Build(root.FS(), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got, want := strings.Join(urls(res), " "), "a/b.txt a/ok.txt c/d.txt index.html"; got != want {
-		t.Errorf("got %q, want %q", got, want)
-	}
-	// Files replaced by links out of the root between the walk and hashing.
-	for _, p := range []string{"a/b.txt", "index.html"} {
-		swap := cacheHook(func(q string) {
-			if q == p {
-				os.Remove(filepath.Join(dir, filepath.FromSlash(p)))
-				if err := os.Symlink(filepath.Join(outside, "secret.txt"), filepath.Join(dir, filepath.FromSlash(p))); err != nil {
-					t.Error(err)
+	for way, build := range diskWays(root) {
+		res, err := build(Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := strings.Join(urls(res), " "), "a/b.txt a/ok.txt c/d.txt index.html"; got != want {
+			t.Errorf("%s: got %q, want %q", way, got, want)
+		}
+		// Files, and a file's folder, replaced by links out of the root
+		// between the walk and hashing.
+		for _, tc := range []struct{ p, swap, target string }{
+			{"a/b.txt", "a/b.txt", "secret.txt"},
+			{"index.html", "index.html", "secret.txt"},
+			{"c/d.txt", "c", "d"},
+		} {
+			swapped := filepath.Join(dir, filepath.FromSlash(tc.swap))
+			saved := swapped + ".saved"
+			swap := cacheHook(func(q string) {
+				if q == tc.p {
+					os.Rename(swapped, saved)
+					if err := os.Symlink(filepath.Join(outside, tc.target), swapped); err != nil {
+						t.Error(err)
+					}
 				}
+			})
+			_, err := build(Options{Cache: swap, Concurrency: 2})
+			if err == nil || !strings.Contains(err.Error(), tc.p) {
+				t.Errorf("%s: %s became a link out of the root: got %v, want an error naming %s", way, tc.swap, err, tc.p)
 			}
-		})
-		_, err := Build(root.FS(), Options{Cache: swap, Concurrency: 2})
-		if err == nil || !strings.Contains(err.Error(), p) {
-			t.Errorf("%s became a link out of the root: got %v, want an error naming it", p, err)
+			os.Remove(swapped)
+			os.Rename(saved, swapped)
 		}
 	}
 }
@@ -121,15 +147,18 @@ func TestBuildRootLinks(t *testing.T) {
 func TestBuildRootErrorsNamePath(t *testing.T) {
 	dir := writeTree(t, fstest.MapFS{"a/b/c.txt": file("c"), "a/b/e.txt": file("e"), "x.txt": file("x")})
 	root := openRoot(t, dir)
-	for _, p := range []string{"a/b/e.txt", "x.txt"} {
-		gone := cacheHook(func(q string) {
-			if q == p {
-				os.Remove(filepath.Join(dir, filepath.FromSlash(p)))
+	for way, build := range diskWays(root) {
+		for _, p := range []string{"a/b/e.txt", "x.txt"} {
+			gone := cacheHook(func(q string) {
+				if q == p {
+					os.Remove(filepath.Join(dir, filepath.FromSlash(p)))
+				}
+			})
+			_, err := build(Options{Cache: gone})
+			if !errors.Is(err, fs.ErrNotExist) || !strings.Contains(err.Error(), p) {
+				t.Errorf("%s, %s: got %v, want ErrNotExist naming the path", way, p, err)
 			}
-		})
-		_, err := Build(root.FS(), Options{Cache: gone})
-		if !errors.Is(err, fs.ErrNotExist) || !strings.Contains(err.Error(), p) {
-			t.Errorf("%s: got %v, want ErrNotExist naming the path", p, err)
+			os.WriteFile(filepath.Join(dir, filepath.FromSlash(p)), []byte("back"), 0o644)
 		}
 	}
 	// An unreadable folder fails the walk, naming it.
@@ -161,13 +190,15 @@ func TestBuildRootManyFolders(t *testing.T) {
 		t.Fatal(err)
 	}
 	fds := openFDs()
-	for _, c := range []int{1, 2, 7} {
-		got, err := Build(root.FS(), Options{Concurrency: c})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !reflect.DeepEqual(got, want) {
-			t.Fatalf("concurrency %d: differs from the fs.FS build", c)
+	for way, build := range diskWays(root) {
+		for _, c := range []int{1, 2, 7} {
+			got, err := build(Options{Concurrency: c})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Fatalf("%s, concurrency %d: differs from the build in memory", way, c)
+			}
 		}
 	}
 	if after := openFDs(); fds >= 0 && after > fds {
@@ -237,10 +268,12 @@ func TestWalkRecorder(t *testing.T) {
 		"node_modules/m/big": big, "b/.hidden/x": file("2"), "c/d/e.txt": file("3"),
 	}
 	opts := Options{MaximumFileSizeToCacheInBytes: 50, GlobIgnores: []string{"node_modules/**"}}
-	for name, fsys := range map[string]fs.FS{"memory": site, "disk": openRoot(t, writeTree(t, site)).FS()} {
+	builds := diskWays(openRoot(t, writeTree(t, site)))
+	builds["memory"] = func(o Options) (*Result, error) { return Build(site, o) }
+	for name, build := range builds {
 		r := &recorder{cacheHook: func(string) {}}
 		opts.Cache = r
-		res, err := Build(fsys, opts)
+		res, err := build(opts)
 		if err != nil {
 			t.Fatal(err)
 		}

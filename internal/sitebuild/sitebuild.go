@@ -66,21 +66,22 @@ type Reuse struct {
 // the precache as if it were a file of the site (overriding one there), so pages
 // that import it work offline; the worker itself is never precached.
 func Build(fsys fs.FS, cfg config.Config) (*Output, error) {
-	return build(fsys, cfg, nil, nil)
+	return build(fsys, nil, cfg, nil, nil)
 }
 
 // BuildRoot is Build for a folder on disk, read through root (no symbolic link
-// leads out of it), with the files' digests taken from cache when it still
-// trusts them (nil: hash every file).
+// leads out of it) and opening each folder once rather than every file's path
+// from the root (manifest.Options.Root), with the files' digests taken from
+// cache when it still trusts them (nil: hash every file).
 func BuildRoot(root *os.Root, cfg config.Config, cache manifest.HashCache) (*Output, error) {
-	return build(root.FS(), cfg, cache, nil)
+	return build(root.FS(), root, cfg, cache, nil)
 }
 
 // BuildRootReusing is BuildRoot, except that the worker and page helper are
 // taken from reuse.Previous when it has them for this build's key (the
 // site's entries, the config and reuse.Extra) instead of being generated.
 func BuildRootReusing(root *os.Root, cfg config.Config, cache manifest.HashCache, reuse Reuse) (*Output, error) {
-	return build(root.FS(), cfg, cache, &reuse)
+	return build(root.FS(), root, cfg, cache, &reuse)
 }
 
 // Key returns the key of a build's inputs: the site's entries (without the
@@ -156,13 +157,14 @@ func appendField(b []byte, s string) []byte {
 	return append(b, s...)
 }
 
-func build(fsys fs.FS, cfg config.Config, cache manifest.HashCache, reuse *Reuse) (*Output, error) {
+func build(fsys fs.FS, root *os.Root, cfg config.Config, cache manifest.HashCache, reuse *Reuse) (*Output, error) {
 	start := time.Now()
 	opts, err := ManifestOptions(cfg)
 	if err != nil {
 		return nil, err
 	}
 	opts.Cache = cache
+	opts.Root = root
 	res, err := manifest.Build(fsys, opts)
 	if err != nil {
 		return nil, fmt.Errorf("list files: %w", err)
