@@ -577,17 +577,11 @@ func writeHeld(c *coalesce.Conn, w http.ResponseWriter, data []byte) {
 // start, whose ETag is etag and length length, as http.ServeContent would:
 // see quickAnswer. The length comes from the file's Stat, which spares
 // ServeContent's two seeks to measure it; net/http sends an *os.File with
-// sendfile.
+// sendfile, after the header and the first 512 bytes in one write.
 func serveReader(w http.ResponseWriter, r *http.Request, etag, length []string, size int64, content io.ReadSeeker) {
 	switch quickAnswer(w, r, etag, length) {
 	case http.StatusOK:
 		if r.Method != http.MethodHead {
-			// The header first: net/http then sends the whole body with
-			// sendfile, instead of reading its first 512 bytes to copy them
-			// after the header (it does so in case it must sniff the type).
-			if f, ok := w.(http.Flusher); ok {
-				f.Flush()
-			}
 			io.CopyN(w, content, size)
 		}
 	case 0:
