@@ -15,7 +15,6 @@ import (
 	"github.com/swkit/swkit/internal/buildcache"
 	"github.com/swkit/swkit/internal/manifest"
 	"github.com/swkit/swkit/internal/sitebuild"
-	"github.com/swkit/swkit/internal/static"
 	"github.com/swkit/swkit/internal/swgen"
 )
 
@@ -60,7 +59,7 @@ func NewDir(dir string, cfg Config, opts DirOptions) (*Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	h, err := newHandler(static.RootFS(d.root), cfg, d.hidden, func() (*Result, error) {
+	h, err := newHandler(d.root.FS(), cfg, d.hidden, func() (*Result, error) {
 		return d.withCache(cfg, (*siteDir).build)
 	})
 	if err != nil {
@@ -317,16 +316,7 @@ func (d *siteDir) write(cfg Config, cache *buildcache.Cache) (*Result, error) {
 // when it failed, and false when the build must walk the folder.
 func (d *siteDir) unchanged(cfg Config, cache *buildcache.Cache, inputs string) (*Result, bool, error) {
 	start := time.Now()
-	opts, err := sitebuild.ManifestOptions(cfg)
-	if err != nil {
-		return nil, false, nil // the walk reports it
-	}
-	opts.Exclude = append(opts.Exclude, d.hidden...)
-	relevant, err := manifest.Relevant(opts)
-	if err != nil {
-		return nil, false, nil
-	}
-	w, ok := cache.Unchanged(d.root, inputs, relevant, runtime.GOMAXPROCS(0))
+	w, ok := cache.Unchanged(d.root, inputs, runtime.GOMAXPROCS(0))
 	if !ok {
 		return nil, false, nil
 	}
@@ -335,10 +325,9 @@ func (d *siteDir) unchanged(cfg Config, cache *buildcache.Cache, inputs string) 
 		return nil, false, nil
 	}
 	warns := make([]manifest.Warning, len(w.Oversized))
-	for i, o := range w.Oversized {
+	for i, o := range w.Oversized { // in walk order, as the walk warns
 		warns[i] = manifest.OversizeWarning(o.Path, o.Stat.Size, cfg.MaximumFileSizeToCacheInBytes)
 	}
-	manifest.SortWarnings(warns)
 	if err := d.removeOldParts(cfg.SwDest, out.Imports); err != nil {
 		return nil, true, err
 	}
@@ -359,7 +348,7 @@ func (d *siteDir) setWalk(cache *buildcache.Cache, inputs string, out *sitebuild
 		return
 	}
 	// The entries are the walk's files and the page helper.
-	cache.SetWalk(inputs, out.Key, len(out.Manifest.Entries)-1, out.Manifest.Folders)
+	cache.SetWalk(inputs, out.Key, len(out.Manifest.Entries)-1)
 }
 
 // outputRecord is what the build cache keeps of out's generated files, just

@@ -187,8 +187,12 @@ func TestWriteDirUnchanged(t *testing.T) {
 		t.Fatalf("first build: unchanged %v, %d files, warnings %v", first.Unchanged, first.Files, first.Warnings)
 	}
 	worker := readWorker()
-	// The first build wrote sw.js and swkit.js into the folder it listed:
-	// names the walk skips, so no change.
+	// The first build wrote sw.js and swkit.js into the folder it listed,
+	// which changed the folder's stat: the next build walks and writes
+	// nothing; the one after finds no change without a walk.
+	if second := build(); second.Unchanged || second.Files != first.Files || readWorker() != worker {
+		t.Fatalf("right after the first build: unchanged %v, %d files; want a walk, %d files, the same sw.js", second.Unchanged, second.Files, first.Files)
+	}
 	again := build()
 	if !again.Unchanged || again.Files != first.Files || again.Bytes != first.Bytes ||
 		!slices.Equal(again.Warnings, first.Warnings) || string(again.Worker) != worker {
@@ -214,6 +218,7 @@ func TestWriteDirUnchanged(t *testing.T) {
 		if r := build(); r.Unchanged {
 			t.Errorf("%s: taken for no change", step.name)
 		}
+		build() // the folder as the last build left it
 		got := readWorker()
 		switch {
 		case step.want == "" && got != before:

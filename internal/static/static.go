@@ -36,8 +36,7 @@
 //     are unaffected. A version is its size, modification time and
 //     mode, plus inode and change time on Linux. A file modified under 2
 //     seconds ago is read from disk, as it may change again within the same
-//     timestamp tick. The absence of a precompressed sibling is remembered
-//     until the folder that would hold it changes (adding a file changes it).
+//     timestamp tick.
 //
 // # Security
 //
@@ -49,8 +48,6 @@
 //	root, err := os.OpenRoot(dir)
 //	...
 //	h, err := static.New(root.FS(), static.Options{})
-//
-// or [RootFS](root), the same with cheaper opens on Unix (swkit serve's).
 //
 // Any failure to open or stat a file (missing, permission denied, a link out
 // of the root, a file used as a folder) is answered 404, so that the status
@@ -376,14 +373,13 @@ func (h *Handler) serveFile(w http.ResponseWriter, r *http.Request, name string)
 	h.setWorkerHeader(hdr, name)
 	var codings [2]*coding
 	var n int
-	var dir dirProbe
 	if ti.compressible {
 		// Every response of a compressible path varies, identity included,
 		// so that a shared cache never hands a br body to a client without br.
 		addVary(hdr)
 		codings, n = acceptedCodings(r.Header)
 		for _, c := range codings[:n] {
-			if h.serveSibling(w, r, name, e, c, &dir) {
+			if h.serveSibling(w, r, name, c) {
 				return
 			}
 		}
@@ -408,13 +404,9 @@ func (h *Handler) serveFile(w http.ResponseWriter, r *http.Request, name string)
 			}
 			defer f.Close()
 		}
-		fresh := e == nil
 		if e, data, content, err = h.content(name, f, fi, e); err != nil {
 			h.fail(w, http.StatusInternalServerError)
 			return
-		}
-		if fresh {
-			dir.note(e)
 		}
 	}
 	if gz {
@@ -474,83 +466,12 @@ func (h *Handler) content(name string, f fs.File, fi fs.FileInfo, e *fileEntry) 
 	return h.fill(name, f, fi)
 }
 
-// dirProbe is the identity of a file's folder, stated at most once per
-// request and only when needed, and the siblings found absent meanwhile.
-type dirProbe struct {
-	done   bool
-	ok     bool // false: unknown, or modified too recently to be relied on
-	key    fileKey
-	absent [numCodings]bool
-}
-
-func (d *dirProbe) get(fsys fs.FS, name string) (fileKey, bool) {
-	if !d.done {
-		d.done = true
-		if fi, err := fs.Stat(fsys, path.Dir(name)); err == nil && !racy(fi.ModTime()) {
-			d.key, d.ok = keyOf(fi), true
-		}
-	}
-	return d.key, d.ok
-}
-
-// note records in e the siblings found absent during the request.
-func (d *dirProbe) note(e *fileEntry) {
-	for i, a := range d.absent {
-		if a {
-			k := d.key
-			e.noSib[i].Store(&k)
-		}
-	}
-}
-
 // serveSibling serves the precompressed sibling of name with coding c, and
 // reports whether it did. A missing or unusable sibling falls back to the
 // original. The sibling has its own ETag: it is another representation.
-//
-// e is the original's valid entry, or nil. In it the handler notes that a
-// sibling is absent, with the identity of the folder at that time (through
-// dir, and dir.note once the entry exists): adding, removing or renaming a
-// file changes its folder's modification time, so while the folder is
-// unchanged the sibling is still absent and is not probed again.
-func (h *Handler) serveSibling(w http.ResponseWriter, r *http.Request, name string, e *fileEntry, c *coding, dir *dirProbe) bool {
-	sib := ""
-	if e != nil {
-		sib = e.sibName[c.idx]
-	} else {
-		sib = name + c.suffix
-	}
+func (h *Handler) serveSibling(w http.ResponseWriter, r *http.Request, name string, c *coding) bool {
+	sib := name + c.suffix
 	s := h.cache.get(sib)
-	noted := e != nil && e.noSib[c.idx].Load() != nil
-	if noted || s == nil {
-		// The folder is stated before the sibling is probed, so that a
-		// sibling created after the probe changes it after the noted state.
-		// Not for a sibling known to exist: it is probed anyway.
-		dir.get(h.fsys, name)
-	}
-	if noted && dir.ok && *e.noSib[c.idx].Load() == dir.key {
-		return false
-	}
-	absent := func(err error) bool {
-		if !dir.done {
-			// Known, and gone: forget it, so that the next request states the
-			// folder first and can note the absence.
-			h.cache.remove(sib)
-		}
-		if dir.ok && (err == errNotRegular || errors.Is(err, fs.ErrNotExist)) {
-			// Noted only when nothing is there, or something that is neither a
-			// file nor a link (a folder): replacing either changes the folder.
-			// A link is not noted: its target may change elsewhere.
-			li, lerr := fs.Lstat(h.fsys, sib)
-			if errors.Is(lerr, fs.ErrNotExist) || lerr == nil && li.Mode()&fs.ModeSymlink == 0 && !li.Mode().IsRegular() {
-				dir.absent[c.idx] = true
-				if e != nil {
-					dir.note(e)
-				}
-			}
-		}
-		return false
-	}
-
 	var (
 		f   fs.File
 		fi  fs.FileInfo
@@ -565,7 +486,10 @@ func (h *Handler) serveSibling(w http.ResponseWriter, r *http.Request, name stri
 		f, fi, err = h.openRegular(sib)
 	}
 	if err != nil {
-		return absent(err)
+		if s != nil {
+			h.cache.remove(sib) // gone: forget it
+		}
+		return false
 	}
 	if f != nil {
 		defer f.Close()
@@ -660,17 +584,11 @@ func writeHeld(c *coalesce.Conn, w http.ResponseWriter, data []byte) {
 // start, whose ETag is etag and length length, as http.ServeContent would:
 // see quickAnswer. The length comes from the file's Stat, which spares
 // ServeContent's two seeks to measure it; net/http sends an *os.File with
-// sendfile.
+// sendfile, after the header and the first 512 bytes in one write.
 func serveReader(w http.ResponseWriter, r *http.Request, etag, length []string, size int64, content io.ReadSeeker) {
 	switch quickAnswer(w, r, etag, length) {
 	case http.StatusOK:
 		if r.Method != http.MethodHead {
-			// The header first: net/http then sends the whole body with
-			// sendfile, instead of reading its first 512 bytes to copy them
-			// after the header (it does so in case it must sniff the type).
-			if f, ok := w.(http.Flusher); ok {
-				f.Flush()
-			}
 			io.CopyN(w, content, size)
 		}
 	case 0:
