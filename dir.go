@@ -179,13 +179,20 @@ func openDir(dir string, cfg Config, opts DirOptions) (*siteDir, error) {
 // errNotDir: the site is a file.
 var errNotDir = errors.New("not a folder")
 
-// inside returns file's slash path relative to dir when file lies inside it.
+// inside returns file's slash path relative to dir when file lies inside it,
+// also when either is reached through a symbolic link.
 func inside(dir, file string) (string, bool) {
 	if file == "" {
 		return "", false
 	}
-	absFile, err1 := filepath.Abs(file)
-	absDir, err2 := filepath.Abs(dir)
+	resolve := func(p string) (string, error) {
+		if r, err := filepath.EvalSymlinks(p); err == nil {
+			return filepath.Abs(r)
+		}
+		return filepath.Abs(p)
+	}
+	absFile, err1 := resolve(file)
+	absDir, err2 := resolve(dir)
 	if err1 != nil || err2 != nil {
 		return "", false
 	}

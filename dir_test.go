@@ -318,3 +318,32 @@ func TestBuildInputsHidden(t *testing.T) {
 		}
 	}
 }
+
+// TestInside: an input is inside the folder however the paths spell it.
+func TestInside(t *testing.T) {
+	dir := t.TempDir()
+	site := filepath.Join(dir, "site")
+	if err := os.MkdirAll(filepath.Join(site, "conf"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writeOutputs(t, filepath.Join(site, "conf"), map[string]string{"a.json": "{}"})
+	if err := os.Symlink(site, filepath.Join(dir, "link")); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		dir, file, want string
+		ok              bool
+	}{
+		{site, filepath.Join(site, "conf", "a.json"), "conf/a.json", true},
+		{site, filepath.Join(dir, "site", "..", "site", "conf", "a.json"), "conf/a.json", true},
+		{filepath.Join(dir, "link"), filepath.Join(site, "conf", "a.json"), "conf/a.json", true},
+		{site, filepath.Join(dir, "link", "conf", "a.json"), "conf/a.json", true},
+		{site, filepath.Join(dir, "elsewhere.json"), "", false},
+		{site, "", "", false},
+	} {
+		got, ok := inside(tt.dir, tt.file)
+		if got != tt.want || ok != tt.ok {
+			t.Errorf("inside(%s, %s) = %q, %v; want %q, %v", tt.dir, tt.file, got, ok, tt.want, tt.ok)
+		}
+	}
+}
