@@ -36,8 +36,10 @@ type Handler struct {
 // folder on disk, pass the FS of an os.Root, which refuses symbolic links
 // out of the folder, or use [NewDir].
 //
-// An invalid option is a *config.Error naming its key.
-func New(fsys fs.FS, cfg Config) (*Handler, error) {
+// An invalid option is a *config.Error naming its key. Options add what
+// swkit.json cannot say, such as [Render] for the pages of the program's
+// own handlers.
+func New(fsys fs.FS, cfg Config, opts ...Option) (*Handler, error) {
 	if fsys == nil {
 		return nil, errors.New("swkit.New: nil file system")
 	}
@@ -45,7 +47,7 @@ func New(fsys fs.FS, cfg Config) (*Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	return newHandler(fsys, cfg, nil, func() (*Result, error) { return Build(fsys, cfg) })
+	return newHandler(fsys, cfg, nil, func() (*Result, error) { return Build(fsys, cfg, opts...) })
 }
 
 // newHandler serves fsys with cfg: the output of build when the site has no

@@ -104,7 +104,8 @@ type Config struct {
 	// prefix of a file's URL relative to the site folder, replaced by its
 	// value ({"": "https://cdn.example/"} precaches every file from a CDN,
 	// {"static/": "/assets/"} moves a folder). The longest matching prefix
-	// wins. A CDN must allow this origin's requests (CORS), since the worker
+	// wins. It applies to the site's files only, not to templatedURLs or
+	// additionalManifestEntries. A CDN must allow this origin's requests (CORS), since the worker
 	// checks each file's integrity.
 	ModifyURLPrefix map[string]string `json:"modifyURLPrefix,omitempty"`
 	// ImportScripts are scripts the worker loads with importScripts() before
