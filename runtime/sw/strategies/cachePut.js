@@ -6,6 +6,8 @@ import { isCacheable } from './isCacheable.js';
  * @property {string} cacheName_
  * @property {import('./isCacheable.js').Cacheable} [cacheable_]
  * @property {import('../expiration/expiration.js').Policy} [expiration_] Only in workers whose config asks for it.
+ * @property {CacheQueryOptions} [matchOptions_] How the cache is searched (ignoreSearch, ignoreVary).
+ * @property {RequestInit} [fetchOptions_] Given to fetch() for the network request.
  */
 
 /**
