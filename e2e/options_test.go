@@ -378,7 +378,7 @@ func TestModifyURLPrefixFromCDN(t *testing.T) {
 	}
 	cdn := otherOrigin(t, "*", http.FileServer(http.Dir(dir)))
 	files := map[string]string{
-		"index.html": htmlPage("home", `<link rel="stylesheet" href="`+cdn.URL("/css/app.css")+`">`, "<p>text</p>"),
+		"index.html":  htmlPage("home", `<link rel="stylesheet" href="`+cdn.URL("/css/app.css")+`">`, "<p>text</p>"),
 		"css/app.css": "body { color: rgb(9, 8, 7); }\n",
 	}
 	cfg := config.Config{ModifyURLPrefix: map[string]string{"css/": cdn.URL("/css/")}}
