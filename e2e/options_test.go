@@ -446,3 +446,29 @@ func TestWorkerInFolderOffline(t *testing.T) {
 		}
 	}
 }
+
+// TestNoStoreWarning: a caching route that gets a no-store response tells
+// the page (the page helper's no-store event) that the URL will not work
+// offline, once.
+func TestNoStoreWarning(t *testing.T) {
+	api := newCounting()
+	api.header = func(path string, h http.Header) { h.Set("Cache-Control", "no-store") }
+	files := map[string]string{"index.html": `<!doctype html><meta charset="utf-8"><title>home</title>
+<script type="module">import { register } from '/swkit.js';
+window.noStore = [];
+register('/sw.js').addEventListener('no-store', (e) => window.noStore.push(e.detail.cacheName + ' ' + new URL(e.detail.url).pathname));
+</script>`}
+	cfg := config.Config{RuntimeCaching: []config.RuntimeCaching{
+		{URLPattern: "/api/**", Handler: "networkFirst", Options: config.RuntimeOptions{CacheName: "api"}},
+	}}
+	_, tab := serveSite(t, files, cfg, map[string]http.Handler{"/api/": api})
+	fetchText(tab, "/api/time")
+	fetchText(tab, "/api/time")
+	tab.WaitFor(`window.noStore.length > 0`)
+	if got := browsertest.Eval[[]string](tab, `window.noStore`); len(got) != 1 || got[0] != "api /api/time" {
+		t.Errorf("no-store events %v, want one for /api/time in cache api", got)
+	}
+	if keys := tab.CacheKeys("api"); len(keys) != 0 {
+		t.Errorf("the route stored a no-store response: %v", keys)
+	}
+}

@@ -1,5 +1,6 @@
 import { withoutRedirect } from '../withoutRedirect.js';
-import { isCacheable } from './isCacheable.js';
+import { isCacheable, noStore } from './isCacheable.js';
+import { warnNoStore } from './warnNoStore.js';
 
 /**
  * @typedef {object} Store
@@ -23,7 +24,11 @@ import { isCacheable } from './isCacheable.js';
  * @returns {Promise<boolean>} Whether it was stored.
  */
 export async function cachePut(store, request, response) {
-  if (request.method !== 'GET' || !isCacheable(response, store.cacheable_)) return false;
+  if (request.method !== 'GET') return false;
+  if (!isCacheable(response, store.cacheable_)) {
+    if (noStore(response)) await warnNoStore(store.cacheName_, request.url);
+    return false;
+  }
   const cache = await caches.open(store.cacheName_);
   try {
     await cache.put(request, withoutRedirect(response));
