@@ -11,6 +11,7 @@ import (
 	"path"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"time"
 
 	"github.com/swkit/swkit/internal/buildcache"
@@ -68,6 +69,7 @@ func NewDir(dir string, cfg Config, opts DirOptions, more ...Option) (*Handler, 
 		return nil, err
 	}
 	h.close = d.root.Close
+	h.setPrefix(d.prefix)
 	return h, nil
 }
 
@@ -156,13 +158,18 @@ type siteDir struct {
 	// rendering them warned about.
 	pages        []sitebuild.Page
 	pageWarnings []Warning
+	prefix       string // Prefix's
 }
 
 // path is the file at the slash path name in the folder.
 func (d *siteDir) path(name string) string { return filepath.Join(d.dir, filepath.FromSlash(name)) }
 
 func openDir(dir string, cfg Config, opts DirOptions, more []Option) (*siteDir, error) {
-	pages, warns, err := collect(more).pages(context.Background())
+	o := collect(more)
+	if err := o.check(); err != nil {
+		return nil, err
+	}
+	pages, warns, err := o.pages(context.Background())
 	if err != nil {
 		return nil, err
 	}
@@ -177,7 +184,7 @@ func openDir(dir string, cfg Config, opts DirOptions, more []Option) (*siteDir, 
 	if err != nil {
 		return nil, fmt.Errorf("open site folder: %w", err)
 	}
-	d := &siteDir{dir: dir, root: root, opts: opts, hidden: []string{ConfigFile}, pages: pages, pageWarnings: warns}
+	d := &siteDir{dir: dir, root: root, opts: opts, hidden: []string{ConfigFile}, pages: pages, pageWarnings: warns, prefix: o.prefix}
 	for _, input := range []string{opts.ConfigFile, cfg.SwSrc} {
 		if p, ok := inside(dir, input); ok && p != ConfigFile {
 			d.hidden = append(d.hidden, p)
@@ -247,7 +254,7 @@ func hashCache(cache *buildcache.Cache) manifest.HashCache {
 
 // build builds the folder in memory.
 func (d *siteDir) build(cfg Config, cache *buildcache.Cache) (*Result, error) {
-	out, err := sitebuild.Build(d.root.FS(), cfg, sitebuild.Options{Hidden: d.hidden, Root: d.root, Cache: hashCache(cache), Pages: d.pages})
+	out, err := sitebuild.Build(d.root.FS(), cfg, sitebuild.Options{Hidden: d.hidden, Root: d.root, Cache: hashCache(cache), Pages: d.pages, FilePrefix: strings.TrimPrefix(d.prefix, "/")})
 	if err != nil {
 		return nil, err
 	}
@@ -263,7 +270,7 @@ func (d *siteDir) write(cfg Config, cache *buildcache.Cache) (*Result, error) {
 	)
 	// The cache's shortcuts know the site's files, not what other entries
 	// are made of (templates, rendered pages).
-	if cache != nil && cfg.SwSrc == "" && !cfg.KillSwitch && !sitebuild.HasExtraEntries(cfg, d.pages) {
+	if cache != nil && cfg.SwSrc == "" && !cfg.KillSwitch && !sitebuild.HasExtraEntries(cfg, d.pages) && d.prefix == "" {
 		extra := sitebuild.BuildID()
 		if inputs, err = sitebuild.Inputs(cfg, extra, d.hidden); err != nil {
 			return nil, err
@@ -281,7 +288,7 @@ func (d *siteDir) write(cfg Config, cache *buildcache.Cache) (*Result, error) {
 			},
 		})
 	} else {
-		out, err = sitebuild.Build(d.root.FS(), cfg, sitebuild.Options{Hidden: d.hidden, Root: d.root, Cache: hashCache(cache), Pages: d.pages})
+		out, err = sitebuild.Build(d.root.FS(), cfg, sitebuild.Options{Hidden: d.hidden, Root: d.root, Cache: hashCache(cache), Pages: d.pages, FilePrefix: strings.TrimPrefix(d.prefix, "/")})
 	}
 	if err != nil {
 		return nil, err

@@ -22,6 +22,19 @@ type Option func(*options)
 
 type options struct {
 	renders []render
+	prefix  string // Prefix, "/static/"; "" for none
+}
+
+// Prefix serves the files of the site under prefix ("/static/") while the
+// worker and the page helper stay at the root ("/sw.js", "/swkit.js"): the
+// layout of a Go app whose pages come from its own handlers and whose
+// assets sit under a path of their own. A worker at the root controls
+// every page of the origin without Service-Worker-Allowed; the precache
+// names the files by their prefixed URLs. Mount the handler for the prefix
+// and for the worker's files, which [Handler.Paths] lists, without
+// http.StripPrefix: the handler strips the prefix itself.
+func Prefix(prefix string) Option {
+	return func(o *options) { o.prefix = prefix }
 }
 
 type render struct {
@@ -69,6 +82,18 @@ func (e *RenderError) Unwrap() error { return e.Err }
 // ErrNotPrecacheable is wrapped by a RenderError for a response that must
 // not be stored: Cache-Control: no-store, or Vary: *.
 var ErrNotPrecacheable = errors.New("the response may not be stored")
+
+// check returns an error for options that cannot be used.
+func (o *options) check() error {
+	if p := o.prefix; p != "" && (!strings.HasPrefix(p, "/") || !strings.HasSuffix(p, "/") || p == "/" || strings.Contains(p, "//")) {
+		return fmt.Errorf("swkit.Prefix(%q): want a path that starts and ends with /, such as \"/static/\"", p)
+	}
+	return nil
+}
+
+// filePrefix is the prefix of the site's files' URLs, relative to the
+// root ("static/").
+func (o *options) filePrefix() string { return strings.TrimPrefix(o.prefix, "/") }
 
 // pages renders the pages of opts for the precache.
 func (o *options) pages(ctx context.Context) ([]sitebuild.Page, []Warning, error) {

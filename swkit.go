@@ -166,12 +166,16 @@ func Build(fsys fs.FS, cfg Config, opts ...Option) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	pages, warns, err := collect(opts).pages(context.Background())
+	o := collect(opts)
+	if err := o.check(); err != nil {
+		return nil, err
+	}
+	pages, warns, err := o.pages(context.Background())
 	if err != nil {
 		return nil, err
 	}
 	// swkit.json at the root is the config file's place, read or not.
-	out, err := sitebuild.Build(fsys, cfg, sitebuild.Options{Hidden: []string{ConfigFile}, Pages: pages})
+	out, err := sitebuild.Build(fsys, cfg, sitebuild.Options{Hidden: []string{ConfigFile}, Pages: pages, FilePrefix: o.filePrefix()})
 	if err != nil {
 		return nil, err
 	}

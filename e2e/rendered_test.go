@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"testing/fstest"
@@ -152,5 +153,48 @@ func TestAdditionalAndTemplatedEntriesOffline(t *testing.T) {
 	}
 	if hits := srv.Hits(); len(hits) != 0 {
 		t.Errorf("a stopped server saw requests: %v", hits)
+	}
+}
+
+// TestPrefixLayoutOffline: the layout of a Go app with its pages at the
+// root and its assets under /static/: swkit.Prefix keeps the worker and
+// the page helper at the root, so the worker controls every page, and the
+// handler's template functions link them. Pages, assets and the helper
+// open with the server stopped.
+func TestPrefixLayoutOffline(t *testing.T) {
+	static := fstest.MapFS{"style.css": {Data: []byte("h1 { color: rgb(0, 0, 200); }\n")}}
+	mux := http.NewServeMux()
+	cfg := swkit.Config{ClientsClaim: true}
+	page := template.Must(template.New("page").Funcs(swkit.TemplateFuncs(cfg, swkit.Prefix("/static/"))).Parse(
+		`<!doctype html><meta charset="utf-8"><title>{{.}}</title>
+<link rel="stylesheet" href="{{swkitAsset "style.css"}}">{{swkitRegister}}<h1>{{.}}</h1>`))
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) { page.Execute(w, "Home") })
+	mux.HandleFunc("GET /about", func(w http.ResponseWriter, r *http.Request) { page.Execute(w, "About") })
+	offline, err := swkit.New(static, cfg, swkit.Prefix("/static/"), swkit.Render(mux, "/", "/about"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range offline.Paths() {
+		mux.Handle(p, offline)
+	}
+	if got := offline.Paths(); strings.Join(got, " ") != "/static/ GET /sw.js GET /swkit.js" {
+		t.Errorf("Paths = %v", got)
+	}
+	srv := browsertest.NewServer(t, mux)
+	tab := browsertest.Shared(t).NewTab(t)
+	tab.Navigate(srv.URL("/"))
+	tab.WaitController()
+	tab.WaitFor(`navigator.serviceWorker.controller.state === 'activated'`)
+	if scope := browsertest.Eval[string](tab, `navigator.serviceWorker.getRegistration().then((r) => r.scope)`); scope != srv.URL("/") {
+		t.Errorf("scope %s, want the whole origin", scope)
+	}
+	srv.Stop()
+	for _, p := range []string{"/about", "/"} {
+		if err := navigateErr(tab, srv.URL(p)); err != nil {
+			t.Fatalf("offline %s: %v", p, err)
+		}
+		if c := browsertest.Eval[string](tab, `getComputedStyle(document.querySelector('h1')).color`); c != "rgb(0, 0, 200)" {
+			t.Errorf("offline %s: heading colour %s, want /static/style.css's", p, c)
+		}
 	}
 }

@@ -48,9 +48,13 @@ func HasExtraEntries(cfg config.Config, pages []Page) bool {
 // in a folder of the site); then the page helper, additionalManifestEntries
 // and pages, as they are. The result is sorted by URL. Two entries for one URL
 // are an error naming both.
-func manifestEntries(fsys fs.FS, cfg config.Config, files []manifest.Entry, helper []byte, pages []Page) ([]manifest.Entry, error) {
+func manifestEntries(fsys fs.FS, cfg config.Config, files []manifest.Entry, helper []byte, opts Options) ([]manifest.Entry, error) {
+	pages := opts.Pages
 	all := make([]source, 0, len(files)+len(cfg.TemplatedURLs)+len(cfg.AdditionalManifestEntries)+len(pages)+1)
 	for _, e := range files {
+		if opts.FilePrefix != "" {
+			e.URL = opts.FilePrefix + strings.TrimPrefix(e.URL, "./")
+		}
 		e.URL = workerURL(cfg, modifyURLPrefix(cfg.ModifyURLPrefix, e.URL))
 		all = append(all, source{entry: e})
 	}

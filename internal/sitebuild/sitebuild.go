@@ -70,6 +70,10 @@ type Options struct {
 	Reuse *Reuse
 	// Pages are URLs to precache besides the site's files.
 	Pages []Page
+	// FilePrefix is the path under which the site's files are served
+	// ("static/", no leading slash) while the worker and the page helper
+	// are at the root; it prefixes the files' URLs.
+	FilePrefix string
 }
 
 // Reuse lets a build skip generating the worker and the page helper when an
@@ -121,7 +125,7 @@ func Build(fsys fs.FS, cfg config.Config, opts Options) (*Output, error) {
 	// page helper is added after it (a reused build brings its own).
 	files := res.Entries
 	finish := func(helper []byte) error {
-		entries, err := manifestEntries(fsys, cfg, files, helper, opts.Pages)
+		entries, err := manifestEntries(fsys, cfg, files, helper, opts)
 		if err != nil {
 			return err
 		}
