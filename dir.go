@@ -1,7 +1,6 @@
 package swkit
 
 import (
-	"context"
 	"crypto/sha256"
 	"errors"
 	"fmt"
@@ -165,11 +164,7 @@ type siteDir struct {
 func (d *siteDir) path(name string) string { return filepath.Join(d.dir, filepath.FromSlash(name)) }
 
 func openDir(dir string, cfg Config, opts DirOptions, more []Option) (*siteDir, error) {
-	o := collect(more)
-	if err := o.check(); err != nil {
-		return nil, err
-	}
-	pages, warns, err := o.pages(context.Background())
+	o, pages, warns, err := prepare(more)
 	if err != nil {
 		return nil, err
 	}

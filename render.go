@@ -83,6 +83,19 @@ func (e *RenderError) Unwrap() error { return e.Err }
 // not be stored: Cache-Control: no-store, or Vary: *.
 var ErrNotPrecacheable = errors.New("the response may not be stored")
 
+// prepare collects opts, checks them and renders their pages.
+func prepare(opts []Option) (*options, []sitebuild.Page, []Warning, error) {
+	o := collect(opts)
+	if err := o.check(); err != nil {
+		return nil, nil, nil, err
+	}
+	pages, warns, err := o.pages(context.Background())
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return o, pages, warns, nil
+}
+
 // check returns an error for options that cannot be used.
 func (o *options) check() error {
 	if p := o.prefix; p != "" && (!strings.HasPrefix(p, "/") || !strings.HasSuffix(p, "/") || p == "/" || strings.Contains(p, "//")) {

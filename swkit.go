@@ -1,7 +1,6 @@
 package swkit
 
 import (
-	"context"
 	"errors"
 	"io/fs"
 	"time"
@@ -166,11 +165,7 @@ func Build(fsys fs.FS, cfg Config, opts ...Option) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	o := collect(opts)
-	if err := o.check(); err != nil {
-		return nil, err
-	}
-	pages, warns, err := o.pages(context.Background())
+	o, pages, warns, err := prepare(opts)
 	if err != nil {
 		return nil, err
 	}

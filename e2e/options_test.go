@@ -47,10 +47,7 @@ func serveSite(t *testing.T, files map[string]string, cfg config.Config, api map
 		}
 		h.ServeHTTP(w, r)
 	}))
-	tab := browsertest.Shared(t).NewTab(t)
-	tab.Navigate(srv.URL("/"))
-	tab.WaitController()
-	tab.WaitFor(`navigator.serviceWorker.controller.state === 'activated'`)
+	tab := controlledTab(t, srv.URL("/"))
 	return srv, tab
 }
 
@@ -424,10 +421,7 @@ func TestWorkerInFolderOffline(t *testing.T) {
 	}
 	t.Cleanup(func() { h.Close() })
 	srv := browsertest.NewServer(t, h)
-	tab := browsertest.Shared(t).NewTab(t)
-	tab.Navigate(srv.URL("/"))
-	tab.WaitController()
-	tab.WaitFor(`navigator.serviceWorker.controller.state === 'activated'`)
+	tab := controlledTab(t, srv.URL("/"))
 	got := srv.Paths(workerFetch)
 	slices.Sort(got)
 	if want := []string{"/app/page.html", "/index.html", "/style.css", "/swkit.js"}; !slices.Equal(got, want) {

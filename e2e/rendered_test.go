@@ -19,6 +19,17 @@ import (
 // registerScript is what a rendered page carries to install the worker.
 const registerScript = `<script type="module">import { register } from '/swkit.js'; register('/sw.js');</script>`
 
+// controlledTab opens url in a new tab and waits until an active worker
+// controls it.
+func controlledTab(t *testing.T, url string) *browsertest.Tab {
+	t.Helper()
+	tab := browsertest.Shared(t).NewTab(t)
+	tab.Navigate(url)
+	tab.WaitController()
+	tab.WaitFor(`navigator.serviceWorker.controller.state === 'activated'`)
+	return tab
+}
+
 // TestRenderedPagesOffline: a server-rendered Go app (html/template pages on
 // a ServeMux, static files beside them) precaches its pages with
 // swkit.Render. After the first visit, both pages open with the server
@@ -45,10 +56,7 @@ func TestRenderedPagesOffline(t *testing.T) {
 	mux.Handle("/", offline)
 	srv := browsertest.NewServer(t, mux)
 
-	tab := browsertest.Shared(t).NewTab(t)
-	tab.Navigate(srv.URL("/"))
-	tab.WaitController()
-	tab.WaitFor(`navigator.serviceWorker.controller.state === 'activated'`)
+	tab := controlledTab(t, srv.URL("/"))
 	installed := srv.Counts(workerFetch)
 	for _, p := range []string{"/", "/notes", "/style.css", "/swkit.js"} {
 		if installed[p] != 1 {
@@ -134,10 +142,7 @@ func TestAdditionalAndTemplatedEntriesOffline(t *testing.T) {
 		t.Fatalf("entries %v, want 4", res.Entries)
 	}
 
-	tab := browsertest.Shared(t).NewTab(t)
-	tab.Navigate(srv.URL("/shell"))
-	tab.WaitController()
-	tab.WaitFor(`navigator.serviceWorker.controller.state === 'activated'`)
+	tab := controlledTab(t, srv.URL("/shell"))
 
 	srv.Stop()
 	srv.ResetHits()
@@ -181,10 +186,7 @@ func TestPrefixLayoutOffline(t *testing.T) {
 		t.Errorf("Paths = %v", got)
 	}
 	srv := browsertest.NewServer(t, mux)
-	tab := browsertest.Shared(t).NewTab(t)
-	tab.Navigate(srv.URL("/"))
-	tab.WaitController()
-	tab.WaitFor(`navigator.serviceWorker.controller.state === 'activated'`)
+	tab := controlledTab(t, srv.URL("/"))
 	if scope := browsertest.Eval[string](tab, `navigator.serviceWorker.getRegistration().then((r) => r.scope)`); scope != srv.URL("/") {
 		t.Errorf("scope %s, want the whole origin", scope)
 	}

@@ -49,7 +49,8 @@ func TestTranslate(t *testing.T) {
 		t.Fatal(err)
 	}
 	worked := 0
-	var configs []string
+	// The Workbox config of the parity test (e2e/workbox_test.go) too.
+	configs := []string{"../../config/testdata/workbox/generateSW.config.js"}
 	for _, f := range files {
 		if !strings.HasSuffix(f, ".swkit.json") && !strings.HasSuffix(f, ".notes") {
 			configs = append(configs, f)
@@ -77,8 +78,9 @@ func TestTranslate(t *testing.T) {
 			for _, n := range res.Notes {
 				notes.WriteString(n.String() + "\n")
 			}
-			golden(t, f+".swkit.json", b.Bytes())
-			golden(t, f+".notes", []byte(notes.String()))
+			g := filepath.Join("testdata", filepath.Base(f))
+			golden(t, g+".swkit.json", b.Bytes())
+			golden(t, g+".notes", []byte(notes.String()))
 
 			cfg, err := config.Parse("swkit.json", b.Bytes())
 			if err != nil {
