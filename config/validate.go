@@ -228,9 +228,6 @@ func checkScope(v string) string {
 	case !strings.HasPrefix(v, "/"):
 		return fmt.Sprintf("%q is resolved against the worker's URL, not the site's root: write a path from the root, such as \"/%s\"", v, strings.TrimPrefix(v, "./"))
 	}
-	if !strings.HasSuffix(u.Path, "/") {
-		return fmt.Sprintf("%q: a scope is a folder; end it with / (\"%s/\")", v, v)
-	}
 	return ""
 }
 
