@@ -98,9 +98,11 @@ func run(ctx context.Context, addr string) error {
 	return nil
 }
 
-// apiTime answers the server's clock as JSON.
+// apiTime answers the server's clock as JSON. It is sent no-cache, not
+// no-store: the worker's networkFirst route keeps the last answer for
+// offline use, and no-store would forbid keeping any copy.
 func apiTime(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Cache-Control", "no-cache")
 	json.NewEncoder(w).Encode(map[string]string{"time": time.Now().UTC().Format(time.RFC3339)})
 }

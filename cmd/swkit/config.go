@@ -25,6 +25,13 @@ func runConfig(args []string, stdout, stderr io.Writer) error {
 			path = pos[1]
 		}
 		if _, err := config.Load(path); err != nil {
+			if j, ok := err.(interface{ Unwrap() []error }); ok {
+				// Every problem on its own line, then the count.
+				for _, e := range j.Unwrap() {
+					fmt.Fprintln(stderr, e)
+				}
+				return fmt.Errorf("%d problems in %s", len(j.Unwrap()), path)
+			}
 			return err
 		}
 		fmt.Fprintf(stdout, "%s: ok\n", path)

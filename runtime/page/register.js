@@ -29,6 +29,9 @@ export { queue, replay, syncEvents } from './sync.js';
  * - `controlling`: a worker took control of this page (controllerchange).
  * - `activated`: a worker of this registration became active.
  * - `cache-updated`: the worker stored newer content; detail {cacheName, url}.
+ * - `no-store`: a caching route got a response marked Cache-Control:
+ *   no-store, which it never stores, so that URL will not work offline;
+ *   detail {cacheName, url}. Once per route's cache and worker.
  * - `error`: registration or an update check failed, or a new version failed
  *   to install (a precached file missing, changed since the build, or the
  *   network gone: the old version keeps control); detail {error}, plus
@@ -57,8 +60,8 @@ export function register(scriptURL = '/sw.js', { scope, updateInterval, reloadOn
 
   container.addEventListener('message', (event) => {
     const data = event.data;
-    if (data && data.type === 'swkit:cache-updated') {
-      emit('cache-updated', { cacheName: data.cacheName, url: data.url });
+    if (data && (data.type === 'swkit:cache-updated' || data.type === 'swkit:no-store')) {
+      emit(data.type.slice(6), { cacheName: data.cacheName, url: data.url });
     }
   });
 
