@@ -8,7 +8,9 @@
 //     never 403, so that nothing is revealed (see [Resolve]).
 //   - Strong ETags from the content, so revalidation is exact and works for
 //     embed.FS, which has no modification times; conditional and range
-//     requests are left to [http.ServeContent]. No Last-Modified is sent: a
+//     requests are left to [http.ServeContent], except that a Range of more
+//     than [MaxRanges] ranges, or of overlapping ones, is ignored (see
+//     [WithoutAbusiveRange]). No Last-Modified is sent: a
 //     deploy that moves a file's time backwards must not produce a false 304.
 //   - Content-Type from a fixed extension table, never sniffed
 //     (X-Content-Type-Options: nosniff), unknown types as
@@ -525,6 +527,7 @@ func (h *Handler) serveSibling(w http.ResponseWriter, r *http.Request, name stri
 // serveBytes answers with data, whose ETag is etag and length length, as
 // http.ServeContent would: see quickAnswer; one Write for the body.
 func serveBytes(w http.ResponseWriter, r *http.Request, etag, length []string, data []byte) {
+	r = WithoutAbusiveRange(r, int64(len(data)))
 	switch quickAnswer(w, r, etag, length) {
 	case http.StatusOK:
 		if r.Method == http.MethodHead {
@@ -586,6 +589,7 @@ func writeHeld(c *coalesce.Conn, w http.ResponseWriter, data []byte) {
 // ServeContent's two seeks to measure it; net/http sends an *os.File with
 // sendfile, after the header and the first 512 bytes in one write.
 func serveReader(w http.ResponseWriter, r *http.Request, etag, length []string, size int64, content io.ReadSeeker) {
+	r = WithoutAbusiveRange(r, size)
 	switch quickAnswer(w, r, etag, length) {
 	case http.StatusOK:
 		if r.Method != http.MethodHead {
