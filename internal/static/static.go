@@ -5,7 +5,8 @@
 //   - "/" and "/dir/" serve index.html; "/dir" redirects to "/dir/"; there are
 //     no directory listings.
 //   - Dotfiles, dot-folders and any path that could leave the root are 404,
-//     never 403, so that nothing is revealed (see [Resolve]).
+//     never 403, so that nothing is revealed (see [Resolve]). The exception
+//     is "/.well-known/" at the root (RFC 8615), served when the folder has it.
 //   - Strong ETags from the content, so revalidation is exact and works for
 //     embed.FS, which has no modification times; conditional and range
 //     requests are left to [http.ServeContent], except that a Range of more
