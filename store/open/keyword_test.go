@@ -84,7 +84,6 @@ func TestRedacted(t *testing.T) {
 	}
 }
 
-
 func TestParseKeywordForms(t *testing.T) {
 	for _, tc := range []struct{ dsn, backend, target string }{
 		{"host=db password=hunter2 dbname=swkit", Postgres, "host=db password=hunter2 dbname=swkit"},
