@@ -178,7 +178,7 @@ func (m *middleware) serve(w http.ResponseWriter, r *http.Request, next http.Han
 		return
 	case err != nil:
 		if r.Context().Err() == nil {
-			m.opts.Logf("idempotency: key %q: %v", key, err)
+			m.opts.Logf("idempotency: %s: %v", keyRef(key), err)
 		}
 		// The handler must not run: a write applied without its key on
 		// record could be applied again by the next retry.
@@ -313,11 +313,11 @@ func (m *middleware) complete(ctx context.Context, claim Claim, resp Response) {
 	}
 	switch {
 	case errors.Is(err, ErrLeaseLost):
-		m.opts.Logf("idempotency: key %q: lease lost before the response was stored "+
-			"(the handler outlived the store's lease, and a retry may have run it again): %v", claim.Key, err)
+		m.opts.Logf("idempotency: %s: lease lost before the response was stored "+
+			"(the handler outlived the store's lease, and a retry may have run it again): %v", keyRef(claim.Key), err)
 	case err != nil:
-		m.opts.Logf("idempotency: key %q: the response could not be stored, a retry after the lease "+
-			"runs out will run the handler again: %v", claim.Key, err)
+		m.opts.Logf("idempotency: %s: the response could not be stored, a retry after the lease "+
+			"runs out will run the handler again: %v", keyRef(claim.Key), err)
 	}
 }
 
@@ -325,11 +325,11 @@ func (m *middleware) release(ctx context.Context, claim Claim, why string) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), storeTimeout)
 	defer cancel()
 	if err := m.store.Release(ctx, claim); err != nil {
-		m.opts.Logf("idempotency: key %q: %s; releasing it failed (a retry waits for the lease to run out): %v",
-			claim.Key, why, err)
+		m.opts.Logf("idempotency: %s: %s; releasing it failed (a retry waits for the lease to run out): %v",
+			keyRef(claim.Key), why, err)
 		return
 	}
-	m.opts.Logf("idempotency: key %q released: %s", claim.Key, why)
+	m.opts.Logf("idempotency: %s released: %s", keyRef(claim.Key), why)
 }
 
 func replay(w http.ResponseWriter, resp *Response) {
