@@ -119,8 +119,10 @@ type Options struct {
 
 	// Compress gzips compressible responses (text types, SVG, JSON, wasm...)
 	// larger than 1 KB on the fly when no precompressed sibling exists and the
-	// client accepts gzip. Bodies are cached per ETag (up to 64 MiB in all,
-	// files up to 8 MiB). Default false: precompress at build time instead.
+	// client accepts gzip, at level 6. Bodies are cached per ETag (up to 64
+	// MiB in all, evicted entry by entry; files up to 8 MiB), and concurrent
+	// requests for one version compress it once. Default false: precompress
+	// at build time instead.
 	// Caveat: like any compression of responses that mix secrets with
 	// attacker-controlled text, it enables BREACH-style attacks; static files
 	// normally carry no secrets.
@@ -310,7 +312,7 @@ func (h *Handler) serveMem(w http.ResponseWriter, r *http.Request, name string, 
 		addVary(hdr)
 		codings, n := acceptedCodings(r.Header)
 		if h.wantGzip(codings[:n], int64(len(mf.data))) {
-			if ge, err := h.gzips.compress(mf.etag[0], mf.data); err == nil {
+			if ge, err := h.gzips.compress(mf.etag[0], func() ([]byte, error) { return mf.data, nil }); err == nil {
 				serveGzip(w, r, ge)
 				return
 			}
@@ -413,13 +415,14 @@ func (h *Handler) serveFile(w http.ResponseWriter, r *http.Request, name string)
 		}
 	}
 	if gz {
-		if data == nil {
-			if data, err = io.ReadAll(content); err != nil {
-				h.fail(w, http.StatusInternalServerError)
-				return
+		// Only the request that compresses reads the file; concurrent
+		// ones for the same version wait for its body.
+		ge, err := h.gzips.compress(e.etag[0], func() ([]byte, error) {
+			if data != nil {
+				return data, nil
 			}
-		}
-		ge, err := h.gzips.compress(e.etag[0], data)
+			return io.ReadAll(content)
+		})
 		if err != nil {
 			h.fail(w, http.StatusInternalServerError)
 			return
