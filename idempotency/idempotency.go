@@ -55,7 +55,11 @@ type Options struct {
 	Wait time.Duration
 	// MaxBodyBytes bounds the request body, which is read whole to be
 	// hashed and then handed to the handler; a longer body is answered 413.
-	// Zero or less means DefaultMaxBodyBytes (1 MiB).
+	// Zero or less means DefaultMaxBodyBytes (1 MiB). Since the body is read
+	// before the handler runs, a limit the handler sets itself (say with
+	// http.MaxBytesReader) applies only after up to MaxBodyBytes have been
+	// read and held: set MaxBodyBytes to the route's own limit, or put
+	// http.MaxBytesHandler outside the middleware, which it honours.
 	MaxBodyBytes int64
 	// MaxStoredResponseBytes bounds the response body that is kept for
 	// replay. A longer response is passed through to the client as the
@@ -207,7 +211,15 @@ func (m *middleware) readBody(r *http.Request) (body []byte, status int) {
 	if r.Body == nil || r.Body == http.NoBody {
 		return nil, 0
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
+	var err error
+	if n := r.ContentLength; n >= 0 {
+		// The length is known (and net/http holds the body to it): one
+		// buffer of that size, rather than growing one as it arrives.
+		body = make([]byte, n)
+		_, err = io.ReadFull(r.Body, body)
+	} else {
+		body, err = io.ReadAll(io.LimitReader(r.Body, limit+1))
+	}
 	var tooLarge *http.MaxBytesError // from an outer http.MaxBytesReader
 	switch {
 	case errors.As(err, &tooLarge) || int64(len(body)) > limit:
