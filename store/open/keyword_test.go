@@ -1,9 +1,12 @@
 package open
 
 import (
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/swkit/swkit/internal/pgtest"
 	"github.com/swkit/swkit/push"
@@ -49,23 +52,16 @@ func TestKeywordDSNIsPostgres(t *testing.T) {
 // keywordForm turns a postgres:// URL into libpq's keyword/value form.
 func keywordForm(t *testing.T, dsn string) string {
 	t.Helper()
-	cfgHost, cfgPort, user, db := "", "", "", ""
-	rest := strings.TrimPrefix(dsn, "postgres://")
-	rest = strings.TrimPrefix(rest, "postgresql://")
-	rest, _, _ = strings.Cut(rest, "?")
-	userHost, db, _ := strings.Cut(rest, "/")
-	user, hostPort, ok := strings.Cut(userHost, "@")
-	if !ok {
-		hostPort, user = user, ""
+	cfg, err := pgconn.ParseConfig(dsn)
+	if err != nil {
+		t.Fatal(err)
 	}
-	cfgHost, cfgPort, _ = strings.Cut(hostPort, ":")
-	user, _, _ = strings.Cut(user, ":")
-	kv := "host=" + cfgHost + " dbname=" + db + " sslmode=disable"
-	if cfgPort != "" {
-		kv += " port=" + cfgPort
+	kv := fmt.Sprintf("host=%s port=%d dbname=%s sslmode=disable", cfg.Host, cfg.Port, cfg.Database)
+	if cfg.User != "" {
+		kv += " user=" + cfg.User
 	}
-	if user != "" {
-		kv += " user=" + user
+	if cfg.Password != "" {
+		kv += " password='" + strings.ReplaceAll(cfg.Password, "'", `\'`) + "'"
 	}
 	return kv
 }
