@@ -3,6 +3,7 @@ package server_test
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -31,6 +32,13 @@ func listen(t *testing.T, h http.Handler, lim server.Limits) (addr string, close
 	}
 	ch := make(chan struct{}, 100)
 	srv := server.HTTPServer(h, lim)
+	// A send buffer as on a slow link: on loopback Linux grows it to some
+	// MiB and wakes a blocked writer only once half of that has drained,
+	// which makes progress come in steps of a second or more.
+	srv.ConnContext = func(ctx context.Context, c net.Conn) context.Context {
+		c.(*net.TCPConn).SetWriteBuffer(128 << 10)
+		return ctx
+	}
 	srv.ConnState = func(_ net.Conn, s http.ConnState) {
 		if s == http.StateClosed {
 			ch <- struct{}{}
@@ -196,11 +204,11 @@ func TestSlowReaderGetsWholeFile(t *testing.T) {
 	}
 	var got bytes.Buffer
 	for {
-		n, err := io.CopyN(&got, resp.Body, 512<<10)
+		n, err := io.CopyN(&got, resp.Body, 256<<10)
 		if err != nil || n == 0 {
 			break
 		}
-		time.Sleep(200 * time.Millisecond)
+		time.Sleep(100 * time.Millisecond)
 	}
 	if !bytes.Equal(got.Bytes(), data) {
 		t.Fatalf("got %d of %d bytes after %v", got.Len(), len(data), time.Since(start))
