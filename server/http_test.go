@@ -308,4 +308,3 @@ func TestSmuggledRequestNotServed(t *testing.T) {
 		t.Error("a request with Content-Length alone closes the connection")
 	}
 }
-
