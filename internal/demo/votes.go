@@ -33,6 +33,13 @@ const VotesTTL = 7 * 24 * time.Hour
 // maxNote bounds a vote's note, in characters.
 const maxNote = 280
 
+// maxVoteBody bounds a vote's request body, in bytes: a cat and a note of
+// maxNote characters even with each escaped in JSON (12 bytes for one
+// outside the Basic Multilingual Plane). The
+// idempotency middleware, which reads the body before the handler, takes
+// the same bound, so no more than this is ever read or held per request.
+const maxVoteBody = 4 << 10
+
 // Vote is one vote for a cat, as GET /api/votes lists it.
 type Vote struct {
 	ID   int64  `json:"id"`
@@ -124,7 +131,7 @@ func (v *Votes) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			Cat  int    `json:"cat"`
 			Note string `json:"note"`
 		}
-		dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 4096))
+		dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxVoteBody))
 		if err := dec.Decode(&in); err != nil {
 			http.Error(w, "the body must be JSON: {\"cat\": 1..10, \"note\": \"...\"}", http.StatusBadRequest)
 			return
@@ -152,7 +159,7 @@ func (v *Votes) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // VotesAPI is v behind idempotency.Middleware over s: each Idempotency-Key
 // is applied once, and its repeats get the first answer back.
 func VotesAPI(v *Votes, s idempotency.Store) http.Handler {
-	return idempotency.Middleware(s, idempotency.Options{TTL: VotesTTL})(v)
+	return idempotency.Middleware(s, idempotency.Options{TTL: VotesTTL, MaxBodyBytes: maxVoteBody})(v)
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -195,7 +195,7 @@ func (s *Store) BeginIdempotent(ctx context.Context, key, requestHash string, tt
 			return claim, err
 		}
 	}
-	return idempotency.Claim{}, fmt.Errorf("begin idempotent %q: key keeps vanishing under concurrent releases", key)
+	return idempotency.Claim{}, errors.New("begin idempotent: the key keeps vanishing under concurrent releases")
 }
 
 func (s *Store) begin(ctx context.Context, key, requestHash string, ttl time.Duration, now time.Time) (claim idempotency.Claim, err error, retry bool) {
@@ -207,7 +207,7 @@ func (s *Store) begin(ctx context.Context, key, requestHash string, ttl time.Dur
 		ON CONFLICT (key) DO NOTHING`,
 		key, requestHash, token, leaseUntil, expiresAt, ttl.Microseconds())
 	if err != nil {
-		return idempotency.Claim{}, fmt.Errorf("begin idempotent %q: %w", key, err), false
+		return idempotency.Claim{}, fmt.Errorf("begin idempotent: %w", err), false
 	}
 	if tag.RowsAffected() == 1 {
 		return idempotency.Claim{Key: key, Token: token}, nil, false
@@ -267,7 +267,7 @@ func (s *Store) begin(ctx context.Context, key, requestHash string, ttl time.Dur
 	})
 	switch {
 	case err != nil:
-		return idempotency.Claim{}, fmt.Errorf("begin idempotent %q: %w", key, err), false
+		return idempotency.Claim{}, fmt.Errorf("begin idempotent: %w", err), false
 	case retry:
 		return idempotency.Claim{}, nil, true
 	case refused != nil:
@@ -286,7 +286,7 @@ func (s *Store) Complete(ctx context.Context, c idempotency.Claim, resp idempote
 	}
 	header, err := backend.EncodeHeader(resp.Header)
 	if err != nil {
-		return fmt.Errorf("complete %q: %w", c.Key, err)
+		return fmt.Errorf("complete: %w", err)
 	}
 	body := resp.Body
 	if body == nil {
@@ -297,10 +297,10 @@ func (s *Store) Complete(ctx context.Context, c idempotency.Claim, resp idempote
 			expires_at = $6::timestamptz + ttl_us * interval '1 microsecond'
 		WHERE key = $1 AND token = $2`, c.Key, c.Token, resp.Status, header, body, s.opts.Now())
 	if err != nil {
-		return fmt.Errorf("complete %q: %w", c.Key, err)
+		return fmt.Errorf("complete: %w", err)
 	}
 	if tag.RowsAffected() == 0 {
-		return fmt.Errorf("complete %q: %w", c.Key, idempotency.ErrLeaseLost)
+		return fmt.Errorf("complete: %w", idempotency.ErrLeaseLost)
 	}
 	return nil
 }
@@ -312,10 +312,10 @@ func (s *Store) Release(ctx context.Context, c idempotency.Claim) error {
 	}
 	tag, err := s.pool.Exec(ctx, `DELETE FROM idempotency_keys WHERE key = $1 AND token = $2`, c.Key, c.Token)
 	if err != nil {
-		return fmt.Errorf("release %q: %w", c.Key, err)
+		return fmt.Errorf("release: %w", err)
 	}
 	if tag.RowsAffected() == 0 {
-		return fmt.Errorf("release %q: %w", c.Key, idempotency.ErrLeaseLost)
+		return fmt.Errorf("release: %w", idempotency.ErrLeaseLost)
 	}
 	return nil
 }
