@@ -33,8 +33,10 @@ export { queue, replay, syncEvents } from './sync.js';
  *   to install (a precached file missing, changed since the build, or the
  *   network gone: the old version keeps control); detail {error}, plus
  *   {worker} for a failed install.
- * - `queued`, `sent`, `failed`: background sync (sync.js); detail {id, queue,
- *   url, status, reason}.
+ * - `queued`, `sent`, `failed`: background sync (sync.js); detail {queueId,
+ *   queue, url, status, reason}. `sync-unavailable`: the browser refused to
+ *   register a sync (background sync turned off for the site); detail
+ *   {queue, reason}. Queued requests are then sent while a page is open.
  *
  * @param {string} [scriptURL]
  * @param {RegisterOptions} [options]

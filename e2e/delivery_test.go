@@ -1,0 +1,182 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/swkit/swkit/internal/browsertest"
+)
+
+// The background-sync delivery tests run in every engine. Firefox and
+// WebKit have no Background Sync API, and Chromium's sync event is never
+// fired here: what delivers is the worker's fallback triggers (a page load,
+// the page's own requests, an open page's timer), as for a user whose
+// server comes back while the site is open.
+
+// deliveryVotes is how many votes each delivery test queues.
+const deliveryVotes = 5
+
+// queueOffline opens the sync site in a new tab of e, stops the server and
+// queues deliveryVotes votes from the page.
+func queueOffline(t *testing.T, e *browsertest.Engine) (*syncSite, *browsertest.Tab) {
+	t.Helper()
+	s := newSyncSite(t, false)
+	tab := e.NewTab(t)
+	s.open(tab)
+	s.srv.Stop()
+	s.submitOffline(tab, 0, deliveryVotes)
+	waitQueue(tab, deliveryVotes)
+	if posts, _, _ := s.api.stats(); posts != 0 {
+		t.Fatalf("%d POSTs reached a stopped server", posts)
+	}
+	return s, tab
+}
+
+// delivered waits, on the server's side only (no request from the page),
+// until the votes table holds n votes, and returns how long that took from
+// since. It fails the test after limit.
+func (s *syncSite) delivered(n int, since time.Time, limit time.Duration) time.Duration {
+	s.t.Helper()
+	for {
+		votes, err := s.api.votes.List(context.Background())
+		if err != nil {
+			s.t.Fatal(err)
+		}
+		took := time.Since(since)
+		if len(votes) >= n {
+			return took
+		}
+		if took > limit {
+			s.t.Fatalf("%d of %d votes reached the server after %v", len(votes), n, took)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// checkOrder checks that the votes arrived as vote-0, vote-1, ... in order.
+func (s *syncSite) checkOrder() {
+	s.t.Helper()
+	votes, err := s.api.votes.List(context.Background())
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	for i, v := range votes {
+		if want := fmt.Sprintf("vote-%d", i); v.Note != want {
+			s.t.Errorf("vote %d is %q, want %q (out of order)", i, v.Note, want)
+			return
+		}
+	}
+}
+
+// TestSyncDeliversOnPageLoad: the server is back and the user loads a page
+// of the site: the queued votes reach it within 10 s, each once, in order.
+func TestSyncDeliversOnPageLoad(t *testing.T) {
+	browsertest.Engines(t, func(t *testing.T, e *browsertest.Engine) {
+		s, tab := queueOffline(t, e)
+		if err := s.srv.Start(); err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now()
+		tab.Reload()
+		took := s.delivered(deliveryVotes, start, 10*time.Second)
+		t.Logf("%s: %d votes delivered %v after the page load", e.Name, deliveryVotes, took.Round(time.Millisecond))
+		waitQueue(tab, 0)
+		s.api.checkApplied(deliveryVotes)
+		s.checkOrder()
+	})
+}
+
+// TestSyncDeliversAfterResponse: the server is back and the open page
+// fetches something of the site (not a queued route): the votes follow
+// within 10 s.
+func TestSyncDeliversAfterResponse(t *testing.T) {
+	browsertest.Engines(t, func(t *testing.T, e *browsertest.Engine) {
+		s, tab := queueOffline(t, e)
+		if err := s.srv.Start(); err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now()
+		if got := browsertest.Eval[int](tab, `fetch('/api/ping').then((r) => r.status)`); got != http.StatusOK {
+			t.Fatalf("GET /api/ping = %d", got)
+		}
+		took := s.delivered(deliveryVotes, start, 10*time.Second)
+		t.Logf("%s: %d votes delivered %v after a response of the site", e.Name, deliveryVotes, took.Round(time.Millisecond))
+		waitQueue(tab, 0)
+		s.api.checkApplied(deliveryVotes)
+		s.checkOrder()
+	})
+}
+
+// TestSyncDeliversWhileOpen: the server is back and the page stays open,
+// untouched: the page's timer delivers the votes within 60 s, and the page
+// hears sent for each.
+func TestSyncDeliversWhileOpen(t *testing.T) {
+	browsertest.Engines(t, func(t *testing.T, e *browsertest.Engine) {
+		s, tab := queueOffline(t, e)
+		if err := s.srv.Start(); err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now()
+		took := s.delivered(deliveryVotes, start, 60*time.Second)
+		t.Logf("%s: %d votes delivered %v after the server came back, the page untouched", e.Name, deliveryVotes, took.Round(time.Millisecond))
+		tab.WaitFor(fmt.Sprintf(`new Set(window.syncEvents.filter((e) => e.type === 'sent').map((e) => e.queueId)).size === %d`, deliveryVotes))
+		s.api.checkApplied(deliveryVotes)
+		s.checkOrder()
+	})
+}
+
+// TestSyncKeepsOrderWithLiveRequest: a request on the queue's route sent
+// while older ones wait goes after them: the server sees the queued votes
+// first, then the new one, which gets the server's own answer.
+func TestSyncKeepsOrderWithLiveRequest(t *testing.T) {
+	browsertest.Engines(t, func(t *testing.T, e *browsertest.Engine) {
+		s, tab := queueOffline(t, e)
+		if err := s.srv.Start(); err != nil {
+			t.Fatal(err)
+		}
+		got := submit(tab, deliveryVotes, deliveryVotes+1)
+		if got[0].Status != http.StatusCreated || got[0].Queued != "" {
+			t.Errorf("the live vote answered %+v, want the server's 201", got[0])
+		}
+		s.api.checkApplied(deliveryVotes + 1)
+		s.checkOrder()
+		waitQueue(tab, 0)
+	})
+}
+
+// TestSyncServerKilledMidReplayEveryEngine: the server applies the third
+// replayed vote and dies before its answer leaves. Once it is back, a page
+// load replays the rest, the third again with its Idempotency-Key, which
+// the middleware answers from its store: every vote once.
+func TestSyncServerKilledMidReplayEveryEngine(t *testing.T) {
+	browsertest.Engines(t, func(t *testing.T, e *browsertest.Engine) {
+		const cut = 3
+		s, tab := queueOffline(t, e)
+		s.api.mu.Lock()
+		s.api.cutAt = cut
+		s.api.mu.Unlock()
+		if err := s.srv.Start(); err != nil {
+			t.Fatal(err)
+		}
+		tab.Reload()
+		// The cut stops the server; wait for the pass to give up.
+		tab.WaitFor(fmt.Sprintf(`import('/swkit.js').then((m) => m.queue('%s')).then((q) => q.length === %d && q.every((i) => i.state === 'waiting') && q[0].attempts > 0)`, syncQueue, deliveryVotes-cut+1))
+		if votes, _ := s.api.votes.List(context.Background()); len(votes) != cut {
+			t.Fatalf("%d votes applied before the server died, want %d", len(votes), cut)
+		}
+		if err := s.srv.Start(); err != nil {
+			t.Fatal(err)
+		}
+		tab.Reload()
+		s.delivered(deliveryVotes, time.Now(), 10*time.Second)
+		waitQueue(tab, 0)
+		s.api.checkApplied(deliveryVotes)
+		s.checkOrder()
+		if posts, keys, replayed := s.api.stats(); keys != deliveryVotes || posts < deliveryVotes+1 || replayed < 1 {
+			t.Errorf("server saw %d POSTs, %d keys, %d replayed answers; want >= %d, %d, >= 1", posts, keys, replayed, deliveryVotes+1, deliveryVotes)
+		}
+	})
+}
