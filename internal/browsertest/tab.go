@@ -117,6 +117,14 @@ func (tab *Tab) Navigate(url string) {
 	}
 }
 
+// TryNavigate loads url and returns the error of a navigation that failed
+// (the browser's network error page) instead of failing the test.
+func (tab *Tab) TryNavigate(url string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), tab.Timeout)
+	defer cancel()
+	return tab.drv.navigate(ctx, url)
+}
+
 // Reload reloads the page and waits for its load event.
 func (tab *Tab) Reload() {
 	tab.T.Helper()

@@ -72,7 +72,14 @@ export function register(scriptURL = '/sw.js', { scope, updateInterval, reloadOn
     emit('controlling');
     if (reloadOnUpdate && controlled && !reloading) {
       reloading = true;
-      location.reload();
+      // Once the new worker is activated: WebKit sends a navigation made
+      // while it activates to the network instead of to the worker.
+      const worker = container.controller;
+      if (worker && worker.state === 'activating') {
+        worker.addEventListener('statechange', () => location.reload(), { once: true });
+      } else {
+        location.reload();
+      }
     }
     controlled = true;
   });
