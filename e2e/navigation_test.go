@@ -6,7 +6,6 @@ import (
 	"sync"
 	"testing"
 
-
 	"github.com/swkit/swkit/config"
 	"github.com/swkit/swkit/internal/browsertest"
 )
