@@ -39,6 +39,7 @@ func startDemo(t *testing.T, tabs tabOpener, opts demo.Options) (*browsertest.Se
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { d.Close() }) // removes the votes' temporary folder
 	srv := browsertest.NewServer(t, d)
 	return srv, tabs.NewTab(t)
 }

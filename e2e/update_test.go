@@ -91,6 +91,7 @@ func TestDemoUpdateBanner(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			t.Cleanup(func() { d.Close() })
 			deployed[i] = d
 		}
 		server := &switchable{}
