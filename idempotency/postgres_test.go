@@ -25,6 +25,7 @@ import (
 
 func TestMain(m *testing.M) {
 	serverMain()
+	crashMain()
 	pgtest.Main(m)
 }
 

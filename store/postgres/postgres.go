@@ -50,6 +50,7 @@ type Store struct {
 	where string // host:port/database, for messages (never the password)
 	opts  store.Options
 	purge backend.Purger
+	sql   sqlHandle // database/sql over pool, for TxStore (tx.go)
 }
 
 var (
