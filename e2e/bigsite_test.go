@@ -92,8 +92,8 @@ register('/sw.js');
 	}))
 
 	tab := browsertest.Shared(t).NewTab(t)
-	tab.Timeout = 90 * time.Second // 1,000 fetches and puts on a shared machine
 	tab.Navigate(srv.URL("/"))
+	waitProgress(t, tab, precacheCount(srv.URL("/")), len(res.Entries), time.Minute)
 	tab.WaitController()
 	tab.WaitFor(`navigator.serviceWorker.controller.state === 'activated'`)
 

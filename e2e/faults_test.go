@@ -110,13 +110,13 @@ func TestFaultServerKilledDuringInstall(t *testing.T) {
 		}))`)
 		select {
 		case <-reached:
-		case <-time.After(20 * time.Second):
+		case <-time.After(browsertest.DefaultTimeout):
 			t.Fatalf("the v2 install never asked for %s; hits: %v", blocked, s.srv.Counts(nil))
 		}
 		// Let the other changed files arrive (6 fetches in flight at most), so
 		// that the first attempt stores all but the blocked one.
 		others := len(changed) - 1
-		deadline := time.Now().Add(20 * time.Second)
+		deadline := time.Now().Add(browsertest.DefaultTimeout)
 		for {
 			got := 0
 			for _, name := range changed {

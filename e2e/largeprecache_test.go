@@ -48,12 +48,14 @@ register('/sw.js');
 
 	cfg := swkit.Config{ClientsClaim: true}
 	var handler atomic.Pointer[http.Handler]
+	entries := 0 // of the last build
 	build := func() {
 		t.Helper()
 		out, err := swkit.Build(site, cfg)
 		if err != nil {
 			t.Fatal(err)
 		}
+		entries = len(out.Entries)
 		files := out.Generated()
 		// Not internal/static, which refuses paths over 1,024 bytes.
 		fileServer := http.FileServerFS(site)
@@ -73,8 +75,8 @@ register('/sw.js');
 	}))
 
 	tab := browsertest.Shared(t).NewTab(t)
-	tab.Timeout = 120 * time.Second // 1,300 fetches and puts on a shared machine
 	tab.Navigate(srv.URL("/"))
+	waitProgress(t, tab, precacheCount(srv.URL("/")), entries, time.Minute)
 	tab.WaitController()
 	tab.WaitFor(`navigator.serviceWorker.controller.state === 'activated'`)
 
