@@ -1,7 +1,6 @@
 package idempotency_test
 
 import (
-	"bufio"
 	"context"
 	"database/sql"
 	"fmt"
@@ -9,7 +8,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -141,47 +139,11 @@ func rebind(dsn, query string) string {
 	return query
 }
 
-// crashServer is one running crash server process.
-type crashServer struct {
-	cmd   *exec.Cmd
-	url   string
-	lines *bufio.Reader
-	stdin io.Closer
-}
-
-func startCrashServer(t *testing.T, dsn, mode, at string) *crashServer {
+// startCrashServer starts a crash server process (see crashMain), killed
+// at the test's end if it is still running.
+func startCrashServer(t *testing.T, dsn, mode, at string) *child {
 	t.Helper()
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(exe, "-test.run=^$")
-	cmd.Env = append(os.Environ(), envCrashDSN+"="+dsn, envCrashMode+"="+mode, envCrashAt+"="+at)
-	cmd.Stderr = os.Stderr
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	s := &crashServer{cmd: cmd, lines: bufio.NewReader(out), stdin: stdin}
-	t.Cleanup(func() {
-		s.stdin.Close()
-		s.cmd.Process.Kill()
-		s.cmd.Wait()
-	})
-	line, err := s.lines.ReadString('\n')
-	url, ok := strings.CutPrefix(strings.TrimSpace(line), "listening ")
-	if !ok {
-		t.Fatalf("crash server: %q, %v", line, err)
-	}
-	s.url = url
-	return s
+	return startChild(t, false, envCrashDSN+"="+dsn, envCrashMode+"="+mode, envCrashAt+"="+at)
 }
 
 // post sends the one request of the test, with its key.

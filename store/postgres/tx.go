@@ -40,24 +40,11 @@ func (s *Store) BeginTx(ctx context.Context) (*sql.Tx, error) {
 
 // CompleteTx implements [idempotency.TxStore]: Complete inside tx.
 func (s *Store) CompleteTx(ctx context.Context, tx *sql.Tx, c idempotency.Claim, resp idempotency.Response) error {
-	if err := backend.CheckClaim("complete", c); err != nil {
-		return err
-	}
-	if err := backend.CheckResponse(c.Key, resp); err != nil {
-		return err
-	}
-	header, err := backend.EncodeHeader(resp.Header)
+	header, body, err := backend.CompleteArgs(c, resp)
 	if err != nil {
-		return fmt.Errorf("complete %q: %w", c.Key, err)
+		return err
 	}
-	body := resp.Body
-	if body == nil {
-		body = []byte{}
-	}
-	res, err := tx.ExecContext(ctx, `UPDATE idempotency_keys
-		SET status = $3, header = $4::text::jsonb, body = $5, token = NULL, lease_until = NULL,
-			expires_at = $6::timestamptz + ttl_us * interval '1 microsecond'
-		WHERE key = $1 AND token = $2`, c.Key, c.Token, resp.Status, header, body, s.opts.Now())
+	res, err := tx.ExecContext(ctx, completeSQL, c.Key, c.Token, resp.Status, header, body, s.opts.Now())
 	if err != nil {
 		return fmt.Errorf("complete %q: %w", c.Key, err)
 	}

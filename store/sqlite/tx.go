@@ -25,19 +25,9 @@ func (s *Store) BeginTx(ctx context.Context) (*sql.Tx, error) {
 
 // CompleteTx implements [idempotency.TxStore]: Complete inside tx.
 func (s *Store) CompleteTx(ctx context.Context, tx *sql.Tx, c idempotency.Claim, resp idempotency.Response) error {
-	if err := backend.CheckClaim("complete", c); err != nil {
-		return err
-	}
-	if err := backend.CheckResponse(c.Key, resp); err != nil {
-		return err
-	}
-	header, err := backend.EncodeHeader(resp.Header)
+	header, body, err := backend.CompleteArgs(c, resp)
 	if err != nil {
-		return fmt.Errorf("complete %q: %w", c.Key, err)
-	}
-	body := resp.Body
-	if body == nil {
-		body = []byte{}
+		return err
 	}
 	res, err := tx.ExecContext(ctx, `UPDATE idempotency_keys
 		SET status = ?, header = ?, body = ?, token = NULL, lease_until = NULL, expires_at = ? + ttl_us
