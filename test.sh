@@ -40,11 +40,11 @@ fi
 export SWKIT_CHROMIUM="$chromium"
 
 # The browser tests run in Firefox ESR (WebDriver BiDi, headless) and in
-# WebKitGTK's MiniBrowser (WebKitWebDriver, under xvfb-run) too.
+# WebKitGTK's MiniBrowser (WebKitWebDriver, on an Xvfb display) too.
 missing=()
 [ -n "${SWKIT_FIREFOX:-}" ] || [ -x /usr/bin/firefox-esr ] || missing+=(firefox-esr)
 [ -n "${SWKIT_WEBKIT_DRIVER:-}" ] || [ -x /usr/bin/WebKitWebDriver ] || missing+=(webkit2gtk-driver)
-command -v xvfb-run >/dev/null || missing+=(xvfb)
+command -v Xvfb >/dev/null || missing+=(xvfb)
 [ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
 
 # The store's PostgreSQL tests start a private server from Debian's binaries

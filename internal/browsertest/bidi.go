@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -67,7 +66,7 @@ user_pref("network.prefetch-next", false);
 		return nil, err
 	}
 	cmd := exec.Command(path, "--headless", "--no-remote", "--profile", profile, "--remote-debugging-port=0")
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.SysProcAttr = childAttr()
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		os.RemoveAll(profile)
@@ -131,14 +130,8 @@ func (ff *firefox) close() {
 		cancel()
 		ff.conn.close()
 	}
-	done := make(chan struct{})
-	go func() { ff.cmd.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(10 * time.Second):
-		syscall.Kill(-ff.cmd.Process.Pid, syscall.SIGKILL)
-		<-done
-	}
+	// browser.close ended it, or this does.
+	stop(ff.cmd)
 	os.RemoveAll(ff.profile)
 }
 

@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"os/exec"
+	"regexp"
 	"strconv"
 	"sync"
 	"syscall"
@@ -28,11 +30,12 @@ const (
 	DefaultMiniBrowser  = "/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser"
 )
 
-// webkitDriver is one WebKitWebDriver process under xvfb-run (MiniBrowser
-// needs a display).
+// webkitDriver is one WebKitWebDriver process and the Xvfb display its
+// MiniBrowsers open their windows on (what xvfb-run does, but with a display
+// that Xvfb picks itself and both ending with the test binary).
 type webkitDriver struct {
-	cmd  *exec.Cmd
-	base string // http://127.0.0.1:port
+	xvfb, cmd *exec.Cmd
+	base      string // http://127.0.0.1:port
 }
 
 func launchWebKitDriver() (*webkitDriver, error) {
@@ -43,22 +46,43 @@ func launchWebKitDriver() (*webkitDriver, error) {
 	if err := executable(envOr("SWKIT_MINIBROWSER", DefaultMiniBrowser), "MiniBrowser", "webkit2gtk-driver", "SWKIT_MINIBROWSER"); err != nil {
 		return nil, err
 	}
-	xvfb, err := exec.LookPath("xvfb-run")
+	xvfbPath, err := exec.LookPath("Xvfb")
 	if err != nil {
-		return nil, fmt.Errorf("xvfb-run not found: run `apt-get install -y xvfb` or ./test.sh, which installs it")
+		return nil, fmt.Errorf("Xvfb not found: run `apt-get install -y xvfb` or ./test.sh, which installs it")
 	}
-	port, err := freePort()
+	// -displayfd: Xvfb takes a free display and writes its number there.
+	r, w, err := os.Pipe()
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(xvfb, "-a", driver, "--host=127.0.0.1", "--port="+strconv.Itoa(port))
-	// Its own process group: xvfb-run, Xvfb, the driver and every
-	// MiniBrowser end together.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
+	xvfb := exec.Command(xvfbPath, "-displayfd", "3", "-nolisten", "tcp", "-screen", "0", "1280x1024x24")
+	xvfb.ExtraFiles = []*os.File{w}
+	xvfb.SysProcAttr = childAttr()
+	err = xvfb.Start()
+	w.Close()
+	if err != nil {
+		r.Close()
+		return nil, fmt.Errorf("starting Xvfb: %w", err)
+	}
+	d := &webkitDriver{xvfb: xvfb}
+	display, err := waitLine(r, regexp.MustCompile(`^(\d+)$`), 60*time.Second)
+	if err != nil {
+		d.close()
+		return nil, fmt.Errorf("starting Xvfb: %w", err)
+	}
+	port, err := freePort()
+	if err != nil {
+		d.close()
+		return nil, err
+	}
+	d.cmd = exec.Command(driver, "--host=127.0.0.1", "--port="+strconv.Itoa(port))
+	d.cmd.Env = append(os.Environ(), "DISPLAY=:"+display)
+	d.cmd.SysProcAttr = childAttr()
+	if err := d.cmd.Start(); err != nil {
+		d.close()
 		return nil, fmt.Errorf("starting WebKitWebDriver: %w", err)
 	}
-	d := &webkitDriver{cmd: cmd, base: "http://127.0.0.1:" + strconv.Itoa(port)}
+	d.base = "http://127.0.0.1:" + strconv.Itoa(port)
 	deadline := time.Now().Add(60 * time.Second)
 	for {
 		var status struct {
@@ -75,6 +99,29 @@ func launchWebKitDriver() (*webkitDriver, error) {
 	}
 }
 
+// childAttr puts a browser process in a process group of its own (so that
+// stop ends its children too) and has the kernel kill it if the test
+// binary dies first (a timeout, a crash), so that no browser outlives it.
+func childAttr() *syscall.SysProcAttr {
+	return &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+}
+
+// stop ends the process group of cmd, forcibly after 10 s.
+func stop(cmd *exec.Cmd) {
+	if cmd == nil || cmd.Process == nil {
+		return
+	}
+	syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		<-done
+	}
+}
+
 // freePort is a port of 127.0.0.1 that nothing listens on now.
 func freePort() (int, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -86,15 +133,8 @@ func freePort() (int, error) {
 }
 
 func (d *webkitDriver) close() {
-	syscall.Kill(-d.cmd.Process.Pid, syscall.SIGTERM)
-	done := make(chan struct{})
-	go func() { d.cmd.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(10 * time.Second):
-		syscall.Kill(-d.cmd.Process.Pid, syscall.SIGKILL)
-		<-done
-	}
+	stop(d.cmd) // and the MiniBrowsers it started, in its group
+	stop(d.xvfb)
 }
 
 // do sends a WebDriver command and decodes its "value" into out (when not
