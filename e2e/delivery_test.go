@@ -2,12 +2,17 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
+	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/swkit/swkit/internal/browsertest"
+	"github.com/swkit/swkit/internal/demo"
 )
 
 // The background-sync delivery tests run in every engine. Firefox and
@@ -177,6 +182,74 @@ func TestSyncServerKilledMidReplayEveryEngine(t *testing.T) {
 		s.checkOrder()
 		if posts, keys, replayed := s.api.stats(); keys != deliveryVotes || posts < deliveryVotes+1 || replayed < 1 {
 			t.Errorf("server saw %d POSTs, %d keys, %d replayed answers; want >= %d, %d, >= 1", posts, keys, replayed, deliveryVotes+1, deliveryVotes)
+		}
+	})
+}
+
+// TestDemoVotesArriveUntouched is the demo as a user tries it: three votes
+// made while the demo is stopped are queued, and still listed with their
+// notes after a reload; the demo is started again on the same port and
+// database, and with nobody touching the page the votes reach it, each
+// once, and the page shows them sent.
+func TestDemoVotesArriveUntouched(t *testing.T) {
+	browsertest.Engines(t, func(t *testing.T, e *browsertest.Engine) {
+		db := filepath.Join(t.TempDir(), "demo.db")
+		start := func() *demo.Demo {
+			d, err := demo.New(demo.Options{Rotate: time.Hour, DB: db})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { d.Close() })
+			return d
+		}
+		server := &switchable{}
+		first := start()
+		server.Deploy(first)
+		srv := browsertest.NewServer(t, server)
+		tab := e.NewTab(t)
+		tab.Navigate(srv.URL("/"))
+		tab.WaitFor(`document.getElementById('status').textContent === 'offline-ready'`)
+
+		srv.Stop()
+		first.Close()
+		browsertest.Eval[bool](tab, `(() => {
+  const form = document.getElementById('vote-form');
+  for (const text of ['first', 'second', 'third']) {
+    document.getElementById('vote-note').value = text;
+    form.requestSubmit();
+  }
+  return true;
+})()`)
+		tab.WaitFor(`document.querySelectorAll('#vote-items li[data-state="queued"][data-queue-id]').length === 3`)
+		tab.Reload() // from the precache: the pending votes are listed from the queue
+		tab.WaitFor(`document.querySelectorAll('#vote-items li[data-state="queued"][data-queue-id]').length === 3`)
+		if got := browsertest.Eval[string](tab, `document.getElementById('vote-items').textContent`); !strings.Contains(got, "second") {
+			t.Errorf("after a reload the pending votes read %q, want their notes", got)
+		}
+
+		server.Deploy(start())
+		if err := srv.Start(); err != nil {
+			t.Fatal(err)
+		}
+		began := time.Now()
+		tab.WaitFor(`document.querySelectorAll('#vote-items li[data-state="sent"]').length === 3 && document.body.dataset.votesReceived === '3'`)
+		t.Logf("%s: the demo's 3 votes arrived %v after it restarted, the page untouched", e.Name, time.Since(began).Round(time.Millisecond))
+
+		resp, err := http.Get(srv.URL(demo.VotesPath))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var votes []demo.Vote
+		if err := json.NewDecoder(resp.Body).Decode(&votes); err != nil {
+			t.Fatal(err)
+		}
+		var notes []string
+		for _, v := range votes {
+			notes = append(notes, v.Note)
+		}
+		if want := []string{"first", "second", "third"}; !slices.Equal(notes, want) {
+			t.Errorf("the demo holds %q, want %q, each once", notes, want)
 		}
 	})
 }
