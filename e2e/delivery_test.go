@@ -253,3 +253,31 @@ func TestDemoVotesArriveUntouched(t *testing.T) {
 		}
 	})
 }
+
+// TestSyncSurvivesBrowserKillEveryEngine: votes queued, the browser killed
+// (SIGKILL) and started again on its profile while the server is still
+// down: the votes are still queued, and the first page load once the server
+// is back delivers each once.
+func TestSyncSurvivesBrowserKillEveryEngine(t *testing.T) {
+	browsertest.Engines(t, func(t *testing.T, e *browsertest.Engine) {
+		b := e.Own(t)
+		s, tab := queueOffline(t, b.Engine)
+		if err := b.Restart(true); err != nil {
+			t.Fatal(err)
+		}
+		tab = b.NewTab(t)
+		tab.Navigate(s.URL("")) // offline: the precached page
+		tab.WaitController()
+		if got := len(queueItems(tab)); got != deliveryVotes {
+			t.Fatalf("after the browser was killed, %d votes queued, want %d", got, deliveryVotes)
+		}
+		if err := s.srv.Start(); err != nil {
+			t.Fatal(err)
+		}
+		tab.Reload()
+		s.delivered(deliveryVotes, time.Now(), 10*time.Second)
+		waitQueue(tab, 0)
+		s.api.checkApplied(deliveryVotes)
+		s.checkOrder()
+	})
+}

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -65,34 +66,42 @@ user_pref("network.prefetch-next", false);
 		os.RemoveAll(profile)
 		return nil, err
 	}
-	cmd := exec.Command(path, "--headless", "--no-remote", "--profile", profile, "--remote-debugging-port=0")
-	cmd.SysProcAttr = childAttr()
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
+	ff := &firefox{profile: profile}
+	if err := ff.start(); err != nil {
 		os.RemoveAll(profile)
 		return nil, err
 	}
-	if err := cmd.Start(); err != nil {
-		os.RemoveAll(profile)
-		return nil, fmt.Errorf("starting firefox: %w", err)
+	return ff, nil
+}
+
+// start runs Firefox on ff's profile and opens a BiDi session.
+func (ff *firefox) start() error {
+	cmd := exec.Command(envOr("SWKIT_FIREFOX", DefaultFirefox), "--headless", "--no-remote", "--profile", ff.profile, "--remote-debugging-port=0")
+	cmd.SysProcAttr = childAttr()
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		return err
 	}
-	ff := &firefox{cmd: cmd, profile: profile}
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("starting firefox: %w", err)
+	}
+	ff.cmd, ff.conn = cmd, nil
 	url, err := waitLine(stderr, bidiListening, 60*time.Second)
 	if err != nil {
-		ff.close()
-		return nil, fmt.Errorf("starting firefox: %w", err)
+		ff.stop(true)
+		return fmt.Errorf("starting firefox: %w", err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	if ff.conn, err = dialBiDi(ctx, url+"/session"); err != nil {
-		ff.close()
-		return nil, fmt.Errorf("connecting to firefox: %w", err)
+		ff.stop(true)
+		return fmt.Errorf("connecting to firefox: %w", err)
 	}
 	if _, err := ff.conn.call(ctx, "session.new", map[string]any{"capabilities": map[string]any{}}); err != nil {
-		ff.close()
-		return nil, fmt.Errorf("firefox session.new: %w", err)
+		ff.stop(true)
+		return fmt.Errorf("firefox session.new: %w", err)
 	}
-	return ff, nil
+	return nil
 }
 
 // waitLine reads r until a line matches re and returns its first group;
@@ -123,16 +132,34 @@ func waitLine(r io.Reader, re *regexp.Regexp, timeout time.Duration) (string, er
 	}
 }
 
-func (ff *firefox) close() {
-	if ff.conn != nil {
+// stop ends Firefox: with browser.close, or with SIGKILL when kill is set,
+// as a crash would.
+func (ff *firefox) stop(kill bool) {
+	if ff.conn != nil && !kill {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		ff.conn.call(ctx, "browser.close", map[string]any{})
 		cancel()
+	}
+	if kill {
+		syscall.Kill(-ff.cmd.Process.Pid, syscall.SIGKILL)
+	}
+	if ff.conn != nil {
 		ff.conn.close()
 	}
-	// browser.close ended it, or this does.
-	stop(ff.cmd)
+	stop(ff.cmd) // browser.close or the kill ended it, or this does
+}
+
+func (ff *firefox) close() {
+	ff.stop(false)
 	os.RemoveAll(ff.profile)
+}
+
+// Restart stops Firefox (with SIGKILL when kill is set) and starts it
+// again on the same profile: registrations, Cache Storage and IndexedDB
+// survive. Tabs opened before are gone; open new ones.
+func (ff *firefox) Restart(kill bool) error {
+	ff.stop(kill)
+	return ff.start()
 }
 
 // newTab opens a browsing context of its own, closed at t's cleanup.

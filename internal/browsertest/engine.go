@@ -146,3 +146,37 @@ func envOr(name, def string) string {
 	}
 	return def
 }
+
+// Restartable is a browser of one test's own, which the test may kill and
+// start again on the same profile.
+type Restartable struct {
+	*Engine
+	restart func(kill bool) error
+}
+
+// Restart stops the browser (with SIGKILL when kill is set, as a crash
+// would) and starts it again on the same profile: registrations, Cache
+// Storage and IndexedDB survive. Tabs opened before are gone; open new ones.
+func (r *Restartable) Restart(kill bool) error { return r.restart(kill) }
+
+// Own starts a browser of e's engine for t alone, on a fresh profile,
+// closed at t's cleanup: for tests that kill or restart it. WebKit cannot:
+// each WebDriver session of MiniBrowser starts with website data of its
+// own, which ends with it, so the test is skipped there, saying why.
+func (e *Engine) Own(t *testing.T) *Restartable {
+	t.Helper()
+	switch e.Name {
+	case Chromium:
+		b := New(t)
+		return &Restartable{Engine: &Engine{Name: e.Name, newTab: b.NewTab}, restart: b.Restart}
+	case Firefox:
+		ff, err := launchFirefox()
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(ff.close)
+		return &Restartable{Engine: &Engine{Name: e.Name, newTab: ff.newTab}, restart: ff.Restart}
+	}
+	t.Skipf("%s: a WebDriver session's website data ends with it, so no restart keeps a profile (docs/testing.md)", e.Name)
+	return nil
+}
