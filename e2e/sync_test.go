@@ -536,15 +536,7 @@ func TestDemoVotesOffline(t *testing.T) {
 	srv.Stop()
 	tab.Reload() // from the precache
 	tab.WaitFor(`document.getElementById('vote-form') !== null`)
-	browsertest.Eval[bool](tab, `(() => {
-  const form = document.getElementById('vote-form');
-  for (const text of ['first', 'second', 'third']) {
-    document.getElementById('vote-note').value = text;
-    form.requestSubmit();
-  }
-  return true;
-})()`)
-	tab.WaitFor(`document.querySelectorAll('#vote-items li[data-state="queued"][data-queue-id]').length === 3`)
+	voteOffline(tab)
 	if got := browsertest.Eval[string](tab, `document.getElementById('votes-status').textContent`); got != "(server unreachable)" {
 		t.Errorf("votes status offline = %q, want (server unreachable)", got)
 	}
@@ -555,6 +547,28 @@ func TestDemoVotesOffline(t *testing.T) {
 	dispatchSync(t, tab, strings.TrimSuffix(srv.URL(""), "/"), id, demo.VotesQueue)
 	tab.WaitFor(`document.querySelectorAll('#vote-items li[data-state="sent"]').length === 3 && document.body.dataset.votesReceived === '3'`)
 
+	checkDemoVotes(t, srv)
+}
+
+// voteOffline votes first, second and third with the demo's form, as a
+// user would, and waits until the page shows the three queued.
+func voteOffline(tab *browsertest.Tab) {
+	tab.T.Helper()
+	browsertest.Eval[bool](tab, `(() => {
+  const form = document.getElementById('vote-form');
+  for (const text of ['first', 'second', 'third']) {
+    document.getElementById('vote-note').value = text;
+    form.requestSubmit();
+  }
+  return true;
+})()`)
+	tab.WaitFor(`document.querySelectorAll('#vote-items li[data-state="queued"][data-queue-id]').length === 3`)
+}
+
+// checkDemoVotes checks that the demo on srv lists the votes of
+// voteOffline, each once, in order.
+func checkDemoVotes(t *testing.T, srv *browsertest.Server) {
+	t.Helper()
 	resp, err := http.Get(srv.URL(demo.VotesPath))
 	if err != nil {
 		t.Fatal(err)
@@ -569,7 +583,7 @@ func TestDemoVotesOffline(t *testing.T) {
 		notes = append(notes, v.Note)
 	}
 	if want := []string{"first", "second", "third"}; !slices.Equal(notes, want) {
-		t.Errorf("server holds %q, want %q, each once", notes, want)
+		t.Errorf("the demo holds %q, want %q, each once", notes, want)
 	}
 }
 
