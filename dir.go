@@ -10,12 +10,12 @@ import (
 	"path"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"time"
 
 	"github.com/swkit/swkit/internal/buildcache"
 	"github.com/swkit/swkit/internal/manifest"
 	"github.com/swkit/swkit/internal/sitebuild"
-	"github.com/swkit/swkit/internal/static"
 	"github.com/swkit/swkit/internal/swgen"
 )
 
@@ -42,8 +42,8 @@ type DirOptions struct {
 // (no symbolic link leads out of it), takes the digests of unchanged files
 // from the build cache, and leaves the folder as it is. A cache that cannot
 // be read or written is a warning, never an error.
-func BuildDir(dir string, cfg Config, opts DirOptions) (*Result, error) {
-	return inDir(dir, cfg, opts, (*siteDir).build)
+func BuildDir(dir string, cfg Config, opts DirOptions, more ...Option) (*Result, error) {
+	return inDir(dir, cfg, opts, more, (*siteDir).build)
 }
 
 // NewDir is [New] for the folder dir: the worker is generated in memory by
@@ -51,16 +51,16 @@ func BuildDir(dir string, cfg Config, opts DirOptions) (*Result, error) {
 // the files are served through an os.Root, so that no symbolic link leads
 // out of the folder. This is what `swkit serve` runs. Close the handler to
 // release the folder.
-func NewDir(dir string, cfg Config, opts DirOptions) (*Handler, error) {
+func NewDir(dir string, cfg Config, opts DirOptions, more ...Option) (*Handler, error) {
 	cfg, err := checked(cfg)
 	if err != nil {
 		return nil, err
 	}
-	d, err := openDir(dir, cfg, opts)
+	d, err := openDir(dir, cfg, opts, more)
 	if err != nil {
 		return nil, err
 	}
-	h, err := newHandler(static.RootFS(d.root), cfg, d.hidden, func() (*Result, error) {
+	h, err := newHandler(d.root.FS(), cfg, d.hidden, func() (*Result, error) {
 		return d.withCache(cfg, (*siteDir).build)
 	})
 	if err != nil {
@@ -68,6 +68,7 @@ func NewDir(dir string, cfg Config, opts DirOptions) (*Handler, error) {
 		return nil, err
 	}
 	h.close = d.root.Close
+	h.setPrefix(d.prefix)
 	return h, nil
 }
 
@@ -86,18 +87,18 @@ func NewDir(dir string, cfg Config, opts DirOptions) (*Handler, error) {
 // the config, the swkit binary); if nothing did and the files it wrote are
 // still there as written, WriteDir writes nothing and reports
 // Result.Unchanged.
-func WriteDir(dir string, cfg Config, opts DirOptions) (*Result, error) {
-	return inDir(dir, cfg, opts, (*siteDir).write)
+func WriteDir(dir string, cfg Config, opts DirOptions, more ...Option) (*Result, error) {
+	return inDir(dir, cfg, opts, more, (*siteDir).write)
 }
 
 // inDir checks cfg, opens the folder dir and runs build on it with the
 // build cache.
-func inDir(dir string, cfg Config, opts DirOptions, build func(*siteDir, Config, *buildcache.Cache) (*Result, error)) (*Result, error) {
+func inDir(dir string, cfg Config, opts DirOptions, more []Option, build func(*siteDir, Config, *buildcache.Cache) (*Result, error)) (*Result, error) {
 	cfg, err := checked(cfg)
 	if err != nil {
 		return nil, err
 	}
-	d, err := openDir(dir, cfg, opts)
+	d, err := openDir(dir, cfg, opts, more)
 	if err != nil {
 		return nil, err
 	}
@@ -113,6 +114,7 @@ func (d *siteDir) withCache(cfg Config, build func(*siteDir, Config, *buildcache
 	if err != nil {
 		return nil, err
 	}
+	r.Warnings = append(r.Warnings, d.pageWarnings...)
 	r.Warnings = append(r.Warnings, warns...)
 	r.Warnings = append(r.Warnings, d.saveCache(cache)...)
 	return r, nil
@@ -151,12 +153,21 @@ type siteDir struct {
 	root   *os.Root
 	hidden []string // build inputs inside the folder, slash paths
 	opts   DirOptions
+	// pages are rendered by the program's handlers (Render), with what
+	// rendering them warned about.
+	pages        []sitebuild.Page
+	pageWarnings []Warning
+	prefix       string // Prefix's
 }
 
 // path is the file at the slash path name in the folder.
 func (d *siteDir) path(name string) string { return filepath.Join(d.dir, filepath.FromSlash(name)) }
 
-func openDir(dir string, cfg Config, opts DirOptions) (*siteDir, error) {
+func openDir(dir string, cfg Config, opts DirOptions, more []Option) (*siteDir, error) {
+	o, pages, warns, err := prepare(more)
+	if err != nil {
+		return nil, err
+	}
 	info, err := os.Stat(dir)
 	switch {
 	case err != nil:
@@ -168,7 +179,7 @@ func openDir(dir string, cfg Config, opts DirOptions) (*siteDir, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open site folder: %w", err)
 	}
-	d := &siteDir{dir: dir, root: root, opts: opts, hidden: []string{ConfigFile}}
+	d := &siteDir{dir: dir, root: root, opts: opts, hidden: []string{ConfigFile}, pages: pages, pageWarnings: warns, prefix: o.prefix}
 	for _, input := range []string{opts.ConfigFile, cfg.SwSrc} {
 		if p, ok := inside(dir, input); ok && p != ConfigFile {
 			d.hidden = append(d.hidden, p)
@@ -180,13 +191,20 @@ func openDir(dir string, cfg Config, opts DirOptions) (*siteDir, error) {
 // errNotDir: the site is a file.
 var errNotDir = errors.New("not a folder")
 
-// inside returns file's slash path relative to dir when file lies inside it.
+// inside returns file's slash path relative to dir when file lies inside it,
+// also when either is reached through a symbolic link.
 func inside(dir, file string) (string, bool) {
 	if file == "" {
 		return "", false
 	}
-	absFile, err1 := filepath.Abs(file)
-	absDir, err2 := filepath.Abs(dir)
+	resolve := func(p string) (string, error) {
+		if r, err := filepath.EvalSymlinks(p); err == nil {
+			return filepath.Abs(r)
+		}
+		return filepath.Abs(p)
+	}
+	absFile, err1 := resolve(file)
+	absDir, err2 := resolve(dir)
 	if err1 != nil || err2 != nil {
 		return "", false
 	}
@@ -238,7 +256,7 @@ func hashCache(cache *buildcache.Cache) manifest.HashCache {
 
 // build builds the folder in memory.
 func (d *siteDir) build(cfg Config, cache *buildcache.Cache) (*Result, error) {
-	out, err := sitebuild.Build(d.root.FS(), cfg, sitebuild.Options{Hidden: d.hidden, Root: d.root, Cache: hashCache(cache)})
+	out, err := sitebuild.Build(d.root.FS(), cfg, sitebuild.Options{Hidden: d.hidden, Root: d.root, Cache: hashCache(cache), Pages: d.pages, FilePrefix: strings.TrimPrefix(d.prefix, "/")})
 	if err != nil {
 		return nil, err
 	}
@@ -252,7 +270,9 @@ func (d *siteDir) write(cfg Config, cache *buildcache.Cache) (*Result, error) {
 		inputs string
 		err    error
 	)
-	if cache != nil && cfg.SwSrc == "" && !cfg.KillSwitch {
+	// The cache's shortcuts know the site's files, not what other entries
+	// are made of (templates, rendered pages).
+	if cache != nil && cfg.SwSrc == "" && !cfg.KillSwitch && !sitebuild.HasExtraEntries(cfg, d.pages) && d.prefix == "" {
 		extra := sitebuild.BuildID()
 		if inputs, err = sitebuild.Inputs(cfg, extra, d.hidden); err != nil {
 			return nil, err
@@ -270,7 +290,7 @@ func (d *siteDir) write(cfg Config, cache *buildcache.Cache) (*Result, error) {
 			},
 		})
 	} else {
-		out, err = sitebuild.Build(d.root.FS(), cfg, sitebuild.Options{Hidden: d.hidden, Root: d.root, Cache: hashCache(cache)})
+		out, err = sitebuild.Build(d.root.FS(), cfg, sitebuild.Options{Hidden: d.hidden, Root: d.root, Cache: hashCache(cache), Pages: d.pages, FilePrefix: strings.TrimPrefix(d.prefix, "/")})
 	}
 	if err != nil {
 		return nil, err
@@ -317,16 +337,7 @@ func (d *siteDir) write(cfg Config, cache *buildcache.Cache) (*Result, error) {
 // when it failed, and false when the build must walk the folder.
 func (d *siteDir) unchanged(cfg Config, cache *buildcache.Cache, inputs string) (*Result, bool, error) {
 	start := time.Now()
-	opts, err := sitebuild.ManifestOptions(cfg)
-	if err != nil {
-		return nil, false, nil // the walk reports it
-	}
-	opts.Exclude = append(opts.Exclude, d.hidden...)
-	relevant, err := manifest.Relevant(opts)
-	if err != nil {
-		return nil, false, nil
-	}
-	w, ok := cache.Unchanged(d.root, inputs, relevant, runtime.GOMAXPROCS(0))
+	w, ok := cache.Unchanged(d.root, inputs, runtime.GOMAXPROCS(0))
 	if !ok {
 		return nil, false, nil
 	}
@@ -335,10 +346,9 @@ func (d *siteDir) unchanged(cfg Config, cache *buildcache.Cache, inputs string) 
 		return nil, false, nil
 	}
 	warns := make([]manifest.Warning, len(w.Oversized))
-	for i, o := range w.Oversized {
+	for i, o := range w.Oversized { // in walk order, as the walk warns
 		warns[i] = manifest.OversizeWarning(o.Path, o.Stat.Size, cfg.MaximumFileSizeToCacheInBytes)
 	}
-	manifest.SortWarnings(warns)
 	if err := d.removeOldParts(cfg.SwDest, out.Imports); err != nil {
 		return nil, true, err
 	}
@@ -359,7 +369,7 @@ func (d *siteDir) setWalk(cache *buildcache.Cache, inputs string, out *sitebuild
 		return
 	}
 	// The entries are the walk's files and the page helper.
-	cache.SetWalk(inputs, out.Key, len(out.Manifest.Entries)-1, out.Manifest.Folders)
+	cache.SetWalk(inputs, out.Key, len(out.Manifest.Entries)-1)
 }
 
 // outputRecord is what the build cache keeps of out's generated files, just

@@ -187,8 +187,12 @@ func TestWriteDirUnchanged(t *testing.T) {
 		t.Fatalf("first build: unchanged %v, %d files, warnings %v", first.Unchanged, first.Files, first.Warnings)
 	}
 	worker := readWorker()
-	// The first build wrote sw.js and swkit.js into the folder it listed:
-	// names the walk skips, so no change.
+	// The first build wrote sw.js and swkit.js into the folder it listed,
+	// which changed the folder's stat: the next build walks and writes
+	// nothing; the one after finds no change without a walk.
+	if second := build(); second.Unchanged || second.Files != first.Files || readWorker() != worker {
+		t.Fatalf("right after the first build: unchanged %v, %d files; want a walk, %d files, the same sw.js", second.Unchanged, second.Files, first.Files)
+	}
 	again := build()
 	if !again.Unchanged || again.Files != first.Files || again.Bytes != first.Bytes ||
 		!slices.Equal(again.Warnings, first.Warnings) || string(again.Worker) != worker {
@@ -214,6 +218,7 @@ func TestWriteDirUnchanged(t *testing.T) {
 		if r := build(); r.Unchanged {
 			t.Errorf("%s: taken for no change", step.name)
 		}
+		build() // the folder as the last build left it
 		got := readWorker()
 		switch {
 		case step.want == "" && got != before:
@@ -310,6 +315,35 @@ func TestBuildInputsHidden(t *testing.T) {
 			if bytes.Contains(worker, []byte(strings.TrimPrefix(p, "/")+`"`)) {
 				t.Errorf("swSrc %q: sw.js names %s", cfg.SwSrc, p)
 			}
+		}
+	}
+}
+
+// TestInside: an input is inside the folder however the paths spell it.
+func TestInside(t *testing.T) {
+	dir := t.TempDir()
+	site := filepath.Join(dir, "site")
+	if err := os.MkdirAll(filepath.Join(site, "conf"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writeOutputs(t, filepath.Join(site, "conf"), map[string]string{"a.json": "{}"})
+	if err := os.Symlink(site, filepath.Join(dir, "link")); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		dir, file, want string
+		ok              bool
+	}{
+		{site, filepath.Join(site, "conf", "a.json"), "conf/a.json", true},
+		{site, filepath.Join(dir, "site", "..", "site", "conf", "a.json"), "conf/a.json", true},
+		{filepath.Join(dir, "link"), filepath.Join(site, "conf", "a.json"), "conf/a.json", true},
+		{site, filepath.Join(dir, "link", "conf", "a.json"), "conf/a.json", true},
+		{site, filepath.Join(dir, "elsewhere.json"), "", false},
+		{site, "", "", false},
+	} {
+		got, ok := inside(tt.dir, tt.file)
+		if got != tt.want || ok != tt.ok {
+			t.Errorf("inside(%s, %s) = %q, %v; want %q, %v", tt.dir, tt.file, got, ok, tt.want, tt.ok)
 		}
 	}
 }

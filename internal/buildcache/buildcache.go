@@ -1,6 +1,7 @@
 // Package buildcache remembers the SHA-256 of a site's files between builds,
-// so that a rebuild reads only the files that changed, and the listings of
-// its folders, so that a rebuild lists only the folders that changed. A file is trusted
+// so that a rebuild reads only the files that changed, and what the last
+// walk saw, so that a rebuild where nothing changed needs no walk (see
+// Unchanged). A file is trusted
 // unchanged when its path, size and modification time (and, on Linux, its
 // inode and status-change time) are the ones recorded with its digest; make
 // and rsync decide the same way. A stat taken less than RacyWindow after the
@@ -32,7 +33,7 @@ import (
 // another version is ignored.
 const magic = "swkit build cache\n"
 
-const formatVersion = 6
+const formatVersion = 7
 
 // RacyWindow is how long after a file's last change (its status-change
 // time on Linux, else its modification time) a build must have begun for
@@ -47,26 +48,14 @@ var RacyWindow = 50 * time.Millisecond
 
 const coarseWindow = 2 * time.Second
 
-// Cache is the digests of one folder's files, and the listings of its
-// folders. It implements manifest.DirCache: Lookup, Store, LookupDir and
-// StoreDir may be called from several goroutines at once, though not during
-// Load or Save.
+// Cache is the digests of one folder's files, and the record of the last
+// complete walk. It implements manifest.WalkRecorder: Lookup, Store,
+// StoreDir and StoreOversized may be called from several goroutines at
+// once, though not during Load or Save.
 type Cache struct {
 	path  string
 	root  string
 	start int64 // when this build began (Load), Unix nanoseconds
-
-	// The indexes by path are made on first use (indexOnce): a build that
-	// Unchanged confirms never looks a path up.
-	indexOnce sync.Once
-	dirs      []string         // folders' slash paths, as loaded, sorted
-	drecs     []dirRecord      // drecs[i] is the listing of dirs[i]
-	dindex    map[string]int32 // dir path -> index in dirs; read-only between Load and Save
-	dseen     []atomic.Bool    // drecs confirmed by this build (LookupDir)
-	ndseen    atomic.Int64     // true values in dseen
-	// Folders listed again with the listing recorded, their stat changed
-	// (or too recent to trust): stored, but not worth a save on their own.
-	nrestat atomic.Int64
 
 	paths    []string         // as loaded, sorted
 	recs     []record         // recs[i] is the record of paths[i]
@@ -76,43 +65,45 @@ type Cache struct {
 	nseen    atomic.Int64     // true values in seen
 	refused  atomic.Int64     // matching records not trusted (racy): Save writes them anew
 
-	mu      sync.Mutex
-	stored  map[string]record    // records this build stored that differ from recs
-	dstored map[string]dirRecord // listings this build stored that differ from drecs
-	dirty   bool                 // stored or dstored is not empty
+	mu     sync.Mutex
+	stored map[string]record // records this build stored that differ from recs
+	dirty  bool              // stored is not empty
 
 	output      Output // the last build's generated files, as loaded or set
 	outputStart int64  // when the build that took output's stats began
 	outputSet   bool   // SetOutput changed output
 
-	walk      Walk            // the last complete walk, as loaded or set
-	walkKept  bool            // this build confirmed walk (Unchanged) or set it (SetWalk)
-	walkSet   bool            // SetWalk changed walk
-	oversized map[string]Stat // StoreOversized by this build; under mu
+	walk     Walk // the last complete walk, as loaded or set
+	walkKept bool // this build confirmed walk (Unchanged) or set it (SetWalk)
+	walkSet  bool // SetWalk changed walk
+	// What this build's walk reported (StoreDir, StoreOversized), under mu.
+	dirs, oversized []PathStat
 }
 
 // Walk is what a build's walk of the whole folder saw, beyond the records
-// of its files and folders: enough for the next build to tell, from stats
-// alone, that nothing it depends on changed (Unchanged).
+// of its files: enough for the next build to tell, from stats alone, that
+// nothing it depends on changed (Unchanged).
 type Walk struct {
 	// Inputs identifies what decides the walk and the generated files
 	// besides the folder: the config and the swkit build.
 	Inputs string
 	// Key is the build key the walk's entries gave (Output.Key).
 	Key string
-	// Files and Dirs are how many files the walk listed for the precache
-	// and how many folders it entered: the cache's records must be these.
-	Files, Dirs int
+	// Files is how many files the walk listed for the precache: the
+	// cache's records must be these.
+	Files int
 	// Oversized are the files selected and left out for their size, in
-	// path order.
-	Oversized []Oversized
+	// walk order.
+	Oversized []PathStat
 	// Bytes is the total size of the Files (from their records; not
 	// stored). Set by Unchanged.
 	Bytes int64
+
+	dirs []PathStat // the folders it entered, in walk order, "." first
 }
 
-// Oversized is a file that a walk left out for its size.
-type Oversized struct {
+// PathStat is a file or folder, by slash path in the site, and its stat.
+type PathStat struct {
 	Path string
 	Stat Stat
 }
@@ -152,14 +143,6 @@ func StatOf(info fs.FileInfo) Stat {
 type record struct {
 	Stat
 	sum [sha256.Size]byte
-}
-
-// dirRecord is a folder's stat and its listing when it was listed:
-// for each name (not starting with "."), its length and bytes and its type
-// (fs.FileMode bits), as uvarints.
-type dirRecord struct {
-	Stat
-	list string
 }
 
 // trusted reports whether s, taken by a build that began at start, still
@@ -203,7 +186,7 @@ func Load(path, dir string) (*Cache, error) {
 	if err != nil {
 		root = dir
 	}
-	c := &Cache{path: path, root: root, start: time.Now().UnixNano(), stored: map[string]record{}, dstored: map[string]dirRecord{}}
+	c := &Cache{path: path, root: root, start: time.Now().UnixNano(), stored: map[string]record{}}
 	data, err := os.ReadFile(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
@@ -223,44 +206,27 @@ func Load(path, dir string) (*Cache, error) {
 	}
 	c.paths, c.recs, c.recStart = f.paths, f.recs, f.start
 	c.output, c.outputStart = f.output, f.outputStart
-	c.dirs, c.drecs = f.dirs, f.drecs
 	c.walk = f.walk
 	c.indexAll()
 	return c, nil
 }
 
-// indexAll forgets the indexes of paths and dirs, none of them seen yet.
+// indexAll indexes paths, none of them seen yet.
 func (c *Cache) indexAll() {
+	c.index = make(map[string]int32, len(c.paths))
+	for i, p := range c.paths {
+		c.index[p] = int32(i)
+	}
 	c.seen = make([]atomic.Bool, len(c.paths))
-	c.dseen = make([]atomic.Bool, len(c.dirs))
-	c.index, c.dindex, c.indexOnce = nil, nil, sync.Once{}
 	c.nseen.Store(0)
-	c.ndseen.Store(0)
-	c.nrestat.Store(0)
 	c.refused.Store(0)
-}
-
-// indexes returns the indexes of paths and dirs, made on first use.
-func (c *Cache) indexes() (files, dirs map[string]int32) {
-	c.indexOnce.Do(func() {
-		c.index = make(map[string]int32, len(c.paths))
-		for i, p := range c.paths {
-			c.index[p] = int32(i)
-		}
-		c.dindex = make(map[string]int32, len(c.dirs))
-		for i, p := range c.dirs {
-			c.dindex[p] = int32(i)
-		}
-	})
-	return c.index, c.dindex
 }
 
 // Lookup returns the digest recorded for the file at p if info matches
 // what was recorded with it, and the build that recorded it began
 // RacyWindow or more after the file's last change.
 func (c *Cache) Lookup(p string, info fs.FileInfo) (sum [sha256.Size]byte, ok bool) {
-	index, _ := c.indexes()
-	i, found := index[p]
+	i, found := c.index[p]
 	if !found {
 		return sum, false
 	}
@@ -282,8 +248,7 @@ func (c *Cache) Lookup(p string, info fs.FileInfo) (sum [sha256.Size]byte, ok bo
 // before it was read.
 func (c *Cache) Store(p string, info fs.FileInfo, sum [sha256.Size]byte) {
 	r := record{Stat: StatOf(info), sum: sum}
-	index, _ := c.indexes()
-	if i, found := index[p]; found && c.recs[i] == r {
+	if i, found := c.index[p]; found && c.recs[i] == r {
 		if c.seen[i].CompareAndSwap(false, true) {
 			c.nseen.Add(1)
 		}
@@ -295,52 +260,6 @@ func (c *Cache) Store(p string, info fs.FileInfo, sum [sha256.Size]byte) {
 	c.dirty = true
 }
 
-// LookupDir returns the listing recorded for the folder at p if info
-// matches the stat recorded with it, and the build that recorded it began
-// RacyWindow or more after the folder's last change.
-func (c *Cache) LookupDir(p string, info fs.FileInfo) (names []string, types []fs.FileMode, ok bool) {
-	_, dindex := c.indexes()
-	i, found := dindex[p]
-	if !found {
-		return nil, nil, false
-	}
-	r := &c.drecs[i]
-	if r.Stat != StatOf(info) || !trusted(r.Stat, c.recStart) {
-		return nil, nil, false // StoreDir follows
-	}
-	if names, types, ok = decodeList(r.list); !ok {
-		return nil, nil, false
-	}
-	if c.dseen[i].CompareAndSwap(false, true) {
-		c.ndseen.Add(1)
-	}
-	return names, types, true
-}
-
-// StoreDir records the listing of the folder at p (names, and their
-// types), listed after info was taken.
-func (c *Cache) StoreDir(p string, info fs.FileInfo, names []string, types []fs.FileMode) {
-	r := dirRecord{Stat: StatOf(info), list: encodeList(names, types)}
-	_, dindex := c.indexes()
-	i, found := dindex[p]
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.dstored[p] = r
-	if found && c.drecs[i].list == r.list {
-		// Same names, another stat (a file replaced by a new one, as a
-		// build does with sw.js) or one too recent to trust: saved with
-		// the rest, if anything else changed or many such folders did,
-		// else listed again next time.
-		c.nrestat.Add(1)
-		return
-	}
-	c.dirty = true
-}
-
-// restatSave is how many folders listed again to the same names make a
-// save worth it on their own.
-const restatSave = 16
-
 // Save writes the records this build looked up or stored, and only those
 // (files gone from the folder are forgotten), and the Output set, when they
 // differ from what was loaded. The write is atomic: a crash leaves the old
@@ -348,18 +267,16 @@ const restatSave = 16
 func (c *Cache) Save() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if !c.dirty && !c.outputSet && !c.walkSet && c.nseen.Load() == int64(len(c.paths)) && c.refused.Load() == 0 &&
-		c.ndseen.Load()+c.nrestat.Load() == int64(len(c.dirs)) && c.nrestat.Load() < restatSave {
+	if !c.dirty && !c.outputSet && !c.walkSet && c.nseen.Load() == int64(len(c.paths)) && c.refused.Load() == 0 {
 		return nil // every old record was confirmed and trusted, none changed
 	}
 	// Every record written was stat'ed by this build, which began at start.
 	f := contents{root: c.root, start: c.start, output: c.output, outputStart: c.outputStart}
 	f.paths, f.recs = kept(c.paths, c.recs, c.seen, c.stored)
-	f.dirs, f.drecs = kept(c.dirs, c.drecs, c.dseen, c.dstored)
 	f.sort()
 	// The walk goes only with the records it describes: those of this
 	// build's walk, or of the one it confirmed.
-	if c.walkKept && len(f.paths) == c.walk.Files && len(f.dirs) == c.walk.Dirs {
+	if c.walkKept && len(f.paths) == c.walk.Files {
 		f.walk = c.walk
 	}
 	data := f.encode()
@@ -383,18 +300,13 @@ func (c *Cache) Save() error {
 	}
 	// What was written is now what was loaded, all of it confirmed.
 	c.paths, c.recs, c.recStart = f.paths, f.recs, f.start
-	c.dirs, c.drecs = f.dirs, f.drecs
 	c.walk, c.walkKept, c.walkSet = f.walk, f.walk.Inputs != "", false
 	c.indexAll()
 	for i := range c.seen {
 		c.seen[i].Store(true)
 	}
 	c.nseen.Store(int64(len(c.paths)))
-	for i := range c.dseen {
-		c.dseen[i].Store(true)
-	}
-	c.ndseen.Store(int64(len(c.dirs)))
-	c.stored, c.dstored, c.dirty, c.outputSet = map[string]record{}, map[string]dirRecord{}, false, false
+	c.stored, c.dirty, c.outputSet = map[string]record{}, false, false
 	return nil
 }
 

@@ -266,7 +266,7 @@ func TestOutputRecord(t *testing.T) {
 func TestRoundTrip(t *testing.T) {
 	out := OutputFile{Sum: [32]byte{1, 2}, Stat: Stat{Size: 3, MTime: -4, Ino: 1 << 60, CTime: 6}}
 	f := &contents{root: "/site", start: 1e18, output: Output{Key: "key", Files: map[string]OutputFile{"a": out, "b/c": {}}}, outputStart: -5,
-		walk: Walk{Inputs: "in", Key: "key", Files: 1000, Dirs: 50, Oversized: []Oversized{{Path: "big", Stat: out.Stat}, {Path: "d1/huge", Stat: Stat{Size: 1 << 40}}}}}
+		walk: Walk{Inputs: "in", Key: "key", Files: 1000, Oversized: []PathStat{{Path: "big", Stat: out.Stat}, {Path: "d1/huge", Stat: Stat{Size: 1 << 40}}}}}
 	for i := range 1000 {
 		var r record
 		r.Size, r.MTime, r.Ino, r.CTime = int64(i)<<20, -int64(i)*1e9, uint64(i)<<40, int64(i)*3
@@ -275,9 +275,7 @@ func TestRoundTrip(t *testing.T) {
 		f.recs = append(f.recs, r)
 	}
 	for i := range 50 {
-		f.dirs = append(f.dirs, fmt.Sprintf("d%d", 49-i))
-		f.drecs = append(f.drecs, dirRecord{Stat: Stat{Size: int64(i), MTime: 1, Ino: 2, CTime: -3},
-			list: encodeList([]string{"a", fmt.Sprint(i)}, []fs.FileMode{fs.ModeDir, 0})})
+		f.walk.dirs = append(f.walk.dirs, PathStat{Path: fmt.Sprintf("d%d", 49-i), Stat: Stat{Size: int64(i), MTime: 1, Ino: 2, CTime: -3}})
 	}
 	f.sort()
 	g, err := decode(f.encode())
@@ -285,7 +283,6 @@ func TestRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	if g.root != f.root || g.start != f.start || !slices.Equal(g.paths, f.paths) || !slices.Equal(g.recs, f.recs) ||
-		!slices.Equal(g.dirs, f.dirs) || !slices.Equal(g.drecs, f.drecs) || !slices.IsSorted(g.dirs) ||
 		g.output.Key != "key" || !maps.Equal(g.output.Files, f.output.Files) || g.outputStart != f.outputStart || !sameWalk(g.walk, f.walk) {
 		t.Error("decode(encode(f)) differs from f")
 	}
@@ -405,92 +402,7 @@ func TestOutputUnchanged(t *testing.T) {
 	}
 }
 
-var _ manifest.DirCache = (*Cache)(nil)
-
-// dirCounter counts the folder listings a build took from the cache.
-type dirCounter struct {
-	*Cache
-	hits atomic.Int64
-}
-
-func (d *dirCounter) LookupDir(p string, info fs.FileInfo) ([]string, []fs.FileMode, bool) {
-	names, types, ok := d.Cache.LookupDir(p, info)
-	if ok {
-		d.hits.Add(1)
-	}
-	return names, types, ok
-}
-
-// buildRoot runs manifest.Build over dir through an os.Root (the walk
-// that lists folders) with the cache file at cachePath, and returns the
-// precached URLs and the folder listings taken from the cache.
-func buildRoot(t *testing.T, dir, cachePath string) ([]string, int64) {
-	t.Helper()
-	c, _ := Load(cachePath, dir)
-	dc := &dirCounter{Cache: c}
-	res, err := manifest.Build(nil, manifest.Options{Cache: dc, Root: openRoot(t, dir)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := c.Save(); err != nil {
-		t.Fatal(err)
-	}
-	var urls []string
-	for _, e := range res.Entries {
-		urls = append(urls, e.URL)
-	}
-	return urls, dc.hits.Load()
-}
-
-// TestDirListings: an unchanged folder's listing comes from the cache; a
-// file added, removed or renamed, or a name that changed type, changes its
-// folder's stat, and the folder is listed again.
-func TestDirListings(t *testing.T) {
-	dir, cachePath := newSite(t)
-	writeFile(t, filepath.Join(dir, "css/deep/x.css"), "x")
-	all := "css/app.css css/deep/x.css index.html js/app.js"
-	if urls, hits := buildRoot(t, dir, cachePath); strings.Join(urls, " ") != all || hits != 0 {
-		t.Fatalf("first build: %q, %d listings from the cache", urls, hits)
-	}
-	if urls, hits := buildRoot(t, dir, cachePath); strings.Join(urls, " ") != all || hits != 4 {
-		t.Fatalf("no change: %q, %d listings from the cache, want all 4", urls, hits)
-	}
-	for _, step := range []struct {
-		name   string
-		change func()
-		want   string
-		hits   int64
-	}{
-		{"file added", func() { writeFile(t, filepath.Join(dir, "js/new.js"), "n") },
-			"css/app.css css/deep/x.css index.html js/app.js js/new.js", 3},
-		{"file removed", func() { os.Remove(filepath.Join(dir, "js/new.js")) }, all, 3},
-		{"file renamed", func() { os.Rename(filepath.Join(dir, "css/deep/x.css"), filepath.Join(dir, "css/deep/y.css")) },
-			"css/app.css css/deep/y.css index.html js/app.js", 3},
-		{"file became a folder", func() {
-			os.Remove(filepath.Join(dir, "css/deep/y.css"))
-			writeFile(t, filepath.Join(dir, "css/deep/y.css/z.css"), "z")
-		}, "css/app.css css/deep/y.css/z.css index.html js/app.js", 3},
-		{"folder became a link", func() {
-			os.RemoveAll(filepath.Join(dir, "css/deep"))
-			if err := os.Symlink(filepath.Join(dir, "js"), filepath.Join(dir, "css/deep")); err != nil {
-				t.Skip("no symlinks here:", err)
-			}
-		}, "css/app.css index.html js/app.js", 2},
-	} {
-		time.Sleep(10 * time.Millisecond) // a new timestamp even where they are coarse
-		step.change()
-		urls, hits := buildRoot(t, dir, cachePath)
-		if strings.Join(urls, " ") != step.want || hits != step.hits {
-			t.Errorf("%s: got %q and %d listings from the cache, want %q and %d", step.name, urls, hits, step.want, step.hits)
-		}
-	}
-	// Within the racy window, nothing is taken from the cache.
-	RacyWindow = time.Hour
-	t.Cleanup(func() { RacyWindow = 0 })
-	if urls, hits := buildRoot(t, dir, cachePath); strings.Join(urls, " ") != "css/app.css index.html js/app.js" || hits != 0 {
-		t.Errorf("racy: %q, %d listings from the cache, want none", urls, hits)
-	}
-}
+var _ manifest.WalkRecorder = (*Cache)(nil)
 
 // A whole-second change time may come from a file system that keeps no
 // more: trusted only two seconds after.
@@ -510,50 +422,5 @@ func TestCoarseTimestamps(t *testing.T) {
 		if got := trusted(Stat{CTime: int64(tc.changed)}, start); got != tc.want {
 			t.Errorf("changed at %v, build began at %v: trusted %v, want %v", tc.changed, time.Duration(start), got, tc.want)
 		}
-	}
-}
-
-// A folder listed again to the same names (a file in it replaced, as a
-// build does with sw.js) does not by itself rewrite the cache; its new
-// stat is saved with other changes.
-func TestDirRestat(t *testing.T) {
-	dir, cachePath := newSite(t)
-	buildRoot(t, dir, cachePath)
-	buildRoot(t, dir, cachePath)
-	before, _ := os.Stat(cachePath)
-	time.Sleep(10 * time.Millisecond)
-	if err := os.Remove(filepath.Join(dir, "js/app.js")); err != nil {
-		t.Fatal(err)
-	}
-	writeFile(t, filepath.Join(dir, "js/app.js"), "console.log(1)") // same content, new file
-	urls, hits := buildRoot(t, dir, cachePath)
-	if strings.Join(urls, " ") != "css/app.css index.html js/app.js" || hits != 2 {
-		t.Errorf("got %q, %d listings from the cache; want 3 files, 2", urls, hits)
-	}
-	c, _ := Load(cachePath, dir)
-	if len(c.dirs) != 3 {
-		t.Errorf("%d folders recorded, want 3", len(c.dirs))
-	}
-	// The file itself is new (inode, ctime): its record changed, and the
-	// save took the folder's new stat along.
-	if after, _ := os.Stat(cachePath); after.ModTime().Equal(before.ModTime()) {
-		t.Fatal("a replaced file did not rewrite the cache")
-	}
-	if _, hits := buildRoot(t, dir, cachePath); hits != 3 {
-		t.Errorf("after the save: %d listings from the cache, want 3", hits)
-	}
-	// Only the folder's stat changes (an excluded file replaced): no save.
-	before, _ = os.Stat(cachePath)
-	time.Sleep(10 * time.Millisecond)
-	writeFile(t, filepath.Join(dir, "js/.tmp"), "x")
-	os.Remove(filepath.Join(dir, "js/.tmp"))
-	if urls, hits := buildRoot(t, dir, cachePath); len(urls) != 3 || hits != 2 {
-		t.Errorf("got %q, %d listings from the cache; want 3 files, 2", urls, hits)
-	}
-	if after, _ := os.Stat(cachePath); !after.ModTime().Equal(before.ModTime()) {
-		t.Error("a folder listed again to the same names rewrote the cache")
-	}
-	if _, hits := buildRoot(t, dir, cachePath); hits != 2 {
-		t.Errorf("not saved: %d listings from the cache, want 2 (js listed again)", hits)
 	}
 }

@@ -6,10 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
-	"io/fs"
 	"slices"
 	"strings"
-	"unsafe"
 )
 
 // A cache file is, after magic and the version byte, with integers as
@@ -19,14 +17,13 @@ import (
 //	start: when the build that took the files' stats began (Unix ns)
 //	files count, then for each, sorted by path:
 //	  path string, size, mtime, ino (unsigned), ctime, SHA-256 (32 bytes)
-//	folders count, then for each, sorted by path:
-//	  path string, size, mtime, ino (unsigned), ctime,
-//	  listing string: entries count, then for each, name string, type
 //	output key string ("" for none), start of the build that took its stats,
 //	files count, then for each, sorted by path:
 //	  path string, SHA-256 (32 bytes), size, mtime, ino (unsigned), ctime
-//	walk inputs string ("" for none), key string, files count, folders
-//	count, oversized files count, then for each, sorted by path:
+//	walk inputs string ("" for none), key string, files count,
+//	folders count, then for each, in walk order:
+//	  path string, size, mtime, ino (unsigned), ctime
+//	oversized files count, then for each, in walk order:
 //	  path string, size, mtime, ino (unsigned), ctime
 //	CRC-32 (IEEE) of everything before (4 bytes, little-endian)
 //
@@ -42,60 +39,23 @@ type contents struct {
 	start       int64
 	paths       []string
 	recs        []record
-	dirs        []string
-	drecs       []dirRecord
 	output      Output
 	outputStart int64
 	walk        Walk
 }
 
-// sort puts records and listings in path order, as the file keeps them.
+// sort puts the records in path order, as the file keeps them.
 func (f *contents) sort() {
-	f.paths, f.recs = sortedBy(f.paths, f.recs)
-	f.dirs, f.drecs = sortedBy(f.dirs, f.drecs)
-}
-
-// sortedBy returns keys sorted and recs in the same order (recs[i] belongs
-// to keys[i]).
-func sortedBy[R any](keys []string, recs []R) ([]string, []R) {
-	idx := make([]int, len(keys))
+	idx := make([]int, len(f.paths))
 	for i := range idx {
 		idx[i] = i
 	}
-	slices.SortFunc(idx, func(a, b int) int { return strings.Compare(keys[a], keys[b]) })
-	ks, rs := make([]string, len(idx)), make([]R, len(idx))
+	slices.SortFunc(idx, func(a, b int) int { return strings.Compare(f.paths[a], f.paths[b]) })
+	paths, recs := make([]string, len(idx)), make([]record, len(idx))
 	for i, j := range idx {
-		ks[i], rs[i] = keys[j], recs[j]
+		paths[i], recs[i] = f.paths[j], f.recs[j]
 	}
-	return ks, rs
-}
-
-// encodeList is a dirRecord's list.
-func encodeList(names []string, types []fs.FileMode) string {
-	n := binary.MaxVarintLen64
-	for _, name := range names {
-		n += len(name) + 2*binary.MaxVarintLen32
-	}
-	b := make([]byte, 0, n)
-	b = binary.AppendUvarint(b, uint64(len(names)))
-	for i, name := range names {
-		b = binary.AppendUvarint(b, uint64(len(name)))
-		b = append(b, name...)
-		b = binary.AppendUvarint(b, uint64(types[i]))
-	}
-	return string(b)
-}
-
-// decodeList is the names and types of a dirRecord's list.
-func decodeList(list string) (names []string, types []fs.FileMode, ok bool) {
-	d := &decoder{s: list}
-	n := d.count(2)
-	names, types = make([]string, n), make([]fs.FileMode, n)
-	for k := range n {
-		names[k] = d.str()
-		types[k] = fs.FileMode(d.uvarint())
-	}
-	return names, types, d.err == nil && len(d.s) == 0
+	f.paths, f.recs = paths, recs
 }
 
 func appendStat(b []byte, s Stat) []byte {
@@ -122,12 +82,6 @@ func (f *contents) encode() []byte {
 		b = appendStat(b, r.Stat)
 		b = append(b, r.sum[:]...)
 	}
-	b = binary.AppendUvarint(b, uint64(len(f.dirs)))
-	for i, p := range f.dirs {
-		str(p)
-		b = appendStat(b, f.drecs[i].Stat)
-		str(f.drecs[i].list)
-	}
 	str(f.output.Key)
 	b = binary.AppendVarint(b, f.outputStart)
 	names := slices.Sorted(func(yield func(string) bool) {
@@ -147,11 +101,12 @@ func (f *contents) encode() []byte {
 	str(f.walk.Inputs)
 	str(f.walk.Key)
 	b = binary.AppendUvarint(b, uint64(f.walk.Files))
-	b = binary.AppendUvarint(b, uint64(f.walk.Dirs))
-	b = binary.AppendUvarint(b, uint64(len(f.walk.Oversized)))
-	for _, o := range f.walk.Oversized {
-		str(o.Path)
-		b = appendStat(b, o.Stat)
+	for _, list := range [][]PathStat{f.walk.dirs, f.walk.Oversized} {
+		b = binary.AppendUvarint(b, uint64(len(list)))
+		for _, o := range list {
+			str(o.Path)
+			b = appendStat(b, o.Stat)
+		}
 	}
 	return binary.LittleEndian.AppendUint32(b, crc32.ChecksumIEEE(b))
 }
@@ -218,6 +173,19 @@ func (d *decoder) count(min int) int {
 	return int(n)
 }
 
+// pathStats reads a count and as many paths with their stats.
+func (d *decoder) pathStats() []PathStat {
+	k := d.count(1 + 4)
+	if k == 0 {
+		return nil
+	}
+	list := make([]PathStat, k)
+	for i := range list {
+		list[i] = PathStat{Path: d.str(), Stat: d.stat()}
+	}
+	return list
+}
+
 func decode(data []byte) (*contents, error) {
 	head := len(magic) + 1
 	if len(data) < head+5 || string(data[:len(magic)]) != magic {
@@ -227,9 +195,8 @@ func decode(data []byte) (*contents, error) {
 	if crc32.ChecksumIEEE(body) != binary.LittleEndian.Uint32(data[len(body):]) {
 		return nil, errors.New("checksum mismatch")
 	}
-	// The paths are substrings of data, which nothing writes to after
-	// Load read it: no copy of the whole file.
-	d := &decoder{s: unsafe.String(&body[head], len(body)-head)}
+	// The paths are substrings of this one string.
+	d := &decoder{s: string(body[head:])}
 	f := &contents{root: d.str(), start: d.varint()}
 	n := d.count(1 + 4 + sha256.Size)
 	f.paths, f.recs = make([]string, n), make([]record, n)
@@ -243,18 +210,6 @@ func decode(data []byte) (*contents, error) {
 		}
 		if i > 0 && f.paths[i-1] >= f.paths[i] {
 			return nil, fmt.Errorf("paths out of order at %q", f.paths[i])
-		}
-	}
-	n = d.count(1 + 4 + 1)
-	f.dirs, f.drecs = make([]string, n), make([]dirRecord, n)
-	for i := range n {
-		f.dirs[i] = d.str()
-		f.drecs[i] = dirRecord{Stat: d.stat(), list: d.str()}
-		if d.err != nil {
-			break
-		}
-		if i > 0 && f.dirs[i-1] >= f.dirs[i] {
-			return nil, fmt.Errorf("folders out of order at %q", f.dirs[i])
 		}
 	}
 	f.output.Key = d.str()
@@ -273,13 +228,8 @@ func decode(data []byte) (*contents, error) {
 	f.walk.Key = d.str()
 	// Compared with the records' counts only.
 	f.walk.Files = int(min(d.uvarint(), 1<<31))
-	f.walk.Dirs = int(min(d.uvarint(), 1<<31))
-	if k := d.count(1 + 4); k > 0 {
-		f.walk.Oversized = make([]Oversized, k)
-		for i := range k {
-			f.walk.Oversized[i] = Oversized{Path: d.str(), Stat: d.stat()}
-		}
-	}
+	f.walk.dirs = d.pathStats()
+	f.walk.Oversized = d.pathStats()
 	if d.err == nil && len(d.s) != 0 {
 		d.err = errors.New("trailing bytes")
 	}

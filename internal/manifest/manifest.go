@@ -9,16 +9,12 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash"
-	"io"
 	"io/fs"
 	"os"
 	"regexp"
 	"runtime"
 	"slices"
 	"strings"
-	"sync"
-	"sync/atomic"
 
 	"github.com/bmatcuk/doublestar/v4"
 
@@ -50,16 +46,13 @@ type Options struct {
 	// (same path, size and modification time, as it decides) is not read.
 	Cache HashCache
 	// Root, when set, is the folder to list, and the fs.FS passed to Build
-	// is ignored (pass Root.FS() or nil). Build then walks it with
-	// Concurrency workers at once, each taking a folder (opened once, from
-	// its parent's handle, listed, its files stat'ed and looked up in
-	// Cache) or a batch of a folder's files to hash (opened relative to
-	// it), instead of resolving every file's path from the root. On Linux
-	// (amd64, arm64) it uses the folders' descriptors with openat,
-	// getdents64 and fstatat directly. As with Root.FS(), no symbolic link
-	// can lead out of Root; a file that became a link after the walk listed
-	// it fails the build. The result is the same as the fs.FS walk's; with
-	// several failures, which one is reported can depend on the scheduling.
+	// is ignored (pass Root.FS() or nil). Build walks Root.FS() as it walks
+	// any fs.FS, and the hashing workers open each file from its folder
+	// (each keeps the last folder it opened) instead of resolving the
+	// file's whole path from the top: os.Root opens a path one element at
+	// a time, and this saves that for every file. As with Root.FS(), no
+	// symbolic link can lead out of Root; a file that became a link after
+	// the walk listed it fails the build.
 	Root *os.Root
 }
 
@@ -75,23 +68,14 @@ type HashCache interface {
 	Store(p string, info fs.FileInfo, sum [sha256.Size]byte)
 }
 
-// DirCache is a HashCache that also remembers folder listings, which Build
-// (with Options.Root) then takes instead of listing a folder whose stat is
-// the one recorded: adding, removing or renaming an entry changes a
-// folder's modification and status-change times, so the same stat means the
-// same names, and each name the same type.
-type DirCache interface {
+// WalkRecorder is a HashCache that also records what else a later build
+// needs to tell, from stats alone, that the folder is as this walk saw it:
+// Build calls StoreDir for each folder it enters (the root "." among them),
+// with the folder's stat taken before it is listed, and StoreOversized for
+// each selected file it leaves out for its size, in walk order.
+type WalkRecorder interface {
 	HashCache
-	// LookupDir returns the listing recorded for the folder at the slash
-	// path p (names not starting with ".", and their types as in
-	// fs.FileMode.Type) whose stat is info, if the cache still trusts it.
-	LookupDir(p string, info fs.FileInfo) (names []string, types []fs.FileMode, ok bool)
-	// StoreDir records the listing of the folder at p, listed after info
-	// was taken.
-	StoreDir(p string, info fs.FileInfo, names []string, types []fs.FileMode)
-	// StoreOversized records a file that the walk selected and left out
-	// for its size (a Warning), whose stat is info: a size change can
-	// bring it into the precache.
+	StoreDir(p string, info fs.FileInfo)
 	StoreOversized(p string, info fs.FileInfo)
 }
 
@@ -126,8 +110,6 @@ type Result struct {
 	Warnings []Warning `json:"warnings"`
 	// Bytes is the total Size of Entries.
 	Bytes int64 `json:"bytes"`
-	// Folders is how many folders the walk entered, the root among them.
-	Folders int `json:"folders"`
 }
 
 // OversizeWarning is the warning for the file at p, of size bytes, left
@@ -137,12 +119,6 @@ func OversizeWarning(p string, size, limit int64) Warning {
 		Path:    p,
 		Message: fmt.Sprintf("%d bytes, over maximumFileSizeToCacheInBytes (%d): not precached", size, limit),
 	}
-}
-
-// SortWarnings puts ws in path order, as Result.Warnings has them: the
-// order in which fs.WalkDir meets the paths.
-func SortWarnings(ws []Warning) {
-	slices.SortStableFunc(ws, func(a, b Warning) int { return compareWalkOrder(a.Path, b.Path) })
 }
 
 // DefaultMaximumFileSizeToCacheInBytes is the default size limit.
@@ -155,37 +131,50 @@ const revisionLen = 16
 // Build walks fsys and returns the precache entries of the files that opts
 // select. Names starting with "." are never listed, and dot-folders are not
 // entered. Only regular files are listed (symbolic links and other special
-// files are skipped). Errors name the path at fault.
+// files are skipped). The files the cache does not know are hashed by
+// opts.Concurrency workers while the walk goes on. Errors name the path at
+// fault; with several, the first in walk order.
+//
+// For a folder on disk, set opts.Root (or pass the FS of an os.Root): no
+// symbolic link can then lead out of it.
 func Build(fsys fs.FS, opts Options) (*Result, error) {
 	o, err := withDefaults(opts)
 	if err != nil {
 		return nil, err
 	}
+	var open func(string) (fs.File, error) // nil with Root: each worker opens from its folders
 	if o.Root != nil {
-		return buildRoot(&o)
+		fsys = o.Root.FS()
+	} else {
+		open = fsys.Open
 	}
+	rec, _ := o.Cache.(WalkRecorder)
 	res := &Result{Entries: []Entry{}, Warnings: []Warning{}}
-	var paths []string
-	var infos []fs.FileInfo
+	var files []walkedFile
+	h := startHashing(o.Root, open, o.Cache, o.Concurrency)
 	walk := func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return fmt.Errorf("manifest: %s: %w", p, err)
 		}
-		if p == "." {
-			res.Folders++
-			return nil
-		}
-		if strings.HasPrefix(d.Name(), ".") {
+		if p != "." && strings.HasPrefix(d.Name(), ".") {
 			if d.IsDir() {
 				return fs.SkipDir
 			}
 			return nil
 		}
 		if d.IsDir() {
-			if o.ignoresTree(p) {
+			if p != "." && o.ignoresTree(p) {
 				return fs.SkipDir
 			}
-			res.Folders++
+			if rec != nil {
+				// The stat from the parent's listing (for ".", from
+				// fs.WalkDir's Stat), taken before this folder is listed.
+				info, err := d.Info()
+				if err != nil {
+					return fmt.Errorf("manifest: %s: %w", p, err)
+				}
+				rec.StoreDir(p, info)
+			}
 			return nil
 		}
 		if !d.Type().IsRegular() || !o.takes(p) {
@@ -197,23 +186,36 @@ func Build(fsys fs.FS, opts Options) (*Result, error) {
 		}
 		if size := info.Size(); size > o.MaximumFileSizeToCacheInBytes {
 			res.Warnings = append(res.Warnings, OversizeWarning(p, size, o.MaximumFileSizeToCacheInBytes))
+			if rec != nil {
+				rec.StoreOversized(p, info)
+			}
 			return nil
 		}
-		paths = append(paths, p)
-		infos = append(infos, info)
+		files = append(files, walkedFile{path: p, size: info.Size()})
+		if o.Cache != nil {
+			if sum, ok := o.Cache.Lookup(p, info); ok {
+				files[len(files)-1].sum = sum
+				return nil
+			}
+		}
+		h.add(len(files)-1, p, info)
 		return nil
 	}
-	if err := fs.WalkDir(fsys, ".", walk); err != nil {
-		return nil, err
+	werr := fs.WalkDir(fsys, ".", walk)
+	hashed, herr := h.wait()
+	if werr != nil {
+		return nil, werr
 	}
-	sums, lens, err := hashAll(fsys, paths, infos, o.Cache, o.Concurrency)
-	if err != nil {
-		return nil, err
+	if herr != nil {
+		return nil, herr
 	}
-	for i, p := range paths {
-		e := newEntry(p, sums[i], lens[i], !o.DontCacheBust(p))
-		res.Entries = append(res.Entries, e)
-		res.Bytes += e.Size
+	for _, r := range hashed {
+		files[r.i].sum, files[r.i].size = r.sum, r.n
+	}
+	res.Entries = make([]Entry, len(files))
+	for i, f := range files {
+		res.Entries[i] = newEntry(f.path, f.sum, f.size, !o.DontCacheBust(f.path))
+		res.Bytes += f.size
 	}
 	// Walk order is by path; percent-encoding can change the order of URLs.
 	slices.SortFunc(res.Entries, func(a, b Entry) int { return strings.Compare(a.URL, b.URL) })
@@ -302,94 +304,6 @@ func matchAny(patterns []string, p string) bool {
 		}
 	}
 	return false
-}
-
-// hashAll hashes the files at paths in fsys with at most workers at once,
-// asking cache first (when not nil) with each file's stat from infos. It
-// returns the digests and byte counts in the order of paths or, when files
-// fail, the error of the first failing path in that order: results never
-// depend on the scheduling.
-func hashAll(fsys fs.FS, paths []string, infos []fs.FileInfo, cache HashCache, workers int) ([][sha256.Size]byte, []int64, error) {
-	sums := make([][sha256.Size]byte, len(paths))
-	lens := make([]int64, len(paths))
-	errs := make([]error, len(paths))
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range min(workers, len(paths)) {
-		wg.Go(func() {
-			h, buf := sha256.New(), make([]byte, hashBufferSize)
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= len(paths) {
-					return
-				}
-				open := func() (io.ReadCloser, error) { return fsys.Open(paths[i]) }
-				sums[i], lens[i], errs[i] = hashCached(open, paths[i], infos[i], cache, h, buf)
-			}
-		})
-	}
-	wg.Wait()
-	if err := firstError(errs); err != nil {
-		return nil, nil, err
-	}
-	return sums, lens, nil
-}
-
-func firstError(errs []error) error {
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// hashBufferSize is the read size of each hashing worker: most files take
-// one read (and one more to see the end), the largest precached ones a few.
-const hashBufferSize = 256 << 10
-
-// hashCached returns the digest and length of the file at p, whose stat is
-// info: from cache when it knows the file, else read (with open) through h
-// and buf, and stored in cache.
-func hashCached(open func() (io.ReadCloser, error), p string, info fs.FileInfo, cache HashCache, h hash.Hash, buf []byte) (sum [sha256.Size]byte, n int64, err error) {
-	if cache != nil {
-		if sum, ok := cache.Lookup(p, info); ok {
-			return sum, info.Size(), nil
-		}
-	}
-	return hashFile(open, p, info, cache, h, buf)
-}
-
-// hashFile reads the file at p, whose stat is info, with open through h and
-// buf, and stores its digest in cache (when not nil).
-func hashFile(open func() (io.ReadCloser, error), p string, info fs.FileInfo, cache HashCache, h hash.Hash, buf []byte) (sum [sha256.Size]byte, n int64, err error) {
-	f, err := open()
-	if err != nil {
-		return sum, 0, fmt.Errorf("manifest: %w", err)
-	}
-	defer f.Close()
-	h.Reset()
-	// Hide any WriterTo/ReaderFrom so that io.CopyBuffer uses buf.
-	n, err = io.CopyBuffer(struct{ io.Writer }{h}, struct{ io.Reader }{f}, buf)
-	if err != nil {
-		return sum, 0, fmt.Errorf("manifest: read %s: %w", p, err)
-	}
-	h.Sum(sum[:0])
-	// A file whose length changed while it was read changed after its
-	// stat: leave it for the next build to hash.
-	if cache != nil && n == info.Size() {
-		cache.Store(p, info, sum)
-	}
-	return sum, n, nil
-}
-
-// namePath names the file at p, from the root, in err (from opening it or
-// its folder), as opening it from the root would.
-func namePath(err error, p string) error {
-	if pe, ok := err.(*fs.PathError); ok {
-		return &fs.PathError{Op: pe.Op, Path: p, Err: pe.Err}
-	}
-	return err
 }
 
 // EntryFor is the entry of a file swkit generates in memory (the page helper),

@@ -68,6 +68,12 @@ type Options struct {
 	// Reuse, when set, lets the build take the generated files of an
 	// earlier build of the same inputs instead of generating them.
 	Reuse *Reuse
+	// Pages are URLs to precache besides the site's files.
+	Pages []Page
+	// FilePrefix is the path under which the site's files are served
+	// ("static/", no leading slash) while the worker and the page helper
+	// are at the root; it prefixes the files' URLs.
+	FilePrefix string
 }
 
 // Reuse lets a build skip generating the worker and the page helper when an
@@ -115,8 +121,25 @@ func Build(fsys fs.FS, cfg config.Config, opts Options) (*Output, error) {
 		return nil, fmt.Errorf("list files: %w", err)
 	}
 	out := &Output{Manifest: res}
+	// The site's files, as the walk found them, for the build key: the
+	// page helper is added after it (a reused build brings its own).
+	files := res.Entries
+	finish := func(helper []byte) error {
+		entries, err := manifestEntries(fsys, cfg, files, helper, opts)
+		if err != nil {
+			return err
+		}
+		res.Entries = entries
+		res.Bytes = 0
+		for _, e := range entries {
+			res.Bytes += e.Size
+		}
+		return nil
+	}
 	if cfg.SwSrc != "" {
-		addHelper(res, helper)
+		if err := finish(helper); err != nil {
+			return nil, err
+		}
 		out.Warnings = append(res.Warnings, injectWarnings(cfg)...)
 		if out.Worker, err = inject(cfg.SwSrc, res.Entries); err != nil {
 			return nil, err
@@ -126,14 +149,16 @@ func Build(fsys fs.FS, cfg config.Config, opts Options) (*Output, error) {
 		return out, nil
 	}
 	if r := opts.Reuse; r != nil {
-		if out.Key, err = Key(res.Entries, cfg, r.Extra); err != nil {
+		if out.Key, err = Key(files, cfg, r.Extra); err != nil {
 			return nil, err
 		}
 		if r.Previous != nil {
 			if prev, ok := r.Previous(out.Key); ok {
 				// The build that generated prev checked the precached
 				// pages of the same entries and config.
-				addHelper(res, prev.PageHelper)
+				if err := finish(prev.PageHelper); err != nil {
+					return nil, err
+				}
 				out.Worker, out.PageHelper, out.Imports = prev.Worker, prev.PageHelper, prev.Imports
 				out.Warnings = append(res.Warnings, sizeWarnings(res.Entries)...)
 				out.Reused = true
@@ -142,7 +167,11 @@ func Build(fsys fs.FS, cfg config.Config, opts Options) (*Output, error) {
 			}
 		}
 	}
-	addHelper(res, helper)
+	if err := finish(helper); err != nil {
+		return nil, err
+	}
+	out.Warnings = append(res.Warnings, entryWarnings(cfg)...)
+	out.Warnings = append(out.Warnings, sizeWarnings(res.Entries)...)
 	if err := checkPrecachedPages(cfg, res.Entries); err != nil {
 		return nil, err
 	}
@@ -151,7 +180,6 @@ func Build(fsys fs.FS, cfg config.Config, opts Options) (*Output, error) {
 		return nil, fmt.Errorf("generate worker: %w", err)
 	}
 	out.Worker, out.PageHelper = worker.Script, helper
-	out.Warnings = append(res.Warnings, sizeWarnings(res.Entries)...)
 	for name, data := range worker.Imports {
 		if out.Imports == nil {
 			out.Imports = map[string][]byte{}
@@ -357,15 +385,6 @@ func ManifestOptions(cfg config.Config) (manifest.Options, error) {
 	// Manifest files an earlier build wrote are the worker's, not the site's.
 	opts.GlobIgnores = append(opts.GlobIgnores, path.Join(path.Dir(cfg.SwDest), swgen.ManifestFileGlob))
 	return opts, nil
-}
-
-// addHelper adds the page helper to the precache entries of res, which are
-// sorted by URL and stay so.
-func addHelper(res *manifest.Result, helper []byte) {
-	e := manifest.EntryFor(PageHelperName, helper)
-	i, _ := slices.BinarySearchFunc(res.Entries, e.URL, func(a manifest.Entry, url string) int { return strings.Compare(a.URL, url) })
-	res.Entries = slices.Insert(res.Entries, i, e)
-	res.Bytes += e.Size
 }
 
 // BuildID identifies the running swkit build, for Reuse.Extra: its module

@@ -6,13 +6,11 @@ import (
 	"io/fs"
 	"strconv"
 	"sync"
-	"sync/atomic"
 	"time"
 )
 
 // The file cache remembers, per file name, what serving that file needs: its
-// ETag, its headers, for small files the whole content, and for compressible
-// files whether each precompressed sibling is absent. Every request still
+// ETag, its headers and, for small files, the whole content. Every request still
 // stats the file (a Stat through os.Root: one fstatat for a file at the top
 // of the folder) and uses an entry only while the file's identity is
 // unchanged, so a file changed on disk is served fresh on the next request.
@@ -26,9 +24,10 @@ const (
 	// maxSmallFile: files up to this size are kept in memory and answered
 	// without opening them; larger ones are sent from the file (sendfile).
 	// A 100 KiB image from memory is one fstatat and one writev instead of
-	// openat, fstat, a header write, sendfile and close: about 20% more
-	// requests per CPU-second. Past about 192 KiB, copying the body into the
-	// socket costs more than the syscalls saved, and sendfile wins.
+	// openat, fstat, a header write, sendfile and close: about 1.5 times the
+	// requests per CPU-second (docs/benchmarks.md). Past about 192 KiB,
+	// copying the body into the socket costs more than the syscalls saved,
+	// and sendfile wins.
 	maxSmallFile = 128 << 10
 	// maxCachedBytes bounds the contents of small files kept in memory. When a
 	// new content would exceed it, the contents of other entries, picked at
@@ -40,11 +39,10 @@ const (
 	// starts over. A site has far fewer files, but names that come and go must
 	// not grow it forever.
 	maxFileEntries = 1 << 16
-	// racyWindow: a file or folder modified this recently may change again
-	// within the same timestamp tick (Linux file times advance by a clock tick
-	// of a few milliseconds; some file systems by seconds) without its
-	// identity changing. Its content is therefore not kept in memory, and a
-	// sibling's absence in such a folder is not remembered, until the
+	// racyWindow: a file modified this recently may change again within the
+	// same timestamp tick (Linux file times advance by a clock tick of a few
+	// milliseconds; some file systems by seconds) without its identity
+	// changing. Its content is therefore not kept in memory until the
 	// modification is this old.
 	racyWindow = 2 * time.Second
 )
@@ -73,8 +71,7 @@ func racy(mt time.Time) bool {
 }
 
 // fileEntry is what the cache knows about one version of a file. Entries are
-// immutable once stored, except for the sibling absence notes, which are
-// atomic.
+// immutable once stored.
 type fileEntry struct {
 	key     fileKey
 	modTime time.Time
@@ -86,11 +83,6 @@ type fileEntry struct {
 	// small one modified less than racyWindow ago (racy) or dropped for room.
 	data []byte
 	racy bool
-	// sibName are the names of the precompressed siblings, for compressible
-	// files; noSib[i] holds the identity of the file's folder when sibling i
-	// was found absent, and nil when it was not (or may exist).
-	sibName [numCodings]string
-	noSib   [numCodings]atomic.Pointer[fileKey]
 }
 
 // settled reports whether a racy entry may now be refilled with its content.
@@ -100,11 +92,9 @@ func (e *fileEntry) settled() bool {
 
 // withoutData is a copy of e without its content.
 func (e *fileEntry) withoutData() *fileEntry {
-	c := &fileEntry{key: e.key, modTime: e.modTime, etag: e.etag, length: e.length, ti: e.ti, cc: e.cc, racy: e.racy, sibName: e.sibName}
-	for i := range e.noSib {
-		c.noSib[i].Store(e.noSib[i].Load())
-	}
-	return c
+	c := *e
+	c.data = nil
+	return &c
 }
 
 // fileCache maps file names to entries.
@@ -179,13 +169,7 @@ func (c *fileCache) size() (entries, bytes int) {
 // newEntry returns an entry for name's version fi, without ETag or content.
 func (h *Handler) newEntry(name string, fi fs.FileInfo) *fileEntry {
 	ti := typeOf(name)
-	e := &fileEntry{key: keyOf(fi), modTime: fi.ModTime(), ti: ti, cc: h.cacheControl(name, ti)}
-	if ti.compressible {
-		for _, c := range codings {
-			e.sibName[c.idx] = name + c.suffix
-		}
-	}
-	return e
+	return &fileEntry{key: keyOf(fi), modTime: fi.ModTime(), ti: ti, cc: h.cacheControl(name, ti)}
 }
 
 // fill computes the entry of the open file f, named name, whose Stat is fi,

@@ -5,10 +5,13 @@
 //   - "/" and "/dir/" serve index.html; "/dir" redirects to "/dir/"; there are
 //     no directory listings.
 //   - Dotfiles, dot-folders and any path that could leave the root are 404,
-//     never 403, so that nothing is revealed (see [Resolve]).
+//     never 403, so that nothing is revealed (see [Resolve]). The exception
+//     is "/.well-known/" at the root (RFC 8615), served when the folder has it.
 //   - Strong ETags from the content, so revalidation is exact and works for
 //     embed.FS, which has no modification times; conditional and range
-//     requests are left to [http.ServeContent]. No Last-Modified is sent: a
+//     requests are left to [http.ServeContent], except that a Range of more
+//     than [MaxRanges] ranges, or of overlapping ones, is ignored (see
+//     [WithoutAbusiveRange]). No Last-Modified is sent: a
 //     deploy that moves a file's time backwards must not produce a false 304.
 //   - Content-Type from a fixed extension table, never sniffed
 //     (X-Content-Type-Options: nosniff), unknown types as
@@ -36,8 +39,7 @@
 //     are unaffected. A version is its size, modification time and
 //     mode, plus inode and change time on Linux. A file modified under 2
 //     seconds ago is read from disk, as it may change again within the same
-//     timestamp tick. The absence of a precompressed sibling is remembered
-//     until the folder that would hold it changes (adding a file changes it).
+//     timestamp tick.
 //
 // # Security
 //
@@ -49,8 +51,6 @@
 //	root, err := os.OpenRoot(dir)
 //	...
 //	h, err := static.New(root.FS(), static.Options{})
-//
-// or [RootFS](root), the same with cheaper opens on Unix (swkit serve's).
 //
 // Any failure to open or stat a file (missing, permission denied, a link out
 // of the root, a file used as a folder) is answered 404, so that the status
@@ -119,8 +119,10 @@ type Options struct {
 
 	// Compress gzips compressible responses (text types, SVG, JSON, wasm...)
 	// larger than 1 KB on the fly when no precompressed sibling exists and the
-	// client accepts gzip. Bodies are cached per ETag (up to 64 MiB in all,
-	// files up to 8 MiB). Default false: precompress at build time instead.
+	// client accepts gzip, at level 6. Bodies are cached per ETag (up to 64
+	// MiB in all, evicted entry by entry; files up to 8 MiB), and concurrent
+	// requests for one version compress it once. Default false: precompress
+	// at build time instead.
 	// Caveat: like any compression of responses that mix secrets with
 	// attacker-controlled text, it enables BREACH-style attacks; static files
 	// normally carry no secrets.
@@ -310,7 +312,7 @@ func (h *Handler) serveMem(w http.ResponseWriter, r *http.Request, name string, 
 		addVary(hdr)
 		codings, n := acceptedCodings(r.Header)
 		if h.wantGzip(codings[:n], int64(len(mf.data))) {
-			if ge, err := h.gzips.compress(mf.etag[0], mf.data); err == nil {
+			if ge, err := h.gzips.compress(mf.etag[0], func() ([]byte, error) { return mf.data, nil }); err == nil {
 				serveGzip(w, r, ge)
 				return
 			}
@@ -376,14 +378,13 @@ func (h *Handler) serveFile(w http.ResponseWriter, r *http.Request, name string)
 	h.setWorkerHeader(hdr, name)
 	var codings [2]*coding
 	var n int
-	var dir dirProbe
 	if ti.compressible {
 		// Every response of a compressible path varies, identity included,
 		// so that a shared cache never hands a br body to a client without br.
 		addVary(hdr)
 		codings, n = acceptedCodings(r.Header)
 		for _, c := range codings[:n] {
-			if h.serveSibling(w, r, name, e, c, &dir) {
+			if h.serveSibling(w, r, name, c) {
 				return
 			}
 		}
@@ -408,23 +409,20 @@ func (h *Handler) serveFile(w http.ResponseWriter, r *http.Request, name string)
 			}
 			defer f.Close()
 		}
-		fresh := e == nil
 		if e, data, content, err = h.content(name, f, fi, e); err != nil {
 			h.fail(w, http.StatusInternalServerError)
 			return
 		}
-		if fresh {
-			dir.note(e)
-		}
 	}
 	if gz {
-		if data == nil {
-			if data, err = io.ReadAll(content); err != nil {
-				h.fail(w, http.StatusInternalServerError)
-				return
+		// Only the request that compresses reads the file; concurrent
+		// ones for the same version wait for its body.
+		ge, err := h.gzips.compress(e.etag[0], func() ([]byte, error) {
+			if data != nil {
+				return data, nil
 			}
-		}
-		ge, err := h.gzips.compress(e.etag[0], data)
+			return io.ReadAll(content)
+		})
 		if err != nil {
 			h.fail(w, http.StatusInternalServerError)
 			return
@@ -474,83 +472,12 @@ func (h *Handler) content(name string, f fs.File, fi fs.FileInfo, e *fileEntry) 
 	return h.fill(name, f, fi)
 }
 
-// dirProbe is the identity of a file's folder, stated at most once per
-// request and only when needed, and the siblings found absent meanwhile.
-type dirProbe struct {
-	done   bool
-	ok     bool // false: unknown, or modified too recently to be relied on
-	key    fileKey
-	absent [numCodings]bool
-}
-
-func (d *dirProbe) get(fsys fs.FS, name string) (fileKey, bool) {
-	if !d.done {
-		d.done = true
-		if fi, err := fs.Stat(fsys, path.Dir(name)); err == nil && !racy(fi.ModTime()) {
-			d.key, d.ok = keyOf(fi), true
-		}
-	}
-	return d.key, d.ok
-}
-
-// note records in e the siblings found absent during the request.
-func (d *dirProbe) note(e *fileEntry) {
-	for i, a := range d.absent {
-		if a {
-			k := d.key
-			e.noSib[i].Store(&k)
-		}
-	}
-}
-
 // serveSibling serves the precompressed sibling of name with coding c, and
 // reports whether it did. A missing or unusable sibling falls back to the
 // original. The sibling has its own ETag: it is another representation.
-//
-// e is the original's valid entry, or nil. In it the handler notes that a
-// sibling is absent, with the identity of the folder at that time (through
-// dir, and dir.note once the entry exists): adding, removing or renaming a
-// file changes its folder's modification time, so while the folder is
-// unchanged the sibling is still absent and is not probed again.
-func (h *Handler) serveSibling(w http.ResponseWriter, r *http.Request, name string, e *fileEntry, c *coding, dir *dirProbe) bool {
-	sib := ""
-	if e != nil {
-		sib = e.sibName[c.idx]
-	} else {
-		sib = name + c.suffix
-	}
+func (h *Handler) serveSibling(w http.ResponseWriter, r *http.Request, name string, c *coding) bool {
+	sib := name + c.suffix
 	s := h.cache.get(sib)
-	noted := e != nil && e.noSib[c.idx].Load() != nil
-	if noted || s == nil {
-		// The folder is stated before the sibling is probed, so that a
-		// sibling created after the probe changes it after the noted state.
-		// Not for a sibling known to exist: it is probed anyway.
-		dir.get(h.fsys, name)
-	}
-	if noted && dir.ok && *e.noSib[c.idx].Load() == dir.key {
-		return false
-	}
-	absent := func(err error) bool {
-		if !dir.done {
-			// Known, and gone: forget it, so that the next request states the
-			// folder first and can note the absence.
-			h.cache.remove(sib)
-		}
-		if dir.ok && (err == errNotRegular || errors.Is(err, fs.ErrNotExist)) {
-			// Noted only when nothing is there, or something that is neither a
-			// file nor a link (a folder): replacing either changes the folder.
-			// A link is not noted: its target may change elsewhere.
-			li, lerr := fs.Lstat(h.fsys, sib)
-			if errors.Is(lerr, fs.ErrNotExist) || lerr == nil && li.Mode()&fs.ModeSymlink == 0 && !li.Mode().IsRegular() {
-				dir.absent[c.idx] = true
-				if e != nil {
-					dir.note(e)
-				}
-			}
-		}
-		return false
-	}
-
 	var (
 		f   fs.File
 		fi  fs.FileInfo
@@ -565,7 +492,10 @@ func (h *Handler) serveSibling(w http.ResponseWriter, r *http.Request, name stri
 		f, fi, err = h.openRegular(sib)
 	}
 	if err != nil {
-		return absent(err)
+		if s != nil {
+			h.cache.remove(sib) // gone: forget it
+		}
+		return false
 	}
 	if f != nil {
 		defer f.Close()
@@ -601,6 +531,7 @@ func (h *Handler) serveSibling(w http.ResponseWriter, r *http.Request, name stri
 // serveBytes answers with data, whose ETag is etag and length length, as
 // http.ServeContent would: see quickAnswer; one Write for the body.
 func serveBytes(w http.ResponseWriter, r *http.Request, etag, length []string, data []byte) {
+	r = WithoutAbusiveRange(r, int64(len(data)))
 	switch quickAnswer(w, r, etag, length) {
 	case http.StatusOK:
 		if r.Method == http.MethodHead {
@@ -660,17 +591,12 @@ func writeHeld(c *coalesce.Conn, w http.ResponseWriter, data []byte) {
 // start, whose ETag is etag and length length, as http.ServeContent would:
 // see quickAnswer. The length comes from the file's Stat, which spares
 // ServeContent's two seeks to measure it; net/http sends an *os.File with
-// sendfile.
+// sendfile, after the header and the first 512 bytes in one write.
 func serveReader(w http.ResponseWriter, r *http.Request, etag, length []string, size int64, content io.ReadSeeker) {
+	r = WithoutAbusiveRange(r, size)
 	switch quickAnswer(w, r, etag, length) {
 	case http.StatusOK:
 		if r.Method != http.MethodHead {
-			// The header first: net/http then sends the whole body with
-			// sendfile, instead of reading its first 512 bytes to copy them
-			// after the header (it does so in case it must sniff the type).
-			if f, ok := w.(http.Flusher); ok {
-				f.Flush()
-			}
 			io.CopyN(w, content, size)
 		}
 	case 0:

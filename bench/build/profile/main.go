@@ -5,6 +5,7 @@
 //	go run ./bench/build/profile -n 10 -cpuprofile bench/work/build.pprof bench/work/large
 //	go tool pprof -top bench/work/build.pprof
 //	go run ./bench/build/profile -nochange -n 100 -cpuprofile bench/work/nochange.pprof bench/work/large
+//	go run ./bench/build/profile -nochange -walk -n 100 bench/work/large
 //
 // It writes nothing into the folder; the files swkit build would write are
 // only generated in memory.
@@ -15,7 +16,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"runtime/pprof"
+	"syscall"
 	"time"
 
 	"github.com/swkit/swkit"
@@ -27,21 +30,17 @@ import (
 
 func main() {
 	n := flag.Int("n", 10, "builds")
-	openers := flag.Bool("openers", false, "instead, time hashing every file (2 workers) opened three ways: os.Root.FS, os.DirFS, and one os.Root per folder")
-	nochange := flag.Bool("nochange", false, "instead, time the walk of a no-change rebuild: buildcache.Load, manifest.Build over the os.Root with the cache, Save (the cache in a temporary file, filled by one build first)")
+	nochange := flag.Bool("nochange", false, "instead, time the cache work of a no-change rebuild: buildcache.Load, Cache.Unchanged, Save (the cache in a temporary file, filled by builds first)")
+	walk := flag.Bool("walk", false, "with -nochange: the walk a rebuild falls back to instead of Unchanged (manifest.Build with the cache)")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile here")
 	flag.Parse()
 	if flag.NArg() != 1 {
-		fmt.Fprintln(os.Stderr, "usage: profile [-n 10] [-cpuprofile FILE] [-openers | -nochange] DIR")
+		fmt.Fprintln(os.Stderr, "usage: profile [-n 10] [-cpuprofile FILE] [-nochange [-walk]] DIR")
 		os.Exit(2)
 	}
 	root, err := os.OpenRoot(flag.Arg(0))
 	check(err)
 	defer root.Close()
-	if *openers {
-		compareOpeners(flag.Arg(0), root, *n)
-		return
-	}
 	cfg := config.Defaults(config.Config{})
 	if *cpuprofile != "" {
 		f, err := os.Create(*cpuprofile)
@@ -50,7 +49,7 @@ func main() {
 		defer pprof.StopCPUProfile()
 	}
 	if *nochange {
-		noChange(flag.Arg(0), root, cfg, *n)
+		noChange(flag.Arg(0), root, cfg, *n, *walk)
 		return
 	}
 	// The phases on their own, once each, then whole builds.
@@ -61,8 +60,7 @@ func main() {
 	opts, err := manifest.FromConfig(cfg)
 	check(err)
 	t = time.Now()
-	opts.Root = root
-	res, err := manifest.Build(nil, opts)
+	res, err := manifest.Build(root.FS(), opts)
 	check(err)
 	fmt.Printf("manifest (walk + hash %d files): %s\n", len(res.Entries), time.Since(t))
 	t = time.Now()
@@ -78,39 +76,52 @@ func main() {
 	fmt.Printf("swkit.BuildDir: %s a build, mean of %d\n", total/time.Duration(*n), *n)
 }
 
-// noChange times the cached walk of a no-change rebuild, the part of
-// `swkit build` that grows with the site when nothing changed (the rest:
-// process start, the build key, checking the generated files).
-func noChange(dir string, root *os.Root, cfg config.Config, n int) {
+// noChange times the work of a no-change rebuild that grows with the site
+// (the rest: process start, checking the generated files): loading the
+// cache, Unchanged (or, with walk, the walk it saves), saving.
+func noChange(dir string, root *os.Root, cfg config.Config, n int, walk bool) {
 	tmp, err := os.MkdirTemp("", "swkit-profile-")
 	check(err)
 	defer os.RemoveAll(tmp)
 	path := filepath.Join(tmp, "cache.bin")
 	opts, err := manifest.FromConfig(cfg)
 	check(err)
-	opts.Root = root
-	build := func() {
+	const inputs = "profile"
+	build := func(mustWalk bool) {
 		c, err := buildcache.Load(path, dir)
 		check(err)
-		opts.Cache = c
-		_, err = manifest.Build(nil, opts)
-		check(err)
+		if _, ok := c.Unchanged(root, inputs, runtime.GOMAXPROCS(0)); !ok || mustWalk {
+			opts.Cache = c
+			res, err := manifest.Build(root.FS(), opts)
+			check(err)
+			c.SetWalk(inputs, "key", len(res.Entries))
+		}
 		check(c.Save())
 	}
-	build()
+	build(true)
 	// Stats are trusted once the build that took them began RacyWindow
 	// after the files' last change: a second build records them so.
 	time.Sleep(buildcache.RacyWindow)
-	build()
+	build(true)
 	var wall, cpu time.Duration
 	for range n {
 		t, c := time.Now(), cpuTime()
-		build()
+		build(walk)
 		wall += time.Since(t)
 		cpu += cpuTime() - c
 	}
-	fmt.Printf("no-change walk (Load, Build, Save): %s wall, %s CPU a build, mean of %d\n",
-		wall/time.Duration(n), cpu/time.Duration(n), n)
+	what := "Load, Unchanged, Save"
+	if walk {
+		what = "Load, walk, Save"
+	}
+	fmt.Printf("no-change rebuild (%s): %s wall, %s CPU a build, mean of %d\n",
+		what, wall/time.Duration(n), cpu/time.Duration(n), n)
+}
+
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	check(syscall.Getrusage(syscall.RUSAGE_SELF, &ru))
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func check(err error) {

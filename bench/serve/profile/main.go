@@ -1,5 +1,5 @@
-// Command profile serves a folder exactly as `swkit serve` does (the worker
-// generated in memory by sitebuild, static.New with on-the-fly gzip) under
+// Command profile serves a folder exactly as `swkit serve` does
+// (swkit.NewDir: the worker generated in memory, on-the-fly gzip) under
 // the CPU profiler, for a fixed time, so bench/serve can say where a
 // request's time goes. Drive it with wrk meanwhile.
 //
@@ -31,9 +31,6 @@ func main() {
 		fmt.Fprintln(os.Stderr, "usage: profile [-addr A] [-for 15s] [-cpuprofile FILE] DIR")
 		os.Exit(2)
 	}
-	root, err := os.OpenRoot(flag.Arg(0))
-	check(err)
-	defer root.Close()
 	h, err := swkit.NewDir(flag.Arg(0), swkit.Config{}, swkit.DirOptions{NoCache: true})
 	check(err)
 	defer h.Close()
