@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/creack/pty"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/swkit/swkit/internal/pgtest"
@@ -305,5 +306,73 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)
 		}
+	}
+}
+
+// TestPushStatusTerminal: on a terminal, status redraws a progress bar in
+// place until the campaign is done; on /dev/null (a character device, but
+// no terminal) it prints once and returns at once.
+func TestPushStatusTerminal(t *testing.T) {
+	const subs = 40
+	f := newPushFixture(t, subs)
+	f.svc.SetDelay(50 * time.Millisecond) // slow enough to see the bar move
+	if code, _, stderr := runCmd(t, append([]string{"push", "send", "--title", "hi"}, f.flags()...)...); code != 0 {
+		t.Fatalf("send: %s", stderr)
+	}
+
+	devNull, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer devNull.Close()
+	if code := run(t.Context(), []string{"push", "status", "--db", f.db, "1"}, devNull, io.Discard); code != 0 {
+		t.Fatalf("status to %s: exit %d", os.DevNull, code)
+	}
+
+	ptmx, tty, err := pty.Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ptmx.Close()
+	var screen syncBuffer
+	go io.Copy(&screen, ptmx)
+	status := make(chan int, 1)
+	go func() {
+		defer tty.Close()
+		status <- run(t.Context(), []string{"push", "status", "--db", f.db, "1"}, tty, io.Discard)
+	}()
+	waitFor(t, "the bar, waiting for a worker", func() bool {
+		return strings.Contains(screen.String(), "[..............................]   0% campaign 1 waiting for a worker")
+	})
+
+	ctx, cancel := context.WithCancel(t.Context())
+	worker := make(chan int, 1)
+	go func() {
+		worker <- run(ctx, append([]string{"push", "worker", "--concurrency", "2"}, f.flags()...), io.Discard, io.Discard)
+	}()
+	defer func() { cancel(); <-worker }()
+	select {
+	case code := <-status:
+		if code != 0 {
+			t.Fatalf("status exit %d", code)
+		}
+	case <-time.After(60 * time.Second):
+		t.Fatalf("status still drawing after 60 s: %q", screen.String())
+	}
+	waitFor(t, "the last frame", func() bool { return strings.HasSuffix(screen.String(), "\n") })
+	frames := strings.Split(strings.TrimSuffix(screen.String(), "\r\n"), "\r\x1b[K")
+	last := frames[len(frames)-1]
+	if !strings.HasPrefix(last, "[##############################] 100% campaign 1 done: queued 0, delivered 40, ") {
+		t.Errorf("last frame %q, want a full bar and the counts", last)
+	}
+	moving := 0
+	for _, fr := range frames {
+		if strings.Contains(fr, " running: ") {
+			moving++
+		}
+	}
+	t.Logf("%d frames, %d while running", len(frames), moving)
+	if moving == 0 {
+		t.Errorf("no frame while the campaign ran: %q", screen.String())
 	}
 }

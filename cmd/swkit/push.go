@@ -14,6 +14,7 @@ import (
 	"github.com/swkit/swkit/push"
 	"github.com/swkit/swkit/push/campaign"
 	"github.com/swkit/swkit/push/pushapi"
+	"golang.org/x/term"
 )
 
 const (
@@ -357,14 +358,12 @@ func bar(s *campaign.Status, width int) string {
 	return fmt.Sprintf("[%s%s] %3.0f%%", strings.Repeat("#", full), strings.Repeat(".", width-full), frac*100)
 }
 
-// isTerminal reports whether w is a character device, as a terminal is.
+// isTerminal reports whether w is a terminal. A character device is not
+// enough: /dev/null is one, and "swkit push status >/dev/null" in a cron
+// job must print once and return, not draw a bar until the campaign ends.
 func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+	return ok && term.IsTerminal(int(f.Fd()))
 }
 
 // flagError names the flag behind a notification field.
