@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/exec"
 	"strings"
@@ -374,5 +375,56 @@ func TestPushStatusTerminal(t *testing.T) {
 	t.Logf("%d frames, %d while running", len(frames), moving)
 	if moving == 0 {
 		t.Errorf("no frame while the campaign ran: %q", screen.String())
+	}
+}
+
+// TestPushSendWaitTimeout: --wait gives up after --timeout when a push
+// service accepts connections and never answers, says so, and leaves the
+// campaign to the workers. The delivery in flight first gets up to its
+// 10 s (here shorter, its requests having --push-timeout 1s) to end and be
+// recorded.
+func TestPushSendWaitTimeout(t *testing.T) {
+	f := newPushFixture(t, 0)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close() // held open, never answered
+		}
+	}()
+	st, err := sqlite.Open(t.Context(), f.db, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub := pushtest.NewSubscription(f.svc)
+	sub.Endpoint = "http://" + ln.Addr().String() + "/push/silent"
+	if _, err := st.PutSubscription(t.Context(), sub); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+
+	done := make(chan struct{})
+	var code int
+	var stdout, stderr string
+	start := time.Now()
+	go func() {
+		defer close(done)
+		code, stdout, stderr = runCmd(t, append([]string{"push", "send", "--title", "hi", "--wait", "--timeout", "2s", "--push-timeout", "1s"}, f.flags()...)...)
+	}()
+	select {
+	case <-done:
+	case <-time.After(60 * time.Second):
+		t.Fatal("push send --wait --timeout 2s still running after 60 s")
+	}
+	t.Logf("returned after %v", time.Since(start).Round(time.Millisecond))
+	if code != 1 || stdout != "delivered 0, gone 0, failed 0\n" || !strings.Contains(stderr, "campaign 1 not done after --timeout 2s") {
+		t.Errorf("exit %d, stdout %q, stderr %q; want 1 and the campaign left to the workers", code, stdout, stderr)
 	}
 }
