@@ -74,7 +74,7 @@ func TestMigrationsOnce(t *testing.T) {
 	}
 	defer conn.Close(context.Background())
 	var rows, versions int
-	if err := conn.QueryRow(t.Context(), `SELECT count(*), count(DISTINCT version) FROM schema_migrations`).Scan(&rows, &versions); err != nil {
+	if err := conn.QueryRow(t.Context(), `SELECT count(*), count(DISTINCT version) FROM swkit_schema_migrations`).Scan(&rows, &versions); err != nil {
 		t.Fatal(err)
 	}
 	if rows != versions || rows == 0 {

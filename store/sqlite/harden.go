@@ -39,7 +39,7 @@ func createPrivate(path string) error {
 // needs the write lock and a writable file, even one that changes nothing.
 func (s *Store) checkWritable(ctx context.Context) error {
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `DELETE FROM schema_migrations WHERE version < 0`)
+		_, err := tx.ExecContext(ctx, `DELETE FROM swkit_schema_migrations WHERE version < 0`)
 		return err
 	})
 	if err != nil {

@@ -161,20 +161,25 @@ func (s *Store) openErr(err error) error {
 
 // migrate applies the migrations the file lacks, all in one immediate
 // transaction, so that processes opening a new file at once apply each once.
+// A file of an earlier swkit, whose tables had no swkit_ prefix, has them
+// renamed first, in the same transaction.
 func (s *Store) migrate(ctx context.Context) error {
 	ms, err := backend.Migrations(migrationFiles, "migrations")
 	if err != nil {
 		return err
 	}
 	return s.write(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		if err := upgradeUnprefixed(ctx, tx); err != nil {
+			return fmt.Errorf("rename the tables of an earlier swkit: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS swkit_schema_migrations (
 			version INTEGER PRIMARY KEY,
 			applied_at INTEGER NOT NULL
 		)`); err != nil {
-			return fmt.Errorf("create schema_migrations: %w", err)
+			return fmt.Errorf("create swkit_schema_migrations: %w", err)
 		}
 		var have int
-		if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(version), 0) FROM schema_migrations`).Scan(&have); err != nil {
+		if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(version), 0) FROM swkit_schema_migrations`).Scan(&have); err != nil {
 			return fmt.Errorf("read schema version: %w", err)
 		}
 		if have > len(ms) {
@@ -184,7 +189,7 @@ func (s *Store) migrate(ctx context.Context) error {
 			if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
 				return fmt.Errorf("migration %s: %w", m.Name, err)
 			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`,
+			if _, err := tx.ExecContext(ctx, `INSERT INTO swkit_schema_migrations (version, applied_at) VALUES (?, ?)`,
 				m.Version, s.opts.Now().UnixMicro()); err != nil {
 				return fmt.Errorf("migration %s: %w", m.Name, err)
 			}
@@ -215,11 +220,11 @@ func (s *Store) PutSubscription(ctx context.Context, sub push.Subscription) (cre
 	}
 	err = s.write(ctx, func(tx *sql.Tx) error {
 		var n int
-		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM subscriptions WHERE endpoint = ?`, sub.Endpoint).Scan(&n); err != nil {
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM swkit_subscriptions WHERE endpoint = ?`, sub.Endpoint).Scan(&n); err != nil {
 			return err
 		}
 		created = n == 0
-		_, err := tx.ExecContext(ctx, `INSERT INTO subscriptions (endpoint, p256dh, auth, created_at)
+		_, err := tx.ExecContext(ctx, `INSERT INTO swkit_subscriptions (endpoint, p256dh, auth, created_at)
 			VALUES (?, ?, ?, ?)
 			ON CONFLICT (endpoint) DO UPDATE SET p256dh = excluded.p256dh, auth = excluded.auth`,
 			sub.Endpoint, sub.Keys.P256dh, sub.Keys.Auth, s.opts.Now().UnixMicro())
@@ -234,7 +239,7 @@ func (s *Store) PutSubscription(ctx context.Context, sub push.Subscription) (cre
 // DeleteSubscription implements [pushapi.Store].
 func (s *Store) DeleteSubscription(ctx context.Context, endpoint string) error {
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `DELETE FROM subscriptions WHERE endpoint = ?`, endpoint)
+		_, err := tx.ExecContext(ctx, `DELETE FROM swkit_subscriptions WHERE endpoint = ?`, endpoint)
 		return err
 	})
 	if err != nil {
@@ -248,7 +253,7 @@ func (s *Store) Subscriptions(ctx context.Context, after string, limit int) ([]p
 	if limit <= 0 {
 		limit = backend.PageSize
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT endpoint, p256dh, auth FROM subscriptions
+	rows, err := s.r.QueryContext(ctx, `SELECT endpoint, p256dh, auth FROM swkit_subscriptions
 		WHERE endpoint > ? ORDER BY endpoint LIMIT ?`, after, limit)
 	if err != nil {
 		return nil, fmt.Errorf("list subscriptions: %w", err)
@@ -290,7 +295,7 @@ func (s *Store) BeginIdempotent(ctx context.Context, key, requestHash string, tt
 			body          []byte
 		)
 		err := tx.QueryRowContext(ctx, `SELECT request_hash, lease_until, expires_at, status, header, body
-			FROM idempotency_keys WHERE key = ?`, key).Scan(&hash, &lease, &expires, &status, &header, &body)
+			FROM swkit_idempotency_keys WHERE key = ?`, key).Scan(&hash, &lease, &expires, &status, &header, &body)
 		action := backend.Replace
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
@@ -307,7 +312,7 @@ func (s *Store) BeginIdempotent(ctx context.Context, key, requestHash string, tt
 		token := backend.Token()
 		switch action {
 		case backend.Replace:
-			_, err = tx.ExecContext(ctx, `INSERT INTO idempotency_keys
+			_, err = tx.ExecContext(ctx, `INSERT INTO swkit_idempotency_keys
 				(key, request_hash, token, lease_until, expires_at, ttl_us) VALUES (?, ?, ?, ?, ?, ?)
 				ON CONFLICT (key) DO UPDATE SET request_hash = excluded.request_hash,
 					token = excluded.token, lease_until = excluded.lease_until,
@@ -315,7 +320,7 @@ func (s *Store) BeginIdempotent(ctx context.Context, key, requestHash string, tt
 					status = NULL, header = NULL, body = NULL`,
 				key, requestHash, token, now.Add(s.opts.Lease).UnixMicro(), now.Add(ttl).UnixMicro(), ttl.Microseconds())
 		case backend.TakeOver:
-			_, err = tx.ExecContext(ctx, `UPDATE idempotency_keys SET token = ?, lease_until = ? WHERE key = ?`,
+			_, err = tx.ExecContext(ctx, `UPDATE swkit_idempotency_keys SET token = ?, lease_until = ? WHERE key = ?`,
 				token, now.Add(s.opts.Lease).UnixMicro(), key)
 		case backend.Replay:
 			h, err := backend.DecodeHeader(header.String)
@@ -356,7 +361,7 @@ func (s *Store) Release(ctx context.Context, c idempotency.Claim) error {
 	}
 	var n int64
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `DELETE FROM idempotency_keys WHERE key = ? AND token = ?`, c.Key, c.Token)
+		res, err := tx.ExecContext(ctx, `DELETE FROM swkit_idempotency_keys WHERE key = ? AND token = ?`, c.Key, c.Token)
 		if err != nil {
 			return err
 		}
@@ -379,7 +384,7 @@ func (s *Store) PurgeExpired(ctx context.Context, now time.Time) (int64, error) 
 	var n int64
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		us := now.UnixMicro()
-		res, err := tx.ExecContext(ctx, `DELETE FROM idempotency_keys
+		res, err := tx.ExecContext(ctx, `DELETE FROM swkit_idempotency_keys
 			WHERE expires_at <= ? AND (status IS NOT NULL OR lease_until <= ?)`, us, us)
 		if err != nil {
 			return err

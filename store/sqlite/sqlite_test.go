@@ -102,7 +102,7 @@ func TestMigrationsOnce(t *testing.T) {
 	}
 	defer db.Close()
 	var rows, versions int
-	if err := db.QueryRow(`SELECT count(*), count(DISTINCT version) FROM schema_migrations`).Scan(&rows, &versions); err != nil {
+	if err := db.QueryRow(`SELECT count(*), count(DISTINCT version) FROM swkit_schema_migrations`).Scan(&rows, &versions); err != nil {
 		t.Fatal(err)
 	}
 	if rows != versions || rows == 0 {
@@ -130,9 +130,9 @@ func TestSubscriptionLookupIndexed(t *testing.T) {
 	}
 	defer db.Close()
 	for _, q := range []string{
-		`SELECT count(*) FROM subscriptions WHERE endpoint = ?`,
-		`DELETE FROM subscriptions WHERE endpoint = ?`,
-		`DELETE FROM subscription_tags WHERE endpoint = ?`,
+		`SELECT count(*) FROM swkit_subscriptions WHERE endpoint = ?`,
+		`DELETE FROM swkit_subscriptions WHERE endpoint = ?`,
+		`DELETE FROM swkit_subscription_tags WHERE endpoint = ?`,
 	} {
 		var plan []string
 		rows, err := db.Query(`EXPLAIN QUERY PLAN `+q, "https://fcm.googleapis.com/fcm/send/x")

@@ -29,7 +29,7 @@ func (s *Store) CompleteTx(ctx context.Context, tx *sql.Tx, c idempotency.Claim,
 	if err != nil {
 		return err
 	}
-	res, err := tx.ExecContext(ctx, `UPDATE idempotency_keys
+	res, err := tx.ExecContext(ctx, `UPDATE swkit_idempotency_keys
 		SET status = ?, header = ?, body = ?, token = NULL, lease_until = NULL, expires_at = ? + ttl_us
 		WHERE key = ? AND token = ?`, resp.Status, header, body, s.opts.Now().UnixMicro(), c.Key, c.Token)
 	if err != nil {
