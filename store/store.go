@@ -22,7 +22,19 @@
 // Times are stored with microsecond precision.
 package store
 
-import "time"
+import (
+	"errors"
+	"time"
+)
+
+var (
+	// ErrClosed is what a backend's calls return after its Close.
+	ErrClosed = errors.New("store closed")
+	// ErrUnsuitable is what a backend's FromDB returns for a database
+	// handle that swkit cannot use as it is (a setting missing, another
+	// driver); the message says what to change.
+	ErrUnsuitable = errors.New("database handle unsuitable for swkit")
+)
 
 // Defaults for [Options].
 const (

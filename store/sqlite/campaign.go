@@ -41,7 +41,7 @@ func (s *Store) SetTags(ctx context.Context, endpoint string, tags []string) err
 	if err != nil {
 		return err
 	}
-	err = s.write(ctx, func(tx *sql.Tx) error {
+	err = s.write(ctx, func(tx dbtx) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM swkit_subscription_tags WHERE endpoint = ?`, endpoint); err != nil {
 			return err
 		}
@@ -62,7 +62,7 @@ func (s *Store) SetTags(ctx context.Context, endpoint string, tags []string) err
 
 // Tags implements [pushapi.TagStore].
 func (s *Store) Tags(ctx context.Context, endpoint string) ([]string, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT tag FROM swkit_subscription_tags WHERE endpoint = ? ORDER BY tag`, endpoint)
+	rows, err := s.query(ctx, `SELECT tag FROM swkit_subscription_tags WHERE endpoint = ? ORDER BY tag`, endpoint)
 	if err != nil {
 		return nil, fmt.Errorf("read subscription tags: %w", err)
 	}
@@ -90,7 +90,7 @@ func (s *Store) CreateCampaign(ctx context.Context, c campaign.Campaign, batchSi
 		tagsJSON = []byte("[]")
 	}
 	filter, fargs := tagFilter(c.Tags)
-	err = s.write(ctx, func(tx *sql.Tx) error {
+	err = s.write(ctx, func(tx dbtx) error {
 		res, err := tx.ExecContext(ctx, `INSERT INTO swkit_push_campaigns (payload, ttl_s, urgency, topic, tags, created_at)
 			VALUES (?, ?, ?, ?, ?, ?)`, c.Payload, int64(c.TTL/time.Second), string(c.Urgency), c.Topic, string(tagsJSON), micros(c.CreatedAt))
 		if err != nil {
@@ -146,7 +146,7 @@ func (s *Store) CampaignStatus(ctx context.Context, id int64) (campaign.Status, 
 		started, last, doneT, open sql.NullInt64
 		a                          backend.Aggregate
 	)
-	err := s.r.QueryRowContext(ctx, `SELECT c.id, c.payload, c.ttl_s, c.urgency, c.topic, c.tags, c.created_at, c.started_at,
+	err := s.queryRow(ctx, `SELECT c.id, c.payload, c.ttl_s, c.urgency, c.topic, c.tags, c.created_at, c.started_at,
 			sum(CASE WHEN b.done THEN b.total END),
 			sum(CASE WHEN NOT b.done THEN max(b.total, b.delivered + b.gone + b.failed + b.retrying) END),
 			coalesce(sum(b.delivered), 0), coalesce(sum(b.gone), 0), coalesce(sum(b.failed), 0),
@@ -180,7 +180,7 @@ func (s *Store) CampaignStatus(ctx context.Context, id int64) (campaign.Status, 
 // LatestCampaign implements [campaign.Store].
 func (s *Store) LatestCampaign(ctx context.Context) (campaign.Status, error) {
 	var id sql.NullInt64
-	if err := s.r.QueryRowContext(ctx, `SELECT max(id) FROM swkit_push_campaigns`).Scan(&id); err != nil {
+	if err := s.queryRow(ctx, `SELECT max(id) FROM swkit_push_campaigns`).Scan(&id); err != nil {
 		return campaign.Status{}, fmt.Errorf("latest campaign: %w", err)
 	}
 	if !id.Valid {
@@ -201,7 +201,7 @@ func (s *Store) ClaimBatch(ctx context.Context, owner string, lease time.Duratio
 	var hi sql.NullString
 	var tags string
 	found := false
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx dbtx) error {
 		err := tx.QueryRowContext(ctx, `SELECT b.campaign_id, b.seq, b.lo, b.hi, p.tags
 			FROM swkit_push_batches b JOIN swkit_push_campaigns p ON p.id = b.campaign_id
 			WHERE NOT b.done AND b.not_before <= ?1 AND (b.lease_until IS NULL OR b.lease_until <= ?1)
@@ -246,7 +246,7 @@ func (s *Store) PendingDeliveries(ctx context.Context, b campaign.Batch, after s
 		hi = b.Hi
 	}
 	return backend.CollectPending(m, s.opts.Now(), max(after, b.Lo), limit, func(cursor string) ([]push.Subscription, error) {
-		rows, err := s.r.QueryContext(ctx, `SELECT endpoint, p256dh, auth FROM swkit_subscriptions s
+		rows, err := s.query(ctx, `SELECT endpoint, p256dh, auth FROM swkit_subscriptions s
 			WHERE endpoint > ? AND (?2 IS NULL OR endpoint <= ?2) AND `+filter+`
 			ORDER BY endpoint LIMIT ?`, append(append([]any{cursor, hi}, fargs...), limit)...)
 		if err != nil {
@@ -299,7 +299,7 @@ func (s *Store) RecordOutcomes(ctx context.Context, outs []campaign.Outcome) err
 	}
 	refs, groups := backend.ByBatch(outs)
 	now := micros(s.opts.Now())
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx dbtx) error {
 		for _, ref := range refs {
 			var done bool
 			err := tx.QueryRowContext(ctx, `SELECT done FROM swkit_push_batches WHERE campaign_id = ? AND seq = ?`,
@@ -343,7 +343,7 @@ func (s *Store) RecordOutcomes(ctx context.Context, outs []campaign.Outcome) err
 func (s *Store) ExtendLeases(ctx context.Context, owner string, refs []campaign.BatchRef, lease time.Duration) ([]campaign.BatchRef, error) {
 	var kept []campaign.BatchRef
 	until := micros(s.opts.Now().Add(lease))
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx dbtx) error {
 		for _, r := range refs {
 			res, err := tx.ExecContext(ctx, `UPDATE swkit_push_batches SET lease_until = ?
 				WHERE campaign_id = ? AND seq = ? AND lease_owner = ? AND NOT done`, until, r.Campaign, r.Seq, owner)
@@ -367,7 +367,7 @@ func (s *Store) ExtendLeases(ctx context.Context, owner string, refs []campaign.
 // FinishBatch implements [campaign.Store].
 func (s *Store) FinishBatch(ctx context.Context, owner string, ref campaign.BatchRef) (done bool, err error) {
 	now := micros(s.opts.Now())
-	err = s.write(ctx, func(tx *sql.Tx) error {
+	err = s.write(ctx, func(tx dbtx) error {
 		var holder sql.NullString
 		err := tx.QueryRowContext(ctx, `SELECT lease_owner FROM swkit_push_batches
 			WHERE campaign_id = ? AND seq = ? AND NOT done`, ref.Campaign, ref.Seq).Scan(&holder)
@@ -407,7 +407,7 @@ func (s *Store) FinishBatch(ctx context.Context, owner string, ref campaign.Batc
 
 // ReleaseBatch implements [campaign.Store].
 func (s *Store) ReleaseBatch(ctx context.Context, owner string, ref campaign.BatchRef) error {
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx dbtx) error {
 		_, err := tx.ExecContext(ctx, `UPDATE swkit_push_batches SET lease_owner = NULL, lease_until = NULL
 			WHERE campaign_id = ? AND seq = ? AND lease_owner = ?`, ref.Campaign, ref.Seq, owner)
 		return err
@@ -420,7 +420,7 @@ func (s *Store) ReleaseBatch(ctx context.Context, owner string, ref campaign.Bat
 
 // ThrottleOrigin implements [campaign.Store].
 func (s *Store) ThrottleOrigin(ctx context.Context, origin string, until time.Time) error {
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx dbtx) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO swkit_push_throttles (origin, until) VALUES (?, ?)
 			ON CONFLICT (origin) DO UPDATE SET until = max(until, excluded.until)`, origin, micros(until)); err != nil {
 			return err
@@ -436,7 +436,7 @@ func (s *Store) ThrottleOrigin(ctx context.Context, origin string, until time.Ti
 
 // Throttles implements [campaign.Store].
 func (s *Store) Throttles(ctx context.Context) (map[string]time.Time, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT origin, until FROM swkit_push_throttles WHERE until > ?`, micros(s.opts.Now()))
+	rows, err := s.query(ctx, `SELECT origin, until FROM swkit_push_throttles WHERE until > ?`, micros(s.opts.Now()))
 	if err != nil {
 		return nil, fmt.Errorf("read throttles: %w", err)
 	}

@@ -40,6 +40,27 @@ func TestConformance(t *testing.T) {
 	})
 }
 
+// TestConformanceFromDB runs the suite on Stores over an application's
+// *sql.DB, one *sql.DB (a pool of its own) for each Store.
+func TestConformanceFromDB(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) storetest.OpenFunc {
+		path := filepath.Join(t.TempDir(), "app.db")
+		return func(t *testing.T, opts store.Options) (storetest.Store, error) {
+			db, err := sql.Open("sqlite", sqlite.DSN(path))
+			if err != nil {
+				return nil, err
+			}
+			t.Cleanup(func() { db.Close() })
+			s, err := sqlite.FromDB(t.Context(), db, opts)
+			if err != nil {
+				return nil, err
+			}
+			t.Cleanup(func() { s.Close() })
+			return s, nil
+		}
+	})
+}
+
 func TestOpenUnusablePath(t *testing.T) {
 	dir := t.TempDir()
 	file := filepath.Join(dir, "file.txt")

@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"slices"
 	"strings"
@@ -17,7 +16,7 @@ import (
 // exactly the columns swkit gave it, a version swkit knew and every table of
 // that version: an application's own schema_migrations (golang-migrate's
 // has version and dirty) and its own tables are left alone.
-func upgradeUnprefixed(ctx context.Context, tx *sql.Tx) error {
+func upgradeUnprefixed(ctx context.Context, tx dbtx) error {
 	exists := func(name string) (bool, error) {
 		var n int
 		err := tx.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?`, name).Scan(&n)
