@@ -30,7 +30,7 @@ func (s *Store) SetTags(ctx context.Context, endpoint string, tags []string) err
 	if err != nil {
 		return err
 	}
-	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	err = s.beginFunc(ctx, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `DELETE FROM swkit_subscription_tags WHERE endpoint = $1`, endpoint); err != nil {
 			return err
 		}
@@ -47,11 +47,11 @@ func (s *Store) SetTags(ctx context.Context, endpoint string, tags []string) err
 
 // Tags implements [pushapi.TagStore].
 func (s *Store) Tags(ctx context.Context, endpoint string) ([]string, error) {
-	rows, err := s.pool.Query(ctx, `SELECT tag FROM swkit_subscription_tags WHERE endpoint = $1 ORDER BY tag`, endpoint)
-	if err != nil {
-		return nil, fmt.Errorf("read subscription tags: %w", err)
-	}
-	tags, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	var tags []string
+	err := s.query(ctx, func(rows pgx.Rows) (err error) {
+		tags, err = pgx.CollectRows(rows, pgx.RowTo[string])
+		return err
+	}, `SELECT tag FROM swkit_subscription_tags WHERE endpoint = $1 ORDER BY tag`, endpoint)
 	if err != nil {
 		return nil, fmt.Errorf("read subscription tags: %w", err)
 	}
@@ -70,7 +70,7 @@ func (s *Store) CreateCampaign(ctx context.Context, c campaign.Campaign, batchSi
 	if tags == nil {
 		tags = []string{}
 	}
-	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	err = s.beginFunc(ctx, func(tx pgx.Tx) error {
 		if err := tx.QueryRow(ctx, `INSERT INTO swkit_push_campaigns (payload, ttl_s, urgency, topic, tags, created_at)
 			VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
 			c.Payload, int64(c.TTL/time.Second), string(c.Urgency), c.Topic, tags, c.CreatedAt).Scan(&c.ID); err != nil {
@@ -124,7 +124,7 @@ func (s *Store) CampaignStatus(ctx context.Context, id int64) (campaign.Status, 
 		last    *time.Time
 		a       backend.Aggregate
 	)
-	err := s.pool.QueryRow(ctx, `SELECT c.id, c.payload, c.ttl_s, c.urgency, c.topic, c.tags, c.created_at, c.started_at,
+	err := s.queryRow(ctx, `SELECT c.id, c.payload, c.ttl_s, c.urgency, c.topic, c.tags, c.created_at, c.started_at,
 			coalesce(sum(b.total) FILTER (WHERE b.done), 0),
 			coalesce(sum(greatest(b.total, b.delivered + b.gone + b.failed + b.retrying)) FILTER (WHERE NOT b.done), 0),
 			coalesce(sum(b.delivered), 0), coalesce(sum(b.gone), 0), coalesce(sum(b.failed), 0),
@@ -155,7 +155,7 @@ func (s *Store) CampaignStatus(ctx context.Context, id int64) (campaign.Status, 
 // LatestCampaign implements [campaign.Store].
 func (s *Store) LatestCampaign(ctx context.Context) (campaign.Status, error) {
 	var id *int64
-	if err := s.pool.QueryRow(ctx, `SELECT max(id) FROM swkit_push_campaigns`).Scan(&id); err != nil {
+	if err := s.queryRow(ctx, `SELECT max(id) FROM swkit_push_campaigns`).Scan(&id); err != nil {
 		return campaign.Status{}, fmt.Errorf("latest campaign: %w", err)
 	}
 	if id == nil {
@@ -174,7 +174,7 @@ func (s *Store) ClaimBatch(ctx context.Context, owner string, lease time.Duratio
 	now := s.opts.Now()
 	var b campaign.Batch
 	var hi *string
-	err := s.pool.QueryRow(ctx, `WITH c AS (
+	err := s.queryRow(ctx, `WITH c AS (
 			SELECT campaign_id, seq FROM swkit_push_batches
 			WHERE NOT done AND not_before <= $3 AND (lease_until IS NULL OR lease_until <= $3)
 				AND ($4 = 0 OR campaign_id = $4)
@@ -195,7 +195,7 @@ func (s *Store) ClaimBatch(ctx context.Context, owner string, lease time.Duratio
 	} else {
 		b.Hi = *hi
 	}
-	if _, err := s.pool.Exec(ctx, `UPDATE swkit_push_campaigns SET started_at = $2 WHERE id = $1 AND started_at IS NULL`, b.Campaign, now); err != nil {
+	if _, err := s.exec(ctx, `UPDATE swkit_push_campaigns SET started_at = $2 WHERE id = $1 AND started_at IS NULL`, b.Campaign, now); err != nil {
 		return b, true, fmt.Errorf("claim a batch: %w", err)
 	}
 	return b, true, nil
@@ -203,7 +203,11 @@ func (s *Store) ClaimBatch(ctx context.Context, owner string, lease time.Duratio
 
 // PendingDeliveries implements [campaign.Store].
 func (s *Store) PendingDeliveries(ctx context.Context, b campaign.Batch, after string, limit int) ([]campaign.Pending, error) {
-	m, err := merged(ctx, s.pool, b.BatchRef)
+	var m backend.Merged
+	err := s.run(ctx, func(c conn) (err error) {
+		m, err = merged(ctx, c, b.BatchRef)
+		return err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("pending deliveries: %w", err)
 	}
@@ -212,18 +216,17 @@ func (s *Store) PendingDeliveries(ctx context.Context, b campaign.Batch, after s
 		hi = &b.Hi
 	}
 	return backend.CollectPending(m, s.opts.Now(), max(after, b.Lo), limit, func(cursor string) ([]push.Subscription, error) {
-		rows, err := s.pool.Query(ctx, `SELECT endpoint, p256dh, auth FROM swkit_subscriptions s
+		var subs []push.Subscription
+		err := s.query(ctx, func(rows pgx.Rows) error {
+			var sub push.Subscription
+			_, err := pgx.ForEachRow(rows, []any{&sub.Endpoint, &sub.Keys.P256dh, &sub.Keys.Auth}, func() error {
+				subs = append(subs, sub)
+				return nil
+			})
+			return err
+		}, `SELECT endpoint, p256dh, auth FROM swkit_subscriptions s
 			WHERE endpoint > $1 AND ($2::text IS NULL OR endpoint <= $2) AND `+tagFilter(b.Tags, 4)+`
 			ORDER BY endpoint LIMIT $3`, append([]any{cursor, hi, limit}, tagArgs(b.Tags)...)...)
-		if err != nil {
-			return nil, err
-		}
-		var subs []push.Subscription
-		var sub push.Subscription
-		_, err = pgx.ForEachRow(rows, []any{&sub.Endpoint, &sub.Keys.P256dh, &sub.Keys.Auth}, func() error {
-			subs = append(subs, sub)
-			return nil
-		})
 		return subs, err
 	})
 }
@@ -255,7 +258,7 @@ func (s *Store) RecordOutcomes(ctx context.Context, outs []campaign.Outcome) err
 	refs, groups := backend.ByBatch(outs)
 	gone := backend.GoneEndpoints(outs)
 	now := s.opts.Now()
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	err := s.beginFunc(ctx, func(tx pgx.Tx) error {
 		for _, ref := range refs {
 			var done bool
 			err := tx.QueryRow(ctx, `SELECT done FROM swkit_push_batches WHERE campaign_id = $1 AND seq = $2 FOR UPDATE`,
@@ -304,19 +307,19 @@ func (s *Store) ExtendLeases(ctx context.Context, owner string, refs []campaign.
 	for i, r := range refs {
 		bc[i], bs[i] = r.Campaign, int32(r.Seq)
 	}
-	rows, err := s.pool.Query(ctx, `UPDATE swkit_push_batches b SET lease_until = $4
+	var kept []campaign.BatchRef
+	err := s.query(ctx, func(rows pgx.Rows) error {
+		var r campaign.BatchRef
+		_, err := pgx.ForEachRow(rows, []any{&r.Campaign, &r.Seq}, func() error {
+			kept = append(kept, r)
+			return nil
+		})
+		return err
+	}, `UPDATE swkit_push_batches b SET lease_until = $4
 		FROM unnest($2::bigint[], $3::int[]) AS k (campaign_id, seq)
 		WHERE b.campaign_id = k.campaign_id AND b.seq = k.seq AND b.lease_owner = $1 AND NOT b.done
 		RETURNING b.campaign_id, b.seq`, owner, bc, bs, s.opts.Now().Add(lease))
 	if err != nil {
-		return nil, fmt.Errorf("extend leases: %w", err)
-	}
-	var kept []campaign.BatchRef
-	var r campaign.BatchRef
-	if _, err := pgx.ForEachRow(rows, []any{&r.Campaign, &r.Seq}, func() error {
-		kept = append(kept, r)
-		return nil
-	}); err != nil {
 		return nil, fmt.Errorf("extend leases: %w", err)
 	}
 	return backend.Lost(refs, kept), nil
@@ -325,7 +328,7 @@ func (s *Store) ExtendLeases(ctx context.Context, owner string, refs []campaign.
 // FinishBatch implements [campaign.Store].
 func (s *Store) FinishBatch(ctx context.Context, owner string, ref campaign.BatchRef) (done bool, err error) {
 	now := s.opts.Now()
-	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	err = s.beginFunc(ctx, func(tx pgx.Tx) error {
 		var holder *string
 		err := tx.QueryRow(ctx, `SELECT lease_owner FROM swkit_push_batches
 			WHERE campaign_id = $1 AND seq = $2 AND NOT done FOR UPDATE`, ref.Campaign, ref.Seq).Scan(&holder)
@@ -367,7 +370,7 @@ func (s *Store) FinishBatch(ctx context.Context, owner string, ref campaign.Batc
 
 // ReleaseBatch implements [campaign.Store].
 func (s *Store) ReleaseBatch(ctx context.Context, owner string, ref campaign.BatchRef) error {
-	if _, err := s.pool.Exec(ctx, `UPDATE swkit_push_batches SET lease_owner = NULL, lease_until = NULL
+	if _, err := s.exec(ctx, `UPDATE swkit_push_batches SET lease_owner = NULL, lease_until = NULL
 		WHERE campaign_id = $1 AND seq = $2 AND lease_owner = $3`, ref.Campaign, ref.Seq, owner); err != nil {
 		return fmt.Errorf("release campaign %d batch %d: %w", ref.Campaign, ref.Seq, err)
 	}
@@ -376,12 +379,12 @@ func (s *Store) ReleaseBatch(ctx context.Context, owner string, ref campaign.Bat
 
 // ThrottleOrigin implements [campaign.Store].
 func (s *Store) ThrottleOrigin(ctx context.Context, origin string, until time.Time) error {
-	if _, err := s.pool.Exec(ctx, `INSERT INTO swkit_push_throttles (origin, until) VALUES ($1, $2)
+	if _, err := s.exec(ctx, `INSERT INTO swkit_push_throttles (origin, until) VALUES ($1, $2)
 		ON CONFLICT (origin) DO UPDATE SET until = greatest(swkit_push_throttles.until, excluded.until)`, origin, until); err != nil {
 		return fmt.Errorf("throttle %s: %w", origin, err)
 	}
 	// Old throttles are of no use; keep the table small.
-	if _, err := s.pool.Exec(ctx, `DELETE FROM swkit_push_throttles WHERE until < $1`, s.opts.Now().Add(-time.Hour)); err != nil {
+	if _, err := s.exec(ctx, `DELETE FROM swkit_push_throttles WHERE until < $1`, s.opts.Now().Add(-time.Hour)); err != nil {
 		return fmt.Errorf("throttle %s: %w", origin, err)
 	}
 	return nil
@@ -389,17 +392,17 @@ func (s *Store) ThrottleOrigin(ctx context.Context, origin string, until time.Ti
 
 // Throttles implements [campaign.Store].
 func (s *Store) Throttles(ctx context.Context) (map[string]time.Time, error) {
-	rows, err := s.pool.Query(ctx, `SELECT origin, until FROM swkit_push_throttles WHERE until > $1`, s.opts.Now())
-	if err != nil {
-		return nil, fmt.Errorf("read throttles: %w", err)
-	}
 	m := map[string]time.Time{}
-	var o string
-	var u time.Time
-	if _, err := pgx.ForEachRow(rows, []any{&o, &u}, func() error {
-		m[o] = u
-		return nil
-	}); err != nil {
+	err := s.query(ctx, func(rows pgx.Rows) error {
+		var o string
+		var u time.Time
+		_, err := pgx.ForEachRow(rows, []any{&o, &u}, func() error {
+			m[o] = u
+			return nil
+		})
+		return err
+	}, `SELECT origin, until FROM swkit_push_throttles WHERE until > $1`, s.opts.Now())
+	if err != nil {
 		return nil, fmt.Errorf("read throttles: %w", err)
 	}
 	return m, nil

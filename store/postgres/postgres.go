@@ -16,9 +16,11 @@ package postgres
 
 import (
 	"context"
+	"database/sql"
 	"embed"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -46,11 +48,14 @@ const ConnectTimeout = 10 * time.Second
 // Store is the push subscriptions and idempotency keys in a PostgreSQL
 // database.
 type Store struct {
-	pool  *pgxpool.Pool
-	where string // host:port/database, for messages (never the password)
+	pool  *pgxpool.Pool // Open's; nil with FromDB
+	db    *sql.DB       // the application's (FromDB); nil with Open
+	where string        // host:port/database, for messages (never the password)
 	opts  store.Options
 	purge backend.Purger
 	sql   sqlHandle // database/sql over pool, for TxStore (tx.go)
+
+	closed atomic.Bool
 }
 
 var (
@@ -99,7 +104,7 @@ func (s *Store) migrate(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	return s.beginFunc(ctx, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(migrationLock)); err != nil {
 			return fmt.Errorf("lock for migrations: %w", err)
 		}
@@ -140,7 +145,7 @@ func (s *Store) PutSubscription(ctx context.Context, sub push.Subscription) (cre
 	if err := backend.CheckSubscription(sub); err != nil {
 		return false, err
 	}
-	err = s.pool.QueryRow(ctx, `INSERT INTO swkit_subscriptions (endpoint, p256dh, auth, created_at)
+	err = s.queryRow(ctx, `INSERT INTO swkit_subscriptions (endpoint, p256dh, auth, created_at)
 		VALUES ($1, $2, $3, $4)
 		ON CONFLICT (endpoint) DO UPDATE SET p256dh = excluded.p256dh, auth = excluded.auth
 		RETURNING xmax = 0`,
@@ -153,7 +158,7 @@ func (s *Store) PutSubscription(ctx context.Context, sub push.Subscription) (cre
 
 // DeleteSubscription implements [pushapi.Store].
 func (s *Store) DeleteSubscription(ctx context.Context, endpoint string) error {
-	if _, err := s.pool.Exec(ctx, `DELETE FROM swkit_subscriptions WHERE endpoint = $1`, endpoint); err != nil {
+	if _, err := s.exec(ctx, `DELETE FROM swkit_subscriptions WHERE endpoint = $1`, endpoint); err != nil {
 		return fmt.Errorf("delete subscription: %w", err)
 	}
 	return nil
@@ -164,17 +169,16 @@ func (s *Store) Subscriptions(ctx context.Context, after string, limit int) ([]p
 	if limit <= 0 {
 		limit = backend.PageSize
 	}
-	rows, err := s.pool.Query(ctx, `SELECT endpoint, p256dh, auth FROM swkit_subscriptions
-		WHERE endpoint > $1 ORDER BY endpoint LIMIT $2`, after, limit)
-	if err != nil {
-		return nil, fmt.Errorf("list subscriptions: %w", err)
-	}
 	page := make([]push.Subscription, 0, min(limit, 256))
-	var sub push.Subscription
-	_, err = pgx.ForEachRow(rows, []any{&sub.Endpoint, &sub.Keys.P256dh, &sub.Keys.Auth}, func() error {
-		page = append(page, sub)
-		return nil
-	})
+	err := s.query(ctx, func(rows pgx.Rows) error {
+		var sub push.Subscription
+		_, err := pgx.ForEachRow(rows, []any{&sub.Endpoint, &sub.Keys.P256dh, &sub.Keys.Auth}, func() error {
+			page = append(page, sub)
+			return nil
+		})
+		return err
+	}, `SELECT endpoint, p256dh, auth FROM swkit_subscriptions
+		WHERE endpoint > $1 ORDER BY endpoint LIMIT $2`, after, limit)
 	if err != nil {
 		return nil, fmt.Errorf("list subscriptions: %w", err)
 	}
@@ -207,7 +211,7 @@ func (s *Store) begin(ctx context.Context, key, requestHash string, ttl time.Dur
 	token := backend.Token()
 	leaseUntil, expiresAt := now.Add(s.opts.Lease), now.Add(ttl)
 	// The common case, a new key, in one statement outside a transaction.
-	tag, err := s.pool.Exec(ctx, `INSERT INTO swkit_idempotency_keys
+	tag, err := s.exec(ctx, `INSERT INTO swkit_idempotency_keys
 		(key, request_hash, token, lease_until, expires_at, ttl_us) VALUES ($1, $2, $3, $4, $5, $6)
 		ON CONFLICT (key) DO NOTHING`,
 		key, requestHash, token, leaseUntil, expiresAt, ttl.Microseconds())
@@ -219,7 +223,7 @@ func (s *Store) begin(ctx context.Context, key, requestHash string, ttl time.Dur
 	}
 
 	var refused error
-	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	err = s.beginFunc(ctx, func(tx pgx.Tx) error {
 		var (
 			hash    string
 			lease   *time.Time
@@ -294,7 +298,7 @@ func (s *Store) Complete(ctx context.Context, c idempotency.Claim, resp idempote
 	if err != nil {
 		return err
 	}
-	tag, err := s.pool.Exec(ctx, completeSQL, c.Key, c.Token, resp.Status, header, body, s.opts.Now())
+	tag, err := s.exec(ctx, completeSQL, c.Key, c.Token, resp.Status, header, body, s.opts.Now())
 	if err != nil {
 		return fmt.Errorf("complete: %w", err)
 	}
@@ -309,7 +313,7 @@ func (s *Store) Release(ctx context.Context, c idempotency.Claim) error {
 	if err := backend.CheckClaim("release", c); err != nil {
 		return err
 	}
-	tag, err := s.pool.Exec(ctx, `DELETE FROM swkit_idempotency_keys WHERE key = $1 AND token = $2`, c.Key, c.Token)
+	tag, err := s.exec(ctx, `DELETE FROM swkit_idempotency_keys WHERE key = $1 AND token = $2`, c.Key, c.Token)
 	if err != nil {
 		return fmt.Errorf("release: %w", err)
 	}
@@ -323,7 +327,7 @@ func (s *Store) Release(ctx context.Context, c idempotency.Claim) error {
 // and returns how many it deleted. A key still claimed under a running lease
 // is kept. BeginIdempotent calls it every Options.PurgeInterval.
 func (s *Store) PurgeExpired(ctx context.Context, now time.Time) (int64, error) {
-	tag, err := s.pool.Exec(ctx, `DELETE FROM swkit_idempotency_keys
+	tag, err := s.exec(ctx, `DELETE FROM swkit_idempotency_keys
 		WHERE expires_at <= $1 AND (status IS NOT NULL OR lease_until <= $1)`, now)
 	if err != nil {
 		return 0, fmt.Errorf("purge expired idempotency keys: %w", err)
@@ -332,8 +336,12 @@ func (s *Store) PurgeExpired(ctx context.Context, now time.Time) (int64, error) 
 }
 
 // Close closes the connection pool, waiting for connections in use to be
-// returned to it. Calls after Close fail.
+// returned to it; with FromDB, it leaves the application's *sql.DB open.
+// Calls after Close fail with an error wrapping [store.ErrClosed].
 func (s *Store) Close() error {
+	if s.closed.Swap(true) || s.pool == nil {
+		return nil
+	}
 	s.pool.Close()
 	return nil
 }

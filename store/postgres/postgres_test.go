@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	"database/sql"
 	"strings"
 	"testing"
 	"time"
@@ -40,6 +41,27 @@ func TestConformance(t *testing.T) {
 		dsn := pgtest.DB(t)
 		return func(t *testing.T, opts store.Options) (storetest.Store, error) {
 			s, err := postgres.Open(t.Context(), dsn, opts)
+			if err != nil {
+				return nil, err
+			}
+			t.Cleanup(func() { s.Close() })
+			return s, nil
+		}
+	})
+}
+
+// TestConformanceFromDB runs the suite on Stores over an application's
+// *sql.DB (pgx's stdlib driver), one *sql.DB for each Store.
+func TestConformanceFromDB(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) storetest.OpenFunc {
+		dsn := pgtest.DB(t)
+		return func(t *testing.T, opts store.Options) (storetest.Store, error) {
+			db, err := sql.Open("pgx", dsn)
+			if err != nil {
+				return nil, err
+			}
+			t.Cleanup(func() { db.Close() })
+			s, err := postgres.FromDB(t.Context(), db, opts)
 			if err != nil {
 				return nil, err
 			}
