@@ -10,6 +10,10 @@
 // SELECT ... FOR UPDATE in a transaction, so concurrent claims of one key, in
 // one process or many, serialise on the row.
 //
+// Its tables and indexes start with swkit_, so that it can share the
+// application's database (FromDB); a database of an earlier swkit, without
+// the prefix, is upgraded in place when opened.
+//
 // Tested with PostgreSQL 15 (Debian 12's); it needs 9.5 or newer
 // (ON CONFLICT).
 package postgres

@@ -11,11 +11,17 @@
 // busy timeout and foreign keys on, and synchronous=FULL: a write is on
 // disk when its call returns, so a completed idempotency key survives a
 // power loss or an OS crash (with NORMAL the last commits could roll back,
-// and a retry would apply a key twice). New files are created 0600. Every write goes through one connection,
-// so the writes of one process queue in Go rather than fail with SQLITE_BUSY,
-// and each write is an immediate transaction (BEGIN IMMEDIATE), so a claim's
-// read and write happen under SQLite's write lock: two processes on one file
-// still apply a key once, waiting for each other up to the busy timeout.
+// and a retry would apply a key twice). New files are created 0600. With
+// Open, every write goes through one connection, so the writes of one
+// process queue in Go rather than in SQLite's busy handler; with FromDB
+// they go through the application's pool. Each write is an immediate
+// transaction (BEGIN IMMEDIATE), so a claim's read and write happen under
+// SQLite's write lock: two processes on one file still apply a key once,
+// waiting for each other up to the busy timeout.
+//
+// Its tables and indexes start with swkit_, so that it can share the
+// application's file (FromDB); a file of an earlier swkit, without the
+// prefix, is upgraded in place when opened.
 // The file must be on a local disk: SQLite's locking does not hold over
 // network file systems, and WAL mode needs shared memory.
 package sqlite
