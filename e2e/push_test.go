@@ -26,6 +26,7 @@ import (
 	"github.com/swkit/swkit/internal/browsertest"
 	"github.com/swkit/swkit/push"
 	"github.com/swkit/swkit/push/pushapi"
+	"github.com/swkit/swkit/push/pushserver"
 	"github.com/swkit/swkit/push/pushtest"
 	"github.com/swkit/swkit/store"
 	"github.com/swkit/swkit/store/sqlite"
@@ -726,5 +727,60 @@ func TestSubscribeDenied(t *testing.T) {
 	}
 	if got := browsertest.Eval[bool](s.tab, `unsubscribe()`); got {
 		t.Error("unsubscribe() without a subscription = true, want false")
+	}
+}
+
+// TestSubscribeTimeoutAndReasons: subscribe() gives up after its timeout
+// when the push service never answers, and a refusal says why in the
+// message itself, not only in err.cause. The timeout is real: Chromium's
+// pushManager.subscribe never settles here (no push service can be
+// reached). The push service's refusal is a stand-in rejecting as Chromium
+// does; the server's refusal comes from a real pushapi (pushserver, SQLite)
+// that takes no http: endpoint.
+func TestSubscribeTimeoutAndReasons(t *testing.T) {
+	keys, err := push.GenerateVAPIDKeys()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := pushserver.New(context.Background(), pushserver.Config{
+		DB: filepath.Join(t.TempDir(), "push.db"), PublicKey: keys.Public, PrivateKey: keys.Private,
+		Subject: "mailto:tests@swkit.dev", Logf: t.Logf,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	s := newPushSite(t, config.Push{}, http.StripPrefix("/swkit/push", p.API))
+	const caught = `.then(() => 'resolved', (e) => e.message + ' | cause: ' + (e.cause && e.cause.name))`
+
+	start := time.Now()
+	msg := browsertest.Eval[string](s.tab, `subscribe({ timeout: 1500 })`+caught)
+	took := time.Since(start)
+	if !strings.Contains(msg, "swkit: pushManager.subscribe failed: TimeoutError: no answer in 1500 ms | cause: TimeoutError") {
+		t.Errorf("subscribe({timeout: 1500}) with no reachable push service: %q, want a TimeoutError naming pushManager.subscribe", msg)
+	}
+	t.Logf("the timeout of 1.5 s rejected after %v", took.Round(time.Millisecond))
+
+	browsertest.Eval[bool](s.tab, `(() => {
+		PushManager.prototype.getSubscription = async () => null;
+		PushManager.prototype.subscribe = async () => {
+			throw new DOMException('Registration failed - permission denied', 'NotAllowedError');
+		};
+		return true;
+	})()`)
+	msg = browsertest.Eval[string](s.tab, `subscribe()`+caught)
+	if want := "swkit: pushManager.subscribe failed: NotAllowedError: Registration failed - permission denied | cause: NotAllowedError"; msg != want {
+		t.Errorf("push service refusal: %q, want %q", msg, want)
+	}
+
+	browsertest.Eval[bool](s.tab, `(() => {
+		const sub = { endpoint: 'http://push.example/x', options: { applicationServerKey: null },
+			toJSON: () => ({ endpoint: 'http://push.example/x', keys: { p256dh: 'BCVxsr7N_eNgVRqvHtD0zTZsEc6-VV-JvLexhqUzORcxaOzi6-AYWXvTBHm4bjyPjs7Vd8pZGH6SRpkNtoIAiw4', auth: 'AAAAAAAAAAAAAAAAAAAAAA' } }) };
+		PushManager.prototype.subscribe = async () => sub;
+		return true;
+	})()`)
+	msg = browsertest.Eval[string](s.tab, `subscribe()`+caught)
+	if !strings.Contains(msg, "HTTP 400: endpoint: want https") {
+		t.Errorf("server refusal: %q, want the API's own reason", msg)
 	}
 }

@@ -31,6 +31,7 @@ import (
 	"github.com/swkit/swkit/idempotency"
 	"github.com/swkit/swkit/push"
 	"github.com/swkit/swkit/push/pushapi"
+	"github.com/swkit/swkit/push/pushserver"
 	"github.com/swkit/swkit/store"
 	"github.com/swkit/swkit/store/sqlite"
 )
@@ -146,27 +147,28 @@ func run(ctx context.Context, addr, dbPath string) error {
 	return nil
 }
 
-// newPush is the push API, with the VAPID keys from the environment
-// (swkit vapid prints a pair) or, for a try-out, a new pair each start.
+// newPush is the push API on st, with the settings swkit serve reads from
+// the environment (SWKIT_VAPID_PUBLIC_KEY, ...) or, for a try-out, a new
+// key pair each start.
 func newPush(st *sqlite.Store) (*pushapi.Handler, error) {
-	public, private := os.Getenv("SWKIT_VAPID_PUBLIC_KEY"), os.Getenv("SWKIT_VAPID_PRIVATE_KEY")
-	if public == "" {
+	c := pushserver.FromEnv()
+	c.Store = st // the app's store: Close leaves it open
+	if !c.Enabled() {
 		keys, err := push.GenerateVAPIDKeys()
 		if err != nil {
 			return nil, err
 		}
-		public, private = keys.Public, keys.Private
+		c.PublicKey, c.PrivateKey = keys.Public, keys.Private
 		log.Print("no SWKIT_VAPID_PUBLIC_KEY: using new keys, so subscriptions end with the program")
 	}
-	vapid, err := push.ParseVAPIDKeys(public, private)
+	if c.Subject == "" {
+		c.Subject = "mailto:notes@example.com"
+	}
+	p, err := pushserver.New(context.Background(), c)
 	if err != nil {
 		return nil, err
 	}
-	sender, err := push.NewSender(vapid, push.SenderOptions{Subject: "mailto:notes@example.com"})
-	if err != nil {
-		return nil, err
-	}
-	return pushapi.New(pushapi.Options{Store: st, VAPID: vapid, Sender: sender})
+	return p.API, nil
 }
 
 // adminNotify sends a push to every subscriber; it needs the token in

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/exec"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/creack/pty"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/swkit/swkit/internal/pgtest"
@@ -305,5 +307,124 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)
 		}
+	}
+}
+
+// TestPushStatusTerminal: on a terminal, status redraws a progress bar in
+// place until the campaign is done; on /dev/null (a character device, but
+// no terminal) it prints once and returns at once.
+func TestPushStatusTerminal(t *testing.T) {
+	const subs = 40
+	f := newPushFixture(t, subs)
+	f.svc.SetDelay(50 * time.Millisecond) // slow enough to see the bar move
+	if code, _, stderr := runCmd(t, append([]string{"push", "send", "--title", "hi"}, f.flags()...)...); code != 0 {
+		t.Fatalf("send: %s", stderr)
+	}
+
+	devNull, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer devNull.Close()
+	if code := run(t.Context(), []string{"push", "status", "--db", f.db, "1"}, devNull, io.Discard); code != 0 {
+		t.Fatalf("status to %s: exit %d", os.DevNull, code)
+	}
+
+	ptmx, tty, err := pty.Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ptmx.Close()
+	var screen syncBuffer
+	go io.Copy(&screen, ptmx)
+	status := make(chan int, 1)
+	go func() {
+		defer tty.Close()
+		status <- run(t.Context(), []string{"push", "status", "--db", f.db, "1"}, tty, io.Discard)
+	}()
+	waitFor(t, "the bar, waiting for a worker", func() bool {
+		return strings.Contains(screen.String(), "[..............................]   0% campaign 1 waiting for a worker")
+	})
+
+	ctx, cancel := context.WithCancel(t.Context())
+	worker := make(chan int, 1)
+	go func() {
+		worker <- run(ctx, append([]string{"push", "worker", "--concurrency", "2"}, f.flags()...), io.Discard, io.Discard)
+	}()
+	defer func() { cancel(); <-worker }()
+	select {
+	case code := <-status:
+		if code != 0 {
+			t.Fatalf("status exit %d", code)
+		}
+	case <-time.After(60 * time.Second):
+		t.Fatalf("status still drawing after 60 s: %q", screen.String())
+	}
+	waitFor(t, "the last frame", func() bool { return strings.HasSuffix(screen.String(), "\n") })
+	frames := strings.Split(strings.TrimSuffix(screen.String(), "\r\n"), "\r\x1b[K")
+	last := frames[len(frames)-1]
+	if !strings.HasPrefix(last, "[##############################] 100% campaign 1 done: queued 0, delivered 40, ") {
+		t.Errorf("last frame %q, want a full bar and the counts", last)
+	}
+	moving := 0
+	for _, fr := range frames {
+		if strings.Contains(fr, " running: ") {
+			moving++
+		}
+	}
+	t.Logf("%d frames, %d while running", len(frames), moving)
+	if moving == 0 {
+		t.Errorf("no frame while the campaign ran: %q", screen.String())
+	}
+}
+
+// TestPushSendWaitTimeout: --wait gives up after --timeout when a push
+// service accepts connections and never answers, says so, and leaves the
+// campaign to the workers. The delivery in flight first gets up to its
+// 10 s (here shorter, its requests having --push-timeout 1s) to end and be
+// recorded.
+func TestPushSendWaitTimeout(t *testing.T) {
+	f := newPushFixture(t, 0)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close() // held open, never answered
+		}
+	}()
+	st, err := sqlite.Open(t.Context(), f.db, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub := pushtest.NewSubscription(f.svc)
+	sub.Endpoint = "http://" + ln.Addr().String() + "/push/silent"
+	if _, err := st.PutSubscription(t.Context(), sub); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+
+	done := make(chan struct{})
+	var code int
+	var stdout, stderr string
+	start := time.Now()
+	go func() {
+		defer close(done)
+		code, stdout, stderr = runCmd(t, append([]string{"push", "send", "--title", "hi", "--wait", "--timeout", "2s", "--push-timeout", "1s"}, f.flags()...)...)
+	}()
+	select {
+	case <-done:
+	case <-time.After(60 * time.Second):
+		t.Fatal("push send --wait --timeout 2s still running after 60 s")
+	}
+	t.Logf("returned after %v", time.Since(start).Round(time.Millisecond))
+	if code != 1 || stdout != "delivered 0, gone 0, failed 0\n" || !strings.Contains(stderr, "campaign 1 not done after --timeout 2s") {
+		t.Errorf("exit %d, stdout %q, stderr %q; want 1 and the campaign left to the workers", code, stdout, stderr)
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/swkit/swkit/push"
 	"github.com/swkit/swkit/push/campaign"
 	"github.com/swkit/swkit/push/pushapi"
+	"golang.org/x/term"
 )
 
 const (
@@ -140,12 +141,12 @@ func runPushSend(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return sendOne(ctx, cfg, *one, n, stdout)
 	}
 	logf := func(string, ...any) {} // failures are summed up below instead
-	p, err := cfg.handler(ctx, logf, true)
+	p, err := cfg.open(ctx, logf, true)
 	if err != nil {
 		return err
 	}
-	defer p.store.Close()
-	c, err := p.api.Enqueue(ctx, n)
+	defer p.Close()
+	c, err := p.API.Enqueue(ctx, n)
 	if err != nil {
 		return flagError(err)
 	}
@@ -156,12 +157,12 @@ func runPushSend(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
-	w, err := campaign.NewWorker(campaign.WorkerOptions{Store: p.store, Sender: p.sender, Campaign: c.ID, Logf: logf})
+	w, err := p.Worker(campaign.WorkerOptions{Campaign: c.ID})
 	if err != nil {
 		return err
 	}
 	runErr := w.Run(ctx)
-	st, err := p.store.CampaignStatus(context.WithoutCancel(ctx), c.ID)
+	st, err := p.Store.CampaignStatus(context.WithoutCancel(ctx), c.ID)
 	if err != nil {
 		return err
 	}
@@ -196,7 +197,7 @@ func sendOne(ctx context.Context, cfg *pushConfig, arg string, n pushapi.Notific
 	if err != nil {
 		return fmt.Errorf("--subscription: %w", err)
 	}
-	if err := push.CheckEndpoint(sub.Endpoint, cfg.allowPrivate); err != nil {
+	if err := push.CheckEndpoint(sub.Endpoint, cfg.AllowPrivate); err != nil {
 		return fmt.Errorf("--subscription: %w", err)
 	}
 	sender, err := cfg.sender()
@@ -240,12 +241,12 @@ func runPushWorker(ctx context.Context, args []string, stdout, stderr io.Writer)
 	}
 	cfg.resolve()
 	logf := func(format string, args ...any) { fmt.Fprintf(stderr, format+"\n", args...) }
-	p, err := cfg.handler(ctx, logf, true)
+	p, err := cfg.open(ctx, logf, true)
 	if err != nil {
 		return err
 	}
-	defer p.store.Close()
-	w, err := campaign.NewWorker(campaign.WorkerOptions{Store: p.store, Sender: p.sender, Concurrency: *conc, Lease: *lease, Logf: logf})
+	defer p.Close()
+	w, err := p.Worker(campaign.WorkerOptions{Concurrency: *conc, Lease: *lease})
 	if err != nil {
 		return err
 	}
@@ -278,7 +279,8 @@ func runPushStatus(ctx context.Context, args []string, stdout, stderr io.Writer)
 		fl.Usage()
 		return errUsage
 	}
-	cfg := &pushConfig{db: *db}
+	cfg := &pushConfig{}
+	cfg.DB = *db
 	cfg.resolve()
 	st, err := cfg.openStore(ctx, true)
 	if err != nil {
@@ -356,14 +358,12 @@ func bar(s *campaign.Status, width int) string {
 	return fmt.Sprintf("[%s%s] %3.0f%%", strings.Repeat("#", full), strings.Repeat(".", width-full), frac*100)
 }
 
-// isTerminal reports whether w is a character device, as a terminal is.
+// isTerminal reports whether w is a terminal. A character device is not
+// enough: /dev/null is one, and "swkit push status >/dev/null" in a cron
+// job must print once and return, not draw a bar until the campaign ends.
 func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+	return ok && term.IsTerminal(int(f.Fd()))
 }
 
 // flagError names the flag behind a notification field.

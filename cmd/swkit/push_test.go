@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/swkit/swkit/push"
+	"github.com/swkit/swkit/push/pushserver"
 	"github.com/swkit/swkit/push/pushtest"
 	"github.com/swkit/swkit/store"
 	"github.com/swkit/swkit/store/sqlite"
@@ -182,7 +183,7 @@ func TestServeMountsPushAPI(t *testing.T) {
 // one included, reaches the site.
 func TestPushMountAtEndpoint(t *testing.T) {
 	f := newPushFixture(t, 0)
-	c := &pushConfig{db: f.db, publicKey: f.keys.Public, privateKey: f.keys.Private, subject: "mailto:ops@example.com", allowPrivate: true}
+	c := &pushConfig{pushserver.Config{DB: f.db, PublicKey: f.keys.Public, PrivateKey: f.keys.Private, Subject: "mailto:ops@example.com", AllowPrivate: true}}
 	var stderr strings.Builder
 	pm, err := c.mountPush(t.Context(), &stderr)
 	if err != nil {
