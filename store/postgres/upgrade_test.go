@@ -2,11 +2,11 @@ package postgres_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -14,6 +14,7 @@ import (
 	"github.com/swkit/swkit/push"
 	"github.com/swkit/swkit/store"
 	"github.com/swkit/swkit/store/postgres"
+	"github.com/swkit/swkit/store/storetest"
 )
 
 // TestUpgradeUnprefixed opens databases that earlier swkit releases made,
@@ -29,16 +30,18 @@ func TestUpgradeUnprefixed(t *testing.T) {
 	s.Close()
 	fresh := schemaOf(t, connect(t, freshDSN))
 
-	for _, v := range []string{"v1", "v2"} {
-		t.Run(v, func(t *testing.T) {
+	for _, v := range []int{1, 2} {
+		t.Run(fmt.Sprint("v", v), func(t *testing.T) {
 			dsn := pgtest.DB(t)
 			conn := connect(t, dsn)
-			script, err := os.ReadFile("testdata/unprefixed_" + v + ".sql")
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := conn.Exec(t.Context(), string(script)); err != nil {
-				t.Fatal(err)
+			for i := 1; i <= v; i++ { // each version's fixture builds on the one before
+				script, err := os.ReadFile(fmt.Sprintf("testdata/unprefixed_v%d.sql", i))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if _, err := conn.Exec(t.Context(), string(script)); err != nil {
+					t.Fatalf("unprefixed_v%d.sql: %v", i, err)
+				}
 			}
 			s, err := postgres.Open(t.Context(), dsn, store.Options{})
 			if err != nil {
@@ -46,35 +49,7 @@ func TestUpgradeUnprefixed(t *testing.T) {
 			}
 			defer s.Close()
 
-			subs, err := s.Subscriptions(t.Context(), "", 10)
-			if err != nil || len(subs) != 3 || subs[0].Endpoint != "https://push.example/a" || subs[2].Keys.Auth != "ac" {
-				t.Errorf("Subscriptions = %+v, %v; want the 3 stored before the upgrade", subs, err)
-			}
-			c, err := s.BeginIdempotent(t.Context(), "done-key", "h1", time.Hour)
-			if err != nil || c.Response == nil || c.Response.Status != 201 || string(c.Response.Body) != `{"id":7}` ||
-				c.Response.Header.Get("Content-Type") != "application/json" {
-				t.Errorf("BeginIdempotent(done-key) = %+v, %v; want the stored 201 replayed", c, err)
-			}
-			if v == "v2" {
-				if tags, err := s.Tags(t.Context(), "https://push.example/a"); err != nil || !slices.Equal(tags, []string{"news"}) {
-					t.Errorf("Tags(a) = %v, %v; want [news]", tags, err)
-				}
-				st, err := s.CampaignStatus(t.Context(), 5)
-				if err != nil || st.Total != 2 || !slices.Equal(st.Tags, []string{"news"}) {
-					t.Errorf("CampaignStatus(5) = %+v, %v; want the stored campaign, 2 to deliver", st, err)
-				}
-				// Renaming kept the id sequence and the foreign keys.
-				if c, err := s.CreateCampaign(t.Context(), st.Campaign, 10); err != nil || c.ID <= 5 {
-					t.Errorf("CreateCampaign = id %d, %v; want an id after 5", c.ID, err)
-				}
-				if err := s.DeleteSubscription(t.Context(), "https://push.example/a"); err != nil {
-					t.Fatal(err)
-				}
-				var n int
-				if err := conn.QueryRow(t.Context(), `SELECT count(*) FROM swkit_subscription_tags WHERE endpoint = 'https://push.example/a'`).Scan(&n); err != nil || n != 0 {
-					t.Errorf("%d tags of a deleted subscription left (%v): the foreign key lost its ON DELETE CASCADE", n, err)
-				}
-			}
+			storetest.CheckUpgraded(t, s, v)
 			if got := schemaOf(t, conn); !slices.Equal(got, fresh) {
 				t.Errorf("schema after the upgrade:\n%s\nwant, as in a new database:\n%s", strings.Join(got, "\n"), strings.Join(fresh, "\n"))
 			}

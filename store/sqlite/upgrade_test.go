@@ -2,60 +2,38 @@ package sqlite_test
 
 import (
 	"database/sql"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/swkit/swkit/push"
 	"github.com/swkit/swkit/store"
 	"github.com/swkit/swkit/store/sqlite"
+	"github.com/swkit/swkit/store/storetest"
 )
 
 // TestUpgradeUnprefixed opens files that earlier swkit releases made,
 // before the swkit_ prefix, with rows in every table: the rows are all
 // there under the new names, and the schema is the one a new file gets.
 func TestUpgradeUnprefixed(t *testing.T) {
-	fresh := schemaOf(t, newFile(t, ""))
-	for _, v := range []string{"v1", "v2"} {
-		t.Run(v, func(t *testing.T) {
-			path := newFile(t, "testdata/unprefixed_"+v+".sql")
+	fresh := schemaOf(t, newFile(t))
+	for _, v := range []int{1, 2} {
+		t.Run(fmt.Sprint("v", v), func(t *testing.T) {
+			var scripts []string // each version's fixture builds on the one before
+			for i := 1; i <= v; i++ {
+				scripts = append(scripts, fmt.Sprintf("testdata/unprefixed_v%d.sql", i))
+			}
+			path := newFile(t, scripts...)
 			s, err := sqlite.Open(t.Context(), path, store.Options{})
 			if err != nil {
 				t.Fatalf("Open: %v", err)
 			}
 			defer s.Close()
 
-			subs, err := s.Subscriptions(t.Context(), "", 10)
-			if err != nil || len(subs) != 3 || subs[0].Endpoint != "https://push.example/a" || subs[2].Keys.Auth != "ac" {
-				t.Errorf("Subscriptions = %+v, %v; want the 3 stored before the upgrade", subs, err)
-			}
-			c, err := s.BeginIdempotent(t.Context(), "done-key", "h1", time.Hour)
-			if err != nil || c.Response == nil || c.Response.Status != 201 || string(c.Response.Body) != `{"id":7}` ||
-				c.Response.Header.Get("Content-Type") != "application/json" {
-				t.Errorf("BeginIdempotent(done-key) = %+v, %v; want the stored 201 replayed", c, err)
-			}
-			if v == "v2" {
-				if tags, err := s.Tags(t.Context(), "https://push.example/a"); err != nil || !slices.Equal(tags, []string{"news"}) {
-					t.Errorf("Tags(a) = %v, %v; want [news]", tags, err)
-				}
-				st, err := s.CampaignStatus(t.Context(), 5)
-				if err != nil || st.Total != 2 || !slices.Equal(st.Tags, []string{"news"}) {
-					t.Errorf("CampaignStatus(5) = %+v, %v; want the stored campaign, 2 to deliver", st, err)
-				}
-				// Renaming kept the AUTOINCREMENT counter and the foreign keys.
-				if c, err := s.CreateCampaign(t.Context(), st.Campaign, 10); err != nil || c.ID <= 5 {
-					t.Errorf("CreateCampaign = id %d, %v; want an id after 5", c.ID, err)
-				}
-				if err := s.DeleteSubscription(t.Context(), "https://push.example/a"); err != nil {
-					t.Fatal(err)
-				}
-				if n := count(t, path, `SELECT count(*) FROM swkit_subscription_tags WHERE endpoint = 'https://push.example/a'`); n != 0 {
-					t.Errorf("%d tags of a deleted subscription left: the foreign key lost its ON DELETE CASCADE", n)
-				}
-			}
+			storetest.CheckUpgraded(t, s, v)
 			if got := schemaOf(t, path); !slices.Equal(got, fresh) {
 				t.Errorf("schema after the upgrade:\n%s\nwant, as in a new file:\n%s", strings.Join(got, "\n"), strings.Join(fresh, "\n"))
 			}
@@ -81,7 +59,7 @@ func TestUpgradeUnprefixed(t *testing.T) {
 // keeps its own golang-migrate version table and its own subscriptions
 // table: swkit creates its prefixed tables beside them and changes neither.
 func TestAppTablesLeftAlone(t *testing.T) {
-	path := newFile(t, "")
+	path := newFile(t)
 	os.Remove(path)
 	db := rawDB(t, path)
 	for _, q := range []string{
@@ -133,11 +111,12 @@ func TestAppTablesLeftAlone(t *testing.T) {
 }
 
 // newFile returns the path of a new database file holding the statements
-// of the testdata file script, or swkit's current schema when script is "".
-func newFile(t *testing.T, script string) string {
+// of the testdata files scripts, in order, or swkit's current schema when
+// there are none.
+func newFile(t *testing.T, scripts ...string) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "swkit.db")
-	if script == "" {
+	if len(scripts) == 0 {
 		s, err := sqlite.Open(t.Context(), path, store.Options{})
 		if err != nil {
 			t.Fatal(err)
@@ -145,12 +124,15 @@ func newFile(t *testing.T, script string) string {
 		s.Close()
 		return path
 	}
-	b, err := os.ReadFile(script)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := rawDB(t, path).Exec(string(b)); err != nil {
-		t.Fatalf("%s: %v", script, err)
+	db := rawDB(t, path)
+	for _, script := range scripts {
+		b, err := os.ReadFile(script)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Exec(string(b)); err != nil {
+			t.Fatalf("%s: %v", script, err)
+		}
 	}
 	return path
 }
