@@ -82,8 +82,14 @@ func (s *Store) run(ctx context.Context, fn func(conn) error) error {
 		err := fn(sc.Conn())
 		if sc.Conn().PgConn().TxStatus() != 'I' {
 			// Still in a transaction (a rollback that failed): never
-			// hand it back to the application's pool.
-			return driver.ErrBadConn
+			// hand it back to the application's pool, where its next
+			// user would find itself inside swkit's transaction.
+			// database/sql discards a connection whose error is
+			// ErrBadConn; fn's error stays the one to report.
+			if err == nil {
+				err = errors.New("connection left in a transaction")
+			}
+			return errors.Join(err, driver.ErrBadConn)
 		}
 		return err
 	})
