@@ -420,11 +420,15 @@ func (s *Store) BeginIdempotent(ctx context.Context, key, requestHash string, tt
 // Complete implements [idempotency.Store]: CompleteTx in a transaction of
 // its own.
 func (s *Store) Complete(ctx context.Context, c idempotency.Claim, resp idempotency.Response) error {
-	err := s.write(ctx, func(tx dbtx) error { return s.complete(ctx, tx, c, resp) })
-	if errors.Is(err, store.ErrClosed) {
+	header, body, err := backend.CompleteArgs(c, resp)
+	if err != nil {
+		return err
+	}
+	err = s.write(ctx, func(tx dbtx) error { return s.complete(ctx, tx, c, resp.Status, header, body) })
+	if err != nil {
 		return fmt.Errorf("complete: %w", err)
 	}
-	return err
+	return nil
 }
 
 // Release implements [idempotency.Store].

@@ -43,27 +43,32 @@ func (s *Store) BeginTx(ctx context.Context) (*sql.Tx, error) {
 
 // CompleteTx implements [idempotency.TxStore]: Complete inside tx.
 func (s *Store) CompleteTx(ctx context.Context, tx *sql.Tx, c idempotency.Claim, resp idempotency.Response) error {
-	if s.closed.Load() {
-		return fmt.Errorf("complete: %w", store.ErrClosed)
-	}
-	return s.complete(ctx, tx, c, resp)
-}
-
-func (s *Store) complete(ctx context.Context, tx dbtx, c idempotency.Claim, resp idempotency.Response) error {
 	header, body, err := backend.CompleteArgs(c, resp)
 	if err != nil {
 		return err
 	}
-	res, err := tx.ExecContext(ctx, `UPDATE swkit_idempotency_keys
-		SET status = ?, header = ?, body = ?, token = NULL, lease_until = NULL, expires_at = ? + ttl_us
-		WHERE key = ? AND token = ?`, resp.Status, header, body, s.opts.Now().UnixMicro(), c.Key, c.Token)
-	if err != nil {
+	if s.closed.Load() {
+		return fmt.Errorf("complete: %w", store.ErrClosed)
+	}
+	if err := s.complete(ctx, tx, c, resp.Status, header, body); err != nil {
 		return fmt.Errorf("complete: %w", err)
 	}
+	return nil
+}
+
+// complete stores the response of claim c in tx; ErrLeaseLost when c no
+// longer holds its key.
+func (s *Store) complete(ctx context.Context, tx dbtx, c idempotency.Claim, status int, header string, body []byte) error {
+	res, err := tx.ExecContext(ctx, `UPDATE swkit_idempotency_keys
+		SET status = ?, header = ?, body = ?, token = NULL, lease_until = NULL, expires_at = ? + ttl_us
+		WHERE key = ? AND token = ?`, status, header, body, s.opts.Now().UnixMicro(), c.Key, c.Token)
+	if err != nil {
+		return err
+	}
 	if n, err := res.RowsAffected(); err != nil {
-		return fmt.Errorf("complete: %w", err)
+		return err
 	} else if n == 0 {
-		return fmt.Errorf("complete: %w", idempotency.ErrLeaseLost)
+		return idempotency.ErrLeaseLost
 	}
 	return nil
 }
