@@ -17,14 +17,24 @@ import (
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
+	"github.com/swkit/swkit/internal/pgtest"
 	"github.com/swkit/swkit/store/open"
 )
 
 func TestMain(m *testing.M) {
-	testscript.Main(withCacheHome{m}, map[string]func(){
+	// A child started by startChild: the test binary as the swkit command.
+	if os.Getenv(envChild) == "1" {
+		main()
+	}
+	testscript.Main(withPostgres{withCacheHome{m}}, map[string]func(){
 		"swkit": func() { main() },
 	})
 }
+
+// withPostgres stops the PostgreSQL server that tests may have started.
+type withPostgres struct{ m interface{ Run() int } }
+
+func (w withPostgres) Run() int { return pgtest.Run(w.m) }
 
 // withCacheHome runs the tests with build caches in a temporary folder, not
 // the user's (scripts get their own, see TestScripts).
