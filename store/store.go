@@ -12,6 +12,10 @@
 //     server processes behind a load balancer; they behave as one, and
 //     share the delivery of push campaigns.
 //
+// Each opens a database of its own (Open) or works in the application's
+// *sql.DB (FromDB), beside the application's tables: swkit's tables all
+// start with swkit_.
+//
 // [github.com/swkit/swkit/store/open] picks one of them from a DSN such as the
 // --db flag's value, and [github.com/swkit/swkit/store/storetest] is the
 // conformance suite every backend passes.
@@ -22,7 +26,19 @@
 // Times are stored with microsecond precision.
 package store
 
-import "time"
+import (
+	"errors"
+	"time"
+)
+
+var (
+	// ErrClosed is what a backend's calls return after its Close.
+	ErrClosed = errors.New("store closed")
+	// ErrUnsuitable is what a backend's FromDB returns for a database
+	// handle that swkit cannot use as it is (a setting missing, another
+	// driver); the message says what to change.
+	ErrUnsuitable = errors.New("database handle unsuitable for swkit")
+)
 
 // Defaults for [Options].
 const (

@@ -183,7 +183,7 @@ func countSubs(ctx context.Context, dsn string) (int64, error) {
 	}
 	defer conn.Close(ctx)
 	var n int64
-	err = conn.QueryRow(ctx, `SELECT count(*) FROM subscriptions`).Scan(&n)
+	err = conn.QueryRow(ctx, `SELECT count(*) FROM swkit_subscriptions`).Scan(&n)
 	return n, err
 }
 

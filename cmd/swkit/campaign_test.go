@@ -238,7 +238,7 @@ func recordedDeliveries(t *testing.T, dsn, id string) map[string]bool {
 	}
 	defer conn.Close(context.Background())
 	rows, err := conn.Query(t.Context(), `
-		SELECT s.endpoint FROM subscriptions s JOIN push_batches b
+		SELECT s.endpoint FROM swkit_subscriptions s JOIN swkit_push_batches b
 			ON b.campaign_id = $1 AND b.done AND s.endpoint > b.lo AND (b.hi IS NULL OR s.endpoint <= b.hi)`, id)
 	if err != nil {
 		t.Fatal(err)
@@ -248,7 +248,7 @@ func recordedDeliveries(t *testing.T, dsn, id string) map[string]bool {
 		t.Fatal(err)
 	}
 	// Open batches: their outcome chunks, [[endpoint, state, ...], ...].
-	rows, err = conn.Query(t.Context(), `SELECT outcomes FROM push_outcomes WHERE campaign_id = $1`, id)
+	rows, err = conn.Query(t.Context(), `SELECT outcomes FROM swkit_push_outcomes WHERE campaign_id = $1`, id)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,7 +17,6 @@ import (
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
-
 	"github.com/swkit/swkit/internal/pgtest"
 	"github.com/swkit/swkit/store/open"
 )

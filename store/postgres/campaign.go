@@ -21,7 +21,7 @@ func tagFilter(tags []string, n int) string {
 	if len(tags) == 0 {
 		return "true"
 	}
-	return fmt.Sprintf("EXISTS (SELECT 1 FROM subscription_tags t WHERE t.endpoint = s.endpoint AND t.tag = ANY($%d))", n)
+	return fmt.Sprintf("EXISTS (SELECT 1 FROM swkit_subscription_tags t WHERE t.endpoint = s.endpoint AND t.tag = ANY($%d))", n)
 }
 
 // SetTags implements [pushapi.TagStore].
@@ -30,13 +30,13 @@ func (s *Store) SetTags(ctx context.Context, endpoint string, tags []string) err
 	if err != nil {
 		return err
 	}
-	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `DELETE FROM subscription_tags WHERE endpoint = $1`, endpoint); err != nil {
+	err = s.beginFunc(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `DELETE FROM swkit_subscription_tags WHERE endpoint = $1`, endpoint); err != nil {
 			return err
 		}
 		// Only for a stored subscription: the join makes a missing one a no-op.
-		_, err := tx.Exec(ctx, `INSERT INTO subscription_tags (endpoint, tag)
-			SELECT s.endpoint, t FROM subscriptions s, unnest($2::text[]) t WHERE s.endpoint = $1`, endpoint, tags)
+		_, err := tx.Exec(ctx, `INSERT INTO swkit_subscription_tags (endpoint, tag)
+			SELECT s.endpoint, t FROM swkit_subscriptions s, unnest($2::text[]) t WHERE s.endpoint = $1`, endpoint, tags)
 		return err
 	})
 	if err != nil {
@@ -47,11 +47,11 @@ func (s *Store) SetTags(ctx context.Context, endpoint string, tags []string) err
 
 // Tags implements [pushapi.TagStore].
 func (s *Store) Tags(ctx context.Context, endpoint string) ([]string, error) {
-	rows, err := s.pool.Query(ctx, `SELECT tag FROM subscription_tags WHERE endpoint = $1 ORDER BY tag`, endpoint)
-	if err != nil {
-		return nil, fmt.Errorf("read subscription tags: %w", err)
-	}
-	tags, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	var tags []string
+	err := s.query(ctx, func(rows pgx.Rows) (err error) {
+		tags, err = pgx.CollectRows(rows, pgx.RowTo[string])
+		return err
+	}, `SELECT tag FROM swkit_subscription_tags WHERE endpoint = $1 ORDER BY tag`, endpoint)
 	if err != nil {
 		return nil, fmt.Errorf("read subscription tags: %w", err)
 	}
@@ -70,18 +70,18 @@ func (s *Store) CreateCampaign(ctx context.Context, c campaign.Campaign, batchSi
 	if tags == nil {
 		tags = []string{}
 	}
-	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		if err := tx.QueryRow(ctx, `INSERT INTO push_campaigns (payload, ttl_s, urgency, topic, tags, created_at)
+	err = s.beginFunc(ctx, func(tx pgx.Tx) error {
+		if err := tx.QueryRow(ctx, `INSERT INTO swkit_push_campaigns (payload, ttl_s, urgency, topic, tags, created_at)
 			VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
 			c.Payload, int64(c.TTL/time.Second), string(c.Urgency), c.Topic, tags, c.CreatedAt).Scan(&c.ID); err != nil {
 			return err
 		}
 		var total int64
-		if err := tx.QueryRow(ctx, `SELECT count(*) FROM subscriptions s WHERE `+tagFilter(c.Tags, 1), tagArgs(c.Tags)...).Scan(&total); err != nil {
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM swkit_subscriptions s WHERE `+tagFilter(c.Tags, 1), tagArgs(c.Tags)...).Scan(&total); err != nil {
 			return err
 		}
 		rows, err := tx.Query(ctx, `SELECT endpoint FROM (
-				SELECT s.endpoint, row_number() OVER (ORDER BY s.endpoint) AS rn FROM subscriptions s
+				SELECT s.endpoint, row_number() OVER (ORDER BY s.endpoint) AS rn FROM swkit_subscriptions s
 				WHERE `+tagFilter(c.Tags, 2)+`) x
 			WHERE rn % $1 = 0 ORDER BY endpoint`, append([]any{size}, tagArgs(c.Tags)...)...)
 		if err != nil {
@@ -96,7 +96,7 @@ func (s *Store) CreateCampaign(ctx context.Context, c campaign.Campaign, batchSi
 		for i, b := range batches {
 			seqs[i], los[i], his[i], totals[i] = int32(b.Seq), b.Lo, b.Hi, b.Total
 		}
-		_, err = tx.Exec(ctx, `INSERT INTO push_batches (campaign_id, seq, lo, hi, total, not_before)
+		_, err = tx.Exec(ctx, `INSERT INTO swkit_push_batches (campaign_id, seq, lo, hi, total, not_before)
 			SELECT $1, * , $6 FROM unnest($2::int[], $3::text[], $4::text[], $5::bigint[])`,
 			c.ID, seqs, los, his, totals, c.CreatedAt)
 		return err
@@ -124,13 +124,13 @@ func (s *Store) CampaignStatus(ctx context.Context, id int64) (campaign.Status, 
 		last    *time.Time
 		a       backend.Aggregate
 	)
-	err := s.pool.QueryRow(ctx, `SELECT c.id, c.payload, c.ttl_s, c.urgency, c.topic, c.tags, c.created_at, c.started_at,
+	err := s.queryRow(ctx, `SELECT c.id, c.payload, c.ttl_s, c.urgency, c.topic, c.tags, c.created_at, c.started_at,
 			coalesce(sum(b.total) FILTER (WHERE b.done), 0),
 			coalesce(sum(greatest(b.total, b.delivered + b.gone + b.failed + b.retrying)) FILTER (WHERE NOT b.done), 0),
 			coalesce(sum(b.delivered), 0), coalesce(sum(b.gone), 0), coalesce(sum(b.failed), 0),
 			coalesce(sum(b.retrying) FILTER (WHERE NOT b.done), 0),
 			count(*) FILTER (WHERE NOT b.done), max(b.updated_at)
-		FROM push_campaigns c LEFT JOIN push_batches b ON b.campaign_id = c.id
+		FROM swkit_push_campaigns c LEFT JOIN swkit_push_batches b ON b.campaign_id = c.id
 		WHERE c.id = $1 GROUP BY c.id`, id).Scan(&st.ID, &st.Payload, &ttl, &urgency, &st.Topic, &st.Tags,
 		&st.CreatedAt, &started, &a.DoneTotal, &a.OpenTotal, &a.Delivered, &a.Gone, &a.Failed, &a.Retrying,
 		&a.OpenBatches, &last)
@@ -155,7 +155,7 @@ func (s *Store) CampaignStatus(ctx context.Context, id int64) (campaign.Status, 
 // LatestCampaign implements [campaign.Store].
 func (s *Store) LatestCampaign(ctx context.Context) (campaign.Status, error) {
 	var id *int64
-	if err := s.pool.QueryRow(ctx, `SELECT max(id) FROM push_campaigns`).Scan(&id); err != nil {
+	if err := s.queryRow(ctx, `SELECT max(id) FROM swkit_push_campaigns`).Scan(&id); err != nil {
 		return campaign.Status{}, fmt.Errorf("latest campaign: %w", err)
 	}
 	if id == nil {
@@ -174,13 +174,13 @@ func (s *Store) ClaimBatch(ctx context.Context, owner string, lease time.Duratio
 	now := s.opts.Now()
 	var b campaign.Batch
 	var hi *string
-	err := s.pool.QueryRow(ctx, `WITH c AS (
-			SELECT campaign_id, seq FROM push_batches
+	err := s.queryRow(ctx, `WITH c AS (
+			SELECT campaign_id, seq FROM swkit_push_batches
 			WHERE NOT done AND not_before <= $3 AND (lease_until IS NULL OR lease_until <= $3)
 				AND ($4 = 0 OR campaign_id = $4)
 			ORDER BY campaign_id, seq LIMIT 1 FOR UPDATE SKIP LOCKED)
-		UPDATE push_batches b SET lease_owner = $1, lease_until = $2
-		FROM c, push_campaigns p
+		UPDATE swkit_push_batches b SET lease_owner = $1, lease_until = $2
+		FROM c, swkit_push_campaigns p
 		WHERE b.campaign_id = c.campaign_id AND b.seq = c.seq AND p.id = c.campaign_id
 		RETURNING b.campaign_id, b.seq, b.lo, b.hi, p.tags`,
 		owner, now.Add(lease), now, only).Scan(&b.Campaign, &b.Seq, &b.Lo, &hi, &b.Tags)
@@ -195,7 +195,7 @@ func (s *Store) ClaimBatch(ctx context.Context, owner string, lease time.Duratio
 	} else {
 		b.Hi = *hi
 	}
-	if _, err := s.pool.Exec(ctx, `UPDATE push_campaigns SET started_at = $2 WHERE id = $1 AND started_at IS NULL`, b.Campaign, now); err != nil {
+	if _, err := s.exec(ctx, `UPDATE swkit_push_campaigns SET started_at = $2 WHERE id = $1 AND started_at IS NULL`, b.Campaign, now); err != nil {
 		return b, true, fmt.Errorf("claim a batch: %w", err)
 	}
 	return b, true, nil
@@ -203,7 +203,11 @@ func (s *Store) ClaimBatch(ctx context.Context, owner string, lease time.Duratio
 
 // PendingDeliveries implements [campaign.Store].
 func (s *Store) PendingDeliveries(ctx context.Context, b campaign.Batch, after string, limit int) ([]campaign.Pending, error) {
-	m, err := merged(ctx, s.pool, b.BatchRef)
+	var m backend.Merged
+	err := s.run(ctx, func(c conn) (err error) {
+		m, err = merged(ctx, c, b.BatchRef)
+		return err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("pending deliveries: %w", err)
 	}
@@ -212,18 +216,17 @@ func (s *Store) PendingDeliveries(ctx context.Context, b campaign.Batch, after s
 		hi = &b.Hi
 	}
 	return backend.CollectPending(m, s.opts.Now(), max(after, b.Lo), limit, func(cursor string) ([]push.Subscription, error) {
-		rows, err := s.pool.Query(ctx, `SELECT endpoint, p256dh, auth FROM subscriptions s
+		var subs []push.Subscription
+		err := s.query(ctx, func(rows pgx.Rows) error {
+			var sub push.Subscription
+			_, err := pgx.ForEachRow(rows, []any{&sub.Endpoint, &sub.Keys.P256dh, &sub.Keys.Auth}, func() error {
+				subs = append(subs, sub)
+				return nil
+			})
+			return err
+		}, `SELECT endpoint, p256dh, auth FROM swkit_subscriptions s
 			WHERE endpoint > $1 AND ($2::text IS NULL OR endpoint <= $2) AND `+tagFilter(b.Tags, 4)+`
 			ORDER BY endpoint LIMIT $3`, append([]any{cursor, hi, limit}, tagArgs(b.Tags)...)...)
-		if err != nil {
-			return nil, err
-		}
-		var subs []push.Subscription
-		var sub push.Subscription
-		_, err = pgx.ForEachRow(rows, []any{&sub.Endpoint, &sub.Keys.P256dh, &sub.Keys.Auth}, func() error {
-			subs = append(subs, sub)
-			return nil
-		})
 		return subs, err
 	})
 }
@@ -235,7 +238,7 @@ type querier interface {
 
 // merged reads a batch's outcome chunks in the order they were written.
 func merged(ctx context.Context, q querier, ref campaign.BatchRef) (backend.Merged, error) {
-	rows, err := q.Query(ctx, `SELECT outcomes FROM push_outcomes WHERE campaign_id = $1 AND seq = $2 ORDER BY id`, ref.Campaign, ref.Seq)
+	rows, err := q.Query(ctx, `SELECT outcomes FROM swkit_push_outcomes WHERE campaign_id = $1 AND seq = $2 ORDER BY id`, ref.Campaign, ref.Seq)
 	if err != nil {
 		return nil, err
 	}
@@ -255,10 +258,10 @@ func (s *Store) RecordOutcomes(ctx context.Context, outs []campaign.Outcome) err
 	refs, groups := backend.ByBatch(outs)
 	gone := backend.GoneEndpoints(outs)
 	now := s.opts.Now()
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	err := s.beginFunc(ctx, func(tx pgx.Tx) error {
 		for _, ref := range refs {
 			var done bool
-			err := tx.QueryRow(ctx, `SELECT done FROM push_batches WHERE campaign_id = $1 AND seq = $2 FOR UPDATE`,
+			err := tx.QueryRow(ctx, `SELECT done FROM swkit_push_batches WHERE campaign_id = $1 AND seq = $2 FOR UPDATE`,
 				ref.Campaign, ref.Seq).Scan(&done)
 			if errors.Is(err, pgx.ErrNoRows) || done {
 				continue // finished by another worker: these are repeats
@@ -272,18 +275,18 @@ func (s *Store) RecordOutcomes(ctx context.Context, outs []campaign.Outcome) err
 			}
 			m.AddOutcomes(groups[ref])
 			d, g, f, r := m.Counts()
-			if _, err := tx.Exec(ctx, `INSERT INTO push_outcomes (campaign_id, seq, outcomes) VALUES ($1, $2, $3)`,
+			if _, err := tx.Exec(ctx, `INSERT INTO swkit_push_outcomes (campaign_id, seq, outcomes) VALUES ($1, $2, $3)`,
 				ref.Campaign, ref.Seq, backend.EncodeChunk(groups[ref])); err != nil {
 				return err
 			}
-			if _, err := tx.Exec(ctx, `UPDATE push_batches SET delivered = $3, gone = $4, failed = $5, retrying = $6, updated_at = $7
+			if _, err := tx.Exec(ctx, `UPDATE swkit_push_batches SET delivered = $3, gone = $4, failed = $5, retrying = $6, updated_at = $7
 				WHERE campaign_id = $1 AND seq = $2`, ref.Campaign, ref.Seq, d, g, f, r, now); err != nil {
 				return err
 			}
 		}
 		if len(gone) > 0 {
 			// RFC 8030 §7.3: 404 and 410 mean the subscription is over.
-			if _, err := tx.Exec(ctx, `DELETE FROM subscriptions WHERE endpoint = ANY($1)`, gone); err != nil {
+			if _, err := tx.Exec(ctx, `DELETE FROM swkit_subscriptions WHERE endpoint = ANY($1)`, gone); err != nil {
 				return err
 			}
 		}
@@ -304,19 +307,19 @@ func (s *Store) ExtendLeases(ctx context.Context, owner string, refs []campaign.
 	for i, r := range refs {
 		bc[i], bs[i] = r.Campaign, int32(r.Seq)
 	}
-	rows, err := s.pool.Query(ctx, `UPDATE push_batches b SET lease_until = $4
+	var kept []campaign.BatchRef
+	err := s.query(ctx, func(rows pgx.Rows) error {
+		var r campaign.BatchRef
+		_, err := pgx.ForEachRow(rows, []any{&r.Campaign, &r.Seq}, func() error {
+			kept = append(kept, r)
+			return nil
+		})
+		return err
+	}, `UPDATE swkit_push_batches b SET lease_until = $4
 		FROM unnest($2::bigint[], $3::int[]) AS k (campaign_id, seq)
 		WHERE b.campaign_id = k.campaign_id AND b.seq = k.seq AND b.lease_owner = $1 AND NOT b.done
 		RETURNING b.campaign_id, b.seq`, owner, bc, bs, s.opts.Now().Add(lease))
 	if err != nil {
-		return nil, fmt.Errorf("extend leases: %w", err)
-	}
-	var kept []campaign.BatchRef
-	var r campaign.BatchRef
-	if _, err := pgx.ForEachRow(rows, []any{&r.Campaign, &r.Seq}, func() error {
-		kept = append(kept, r)
-		return nil
-	}); err != nil {
 		return nil, fmt.Errorf("extend leases: %w", err)
 	}
 	return backend.Lost(refs, kept), nil
@@ -325,9 +328,9 @@ func (s *Store) ExtendLeases(ctx context.Context, owner string, refs []campaign.
 // FinishBatch implements [campaign.Store].
 func (s *Store) FinishBatch(ctx context.Context, owner string, ref campaign.BatchRef) (done bool, err error) {
 	now := s.opts.Now()
-	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	err = s.beginFunc(ctx, func(tx pgx.Tx) error {
 		var holder *string
-		err := tx.QueryRow(ctx, `SELECT lease_owner FROM push_batches
+		err := tx.QueryRow(ctx, `SELECT lease_owner FROM swkit_push_batches
 			WHERE campaign_id = $1 AND seq = $2 AND NOT done FOR UPDATE`, ref.Campaign, ref.Seq).Scan(&holder)
 		if errors.Is(err, pgx.ErrNoRows) || (err == nil && (holder == nil || *holder != owner)) {
 			return backend.ErrLease(ref)
@@ -340,20 +343,20 @@ func (s *Store) FinishBatch(ctx context.Context, owner string, ref campaign.Batc
 			return err
 		}
 		if next, ok := m.NextRetry(); ok {
-			_, err := tx.Exec(ctx, `UPDATE push_batches SET lease_owner = NULL, lease_until = NULL, not_before = $3
+			_, err := tx.Exec(ctx, `UPDATE swkit_push_batches SET lease_owner = NULL, lease_until = NULL, not_before = $3
 				WHERE campaign_id = $1 AND seq = $2`, ref.Campaign, ref.Seq, next)
 			return err
 		}
 		done = true
 		d, g, f, _ := m.Counts()
-		if _, err := tx.Exec(ctx, `UPDATE push_batches SET done = true, lease_owner = NULL, lease_until = NULL,
+		if _, err := tx.Exec(ctx, `UPDATE swkit_push_batches SET done = true, lease_owner = NULL, lease_until = NULL,
 				total = $3, delivered = $4, gone = $5, failed = $6, retrying = 0, updated_at = $7
 			WHERE campaign_id = $1 AND seq = $2`, ref.Campaign, ref.Seq, d+g+f, d, g, f, now); err != nil {
 			return err
 		}
 		// The counts stay on the batch; the chunks were only needed while
 		// the batch could be redone.
-		_, err = tx.Exec(ctx, `DELETE FROM push_outcomes WHERE campaign_id = $1 AND seq = $2`, ref.Campaign, ref.Seq)
+		_, err = tx.Exec(ctx, `DELETE FROM swkit_push_outcomes WHERE campaign_id = $1 AND seq = $2`, ref.Campaign, ref.Seq)
 		return err
 	})
 	if err != nil {
@@ -367,7 +370,7 @@ func (s *Store) FinishBatch(ctx context.Context, owner string, ref campaign.Batc
 
 // ReleaseBatch implements [campaign.Store].
 func (s *Store) ReleaseBatch(ctx context.Context, owner string, ref campaign.BatchRef) error {
-	if _, err := s.pool.Exec(ctx, `UPDATE push_batches SET lease_owner = NULL, lease_until = NULL
+	if _, err := s.exec(ctx, `UPDATE swkit_push_batches SET lease_owner = NULL, lease_until = NULL
 		WHERE campaign_id = $1 AND seq = $2 AND lease_owner = $3`, ref.Campaign, ref.Seq, owner); err != nil {
 		return fmt.Errorf("release campaign %d batch %d: %w", ref.Campaign, ref.Seq, err)
 	}
@@ -376,12 +379,12 @@ func (s *Store) ReleaseBatch(ctx context.Context, owner string, ref campaign.Bat
 
 // ThrottleOrigin implements [campaign.Store].
 func (s *Store) ThrottleOrigin(ctx context.Context, origin string, until time.Time) error {
-	if _, err := s.pool.Exec(ctx, `INSERT INTO push_throttles (origin, until) VALUES ($1, $2)
-		ON CONFLICT (origin) DO UPDATE SET until = greatest(push_throttles.until, excluded.until)`, origin, until); err != nil {
+	if _, err := s.exec(ctx, `INSERT INTO swkit_push_throttles (origin, until) VALUES ($1, $2)
+		ON CONFLICT (origin) DO UPDATE SET until = greatest(swkit_push_throttles.until, excluded.until)`, origin, until); err != nil {
 		return fmt.Errorf("throttle %s: %w", origin, err)
 	}
 	// Old throttles are of no use; keep the table small.
-	if _, err := s.pool.Exec(ctx, `DELETE FROM push_throttles WHERE until < $1`, s.opts.Now().Add(-time.Hour)); err != nil {
+	if _, err := s.exec(ctx, `DELETE FROM swkit_push_throttles WHERE until < $1`, s.opts.Now().Add(-time.Hour)); err != nil {
 		return fmt.Errorf("throttle %s: %w", origin, err)
 	}
 	return nil
@@ -389,17 +392,17 @@ func (s *Store) ThrottleOrigin(ctx context.Context, origin string, until time.Ti
 
 // Throttles implements [campaign.Store].
 func (s *Store) Throttles(ctx context.Context) (map[string]time.Time, error) {
-	rows, err := s.pool.Query(ctx, `SELECT origin, until FROM push_throttles WHERE until > $1`, s.opts.Now())
-	if err != nil {
-		return nil, fmt.Errorf("read throttles: %w", err)
-	}
 	m := map[string]time.Time{}
-	var o string
-	var u time.Time
-	if _, err := pgx.ForEachRow(rows, []any{&o, &u}, func() error {
-		m[o] = u
-		return nil
-	}); err != nil {
+	err := s.query(ctx, func(rows pgx.Rows) error {
+		var o string
+		var u time.Time
+		_, err := pgx.ForEachRow(rows, []any{&o, &u}, func() error {
+			m[o] = u
+			return nil
+		})
+		return err
+	}, `SELECT origin, until FROM swkit_push_throttles WHERE until > $1`, s.opts.Now())
+	if err != nil {
 		return nil, fmt.Errorf("read throttles: %w", err)
 	}
 	return m, nil

@@ -29,16 +29,7 @@ func TestSubscriptionLookupIndexed(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close(t.Context())
-	// swkit's tables may carry a swkit_ prefix: use whichever exists.
-	table := func(name string) string {
-		var found bool
-		conn.QueryRow(t.Context(), `SELECT to_regclass($1) IS NOT NULL`, "swkit_"+name).Scan(&found)
-		if found {
-			return "swkit_" + name
-		}
-		return name
-	}
-	subs, tags := table("subscriptions"), table("subscription_tags")
+	const subs, tags = "swkit_subscriptions", "swkit_subscription_tags"
 	if _, err := conn.Exec(t.Context(), `SET enable_seqscan = off`); err != nil {
 		t.Fatal(err)
 	}

@@ -22,7 +22,7 @@ func tagFilter(tags []string) (string, []any) {
 		return "1", nil
 	}
 	b, _ := json.Marshal(tags)
-	return `EXISTS (SELECT 1 FROM subscription_tags t WHERE t.endpoint = s.endpoint
+	return `EXISTS (SELECT 1 FROM swkit_subscription_tags t WHERE t.endpoint = s.endpoint
 		AND t.tag IN (SELECT value FROM json_each(?)))`, []any{string(b)}
 }
 
@@ -41,14 +41,14 @@ func (s *Store) SetTags(ctx context.Context, endpoint string, tags []string) err
 	if err != nil {
 		return err
 	}
-	err = s.write(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM subscription_tags WHERE endpoint = ?`, endpoint); err != nil {
+	err = s.write(ctx, func(tx dbtx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM swkit_subscription_tags WHERE endpoint = ?`, endpoint); err != nil {
 			return err
 		}
 		for _, t := range tags {
 			// Only for a stored subscription: the SELECT makes a missing one a no-op.
-			if _, err := tx.ExecContext(ctx, `INSERT INTO subscription_tags (endpoint, tag)
-				SELECT endpoint, ? FROM subscriptions WHERE endpoint = ?`, t, endpoint); err != nil {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO swkit_subscription_tags (endpoint, tag)
+				SELECT endpoint, ? FROM swkit_subscriptions WHERE endpoint = ?`, t, endpoint); err != nil {
 				return err
 			}
 		}
@@ -62,7 +62,7 @@ func (s *Store) SetTags(ctx context.Context, endpoint string, tags []string) err
 
 // Tags implements [pushapi.TagStore].
 func (s *Store) Tags(ctx context.Context, endpoint string) ([]string, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT tag FROM subscription_tags WHERE endpoint = ? ORDER BY tag`, endpoint)
+	rows, err := s.query(ctx, `SELECT tag FROM swkit_subscription_tags WHERE endpoint = ? ORDER BY tag`, endpoint)
 	if err != nil {
 		return nil, fmt.Errorf("read subscription tags: %w", err)
 	}
@@ -90,8 +90,8 @@ func (s *Store) CreateCampaign(ctx context.Context, c campaign.Campaign, batchSi
 		tagsJSON = []byte("[]")
 	}
 	filter, fargs := tagFilter(c.Tags)
-	err = s.write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO push_campaigns (payload, ttl_s, urgency, topic, tags, created_at)
+	err = s.write(ctx, func(tx dbtx) error {
+		res, err := tx.ExecContext(ctx, `INSERT INTO swkit_push_campaigns (payload, ttl_s, urgency, topic, tags, created_at)
 			VALUES (?, ?, ?, ?, ?, ?)`, c.Payload, int64(c.TTL/time.Second), string(c.Urgency), c.Topic, string(tagsJSON), micros(c.CreatedAt))
 		if err != nil {
 			return err
@@ -100,11 +100,11 @@ func (s *Store) CreateCampaign(ctx context.Context, c campaign.Campaign, batchSi
 			return err
 		}
 		var total int64
-		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM subscriptions s WHERE `+filter, fargs...).Scan(&total); err != nil {
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM swkit_subscriptions s WHERE `+filter, fargs...).Scan(&total); err != nil {
 			return err
 		}
 		rows, err := tx.QueryContext(ctx, `SELECT endpoint FROM (
-				SELECT s.endpoint, row_number() OVER (ORDER BY s.endpoint) AS rn FROM subscriptions s WHERE `+filter+`)
+				SELECT s.endpoint, row_number() OVER (ORDER BY s.endpoint) AS rn FROM swkit_subscriptions s WHERE `+filter+`)
 			WHERE rn % ? = 0 ORDER BY endpoint`, append(fargs, size)...)
 		if err != nil {
 			return err
@@ -123,7 +123,7 @@ func (s *Store) CreateCampaign(ctx context.Context, c campaign.Campaign, batchSi
 			return err
 		}
 		for _, b := range backend.Batches(bounds, total, size) {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO push_batches (campaign_id, seq, lo, hi, total, not_before)
+			if _, err := tx.ExecContext(ctx, `INSERT INTO swkit_push_batches (campaign_id, seq, lo, hi, total, not_before)
 				VALUES (?, ?, ?, ?, ?, ?)`, c.ID, b.Seq, b.Lo, b.Hi, b.Total, micros(c.CreatedAt)); err != nil {
 				return err
 			}
@@ -146,13 +146,13 @@ func (s *Store) CampaignStatus(ctx context.Context, id int64) (campaign.Status, 
 		started, last, doneT, open sql.NullInt64
 		a                          backend.Aggregate
 	)
-	err := s.r.QueryRowContext(ctx, `SELECT c.id, c.payload, c.ttl_s, c.urgency, c.topic, c.tags, c.created_at, c.started_at,
+	err := s.queryRow(ctx, `SELECT c.id, c.payload, c.ttl_s, c.urgency, c.topic, c.tags, c.created_at, c.started_at,
 			sum(CASE WHEN b.done THEN b.total END),
 			sum(CASE WHEN NOT b.done THEN max(b.total, b.delivered + b.gone + b.failed + b.retrying) END),
 			coalesce(sum(b.delivered), 0), coalesce(sum(b.gone), 0), coalesce(sum(b.failed), 0),
 			coalesce(sum(CASE WHEN NOT b.done THEN b.retrying END), 0),
 			count(CASE WHEN NOT b.done THEN 1 END), max(b.updated_at)
-		FROM push_campaigns c LEFT JOIN push_batches b ON b.campaign_id = c.id
+		FROM swkit_push_campaigns c LEFT JOIN swkit_push_batches b ON b.campaign_id = c.id
 		WHERE c.id = ? GROUP BY c.id`, id).Scan(&st.ID, &st.Payload, &ttl, &urgency, &st.Topic, &tags,
 		&created, &started, &doneT, &open, &a.Delivered, &a.Gone, &a.Failed, &a.Retrying, &a.OpenBatches, &last)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -180,7 +180,7 @@ func (s *Store) CampaignStatus(ctx context.Context, id int64) (campaign.Status, 
 // LatestCampaign implements [campaign.Store].
 func (s *Store) LatestCampaign(ctx context.Context) (campaign.Status, error) {
 	var id sql.NullInt64
-	if err := s.r.QueryRowContext(ctx, `SELECT max(id) FROM push_campaigns`).Scan(&id); err != nil {
+	if err := s.queryRow(ctx, `SELECT max(id) FROM swkit_push_campaigns`).Scan(&id); err != nil {
 		return campaign.Status{}, fmt.Errorf("latest campaign: %w", err)
 	}
 	if !id.Valid {
@@ -201,9 +201,9 @@ func (s *Store) ClaimBatch(ctx context.Context, owner string, lease time.Duratio
 	var hi sql.NullString
 	var tags string
 	found := false
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx dbtx) error {
 		err := tx.QueryRowContext(ctx, `SELECT b.campaign_id, b.seq, b.lo, b.hi, p.tags
-			FROM push_batches b JOIN push_campaigns p ON p.id = b.campaign_id
+			FROM swkit_push_batches b JOIN swkit_push_campaigns p ON p.id = b.campaign_id
 			WHERE NOT b.done AND b.not_before <= ?1 AND (b.lease_until IS NULL OR b.lease_until <= ?1)
 				AND (?2 = 0 OR b.campaign_id = ?2)
 			ORDER BY b.campaign_id, b.seq LIMIT 1`, micros(now), only).Scan(&b.Campaign, &b.Seq, &b.Lo, &hi, &tags)
@@ -214,11 +214,11 @@ func (s *Store) ClaimBatch(ctx context.Context, owner string, lease time.Duratio
 			return err
 		}
 		found = true
-		if _, err := tx.ExecContext(ctx, `UPDATE push_batches SET lease_owner = ?, lease_until = ? WHERE campaign_id = ? AND seq = ?`,
+		if _, err := tx.ExecContext(ctx, `UPDATE swkit_push_batches SET lease_owner = ?, lease_until = ? WHERE campaign_id = ? AND seq = ?`,
 			owner, micros(now.Add(lease)), b.Campaign, b.Seq); err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE push_campaigns SET started_at = ? WHERE id = ? AND started_at IS NULL`, micros(now), b.Campaign)
+		_, err = tx.ExecContext(ctx, `UPDATE swkit_push_campaigns SET started_at = ? WHERE id = ? AND started_at IS NULL`, micros(now), b.Campaign)
 		return err
 	})
 	if err != nil {
@@ -246,7 +246,7 @@ func (s *Store) PendingDeliveries(ctx context.Context, b campaign.Batch, after s
 		hi = b.Hi
 	}
 	return backend.CollectPending(m, s.opts.Now(), max(after, b.Lo), limit, func(cursor string) ([]push.Subscription, error) {
-		rows, err := s.r.QueryContext(ctx, `SELECT endpoint, p256dh, auth FROM subscriptions s
+		rows, err := s.query(ctx, `SELECT endpoint, p256dh, auth FROM swkit_subscriptions s
 			WHERE endpoint > ? AND (?2 IS NULL OR endpoint <= ?2) AND `+filter+`
 			ORDER BY endpoint LIMIT ?`, append(append([]any{cursor, hi}, fargs...), limit)...)
 		if err != nil {
@@ -272,7 +272,7 @@ type querier interface {
 
 // merged reads a batch's outcome chunks in the order they were written.
 func merged(ctx context.Context, q querier, ref campaign.BatchRef) (backend.Merged, error) {
-	rows, err := q.QueryContext(ctx, `SELECT outcomes FROM push_outcomes WHERE campaign_id = ? AND seq = ? ORDER BY id`, ref.Campaign, ref.Seq)
+	rows, err := q.QueryContext(ctx, `SELECT outcomes FROM swkit_push_outcomes WHERE campaign_id = ? AND seq = ? ORDER BY id`, ref.Campaign, ref.Seq)
 	if err != nil {
 		return nil, err
 	}
@@ -299,10 +299,10 @@ func (s *Store) RecordOutcomes(ctx context.Context, outs []campaign.Outcome) err
 	}
 	refs, groups := backend.ByBatch(outs)
 	now := micros(s.opts.Now())
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx dbtx) error {
 		for _, ref := range refs {
 			var done bool
-			err := tx.QueryRowContext(ctx, `SELECT done FROM push_batches WHERE campaign_id = ? AND seq = ?`,
+			err := tx.QueryRowContext(ctx, `SELECT done FROM swkit_push_batches WHERE campaign_id = ? AND seq = ?`,
 				ref.Campaign, ref.Seq).Scan(&done)
 			if errors.Is(err, sql.ErrNoRows) || done {
 				continue // finished by another worker: these are repeats
@@ -316,18 +316,18 @@ func (s *Store) RecordOutcomes(ctx context.Context, outs []campaign.Outcome) err
 			}
 			m.AddOutcomes(groups[ref])
 			d, g, f, r := m.Counts()
-			if _, err := tx.ExecContext(ctx, `INSERT INTO push_outcomes (campaign_id, seq, outcomes) VALUES (?, ?, ?)`,
+			if _, err := tx.ExecContext(ctx, `INSERT INTO swkit_push_outcomes (campaign_id, seq, outcomes) VALUES (?, ?, ?)`,
 				ref.Campaign, ref.Seq, backend.EncodeChunk(groups[ref])); err != nil {
 				return err
 			}
-			if _, err := tx.ExecContext(ctx, `UPDATE push_batches SET delivered = ?, gone = ?, failed = ?, retrying = ?, updated_at = ?
+			if _, err := tx.ExecContext(ctx, `UPDATE swkit_push_batches SET delivered = ?, gone = ?, failed = ?, retrying = ?, updated_at = ?
 				WHERE campaign_id = ? AND seq = ?`, d, g, f, r, now, ref.Campaign, ref.Seq); err != nil {
 				return err
 			}
 		}
 		for _, ep := range backend.GoneEndpoints(outs) {
 			// RFC 8030 §7.3: 404 and 410 mean the subscription is over.
-			if _, err := tx.ExecContext(ctx, `DELETE FROM subscriptions WHERE endpoint = ?`, ep); err != nil {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM swkit_subscriptions WHERE endpoint = ?`, ep); err != nil {
 				return err
 			}
 		}
@@ -343,9 +343,9 @@ func (s *Store) RecordOutcomes(ctx context.Context, outs []campaign.Outcome) err
 func (s *Store) ExtendLeases(ctx context.Context, owner string, refs []campaign.BatchRef, lease time.Duration) ([]campaign.BatchRef, error) {
 	var kept []campaign.BatchRef
 	until := micros(s.opts.Now().Add(lease))
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx dbtx) error {
 		for _, r := range refs {
-			res, err := tx.ExecContext(ctx, `UPDATE push_batches SET lease_until = ?
+			res, err := tx.ExecContext(ctx, `UPDATE swkit_push_batches SET lease_until = ?
 				WHERE campaign_id = ? AND seq = ? AND lease_owner = ? AND NOT done`, until, r.Campaign, r.Seq, owner)
 			if err != nil {
 				return err
@@ -367,9 +367,9 @@ func (s *Store) ExtendLeases(ctx context.Context, owner string, refs []campaign.
 // FinishBatch implements [campaign.Store].
 func (s *Store) FinishBatch(ctx context.Context, owner string, ref campaign.BatchRef) (done bool, err error) {
 	now := micros(s.opts.Now())
-	err = s.write(ctx, func(tx *sql.Tx) error {
+	err = s.write(ctx, func(tx dbtx) error {
 		var holder sql.NullString
-		err := tx.QueryRowContext(ctx, `SELECT lease_owner FROM push_batches
+		err := tx.QueryRowContext(ctx, `SELECT lease_owner FROM swkit_push_batches
 			WHERE campaign_id = ? AND seq = ? AND NOT done`, ref.Campaign, ref.Seq).Scan(&holder)
 		if errors.Is(err, sql.ErrNoRows) || (err == nil && holder.String != owner) {
 			return backend.ErrLease(ref)
@@ -382,18 +382,18 @@ func (s *Store) FinishBatch(ctx context.Context, owner string, ref campaign.Batc
 			return err
 		}
 		if next, ok := m.NextRetry(); ok {
-			_, err := tx.ExecContext(ctx, `UPDATE push_batches SET lease_owner = NULL, lease_until = NULL, not_before = ?
+			_, err := tx.ExecContext(ctx, `UPDATE swkit_push_batches SET lease_owner = NULL, lease_until = NULL, not_before = ?
 				WHERE campaign_id = ? AND seq = ?`, micros(next), ref.Campaign, ref.Seq)
 			return err
 		}
 		done = true
 		d, g, f, _ := m.Counts()
-		if _, err := tx.ExecContext(ctx, `UPDATE push_batches SET done = 1, lease_owner = NULL, lease_until = NULL,
+		if _, err := tx.ExecContext(ctx, `UPDATE swkit_push_batches SET done = 1, lease_owner = NULL, lease_until = NULL,
 				total = ?, delivered = ?, gone = ?, failed = ?, retrying = 0, updated_at = ?
 			WHERE campaign_id = ? AND seq = ?`, d+g+f, d, g, f, now, ref.Campaign, ref.Seq); err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `DELETE FROM push_outcomes WHERE campaign_id = ? AND seq = ?`, ref.Campaign, ref.Seq)
+		_, err = tx.ExecContext(ctx, `DELETE FROM swkit_push_outcomes WHERE campaign_id = ? AND seq = ?`, ref.Campaign, ref.Seq)
 		return err
 	})
 	if err != nil {
@@ -407,8 +407,8 @@ func (s *Store) FinishBatch(ctx context.Context, owner string, ref campaign.Batc
 
 // ReleaseBatch implements [campaign.Store].
 func (s *Store) ReleaseBatch(ctx context.Context, owner string, ref campaign.BatchRef) error {
-	err := s.write(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `UPDATE push_batches SET lease_owner = NULL, lease_until = NULL
+	err := s.write(ctx, func(tx dbtx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE swkit_push_batches SET lease_owner = NULL, lease_until = NULL
 			WHERE campaign_id = ? AND seq = ? AND lease_owner = ?`, ref.Campaign, ref.Seq, owner)
 		return err
 	})
@@ -420,12 +420,12 @@ func (s *Store) ReleaseBatch(ctx context.Context, owner string, ref campaign.Bat
 
 // ThrottleOrigin implements [campaign.Store].
 func (s *Store) ThrottleOrigin(ctx context.Context, origin string, until time.Time) error {
-	err := s.write(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO push_throttles (origin, until) VALUES (?, ?)
+	err := s.write(ctx, func(tx dbtx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO swkit_push_throttles (origin, until) VALUES (?, ?)
 			ON CONFLICT (origin) DO UPDATE SET until = max(until, excluded.until)`, origin, micros(until)); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, `DELETE FROM push_throttles WHERE until < ?`, micros(s.opts.Now().Add(-time.Hour)))
+		_, err := tx.ExecContext(ctx, `DELETE FROM swkit_push_throttles WHERE until < ?`, micros(s.opts.Now().Add(-time.Hour)))
 		return err
 	})
 	if err != nil {
@@ -436,7 +436,7 @@ func (s *Store) ThrottleOrigin(ctx context.Context, origin string, until time.Ti
 
 // Throttles implements [campaign.Store].
 func (s *Store) Throttles(ctx context.Context) (map[string]time.Time, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT origin, until FROM push_throttles WHERE until > ?`, micros(s.opts.Now()))
+	rows, err := s.query(ctx, `SELECT origin, until FROM swkit_push_throttles WHERE until > ?`, micros(s.opts.Now()))
 	if err != nil {
 		return nil, fmt.Errorf("read throttles: %w", err)
 	}

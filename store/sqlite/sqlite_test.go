@@ -40,6 +40,27 @@ func TestConformance(t *testing.T) {
 	})
 }
 
+// TestConformanceFromDB runs the suite on Stores over an application's
+// *sql.DB, one *sql.DB (a pool of its own) for each Store.
+func TestConformanceFromDB(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) storetest.OpenFunc {
+		path := filepath.Join(t.TempDir(), "app.db")
+		return func(t *testing.T, opts store.Options) (storetest.Store, error) {
+			db, err := sql.Open("sqlite", sqlite.DSN(path))
+			if err != nil {
+				return nil, err
+			}
+			t.Cleanup(func() { db.Close() })
+			s, err := sqlite.FromDB(t.Context(), db, opts)
+			if err != nil {
+				return nil, err
+			}
+			t.Cleanup(func() { s.Close() })
+			return s, nil
+		}
+	})
+}
+
 func TestOpenUnusablePath(t *testing.T) {
 	dir := t.TempDir()
 	file := filepath.Join(dir, "file.txt")
@@ -102,7 +123,7 @@ func TestMigrationsOnce(t *testing.T) {
 	}
 	defer db.Close()
 	var rows, versions int
-	if err := db.QueryRow(`SELECT count(*), count(DISTINCT version) FROM schema_migrations`).Scan(&rows, &versions); err != nil {
+	if err := db.QueryRow(`SELECT count(*), count(DISTINCT version) FROM swkit_schema_migrations`).Scan(&rows, &versions); err != nil {
 		t.Fatal(err)
 	}
 	if rows != versions || rows == 0 {
@@ -130,9 +151,9 @@ func TestSubscriptionLookupIndexed(t *testing.T) {
 	}
 	defer db.Close()
 	for _, q := range []string{
-		`SELECT count(*) FROM subscriptions WHERE endpoint = ?`,
-		`DELETE FROM subscriptions WHERE endpoint = ?`,
-		`DELETE FROM subscription_tags WHERE endpoint = ?`,
+		`SELECT count(*) FROM swkit_subscriptions WHERE endpoint = ?`,
+		`DELETE FROM swkit_subscriptions WHERE endpoint = ?`,
+		`DELETE FROM swkit_subscription_tags WHERE endpoint = ?`,
 	} {
 		var plan []string
 		rows, err := db.Query(`EXPLAIN QUERY PLAN `+q, "https://fcm.googleapis.com/fcm/send/x")

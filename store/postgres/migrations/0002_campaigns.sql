@@ -1,14 +1,14 @@
 -- Tags a page gave its subscription; a campaign can target them.
-CREATE TABLE subscription_tags (
-	endpoint text COLLATE "C" NOT NULL REFERENCES subscriptions (endpoint) ON DELETE CASCADE,
+CREATE TABLE swkit_subscription_tags (
+	endpoint text COLLATE "C" NOT NULL REFERENCES swkit_subscriptions (endpoint) ON DELETE CASCADE,
 	tag      text COLLATE "C" NOT NULL,
 	PRIMARY KEY (endpoint, tag)
 );
-CREATE INDEX subscription_tags_tag ON subscription_tags (tag, endpoint);
+CREATE INDEX swkit_subscription_tags_tag ON swkit_subscription_tags (tag, endpoint);
 
 -- A push campaign: one message for the subscriptions its tags select
 -- (all of them when tags is empty).
-CREATE TABLE push_campaigns (
+CREATE TABLE swkit_push_campaigns (
 	id          bigserial PRIMARY KEY,
 	payload     bytea NOT NULL,
 	ttl_s       bigint NOT NULL,
@@ -26,8 +26,8 @@ CREATE TABLE push_campaigns (
 -- campaign's status reads a few rows per thousand subscriptions. A
 -- campaign is done when all its batches are; updated_at is when an outcome
 -- of the batch was last recorded.
-CREATE TABLE push_batches (
-	campaign_id bigint NOT NULL REFERENCES push_campaigns (id) ON DELETE CASCADE,
+CREATE TABLE swkit_push_batches (
+	campaign_id bigint NOT NULL REFERENCES swkit_push_campaigns (id) ON DELETE CASCADE,
 	seq         integer NOT NULL,
 	lo          text COLLATE "C" NOT NULL,
 	hi          text COLLATE "C",
@@ -43,14 +43,14 @@ CREATE TABLE push_batches (
 	updated_at  timestamptz,
 	PRIMARY KEY (campaign_id, seq)
 );
-CREATE INDEX push_batches_open ON push_batches (campaign_id, seq) WHERE NOT done;
+CREATE INDEX swkit_push_batches_open ON swkit_push_batches (campaign_id, seq) WHERE NOT done;
 
 -- The outcomes of the deliveries of a batch not yet done, one row per
 -- write (a chunk of up to a few hundred): JSON [[endpoint, state,
 -- attempts, next_at µs], ...], state 1 delivered, 2 gone, 3 failed,
 -- 4 retrying at next_at. Merged in id order, a final outcome is never
 -- replaced. Deleted when the batch is done.
-CREATE TABLE push_outcomes (
+CREATE TABLE swkit_push_outcomes (
 	campaign_id bigint NOT NULL,
 	seq         integer NOT NULL,
 	id          bigserial,
@@ -59,7 +59,7 @@ CREATE TABLE push_outcomes (
 );
 
 -- Push services that answered 429: every worker waits until then.
-CREATE TABLE push_throttles (
+CREATE TABLE swkit_push_throttles (
 	origin text PRIMARY KEY,
 	until  timestamptz NOT NULL
 );

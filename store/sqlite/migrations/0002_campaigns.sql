@@ -1,14 +1,14 @@
 -- Times are microseconds since the Unix epoch (UTC). See the PostgreSQL
 -- migration of the same number for what each table is.
 
-CREATE TABLE subscription_tags (
-	endpoint TEXT NOT NULL REFERENCES subscriptions (endpoint) ON DELETE CASCADE,
+CREATE TABLE swkit_subscription_tags (
+	endpoint TEXT NOT NULL REFERENCES swkit_subscriptions (endpoint) ON DELETE CASCADE,
 	tag      TEXT NOT NULL,
 	PRIMARY KEY (endpoint, tag)
 ) WITHOUT ROWID;
-CREATE INDEX subscription_tags_tag ON subscription_tags (tag, endpoint);
+CREATE INDEX swkit_subscription_tags_tag ON swkit_subscription_tags (tag, endpoint);
 
-CREATE TABLE push_campaigns (
+CREATE TABLE swkit_push_campaigns (
 	id          INTEGER PRIMARY KEY AUTOINCREMENT,
 	payload     BLOB NOT NULL,
 	ttl_s       INTEGER NOT NULL,
@@ -19,8 +19,8 @@ CREATE TABLE push_campaigns (
 	started_at  INTEGER
 );
 
-CREATE TABLE push_batches (
-	campaign_id INTEGER NOT NULL REFERENCES push_campaigns (id) ON DELETE CASCADE,
+CREATE TABLE swkit_push_batches (
+	campaign_id INTEGER NOT NULL REFERENCES swkit_push_campaigns (id) ON DELETE CASCADE,
 	seq         INTEGER NOT NULL,
 	lo          TEXT NOT NULL,
 	hi          TEXT,
@@ -36,17 +36,17 @@ CREATE TABLE push_batches (
 	updated_at  INTEGER,
 	PRIMARY KEY (campaign_id, seq)
 ) WITHOUT ROWID;
-CREATE INDEX push_batches_open ON push_batches (campaign_id, seq) WHERE NOT done;
+CREATE INDEX swkit_push_batches_open ON swkit_push_batches (campaign_id, seq) WHERE NOT done;
 
-CREATE TABLE push_outcomes (
+CREATE TABLE swkit_push_outcomes (
 	campaign_id INTEGER NOT NULL,
 	seq         INTEGER NOT NULL,
 	id          INTEGER PRIMARY KEY AUTOINCREMENT,
 	outcomes    BLOB NOT NULL
 );
-CREATE INDEX push_outcomes_batch ON push_outcomes (campaign_id, seq, id);
+CREATE INDEX swkit_push_outcomes_batch ON swkit_push_outcomes (campaign_id, seq, id);
 
-CREATE TABLE push_throttles (
+CREATE TABLE swkit_push_throttles (
 	origin TEXT PRIMARY KEY,
 	until  INTEGER NOT NULL
 ) WITHOUT ROWID;
