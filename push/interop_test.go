@@ -285,15 +285,7 @@ func TestSendAllDeliveryTimeout(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ln.Close()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			defer c.Close() // held open, never answered
-		}
-	}()
+	pushtest.Tarpit(ln)
 	h := newHarness(t, push.SenderOptions{Concurrency: 4, DeliveryTimeout: 200 * time.Millisecond})
 	var subs []push.Subscription
 	for i := range 8 {

@@ -37,6 +37,7 @@ type campaignFlags struct {
 	h2                   bool
 	workers              string
 	dsn                  string
+	cpuprofile           string
 }
 
 func runCampaignBench(f campaignFlags) {
@@ -74,7 +75,11 @@ func runCampaignBench(f campaignFlags) {
 		log.Fatal(err)
 	}
 	bin := filepath.Join(work, "swkit")
-	if out, err := exec.Command("go", "build", "-o", bin, "./cmd/swkit").CombinedOutput(); err != nil {
+	build := []string{"build", "-o", bin}
+	if f.cpuprofile != "" {
+		build = append(build, "-tags", "swkitprofile")
+	}
+	if out, err := exec.Command("go", append(build, "./cmd/swkit")...).CombinedOutput(); err != nil {
 		log.Fatalf("go build: %v\n%s", err, out)
 	}
 
@@ -119,6 +124,10 @@ func runCampaignBench(f campaignFlags) {
 			cmd.Env = append(os.Environ(), "SSL_CERT_FILE="+caFile,
 				"SWKIT_VAPID_PUBLIC_KEY="+keys.Public, "SWKIT_VAPID_PRIVATE_KEY="+keys.Private,
 				"SWKIT_VAPID_SUBJECT=mailto:bench@example.com")
+			if f.cpuprofile != "" && len(procs) == 0 {
+				// The first worker's first 20 s (cmd/swkit/cpuprofile.go).
+				cmd.Env = append(cmd.Env, "SWKIT_CPUPROFILE="+fmt.Sprintf("%s.%dw", f.cpuprofile, workers))
+			}
 			cmd.Stderr = os.Stderr
 			if err := cmd.Start(); err != nil {
 				log.Fatal(err)

@@ -390,15 +390,7 @@ func TestPushSendWaitTimeout(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ln.Close()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			defer c.Close() // held open, never answered
-		}
-	}()
+	pushtest.Tarpit(ln)
 	st, err := sqlite.Open(t.Context(), f.db, store.Options{})
 	if err != nil {
 		t.Fatal(err)

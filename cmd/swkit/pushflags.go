@@ -161,10 +161,7 @@ func (c *pushConfig) mountPush(ctx context.Context, stderr io.Writer) (*pushMoun
 	}
 	// Every server with push on delivers campaigns, sharing them with the
 	// other instances on the store.
-	if err := p.Start(); err != nil {
-		p.Close()
-		return nil, err
-	}
+	p.Start()
 	return &pushMount{api: p.API, push: p, send: send}, nil
 }
 

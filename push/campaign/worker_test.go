@@ -6,7 +6,6 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -151,17 +150,7 @@ func TestSlowServiceDoesNotStallOthers(t *testing.T) {
 		t.Fatal("no port that sorts before the fake service's")
 	}
 	defer ln.Close()
-	var conns atomic.Int32
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			conns.Add(1)
-			defer c.Close() // held open, never answered
-		}
-	}()
+	conns := pushtest.Tarpit(ln)
 	for i := range 30 {
 		s := pushtest.NewSubscription(f.svc)
 		s.Endpoint = fmt.Sprintf("http://%s/push/tarpit-%02d", ln.Addr(), i)
@@ -192,7 +181,7 @@ func TestSlowServiceDoesNotStallOthers(t *testing.T) {
 			t.Fatal("the real subscriber got nothing")
 		}
 	}
-	if n := conns.Load(); n > concurrency+2 {
+	if n := conns(); n > concurrency+2 {
 		t.Errorf("the stalled service got %d connections before the real subscriber was served, want at most %d", n, concurrency+2)
 	}
 }

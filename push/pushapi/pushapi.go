@@ -91,7 +91,8 @@ type Options struct {
 	// AllowPrivate accepts subscription endpoints on http URLs and on
 	// loopback or private addresses. For tests and LAN setups only: on a
 	// public server it lets anyone make the server post to its own network.
-	// The Sender needs push.SenderOptions.AllowPrivate as well.
+	// The Sender needs push.SenderOptions.AllowPrivate as well;
+	// pushserver.Config.AllowPrivate sets both.
 	AllowPrivate bool
 	// MaxBodyBytes limits every request body; larger ones get 413. Zero
 	// means DefaultMaxBodyBytes.

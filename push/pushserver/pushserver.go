@@ -240,15 +240,16 @@ func (p *Push) Worker(opts campaign.WorkerOptions) (*campaign.Worker, error) {
 // Start runs a campaign worker with default options in the background
 // until Close, so that this process delivers campaigns, sharing them with
 // every other worker on the store. Calling it again does nothing.
-func (p *Push) Start() error {
+func (p *Push) Start() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.stop != nil {
-		return nil
+		return
 	}
+	// NewWorker refuses only a missing Store or Sender, which New set.
 	w, err := p.Worker(campaign.WorkerOptions{})
 	if err != nil {
-		return err
+		panic(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
@@ -260,7 +261,6 @@ func (p *Push) Start() error {
 		cancel()
 		<-done
 	}
-	return nil
 }
 
 // Close stops the worker Start started, which first records what it sent

@@ -34,6 +34,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/swkit/swkit/push"
@@ -108,6 +109,24 @@ func NewServer() *Server {
 
 // Close shuts the server down.
 func (s *Server) Close() { s.srv.Close() }
+
+// Tarpit accepts connections on ln and never answers them, as a push
+// service that hangs does, holding them open until ln is closed. The
+// function it returns counts the connections accepted so far.
+func Tarpit(ln net.Listener) (accepted func() int) {
+	var n atomic.Int32
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			n.Add(1)
+			defer c.Close() // held open, never answered, until ln closes
+		}
+	}()
+	return func() int { return int(n.Load()) }
+}
 
 // NewSubscription makes a subscription on s, with a fresh P-256 key pair
 // and auth secret like a browser's; s keeps the private key to decrypt.
