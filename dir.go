@@ -16,6 +16,7 @@ import (
 	"github.com/swkit/swkit/internal/manifest"
 	"github.com/swkit/swkit/internal/sitebuild"
 	"github.com/swkit/swkit/internal/swgen"
+	"github.com/swkit/swkit/internal/webapp"
 )
 
 // DirOptions are how [BuildDir], [WriteDir] and [NewDir] treat a site folder
@@ -259,7 +260,7 @@ func (d *siteDir) write(cfg Config, cache *buildcache.Cache) (*Result, error) {
 		err    error
 	)
 	if cache != nil && cfg.SwSrc == "" && !cfg.KillSwitch {
-		extra := sitebuild.BuildID()
+		extra := append(sitebuild.BuildID(), d.iconStat(cfg)...)
 		if inputs, err = sitebuild.Inputs(cfg, extra, d.hidden); err != nil {
 			return nil, err
 		}
@@ -304,6 +305,11 @@ func (d *siteDir) write(cfg Config, cache *buildcache.Cache) (*Result, error) {
 			return nil, err
 		}
 	}
+	for name, data := range out.App {
+		if err := writeGenerated(d.path(name), data); err != nil {
+			return nil, err
+		}
+	}
 	if err := writeGenerated(d.path(cfg.SwDest), out.Worker); err != nil {
 		return nil, err
 	}
@@ -339,10 +345,14 @@ func (d *siteDir) unchanged(cfg Config, cache *buildcache.Cache, inputs string) 
 		return nil, true, err
 	}
 	r := &Result{
-		Worker: out.Worker, PageHelper: out.PageHelper, Parts: out.Imports,
-		// The walk's files and the page helper, as the walk counts them.
-		Files: w.Files + 1, Bytes: w.Bytes + int64(len(out.PageHelper)),
+		Worker: out.Worker, PageHelper: out.PageHelper, Parts: out.Imports, App: out.App,
+		// The walk's files, the page helper and the web app's, as the
+		// walk counts them.
+		Files: w.Files + 1 + len(out.App), Bytes: w.Bytes + int64(len(out.PageHelper)),
 		Warnings: warnings(warns), Unchanged: true, swDest: cfg.SwDest,
+	}
+	for _, data := range out.App {
+		r.Bytes += int64(len(data))
 	}
 	r.Elapsed = time.Since(start)
 	return r, true, nil
@@ -354,8 +364,8 @@ func (d *siteDir) setWalk(cache *buildcache.Cache, inputs string, out *sitebuild
 	if cache == nil || inputs == "" || out.Key == "" {
 		return
 	}
-	// The entries are the walk's files and the page helper.
-	cache.SetWalk(inputs, out.Key, len(out.Manifest.Entries)-1)
+	// The entries are the walk's files, the page helper and the web app's.
+	cache.SetWalk(inputs, out.Key, len(out.Manifest.Entries)-1-len(out.App))
 }
 
 // outputRecord is what the build cache keeps of out's generated files, just
@@ -373,6 +383,9 @@ func (d *siteDir) outputRecord(cfg Config, out *sitebuild.Output) buildcache.Out
 	add(PageHelper, out.PageHelper)
 	add(cfg.SwDest, out.Worker)
 	for name, data := range out.Imports {
+		add(name, data)
+	}
+	for name, data := range out.App {
 		add(name, data)
 	}
 	return buildcache.Output{Key: out.Key, Files: files}
@@ -394,13 +407,19 @@ func (d *siteDir) previousOutput(cfg Config, cache *buildcache.Cache, key string
 		return nil, false
 	}
 	out := &sitebuild.Output{}
+	app := map[string]bool{}
+	if cfg.Manifest != nil {
+		for _, name := range webapp.Names(cfg.SwDest) {
+			app[name] = true
+		}
+	}
 	var rehashed int64
 	for name, f := range rec.Files {
 		if !fs.ValidPath(name) {
 			return nil, false
 		}
 		p := d.path(name)
-		if name != cfg.SwDest && name != PageHelper {
+		if name != cfg.SwDest && name != PageHelper && !app[name] {
 			// A manifest part as recorded is not even read: the build
 			// needs only its name (a megabyte of them for 10,000 files).
 			if info, err := os.Stat(p); err == nil && cache.OutputUnchanged(f, info) {
@@ -428,13 +447,20 @@ func (d *siteDir) previousOutput(cfg Config, cache *buildcache.Cache, key string
 		case PageHelper:
 			out.PageHelper = data
 		default:
+			if app[name] {
+				if out.App == nil {
+					out.App = map[string][]byte{}
+				}
+				out.App[name] = data
+				continue
+			}
 			if out.Imports == nil {
 				out.Imports = map[string][]byte{}
 			}
 			out.Imports[name] = data
 		}
 	}
-	if out.Worker == nil || out.PageHelper == nil {
+	if out.Worker == nil || out.PageHelper == nil || len(out.App) != len(app) {
 		return nil, false
 	}
 	if rehashed >= refreshBytes {
@@ -463,6 +489,20 @@ func readFileStat(name string) ([]byte, fs.FileInfo, error) {
 		return nil, nil, err
 	}
 	return data, info, nil
+}
+
+// iconStat is what the build's inputs take of the web app's source icon:
+// its size and modification time, so that a changed icon is a change even
+// when the globs leave it out of the precache.
+func (d *siteDir) iconStat(cfg Config) []byte {
+	if cfg.Manifest == nil {
+		return nil
+	}
+	info, err := d.root.Stat(filepath.FromSlash(cfg.Manifest.Icon))
+	if err != nil {
+		return []byte("\nicon missing")
+	}
+	return fmt.Appendf(nil, "\nicon %d %d", info.Size(), info.ModTime().UnixNano())
 }
 
 // removeOldParts deletes the manifest parts an earlier build wrote beside

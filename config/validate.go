@@ -118,6 +118,11 @@ func validate(c *Config, bad func(key, format string, args ...any) error) error 
 			return err
 		}
 	}
+	if c.Manifest != nil {
+		if err := validateManifest(c.Manifest, bad); err != nil {
+			return err
+		}
+	}
 	return validateServer(&c.Server, bad)
 }
 

@@ -29,6 +29,7 @@ import (
 	"github.com/swkit/swkit/config"
 	"github.com/swkit/swkit/internal/manifest"
 	"github.com/swkit/swkit/internal/swgen"
+	"github.com/swkit/swkit/internal/webapp"
 )
 
 // PageHelperName is the page helper's file name beside the worker.
@@ -41,7 +42,11 @@ type Output struct {
 	// Imports are the files the worker imports, by slash path in the folder
 	// (beside the worker): the parts of a manifest too large to stay inline
 	// (swgen.GenerateWorker), named by their content. Nil for most sites.
-	Imports  map[string][]byte
+	Imports map[string][]byte
+	// App are the web app manifest and its icons (config.Manifest), by
+	// slash path beside the worker, precached with the site. Nil without
+	// a manifest section.
+	App      map[string][]byte
 	Manifest *manifest.Result // what the worker precaches
 	// Warnings are the manifest's and the build's own (a large precache,
 	// options that an injected worker ignores).
@@ -115,6 +120,14 @@ func Build(fsys fs.FS, cfg config.Config, opts Options) (*Output, error) {
 		return nil, fmt.Errorf("list files: %w", err)
 	}
 	out := &Output{Manifest: res}
+	if cfg.Manifest != nil {
+		if opts.Root != nil {
+			fsys = opts.Root.FS()
+		}
+		if out.App, err = webApp(fsys, cfg, res); err != nil {
+			return nil, err
+		}
+	}
 	if cfg.SwSrc != "" {
 		addHelper(res, helper)
 		out.Warnings = append(res.Warnings, injectWarnings(cfg)...)
@@ -354,15 +367,46 @@ func ManifestOptions(cfg config.Config) (manifest.Options, error) {
 	// say: pages import it, so without it they would not start offline. A
 	// site file of the same name is replaced by it.
 	opts.Exclude = append(opts.Exclude, cfg.SwDest, PageHelperName)
+	if cfg.Manifest != nil {
+		// Generated: precached as this build makes them, not as on disk.
+		opts.Exclude = append(opts.Exclude, webapp.Names(cfg.SwDest)...)
+	}
 	// Manifest files an earlier build wrote are the worker's, not the site's.
 	opts.GlobIgnores = append(opts.GlobIgnores, path.Join(path.Dir(cfg.SwDest), swgen.ManifestFileGlob))
 	return opts, nil
 }
 
+// webApp generates the web app manifest and icons of cfg.Manifest and adds
+// them to the precache entries of res, with their warnings. A file of the
+// site in their place that swkit did not generate stops the build, so that
+// serving and writing agree: neither ever replaces a person's own manifest.
+func webApp(fsys fs.FS, cfg config.Config, res *manifest.Result) (map[string][]byte, error) {
+	app, warns, err := webapp.Generate(fsys, *cfg.Manifest, cfg.SwDest)
+	if err != nil {
+		return nil, err
+	}
+	for _, name := range slices.Sorted(maps.Keys(app)) {
+		if old, err := fs.ReadFile(fsys, name); err == nil && !bytes.Equal(old, app[name]) && !IsOurs(old) {
+			return nil, fmt.Errorf("%s %w: remove the manifest section from the config or move the file away", name, ErrNotOurs)
+		}
+		// Beside the worker, like the page helper: URLs are relative to it.
+		addFile(res, path.Base(name), app[name])
+	}
+	res.Warnings = append(res.Warnings, warns...)
+	res.Warnings = append(res.Warnings, webapp.CheckStartPage(*cfg.Manifest, cfg.SwDest, cfg.DirectoryIndex, func(name string) ([]byte, error) {
+		return fs.ReadFile(fsys, name)
+	})...)
+	return app, nil
+}
+
 // addHelper adds the page helper to the precache entries of res, which are
 // sorted by URL and stay so.
-func addHelper(res *manifest.Result, helper []byte) {
-	e := manifest.EntryFor(PageHelperName, helper)
+func addHelper(res *manifest.Result, helper []byte) { addFile(res, PageHelperName, helper) }
+
+// addFile adds the generated file name to the precache entries of res,
+// which are sorted by URL and stay so.
+func addFile(res *manifest.Result, name string, data []byte) {
+	e := manifest.EntryFor(name, data)
 	i, _ := slices.BinarySearchFunc(res.Entries, e.URL, func(a manifest.Entry, url string) int { return strings.Compare(a.URL, url) })
 	res.Entries = slices.Insert(res.Entries, i, e)
 	res.Bytes += e.Size
@@ -399,7 +443,10 @@ func BuildID() []byte {
 // first line of one of swkit's outputs (swgen.Banners). A file that merely
 // mentions swkit is not.
 func IsOurs(data []byte) bool {
-	for _, b := range swgen.Banners {
+	if webapp.IsOurs(data) {
+		return true
+	}
+	for _, b := range append(swgen.Banners[:len(swgen.Banners):len(swgen.Banners)], webapp.Banner) {
 		if rest, ok := bytes.CutPrefix(data, []byte(b)); ok && (bytes.HasPrefix(rest, []byte("\n")) || bytes.HasPrefix(rest, []byte("\r\n"))) {
 			return true
 		}
