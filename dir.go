@@ -10,9 +10,12 @@ import (
 	"path"
 	"path/filepath"
 	"runtime"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/swkit/swkit/internal/buildcache"
+	"github.com/swkit/swkit/internal/hosting"
 	"github.com/swkit/swkit/internal/manifest"
 	"github.com/swkit/swkit/internal/sitebuild"
 	"github.com/swkit/swkit/internal/swgen"
@@ -36,6 +39,20 @@ type DirOptions struct {
 	// rewritten with the same size and modification time (and, on Linux,
 	// inode and change time) is trusted unchanged.
 	NoCache bool
+	// Precompress makes WriteDir write a .br and a .gz sibling beside
+	// every compressible file of the folder (text, SVG, JSON, wasm, the
+	// generated files too) whose compressed form is smaller, for servers
+	// that pick them by Accept-Encoding (swkit serve, nginx, Caddy). See
+	// [Precompress].
+	Precompress bool
+	// Headers names a static host, one of [Hosts], for which WriteDir
+	// also writes the caching rules of swkit serve: see [HostHeaders].
+	Headers string
+	// HeadersFile is where WriteDir writes them. Default: _headers in the
+	// folder for netlify and cloudflare (those hosts read it there), and
+	// swkit.nginx.conf or swkit.Caddyfile in the current folder for nginx
+	// and caddy (server configuration, not a file of the site).
+	HeadersFile string
 }
 
 // BuildDir is [Build] for the folder dir: it reads it through an os.Root
@@ -86,8 +103,28 @@ func NewDir(dir string, cfg Config, opts DirOptions) (*Handler, error) {
 // the config, the swkit binary); if nothing did and the files it wrote are
 // still there as written, WriteDir writes nothing and reports
 // Result.Unchanged.
+//
+// With opts.Precompress and opts.Headers it then writes the precompressed
+// siblings and the static host's headers file, also when the build itself
+// had nothing to write.
 func WriteDir(dir string, cfg Config, opts DirOptions) (*Result, error) {
-	return inDir(dir, cfg, opts, (*siteDir).write)
+	if opts.Headers != "" && !slices.Contains(Hosts, opts.Headers) {
+		return nil, fmt.Errorf("unknown host %q: want one of %s", opts.Headers, strings.Join(Hosts, ", "))
+	}
+	if opts.Headers != "" && opts.HeadersFile == "" {
+		name, inSite := hosting.DefaultFile(opts.Headers)
+		if inSite {
+			name = filepath.Join(dir, name)
+		}
+		opts.HeadersFile = name
+	}
+	return inDir(dir, cfg, opts, func(d *siteDir, cfg Config, cache *buildcache.Cache) (*Result, error) {
+		r, err := d.write(cfg, cache)
+		if err != nil {
+			return nil, err
+		}
+		return r, d.deploy(cfg, r)
+	})
 }
 
 // inDir checks cfg, opens the folder dir and runs build on it with the
@@ -169,7 +206,9 @@ func openDir(dir string, cfg Config, opts DirOptions) (*siteDir, error) {
 		return nil, fmt.Errorf("open site folder: %w", err)
 	}
 	d := &siteDir{dir: dir, root: root, opts: opts, hidden: []string{ConfigFile}}
-	for _, input := range []string{opts.ConfigFile, cfg.SwSrc} {
+	// A headers file written into the folder is the host's configuration:
+	// never precached or served either.
+	for _, input := range []string{opts.ConfigFile, cfg.SwSrc, opts.HeadersFile} {
 		if p, ok := inside(dir, input); ok && p != ConfigFile {
 			d.hidden = append(d.hidden, p)
 		}

@@ -135,6 +135,12 @@ type Result struct {
 	Unchanged bool
 	// Elapsed is how long the build took.
 	Elapsed time.Duration
+	// HeadersFile is the static host's headers file that WriteDir wrote
+	// (DirOptions.Headers), or "".
+	HeadersFile string
+	// Precompressed is how many .br and .gz siblings WriteDir wrote
+	// (DirOptions.Precompress).
+	Precompressed int
 
 	swDest string
 }

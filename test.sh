@@ -44,6 +44,14 @@ if [ -z "${SWKIT_TEST_POSTGRES_DSN:-}" ] && ! compgen -G '/usr/lib/postgresql/*/
 	apt_install postgresql
 fi
 
+# The deploy tests (e2e/hosts_test.go) serve a built site through Debian's
+# real nginx, with its brotli_static module, and Caddy.
+hosts=()
+command -v nginx >/dev/null || hosts+=(nginx)
+[ -e /usr/lib/nginx/modules/ngx_http_brotli_static_module.so ] || hosts+=(libnginx-mod-http-brotli-static)
+command -v caddy >/dev/null || hosts+=(caddy)
+[ ${#hosts[@]} -eq 0 ] || apt_install "${hosts[@]}"
+
 # The Workbox parity test (e2e/workbox_test.go) runs Workbox's own generateSW
 # as a peer, from workbox-cli installed under .cache/npm (never vendored), unless
 # SWKIT_WORKBOX_CLI names a workbox binary.

@@ -24,7 +24,8 @@ import (
 const usage = `swkit makes web sites work offline with a generated service worker.
 
 Usage:
-  swkit build [--config swkit.json] [DIR]         write DIR/sw.js and DIR/swkit.js
+  swkit build [--config swkit.json] [--precompress] [--headers netlify|cloudflare|nginx|caddy] [DIR]
+                                                  write DIR/sw.js and DIR/swkit.js (and .br/.gz siblings, a host's headers)
   swkit serve [--addr 127.0.0.1:8080] [--config swkit.json] [--db DSN] [DIR]
                                                   serve DIR (generating the worker in memory if DIR has none)
   swkit demo  [--addr 127.0.0.1:3000] [--rotate 10s] [--images DIR] [--db DSN]
