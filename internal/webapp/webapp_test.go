@@ -2,12 +2,12 @@ package webapp
 
 import (
 	"bytes"
-	"errors"
-	"io/fs"
 	"encoding/json"
+	"errors"
 	"image"
 	"image/color"
 	"image/png"
+	"io/fs"
 	"strings"
 	"testing"
 	"testing/fstest"
