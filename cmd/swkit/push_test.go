@@ -184,7 +184,7 @@ func TestPushMountAtEndpoint(t *testing.T) {
 	f := newPushFixture(t, 0)
 	c := &pushConfig{db: f.db, publicKey: f.keys.Public, privateKey: f.keys.Private, subject: "mailto:ops@example.com", allowPrivate: true}
 	var stderr strings.Builder
-	pm, err := c.mountPush(t.Context(), &stderr)
+	pm, err := c.mountPush(t.Context(), &stderr, false)
 	if err != nil {
 		t.Fatal(err)
 	}

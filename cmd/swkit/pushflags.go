@@ -10,6 +10,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/swkit/swkit/internal/demo"
 	"github.com/swkit/swkit/push"
 	"github.com/swkit/swkit/push/pushapi"
 	"github.com/swkit/swkit/store"
@@ -147,8 +148,18 @@ type pushMount struct {
 
 // mountPush returns push on when keys are configured, or off with a note
 // saying how to turn it on. Half a configuration is an error, not "off".
-func (c *pushConfig) mountPush(ctx context.Context, stderr io.Writer) (*pushMount, error) {
+// With demoKeys (swkit demo), no keys configured means the demo's own,
+// made on the first run and kept in the store (demo.VAPIDKeys).
+func (c *pushConfig) mountPush(ctx context.Context, stderr io.Writer, demoKeys bool) (*pushMount, error) {
 	c.resolve()
+	var keysNote string
+	if !c.keysConfigured() && demoKeys {
+		where, err := c.useDemoKeys(ctx)
+		if err != nil {
+			return nil, err
+		}
+		keysNote = "; VAPID keys kept in " + where
+	}
 	if !c.keysConfigured() {
 		return &pushMount{note: "push is off: run \"swkit vapid\" and set " + envPublicKey + ", " + envPrivateKey + " and " + envSubject + " to turn it on"}, nil
 	}
@@ -161,7 +172,35 @@ func (c *pushConfig) mountPush(ctx context.Context, stderr io.Writer) (*pushMoun
 	if c.token != "" {
 		send = "send endpoint on"
 	}
-	return &pushMount{api: h, store: st, send: send}, nil
+	return &pushMount{api: h, store: st, send: send + keysNote}, nil
+}
+
+// useDemoKeys sets the demo's keys from the store, making them on the
+// first run, and a demo subject unless one is set; it returns where the
+// keys are kept, for the operator (never the keys themselves).
+func (c *pushConfig) useDemoKeys(ctx context.Context) (string, error) {
+	st, err := c.openStore(ctx, false)
+	if err != nil {
+		return "", err
+	}
+	defer st.Close()
+	ks, ok := st.(demo.KeyStore)
+	if !ok {
+		return "", fmt.Errorf("the store %T cannot keep the demo's keys: set %s and %s", st, envPublicKey, envPrivateKey)
+	}
+	keys, err := demo.VAPIDKeys(ctx, ks)
+	if err != nil {
+		return "", err
+	}
+	c.publicKey, c.privateKey = keys.Public, keys.Private
+	if c.subject == "" {
+		c.subject = demo.Subject
+	}
+	backend, target, _ := open.Parse(c.db)
+	if backend == open.Postgres {
+		return "PostgreSQL", nil
+	}
+	return target, nil
 }
 
 // wrap serves the push API under endpoint, a path ending in "/" such as

@@ -54,7 +54,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if cfg.KillSwitch {
 		worker = "kill switch in place of " + swDest(cfg) + ": browsers that check for an update unregister it"
 	}
-	pm, err := pushCfg.mountPush(ctx, stderr)
+	pm, err := pushCfg.mountPush(ctx, stderr, false)
 	if err != nil {
 		return err
 	}

@@ -25,12 +25,12 @@ const Quiet = 30 * time.Millisecond
 type Watcher struct {
 	C <-chan []string // the changed paths of a burst, absolute
 
-	w     *fsnotify.Watcher
-	dir   string          // the site folder, absolute
-	files map[string]bool // extra files watched through their folders
+	w      *fsnotify.Watcher
+	dir    string          // the site folder, absolute
+	files  map[string]bool // extra files watched through their folders
 	ignore func(path string) bool
-	done  chan struct{}
-	wg    sync.WaitGroup
+	done   chan struct{}
+	wg     sync.WaitGroup
 }
 
 // New watches dir and its folders, and the files extra (a config file

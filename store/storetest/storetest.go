@@ -84,6 +84,7 @@ func Run(t *testing.T, newDB NewDB) {
 		{"ConcurrentOpen", testConcurrentOpen},
 		{"CanceledContext", testCanceledContext},
 		{"AfterClose", testAfterClose},
+		{"Settings", testSettings},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, newDB) })
