@@ -28,7 +28,8 @@ Usage:
   swkit build [--config swkit.json] [--precompress] [--headers netlify|cloudflare|nginx|caddy] [DIR]
                                                   write DIR/sw.js and DIR/swkit.js (and .br/.gz siblings, a host's headers)
   swkit serve [--addr 127.0.0.1:8080] [--config swkit.json] [--db DSN] [DIR]
-                                                  serve DIR (generating the worker in memory if DIR has none)
+              [--tls-cert FILE --tls-key FILE | --acme-domain NAME] [--http-addr :80] [--hsts 8760h]
+                                                  serve DIR (generating the worker in memory if DIR has none), over HTTPS if asked
   swkit dev   [--addr 127.0.0.1:8080] [--config swkit.json] [DIR]
                                                   serve DIR for development: rebuild and reload pages on every change
   swkit demo  [--addr 127.0.0.1:3000] [--rotate 10s] [--images DIR] [--db DSN]

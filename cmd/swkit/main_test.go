@@ -83,7 +83,7 @@ func (b *syncBuffer) String() string {
 	return b.buf.String()
 }
 
-var urlLine = regexp.MustCompile(`http://127\.0\.0\.1:\d+/`)
+var urlLine = regexp.MustCompile(`https?://(127\.0\.0\.1|[a-z.-]+\.test):\d+/`)
 
 // startCommand runs a serving command in the background and returns the URL it
 // printed, failing the test if none appears before the deadline.
