@@ -96,7 +96,7 @@ func Dev(dir string, cfg Config, opts DevOptions) (*DevHandler, error) {
 	if opts.ConfigFile != "" {
 		extra = append(extra, opts.ConfigFile)
 	}
-	h.watcher, err = devwatch.New(dir, extra, nil)
+	h.watcher, err = devwatch.New(dir, extra)
 	if err != nil {
 		return nil, fmt.Errorf("watch %s: %w", dir, err)
 	}
@@ -168,7 +168,7 @@ func (h *DevHandler) build() (*devSite, error) {
 	for name, data := range res.App {
 		generated[name] = data
 	}
-	files, err := server.New(sitebuildFS{h.dir}, cfg, server.Options{Generated: generated, Hidden: d.hidden})
+	files, err := server.New(freshDirFS{h.dir}, cfg, server.Options{Generated: generated, Hidden: d.hidden})
 	if err != nil {
 		return nil, err
 	}
@@ -202,12 +202,12 @@ func devWorker(cfg Config) ([]byte, error) {
 	return swgen.Generate(d, nil)
 }
 
-// sitebuildFS is the folder as server.New reads it: through an os.Root
+// freshDirFS is the folder as server.New reads it: through an os.Root
 // opened per request, so that a folder replaced by a generator (rm -rf
 // public && build) is seen anew.
-type sitebuildFS struct{ dir string }
+type freshDirFS struct{ dir string }
 
-func (f sitebuildFS) Open(name string) (fs.File, error) {
+func (f freshDirFS) Open(name string) (fs.File, error) {
 	if !fs.ValidPath(name) {
 		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrInvalid}
 	}

@@ -26,11 +26,7 @@ func TestDevCodeNeverBuilt(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer h.Close()
-	get := func(path string) *httptest.ResponseRecorder {
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
-		return rec
-	}
+	get := func(path string) *httptest.ResponseRecorder { return serve(h, path) }
 	devWorker := get("/sw.js").Body.Bytes()
 	if bytes.Equal(devWorker, before.Worker) || bytes.Contains(devWorker, []byte("app.js")) {
 		t.Errorf("the dev worker is the production one, or precaches app.js")
@@ -70,11 +66,7 @@ func TestDevRebuilds(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer h.Close()
-	get := func(path string) *httptest.ResponseRecorder {
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
-		return rec
-	}
+	get := func(path string) *httptest.ResponseRecorder { return serve(h, path) }
 	if rec := get("/app.3f9a1c2b.js"); rec.Header().Get("Cache-Control") != "no-cache" {
 		t.Errorf("fingerprinted name: Cache-Control %q, want no-cache in development", rec.Header().Get("Cache-Control"))
 	}
@@ -103,4 +95,11 @@ func waitFor(t *testing.T, ok func() bool) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+// serve answers a GET of path with h.
+func serve(h http.Handler, path string) *httptest.ResponseRecorder {
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+	return rec
 }

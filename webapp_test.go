@@ -6,8 +6,6 @@ import (
 	"image"
 	"image/color"
 	"image/png"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -144,8 +142,7 @@ func TestNewServesWebApp(t *testing.T) {
 		"/icon-512.png":         "image/png",
 		"/apple-touch-icon.png": "image/png",
 	} {
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+		rec := serve(h, path)
 		if rec.Code != 200 || rec.Header().Get("Content-Type") != want || rec.Header().Get("Cache-Control") != "no-cache" {
 			t.Errorf("%s: %d %q %q, want 200 %q no-cache", path, rec.Code, rec.Header().Get("Content-Type"), rec.Header().Get("Cache-Control"), want)
 		}

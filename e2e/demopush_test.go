@@ -87,27 +87,7 @@ func TestDemoPush(t *testing.T) {
 	}
 
 	sub := pushtest.NewSubscription(ps)
-	subJSON, err := json.Marshal(sub)
-	if err != nil {
-		t.Fatal(err)
-	}
-	browsertest.Eval[bool](s.tab, `(() => {
-		const json = `+string(subJSON)+`;
-		let current = null;
-		PushManager.prototype.getSubscription = async () => current;
-		PushManager.prototype.subscribe = async (options) => {
-			const key = new Uint8Array(options.applicationServerKey);
-			window.swkitTestKey = btoa(String.fromCharCode(...key)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-			current = {
-				endpoint: json.endpoint,
-				options: { applicationServerKey: key.buffer, userVisibleOnly: true },
-				toJSON: () => json,
-				unsubscribe: async () => { current = null; return true; },
-			};
-			return current;
-		};
-		return true;
-	})()`)
+	stubSubscribe(t, s.tab, sub)
 	browsertest.Eval[bool](s.tab, `(document.getElementById('push-button').click(), true)`)
 	s.tab.WaitFor(`document.body.dataset.push === 'subscribed'`)
 	if key := browsertest.Eval[string](s.tab, `window.swkitTestKey`); key != keys.Public {
@@ -144,4 +124,35 @@ func TestDemoPush(t *testing.T) {
 	if got, want := s.click(""), (windowCall{"focus", srv.URL("/")}); got != want {
 		t.Errorf("click led to %+v, want %+v", got, want)
 	}
+}
+
+// stubSubscribe replaces pushManager.subscribe and getSubscription in the
+// page (subscribe cannot settle here: no push service is reachable) with
+// ones that hand out sub, recording the options: window.swkitTestKey (the
+// applicationServerKey, base64url), window.swkitTestUserVisibleOnly, and
+// window.swkitTestUnsubscribed once the subscription is dropped.
+func stubSubscribe(t *testing.T, tab *browsertest.Tab, sub push.Subscription) {
+	t.Helper()
+	subJSON, err := json.Marshal(sub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	browsertest.Eval[bool](tab, `(() => {
+		const json = `+string(subJSON)+`;
+		let current = null;
+		PushManager.prototype.getSubscription = async () => current;
+		PushManager.prototype.subscribe = async (options) => {
+			const key = new Uint8Array(options.applicationServerKey);
+			window.swkitTestKey = btoa(String.fromCharCode(...key)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+			window.swkitTestUserVisibleOnly = options.userVisibleOnly;
+			current = {
+				endpoint: json.endpoint,
+				options: { applicationServerKey: key.buffer, userVisibleOnly: true },
+				toJSON: () => json,
+				unsubscribe: async () => { current = null; window.swkitTestUnsubscribed = true; return true; },
+			};
+			return current;
+		};
+		return true;
+	})()`)
 }

@@ -3,11 +3,9 @@ package e2e
 import (
 	"bytes"
 	"compress/gzip"
-	"context"
 	"fmt"
 	"io"
 	"io/fs"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -15,11 +13,11 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/andybalholm/brotli"
 
 	"github.com/swkit/swkit"
+	"github.com/swkit/swkit/internal/proctest"
 )
 
 // Deploy anywhere: a site built with --precompress and --headers is served
@@ -60,15 +58,7 @@ func hostSite(t *testing.T, host string) (string, swkit.Config, string) {
 		".env":                       "SECRET=1",
 		"swkit.json":                 `{"server": {"securityHeaders": true, "serviceWorkerAllowed": "/"}, "manifest": {"name": "Hosts", "icon": "logo.png"}}`,
 	}
-	for name, content := range files {
-		p := filepath.Join(dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	writeSite(t, dir, files)
 	if err := os.WriteFile(filepath.Join(dir, "logo.png"), squarePNG(t, 512), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -88,17 +78,6 @@ func hostSite(t *testing.T, host string) (string, swkit.Config, string) {
 	return dir, cfg, opts.HeadersFile
 }
 
-// freePort returns a port of 127.0.0.1 that was free a moment ago.
-func freePort(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}
-
 // startServer runs a server program until the test ends and waits until
 // port accepts connections.
 func startServer(t *testing.T, port int, logFile string, name string, args ...string) {
@@ -107,39 +86,8 @@ func startServer(t *testing.T, port int, logFile string, name string, args ...st
 	if err != nil {
 		t.Fatalf("%s not found: run ./test.sh, which installs it, or apt-get install -y %s", name, map[string]string{"nginx": "nginx libnginx-mod-http-brotli-static", "caddy": "caddy"}[name])
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	cmd := exec.CommandContext(ctx, path, args...)
-	out, err := os.Create(logFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stdout, cmd.Stderr = out, out
-	cmd.Env = append(os.Environ(), "HOME="+t.TempDir(), "XDG_DATA_HOME="+t.TempDir(), "XDG_CONFIG_HOME="+t.TempDir())
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan struct{})
-	go func() { cmd.Wait(); close(exited) }()
-	t.Cleanup(func() { cancel(); <-exited; out.Close() })
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port))
-		if err == nil {
-			c.Close()
-			return
-		}
-		select {
-		case <-exited:
-			log, _ := os.ReadFile(logFile)
-			t.Fatalf("%s exited before it listened:\n%s", name, log)
-		default:
-		}
-		if time.Now().After(deadline) {
-			log, _ := os.ReadFile(logFile)
-			t.Fatalf("%s does not listen on %d after 20s:\n%s", name, port, log)
-		}
-		time.Sleep(25 * time.Millisecond)
-	}
+	env := []string{"HOME=" + t.TempDir(), "XDG_DATA_HOME=" + t.TempDir(), "XDG_CONFIG_HOME=" + t.TempDir()}
+	proctest.Start(t, path, env, logFile, port, args...)
 }
 
 // startNginx serves dir with the snippet on a fresh port, as root
@@ -147,7 +95,7 @@ func startServer(t *testing.T, port int, logFile string, name string, args ...st
 func startNginx(t *testing.T, dir, snippet string) string {
 	t.Helper()
 	work := t.TempDir()
-	port := freePort(t)
+	port := proctest.FreePort(t)
 	conf := fmt.Sprintf(`daemon off;
 master_process off;
 pid %[1]s/nginx.pid;
@@ -180,7 +128,7 @@ http {
 func startCaddy(t *testing.T, dir, snippet string) string {
 	t.Helper()
 	work := t.TempDir()
-	port := freePort(t)
+	port := proctest.FreePort(t)
 	conf := fmt.Sprintf(`{
 	admin off
 	auto_https off

@@ -34,9 +34,8 @@ type Watcher struct {
 }
 
 // New watches dir and its folders, and the files extra (a config file
-// outside dir, say). ignore, when set, drops events for paths it accepts
-// (files swkit itself writes).
-func New(dir string, extra []string, ignore func(path string) bool) (*Watcher, error) {
+// outside dir, say).
+func New(dir string, extra []string) (*Watcher, error) {
 	fw, err := fsnotify.NewWatcher()
 	if err != nil {
 		return nil, err
@@ -47,7 +46,7 @@ func New(dir string, extra []string, ignore func(path string) bool) (*Watcher, e
 		fw.Close()
 		return nil, err
 	}
-	w := &Watcher{C: c, w: fw, dir: abs, files: map[string]bool{}, ignore: ignore, done: make(chan struct{})}
+	w := &Watcher{C: c, w: fw, dir: abs, files: map[string]bool{}, done: make(chan struct{})}
 	if err := w.addTree(abs); err != nil {
 		fw.Close()
 		return nil, err
@@ -140,16 +139,12 @@ func (w *Watcher) loop(c chan<- []string) {
 }
 
 // relevant reports whether ev concerns the site: not a dotfile (editors'
-// swap files), not a file swkit writes, and in a watched extra file's
-// folder only that file.
+// swap files), and in a watched extra file's folder only that file.
 func (w *Watcher) relevant(ev fsnotify.Event) bool {
 	if ev.Op == fsnotify.Chmod {
 		return false
 	}
 	if strings.HasPrefix(filepath.Base(ev.Name), ".") {
-		return false
-	}
-	if w.ignore != nil && w.ignore(ev.Name) {
 		return false
 	}
 	if rel, err := filepath.Rel(w.dir, ev.Name); err != nil || !filepath.IsLocal(rel) {

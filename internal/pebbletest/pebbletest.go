@@ -7,7 +7,6 @@
 package pebbletest
 
 import (
-	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -27,6 +26,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/swkit/swkit/internal/proctest"
 )
 
 // Pebble is a running Pebble.
@@ -98,15 +99,7 @@ func build() (string, error) {
 }
 
 // FreePort returns a port of 127.0.0.1 that was free a moment ago.
-func FreePort(t testing.TB) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}
+func FreePort(t testing.TB) int { return proctest.FreePort(t) }
 
 // Start runs Pebble validating against ports, until the test ends.
 func Start(t testing.TB, ports Ports) *Pebble {
@@ -123,7 +116,7 @@ func Start(t testing.TB, ports Ports) *Pebble {
 
 	dnsPort := freeUDPPort(t)
 	dns := fmt.Sprintf("127.0.0.1:%d", dnsPort)
-	run(t, filepath.Join(dir, "pebble-challtestsrv"), nil, filepath.Join(work, "challtestsrv.log"), 0,
+	proctest.Start(t, filepath.Join(dir, "pebble-challtestsrv"), nil, filepath.Join(work, "challtestsrv.log"), 0,
 		"-defaultIPv4", "127.0.0.1", "-defaultIPv6", "", "-dnsserver", dns,
 		"-doh", "", "-http01", "", "-https01", "", "-tlsalpn01", "",
 		"-management", fmt.Sprintf("127.0.0.1:%d", FreePort(t)))
@@ -144,7 +137,7 @@ func Start(t testing.TB, ports Ports) *Pebble {
 	// No random sleep before validating, no rejected nonces: the test
 	// checks issuance, not a client's patience.
 	env := []string{"PEBBLE_VA_NOSLEEP=1", "PEBBLE_WFE_NONCEREJECT=0"}
-	stop := run(t, filepath.Join(dir, "pebble"), env, filepath.Join(work, "pebble.log"), api,
+	stop := proctest.Start(t, filepath.Join(dir, "pebble"), env, filepath.Join(work, "pebble.log"), api,
 		"-config", confFile, "-dnsserver", dns)
 	roots := x509.NewCertPool()
 	roots.AppendCertsFromPEM(certPEM)
@@ -177,49 +170,6 @@ func (p *Pebble) IssuerRoots(t testing.TB) *x509.CertPool {
 		t.Fatalf("Pebble's root is not PEM: %q", b)
 	}
 	return pool
-}
-
-// run starts a program until the test ends, waiting until port (when not
-// 0) accepts connections; the returned function ends it earlier.
-func run(t testing.TB, path string, env []string, logFile string, port int, args ...string) func() {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	cmd := exec.CommandContext(ctx, path, args...)
-	cmd.Env = append(os.Environ(), env...)
-	out, err := os.Create(logFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stdout, cmd.Stderr = out, out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan struct{})
-	go func() { cmd.Wait(); close(exited) }()
-	var once sync.Once
-	stop := func() { once.Do(func() { cancel(); <-exited; out.Close() }) }
-	t.Cleanup(stop)
-	if port == 0 {
-		return stop
-	}
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		if c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port)); err == nil {
-			c.Close()
-			return stop
-		}
-		select {
-		case <-exited:
-			log, _ := os.ReadFile(logFile)
-			t.Fatalf("%s exited before it listened:\n%s", filepath.Base(path), log)
-		default:
-		}
-		if time.Now().After(deadline) {
-			log, _ := os.ReadFile(logFile)
-			t.Fatalf("%s does not listen on %d after 20s:\n%s", filepath.Base(path), port, log)
-		}
-		time.Sleep(25 * time.Millisecond)
-	}
 }
 
 // freeUDPPort returns a UDP port of 127.0.0.1 that was free a moment ago

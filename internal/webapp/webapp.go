@@ -226,17 +226,15 @@ var linkManifest = regexp.MustCompile(`(?i)<link\s[^>]*rel\s*=\s*["']?manifest["
 
 // CheckStartPage warns when the page that start_url opens is not a file of
 // the site or does not link the manifest: browsers then have no manifest
-// to install from. pages are the precached URLs; read reads a site file.
+// to install from. read reads a file of the site.
 func CheckStartPage(m config.Manifest, swDest, directoryIndex string, read func(name string) ([]byte, error)) []manifest.Warning {
 	dir := path.Dir(swDest)
 	start := m.StartURL
 	if start == "" {
 		start = "./"
 	}
-	u, err := parseRef(start)
-	if err != nil {
-		return nil
-	}
+	u, _, _ := strings.Cut(start, "#")
+	u, _, _ = strings.Cut(u, "?")
 	var page string
 	if strings.HasPrefix(u, "/") {
 		page = strings.TrimPrefix(u, "/")
@@ -264,12 +262,4 @@ func CheckStartPage(m config.Manifest, swDest, directoryIndex string, read func(
 		return []manifest.Warning{{Path: page, Message: fmt.Sprintf(`no <link rel="manifest" href="%s"> in its <head>: browsers will not offer to install the site`, href)}}
 	}
 	return nil
-}
-
-// parseRef returns the path of a relative URL reference, without query or
-// fragment.
-func parseRef(ref string) (string, error) {
-	p, _, _ := strings.Cut(ref, "#")
-	p, _, _ = strings.Cut(p, "?")
-	return p, nil
 }
