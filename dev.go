@@ -143,7 +143,7 @@ func (h *DevHandler) build() (*devSite, error) {
 	if err != nil {
 		return nil, err
 	}
-	d, err := openDir(h.dir, cfg, h.opts.DirOptions)
+	d, err := openDir(h.dir, cfg, h.opts.DirOptions, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -59,8 +59,8 @@ type DirOptions struct {
 // (no symbolic link leads out of it), takes the digests of unchanged files
 // from the build cache, and leaves the folder as it is. A cache that cannot
 // be read or written is a warning, never an error.
-func BuildDir(dir string, cfg Config, opts DirOptions) (*Result, error) {
-	return inDir(dir, cfg, opts, (*siteDir).build)
+func BuildDir(dir string, cfg Config, opts DirOptions, more ...Option) (*Result, error) {
+	return inDir(dir, cfg, opts, more, (*siteDir).build)
 }
 
 // NewDir is [New] for the folder dir: the worker is generated in memory by
@@ -68,12 +68,12 @@ func BuildDir(dir string, cfg Config, opts DirOptions) (*Result, error) {
 // the files are served through an os.Root, so that no symbolic link leads
 // out of the folder. This is what `swkit serve` runs. Close the handler to
 // release the folder.
-func NewDir(dir string, cfg Config, opts DirOptions) (*Handler, error) {
+func NewDir(dir string, cfg Config, opts DirOptions, more ...Option) (*Handler, error) {
 	cfg, err := checked(cfg)
 	if err != nil {
 		return nil, err
 	}
-	d, err := openDir(dir, cfg, opts)
+	d, err := openDir(dir, cfg, opts, more)
 	if err != nil {
 		return nil, err
 	}
@@ -85,6 +85,7 @@ func NewDir(dir string, cfg Config, opts DirOptions) (*Handler, error) {
 		return nil, err
 	}
 	h.close = d.root.Close
+	h.setPrefix(d.prefix)
 	return h, nil
 }
 
@@ -107,7 +108,7 @@ func NewDir(dir string, cfg Config, opts DirOptions) (*Handler, error) {
 // With opts.Precompress and opts.Headers it then writes the precompressed
 // siblings and the static host's headers file, also when the build itself
 // had nothing to write.
-func WriteDir(dir string, cfg Config, opts DirOptions) (*Result, error) {
+func WriteDir(dir string, cfg Config, opts DirOptions, more ...Option) (*Result, error) {
 	if opts.Headers != "" && !slices.Contains(Hosts, opts.Headers) {
 		return nil, fmt.Errorf("unknown host %q: want one of %s", opts.Headers, strings.Join(Hosts, ", "))
 	}
@@ -118,7 +119,7 @@ func WriteDir(dir string, cfg Config, opts DirOptions) (*Result, error) {
 		}
 		opts.HeadersFile = name
 	}
-	return inDir(dir, cfg, opts, func(d *siteDir, cfg Config, cache *buildcache.Cache) (*Result, error) {
+	return inDir(dir, cfg, opts, more, func(d *siteDir, cfg Config, cache *buildcache.Cache) (*Result, error) {
 		r, err := d.write(cfg, cache)
 		if err != nil {
 			return nil, err
@@ -129,12 +130,12 @@ func WriteDir(dir string, cfg Config, opts DirOptions) (*Result, error) {
 
 // inDir checks cfg, opens the folder dir and runs build on it with the
 // build cache.
-func inDir(dir string, cfg Config, opts DirOptions, build func(*siteDir, Config, *buildcache.Cache) (*Result, error)) (*Result, error) {
+func inDir(dir string, cfg Config, opts DirOptions, more []Option, build func(*siteDir, Config, *buildcache.Cache) (*Result, error)) (*Result, error) {
 	cfg, err := checked(cfg)
 	if err != nil {
 		return nil, err
 	}
-	d, err := openDir(dir, cfg, opts)
+	d, err := openDir(dir, cfg, opts, more)
 	if err != nil {
 		return nil, err
 	}
@@ -150,6 +151,7 @@ func (d *siteDir) withCache(cfg Config, build func(*siteDir, Config, *buildcache
 	if err != nil {
 		return nil, err
 	}
+	r.Warnings = append(r.Warnings, d.pageWarnings...)
 	r.Warnings = append(r.Warnings, warns...)
 	r.Warnings = append(r.Warnings, d.saveCache(cache)...)
 	return r, nil
@@ -188,12 +190,21 @@ type siteDir struct {
 	root   *os.Root
 	hidden []string // build inputs inside the folder, slash paths
 	opts   DirOptions
+	// pages are rendered by the program's handlers (Render), with what
+	// rendering them warned about.
+	pages        []sitebuild.Page
+	pageWarnings []Warning
+	prefix       string // Prefix's
 }
 
 // path is the file at the slash path name in the folder.
 func (d *siteDir) path(name string) string { return filepath.Join(d.dir, filepath.FromSlash(name)) }
 
-func openDir(dir string, cfg Config, opts DirOptions) (*siteDir, error) {
+func openDir(dir string, cfg Config, opts DirOptions, more []Option) (*siteDir, error) {
+	o, pages, warns, err := prepare(more)
+	if err != nil {
+		return nil, err
+	}
 	info, err := os.Stat(dir)
 	switch {
 	case err != nil:
@@ -205,7 +216,7 @@ func openDir(dir string, cfg Config, opts DirOptions) (*siteDir, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open site folder: %w", err)
 	}
-	d := &siteDir{dir: dir, root: root, opts: opts, hidden: []string{ConfigFile}}
+	d := &siteDir{dir: dir, root: root, opts: opts, hidden: []string{ConfigFile}, pages: pages, pageWarnings: warns, prefix: o.prefix}
 	// A headers file written into the folder is the host's configuration:
 	// never precached or served either.
 	for _, input := range []string{opts.ConfigFile, cfg.SwSrc, opts.HeadersFile} {
@@ -284,7 +295,7 @@ func hashCache(cache *buildcache.Cache) manifest.HashCache {
 
 // build builds the folder in memory.
 func (d *siteDir) build(cfg Config, cache *buildcache.Cache) (*Result, error) {
-	out, err := sitebuild.Build(d.root.FS(), cfg, sitebuild.Options{Hidden: d.hidden, Root: d.root, Cache: hashCache(cache)})
+	out, err := sitebuild.Build(d.root.FS(), cfg, sitebuild.Options{Hidden: d.hidden, Root: d.root, Cache: hashCache(cache), Pages: d.pages, FilePrefix: strings.TrimPrefix(d.prefix, "/")})
 	if err != nil {
 		return nil, err
 	}
@@ -298,7 +309,9 @@ func (d *siteDir) write(cfg Config, cache *buildcache.Cache) (*Result, error) {
 		inputs string
 		err    error
 	)
-	if cache != nil && cfg.SwSrc == "" && !cfg.KillSwitch {
+	// The cache's shortcuts know the site's files, not what other entries
+	// are made of (templates, rendered pages).
+	if cache != nil && cfg.SwSrc == "" && !cfg.KillSwitch && !sitebuild.HasExtraEntries(cfg, d.pages) && d.prefix == "" {
 		extra := append(sitebuild.BuildID(), d.iconStat(cfg)...)
 		if inputs, err = sitebuild.Inputs(cfg, extra, d.hidden); err != nil {
 			return nil, err
@@ -316,7 +329,7 @@ func (d *siteDir) write(cfg Config, cache *buildcache.Cache) (*Result, error) {
 			},
 		})
 	} else {
-		out, err = sitebuild.Build(d.root.FS(), cfg, sitebuild.Options{Hidden: d.hidden, Root: d.root, Cache: hashCache(cache)})
+		out, err = sitebuild.Build(d.root.FS(), cfg, sitebuild.Options{Hidden: d.hidden, Root: d.root, Cache: hashCache(cache), Pages: d.pages, FilePrefix: strings.TrimPrefix(d.prefix, "/")})
 	}
 	if err != nil {
 		return nil, err

@@ -85,7 +85,7 @@ func hostHeaders(fsys fs.FS, cfg Config, host string, hidden []string) ([]byte, 
 // that swkit did not make is an error wrapping [ErrNotOurs], and nothing is
 // written. It never overwrites a file that is not a sibling.
 func Precompress(dir string, opts DirOptions) (int, error) {
-	d, err := openDir(dir, Config{}, opts)
+	d, err := openDir(dir, Config{}, opts, nil)
 	if err != nil {
 		return 0, err
 	}

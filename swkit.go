@@ -168,7 +168,10 @@ func (r *Result) Generated() map[string][]byte {
 // cfg is checked as swkit.json is: an invalid option is a *config.Error
 // naming its key. A file that cannot be read is an error naming it
 // (errors.Is(err, fs.ErrPermission), say).
-func Build(fsys fs.FS, cfg Config) (*Result, error) {
+//
+// Options add what swkit.json cannot say, such as [Render] for the pages of
+// the program's own handlers.
+func Build(fsys fs.FS, cfg Config, opts ...Option) (*Result, error) {
 	if fsys == nil && !cfg.KillSwitch {
 		return nil, errors.New("swkit.Build: nil file system")
 	}
@@ -176,12 +179,27 @@ func Build(fsys fs.FS, cfg Config) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	// swkit.json at the root is the config file's place, read or not.
-	out, err := sitebuild.Build(fsys, cfg, sitebuild.Options{Hidden: []string{ConfigFile}})
+	o, pages, warns, err := prepare(opts)
 	if err != nil {
 		return nil, err
 	}
-	return result(cfg, out), nil
+	// swkit.json at the root is the config file's place, read or not.
+	out, err := sitebuild.Build(fsys, cfg, sitebuild.Options{Hidden: []string{ConfigFile}, Pages: pages, FilePrefix: o.filePrefix()})
+	if err != nil {
+		return nil, err
+	}
+	r := result(cfg, out)
+	r.Warnings = append(r.Warnings, warns...)
+	return r, nil
+}
+
+// collect applies opts.
+func collect(opts []Option) *options {
+	o := &options{}
+	for _, f := range opts {
+		f(o)
+	}
+	return o
 }
 
 // checked returns cfg validated, with its defaults.

@@ -257,7 +257,7 @@ func TestBadConfig(t *testing.T) {
 		{"invalid ignore glob", Config{GlobIgnores: []string{"{a"}},
 			`globIgnores[0]: invalid glob pattern "{a"`},
 		{"bad regexp", Config{IgnoreURLParametersMatching: []string{"^utm_", "(ref"}},
-			"ignoreURLParametersMatching[1]: invalid regular expression: error parsing regexp: missing closing ): `(ref`"},
+			"ignoreURLParametersMatching[1]: invalid regular expression: missing closing ) in `(ref`"},
 		{"go-only regexp", Config{NavigateFallbackDenylist: []string{`(?i)^/api`}},
 			"navigateFallbackDenylist[0]: inline flags (?i) are Go-only; JavaScript sets flags on the whole expression"},
 		{"go-only dontCacheBust", Config{DontCacheBustURLsMatching: `(?P<h>[0-9a-f]{8})`},

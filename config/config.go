@@ -85,6 +85,33 @@ type Config struct {
 	OfflinePage string `json:"offlinePage,omitempty"`
 	// NavigationPreload enables navigation preload on activate.
 	NavigationPreload bool `json:"navigationPreload,omitempty"`
+	// AdditionalManifestEntries are URLs to precache besides the site's
+	// files: pages a server renders, files on another host. Each is
+	// {"url": "/notes", "revision": "v3"} (give a new revision whenever the
+	// content changes; without one the worker fetches the URL once and keeps
+	// it) or a plain URL string for a URL that carries its own version. URLs
+	// are relative to the worker or absolute. They are precached as they are
+	// (modifyURLPrefix does not apply). A Go program renders its own pages
+	// with swkit.Render instead.
+	AdditionalManifestEntries []ManifestEntry `json:"additionalManifestEntries,omitempty"`
+	// TemplatedURLs precaches URLs that a server builds from files: each key
+	// is a URL (relative to the worker, or a path such as "/app-shell"), each
+	// value either the glob patterns of the files it is built from (relative
+	// to the site folder; their contents make its revision, so that editing a
+	// template makes a new worker) or a string that is its revision.
+	TemplatedURLs map[string]TemplatedURL `json:"templatedURLs,omitempty"`
+	// ModifyURLPrefix rewrites the URLs of precached files: each key is a
+	// prefix of a file's URL relative to the site folder, replaced by its
+	// value ({"": "https://cdn.example/"} precaches every file from a CDN,
+	// {"static/": "/assets/"} moves a folder). The longest matching prefix
+	// wins. It applies to the site's files only, not to templatedURLs or
+	// additionalManifestEntries. A CDN must allow this origin's requests (CORS), since the worker
+	// checks each file's integrity.
+	ModifyURLPrefix map[string]string `json:"modifyURLPrefix,omitempty"`
+	// ImportScripts are scripts the worker loads with importScripts() before
+	// its own code, in order: URLs relative to the worker, or absolute. The
+	// browser checks them for changes with the worker itself.
+	ImportScripts []string `json:"importScripts,omitempty"`
 	// RuntimeCaching routes requests that are not precached (your API,
 	// images from another origin); the first match wins.
 	RuntimeCaching []RuntimeCaching `json:"runtimeCaching,omitempty"`
@@ -153,16 +180,53 @@ type Push struct {
 	Badge string `json:"badge,omitempty"`
 }
 
+// ManifestEntry is a URL to precache besides the site's files.
+type ManifestEntry struct {
+	// URL is relative to the worker, or absolute.
+	URL string `json:"url"`
+	// Revision tells versions of the URL's content apart; change it when
+	// the content changes. Empty (or null): the URL itself carries the
+	// version, and the worker never fetches it again.
+	Revision string `json:"revision,omitempty"`
+	// Integrity, when set, is the Subresource Integrity digest
+	// ("sha256-...") the worker checks the download against.
+	Integrity string `json:"integrity,omitempty"`
+}
+
+// TemplatedURL is what a templated URL is built from: the glob patterns of
+// its files, or, written as a string in swkit.json, its revision.
+type TemplatedURL struct {
+	// Files are glob patterns relative to the site folder; the contents of
+	// the files they select, in path order, make the revision.
+	Files []string
+	// Revision is used as it is when Files is empty.
+	Revision string
+}
+
 // RuntimeCaching is one route of the worker's router.
 type RuntimeCaching struct {
-	// URLPattern is either a regular expression written between slashes, with
-	// optional flags ("/\\.png$/i", JavaScript syntax, tested against the full
-	// URL), or a path pattern ("/img", "/api/*", "/assets/**", or an absolute
-	// "https://fonts.example/**") where * matches within one path segment and **
-	// across segments. It is a regular expression when it has the form
-	// /source/flags and source holds one of \ ^ $ ( ) [ ] { } | + ?, so
-	// "/api/users" and "/img/" stay path patterns. Required.
+	// URLPattern selects the requests the route takes, by their URL. A
+	// string is a regular expression written between slashes, with optional
+	// flags ("/\\.png$/i", JavaScript syntax, tested against the full URL;
+	// on another origin's URL only a match from its first character counts,
+	// as in Workbox), or a path pattern ("/img", "/api/*", "/assets/**", or
+	// an absolute "https://fonts.example/**") where * matches within one
+	// path segment and ** across segments. It is a regular expression when
+	// it has the form /source/flags and source holds one of
+	// \ ^ $ ( ) [ ] { } | + ? or ".*", so "/api/users" and "/img/" stay path
+	// patterns. A net/http ServeMux pattern ("/notes/{id}", "/files/{path...}")
+	// is read as a path pattern, each wildcard one segment ({path...}: the
+	// rest). In swkit.json an object selects by destination (and, with
+	// "url", by URL too): {"destination": "image"}, {"destination":
+	// ["style", "script"], "url": "/assets/**"}. Required, unless
+	// Destination is set.
 	URLPattern string `json:"urlPattern"`
+	// Destination selects requests by what they load, the request's
+	// destination: "document" (every page navigation), "image", "style",
+	// "script", "font", "audio", "video", "worker", "manifest" ... One of
+	// them must match, and URLPattern too when set. In swkit.json it is
+	// urlPattern's object form.
+	Destination []string `json:"-"`
 	// Method is the HTTP method the route answers, uppercase. Default: "GET".
 	Method string `json:"method,omitempty" schema:"pattern=^[A-Z0-9!#$%&'*+.^_\\x60|~-]+$"`
 	// Handler is the strategy: cacheFirst, networkFirst,
@@ -192,6 +256,48 @@ type RuntimeOptions struct {
 	// BackgroundSync queues requests that fail for lack of network and
 	// replays them later, with an Idempotency-Key.
 	BackgroundSync *BackgroundSync `json:"backgroundSync,omitempty"`
+	// RangeRequests answers a request with a Range header from a whole
+	// response in the cache with the part asked for (206 Partial
+	// Content), so audio and video seek offline. It applies to the
+	// precache too, for the URLs the route matches. A Range request that the
+	// cache cannot answer goes to the network, and its partial answer is
+	// not stored: cache the whole file (precache it, or fetch it once
+	// without a Range header).
+	RangeRequests bool `json:"rangeRequests,omitempty"`
+	// MatchOptions tune how the route's cache is searched.
+	MatchOptions *MatchOptions `json:"matchOptions,omitempty"`
+	// FetchOptions are given to the worker's fetch() of the network
+	// request (RequestInit): credentials, mode, cache, redirect,
+	// referrerPolicy. Not applied to page navigations, whose mode cannot
+	// change.
+	FetchOptions *FetchOptions `json:"fetchOptions,omitempty"`
+}
+
+// MatchOptions are the Cache Storage query options of a route.
+type MatchOptions struct {
+	// IgnoreSearch ignores the query string: /a?x=1 answers /a?x=2.
+	IgnoreSearch bool `json:"ignoreSearch,omitempty"`
+	// IgnoreVary ignores the cached response's Vary header.
+	IgnoreVary bool `json:"ignoreVary,omitempty"`
+	// IgnoreMethod answers a HEAD request with a cached GET.
+	IgnoreMethod bool `json:"ignoreMethod,omitempty"`
+}
+
+// FetchOptions are the fetch() options of a route's network requests.
+type FetchOptions struct {
+	// Credentials: "omit", "same-origin" or "include" (send cookies to
+	// another origin, which must allow it with CORS).
+	Credentials string `json:"credentials,omitempty" schema:"enum=omit|same-origin|include"`
+	// Mode: "cors", "no-cors" or "same-origin". "cors" on another origin's
+	// images gives readable (not opaque) responses.
+	Mode string `json:"mode,omitempty" schema:"enum=cors|no-cors|same-origin"`
+	// Cache is the HTTP cache mode: "default", "no-store", "reload",
+	// "no-cache", "force-cache" or "only-if-cached".
+	Cache string `json:"cache,omitempty" schema:"enum=default|no-store|reload|no-cache|force-cache|only-if-cached"`
+	// Redirect: "follow", "error" or "manual".
+	Redirect string `json:"redirect,omitempty" schema:"enum=follow|error|manual"`
+	// ReferrerPolicy is a Referrer-Policy value ("no-referrer", ...).
+	ReferrerPolicy string `json:"referrerPolicy,omitempty"`
 }
 
 // Expiration evicts entries of a runtime cache.

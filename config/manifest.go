@@ -49,19 +49,19 @@ type Manifest struct {
 // Display modes of Manifest.Display.
 var displayModes = map[string]bool{"fullscreen": true, "standalone": true, "minimal-ui": true, "browser": true}
 
-// validateManifest checks the manifest section.
-func validateManifest(m *Manifest, bad func(key, format string, args ...any) error) error {
+// validateManifest checks the manifest section, reporting every problem.
+func validateManifest(m *Manifest, bad badFunc) {
 	if m.Name == "" && m.ShortName == "" {
-		return bad("manifest.name", "set name or short_name: browsers install only an app with a name")
+		bad("manifest.name", "set name or short_name: browsers install only an app with a name")
 	}
-	if m.Icon == "" {
-		return bad("manifest.icon", "required: name a square PNG or JPEG of the site, 512x512 or larger")
-	}
-	if strings.HasPrefix(m.Icon, "/") || strings.Contains(m.Icon, `\`) {
-		return bad("manifest.icon", "%q: want a slash path relative to the site folder, such as \"img/logo.png\"", m.Icon)
+	switch {
+	case m.Icon == "":
+		bad("manifest.icon", "required: name a square PNG or JPEG of the site, 512x512 or larger")
+	case strings.HasPrefix(m.Icon, "/") || strings.Contains(m.Icon, `\`):
+		bad("manifest.icon", "%q: want a slash path relative to the site folder, such as \"img/logo.png\"", m.Icon)
 	}
 	if m.Display != "" && !displayModes[m.Display] {
-		return bad("manifest.display", "unknown display %q: want one of fullscreen, standalone, minimal-ui, browser", m.Display)
+		bad("manifest.display", "unknown display %q: want one of fullscreen, standalone, minimal-ui, browser", m.Display)
 	}
 	for _, c := range []struct{ key, v string }{
 		{"manifest.theme_color", m.ThemeColor},
@@ -69,7 +69,7 @@ func validateManifest(m *Manifest, bad func(key, format string, args ...any) err
 	} {
 		if c.v != "" {
 			if _, ok := ParseHexColor(c.v); !ok {
-				return bad(c.key, "%q: want a hex colour such as \"#1e88e5\" (swkit paints it into the icons)", c.v)
+				bad(c.key, "%q: want a hex colour such as \"#1e88e5\" (swkit paints it into the icons)", c.v)
 			}
 		}
 	}
@@ -82,10 +82,9 @@ func validateManifest(m *Manifest, bad func(key, format string, args ...any) err
 		}
 		p, err := url.Parse(u.v)
 		if err != nil || p.Scheme != "" || p.Host != "" {
-			return bad(u.key, "%q: want a URL on the site, relative to the manifest (\"./\", \"app/\") or a path (\"/app/\")", u.v)
+			bad(u.key, "%q: want a URL on the site, relative to the manifest (\"./\", \"app/\") or a path (\"/app/\")", u.v)
 		}
 	}
-	return nil
 }
 
 // ParseHexColor parses "#rgb", "#rgba", "#rrggbb" or "#rrggbbaa" into red,

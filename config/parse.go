@@ -93,7 +93,11 @@ func Parse(name string, data []byte) (Config, error) {
 		return Config{}, &Error{File: name, Line: 1, Msg: "empty file: want a JSON object such as {\"globPatterns\": [\"**/*\"]}"}
 	}
 	if err := w.document(reflect.TypeFor[Config]()); err != nil {
-		return Config{}, err
+		return Config{}, err // invalid JSON: nothing more can be said
+	}
+	errs := w.errs
+	if w.wrongTypes {
+		return Config{}, join(errs)
 	}
 	var cfg Config
 	if err := json.Unmarshal(data, &cfg); err != nil {
@@ -102,13 +106,42 @@ func Parse(name string, data []byte) (Config, error) {
 	}
 	clearEmpty(reflect.ValueOf(&cfg).Elem())
 	// Errors carry the line of the offending key.
-	bad := func(key, format string, args ...any) error {
+	bad := func(key, format string, args ...any) *Error {
 		return w.errorf(w.lineOf(key), key, format, args...)
 	}
 	if err := validate(&cfg, bad); err != nil {
-		return Config{}, err
+		errs = append(errs, err)
+	}
+	if len(errs) > 0 {
+		return Config{}, join(errs)
 	}
 	return cfg, nil
+}
+
+// join returns the one error of errs, or all of them joined, in order, with
+// those of errors.Join flattened.
+func join(errs []error) error {
+	var flat []error
+	for _, err := range errs {
+		if j, ok := err.(interface{ Unwrap() []error }); ok {
+			flat = append(flat, j.Unwrap()...)
+		} else {
+			flat = append(flat, err)
+		}
+	}
+	if len(flat) == 1 {
+		return flat[0]
+	}
+	sort.SliceStable(flat, func(i, j int) bool { return lineOfErr(flat[i]) < lineOfErr(flat[j]) })
+	return errors.Join(flat...)
+}
+
+func lineOfErr(err error) int {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Line
+	}
+	return 0
 }
 
 // walker checks a JSON document against a Go type by walking its tokens, and
@@ -119,6 +152,11 @@ type walker struct {
 	dec      *json.Decoder
 	newlines []int          // offsets of '\n' in data
 	lines    map[string]int // key path -> line of its key (or first token)
+	// errs are the problems found so far in a well-formed document: the
+	// walk goes on after an unknown key or a wrong type, so that one run
+	// reports them all. wrongTypes: some value could not be decoded.
+	errs       []error
+	wrongTypes bool
 }
 
 func newWalker(name string, data []byte) *walker {
@@ -210,6 +248,18 @@ func (w *walker) value(t reflect.Type, p string) error {
 
 // valueFrom checks the value starting with tok (already read) against t.
 func (w *walker) valueFrom(tok json.Token, t reflect.Type, p string) error {
+	if f, ok := forms[t]; ok {
+		d, _ := tok.(json.Delim)
+		switch _, str := tok.(string); {
+		case str && f.str:
+			return nil
+		case d == '[' && f.arr != nil:
+			return w.valueFrom(tok, f.arr, p)
+		case d == '{' && f.obj != nil:
+			return w.valueFrom(tok, f.obj, p)
+		}
+		return w.wrongType(p, f.want, tok)
+	}
 	switch t.Kind() {
 	case reflect.Pointer:
 		if tok == nil {
@@ -270,10 +320,12 @@ func (w *walker) valueFrom(tok json.Token, t reflect.Type, p string) error {
 			return w.wrongType(p, "a number", tok)
 		}
 		if _, err := strconv.ParseInt(string(n), 10, t.Bits()); err != nil {
+			w.wrongTypes = true
 			if errors.Is(err, strconv.ErrRange) {
-				return w.errorf(w.lineOf(p), p, "%s is out of range", n)
+				w.errs = append(w.errs, w.errorf(w.lineOf(p), p, "%s is out of range", n))
+			} else {
+				w.errs = append(w.errs, w.errorf(w.lineOf(p), p, "want a whole number, got %s", n))
 			}
-			return w.errorf(w.lineOf(p), p, "want a whole number, got %s", n)
 		}
 	case reflect.Float32, reflect.Float64:
 		n, ok := tok.(json.Number)
@@ -281,7 +333,8 @@ func (w *walker) valueFrom(tok json.Token, t reflect.Type, p string) error {
 			return w.wrongType(p, "a number", tok)
 		}
 		if _, err := strconv.ParseFloat(string(n), t.Bits()); err != nil {
-			return w.errorf(w.lineOf(p), p, "%s is out of range", n)
+			w.wrongTypes = true
+			w.errs = append(w.errs, w.errorf(w.lineOf(p), p, "%s is out of range", n))
 		}
 	default:
 		// Config only uses the kinds above; a new kind needs a case here.
@@ -304,18 +357,19 @@ func (w *walker) object(t reflect.Type, p string) error {
 		line := w.line()
 		ft, ok := fields[k]
 		if !ok {
-			msg := fmt.Sprintf("unknown key %q", k)
-			if s := suggest(k, fields); s != "" {
-				msg += fmt.Sprintf(" (did you mean %q?)", s)
+			w.errs = append(w.errs, &Error{File: w.file, Line: line, Key: p, Msg: unknownKey(k, p, fields)})
+			if err := w.skip(); err != nil {
+				return err
 			}
-			return &Error{File: w.file, Line: line, Key: p, Msg: msg}
+			continue
 		}
 		kp := k
 		if p != "" {
 			kp = p + "." + k
 		}
 		if seen[k] {
-			return w.errorf(line, kp, "duplicate key")
+			w.errs = append(w.errs, w.errorf(line, kp, "duplicate key"))
+			w.wrongTypes = true // encoding/json would keep the last silently
 		}
 		seen[k] = true
 		w.lines[kp] = line
@@ -327,8 +381,44 @@ func (w *walker) object(t reflect.Type, p string) error {
 	return err
 }
 
+// wrongType records that the value at p, starting with tok, is not of the
+// kind wanted, and skips the rest of it.
 func (w *walker) wrongType(p, want string, tok json.Token) error {
-	return w.errorf(w.lineOf(p), p, "want %s, got %s", want, kindOf(tok))
+	w.errs = append(w.errs, w.errorf(w.lineOf(p), p, "want %s, got %s", want, kindOf(tok)))
+	w.wrongTypes = true
+	if d, ok := tok.(json.Delim); ok && (d == '{' || d == '[') {
+		return w.skipRest(1)
+	}
+	return nil
+}
+
+// skip reads one whole value.
+func (w *walker) skip() error {
+	tok, err := w.token()
+	if err != nil {
+		return err
+	}
+	if d, ok := tok.(json.Delim); ok && (d == '{' || d == '[') {
+		return w.skipRest(1)
+	}
+	return nil
+}
+
+// skipRest reads tokens until depth open objects and arrays are closed.
+func (w *walker) skipRest(depth int) error {
+	for depth > 0 {
+		tok, err := w.token()
+		if err != nil {
+			return err
+		}
+		switch tok {
+		case json.Delim('{'), json.Delim('['):
+			depth++
+		case json.Delim('}'), json.Delim(']'):
+			depth--
+		}
+	}
+	return nil
 }
 
 // kindOf names the JSON kind of the value that starts with tok.
@@ -366,6 +456,9 @@ func jsonFields(t reflect.Type) map[string]reflect.Type {
 			name = f.Name
 		}
 		m[name] = f.Type
+	}
+	if t == reflect.TypeFor[RuntimeCaching]() {
+		m["urlPattern"] = reflect.TypeFor[urlPattern]() // a string or an object
 	}
 	return m
 }

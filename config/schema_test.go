@@ -37,6 +37,14 @@ func TestSchemaMatchesConfig(t *testing.T) {
 			}
 		}
 		node = resolve(node)
+		// A key with several forms: check its object form.
+		if alts, ok := node["oneOf"].([]any); ok {
+			for _, a := range alts {
+				if alt := resolve(a.(map[string]any)); alt["type"] == "object" {
+					node = alt
+				}
+			}
+		}
 		if typ.Kind() != reflect.Struct {
 			return
 		}

@@ -55,7 +55,7 @@ func installability(t *testing.T, tab *browsertest.Tab) (installErrs []string, m
 // TestDemoInstallable: Chromium finds nothing that stops it from
 // installing the demo.
 func TestDemoInstallable(t *testing.T) {
-	srv, tab := startDemo(t, demo.Options{Rotate: time.Hour})
+	srv, tab := startDemo(t, browsertest.Shared(t), demo.Options{Rotate: time.Hour})
 	tab.Navigate(srv.URL("/"))
 	tab.WaitController()
 	errs, merrs, url := installability(t, tab)

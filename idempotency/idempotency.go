@@ -55,7 +55,11 @@ type Options struct {
 	Wait time.Duration
 	// MaxBodyBytes bounds the request body, which is read whole to be
 	// hashed and then handed to the handler; a longer body is answered 413.
-	// Zero or less means DefaultMaxBodyBytes (1 MiB).
+	// Zero or less means DefaultMaxBodyBytes (1 MiB). Since the body is read
+	// before the handler runs, a limit the handler sets itself (say with
+	// http.MaxBytesReader) applies only after up to MaxBodyBytes have been
+	// read and held: set MaxBodyBytes to the route's own limit, or put
+	// http.MaxBytesHandler outside the middleware, which it honours.
 	MaxBodyBytes int64
 	// MaxStoredResponseBytes bounds the response body that is kept for
 	// replay. A longer response is passed through to the client as the
@@ -72,10 +76,11 @@ type Options struct {
 	Required bool
 	// KeyScope returns what, besides the method, the Content-Type and the
 	// body, a repeat must match to be the same request; it is hashed with
-	// them. Nil means DefaultKeyScope (method and request target), so that
-	// one key sent to another route is a mismatch (422). Add the
-	// authenticated user when keys are sent by several users, so that one
-	// user's key can never replay another user's response.
+	// them. Nil means DefaultKeyScope (method, request target and the
+	// caller's Authorization and Cookie headers), so that one key sent to
+	// another route, or by another caller, is a mismatch (422): one user's
+	// key can never replay another user's response. Replace it with one
+	// that names the signed-in user when cookies change between attempts.
 	KeyScope func(*http.Request) string
 	// Logf logs what the client is not told: store failures, a lost lease,
 	// a released key. Nil means log.Printf.
@@ -136,6 +141,7 @@ func (o Options) withDefaults() Options {
 
 type middleware struct {
 	store Store
+	tx    TxStore // set by TxMiddleware: the handler runs in its transaction
 	opts  Options
 }
 
@@ -178,7 +184,7 @@ func (m *middleware) serve(w http.ResponseWriter, r *http.Request, next http.Han
 		return
 	case err != nil:
 		if r.Context().Err() == nil {
-			m.opts.Logf("idempotency: key %q: %v", key, err)
+			m.opts.Logf("idempotency: %s: %v", keyRef(key), err)
 		}
 		// The handler must not run: a write applied without its key on
 		// record could be applied again by the next retry.
@@ -187,6 +193,10 @@ func (m *middleware) serve(w http.ResponseWriter, r *http.Request, next http.Han
 		return
 	case !claim.Claimed():
 		replay(w, claim.Response)
+		return
+	}
+	if m.tx != nil {
+		m.runTx(w, r, next, claim)
 		return
 	}
 	m.run(w, r, next, claim)
@@ -207,7 +217,15 @@ func (m *middleware) readBody(r *http.Request) (body []byte, status int) {
 	if r.Body == nil || r.Body == http.NoBody {
 		return nil, 0
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
+	var err error
+	if n := r.ContentLength; n >= 0 {
+		// The length is known (and net/http holds the body to it): one
+		// buffer of that size, rather than growing one as it arrives.
+		body = make([]byte, n)
+		_, err = io.ReadFull(r.Body, body)
+	} else {
+		body, err = io.ReadAll(io.LimitReader(r.Body, limit+1))
+	}
 	var tooLarge *http.MaxBytesError // from an outer http.MaxBytesReader
 	switch {
 	case errors.As(err, &tooLarge) || int64(len(body)) > limit:
@@ -313,11 +331,11 @@ func (m *middleware) complete(ctx context.Context, claim Claim, resp Response) {
 	}
 	switch {
 	case errors.Is(err, ErrLeaseLost):
-		m.opts.Logf("idempotency: key %q: lease lost before the response was stored "+
-			"(the handler outlived the store's lease, and a retry may have run it again): %v", claim.Key, err)
+		m.opts.Logf("idempotency: %s: lease lost before the response was stored "+
+			"(the handler outlived the store's lease, and a retry may have run it again): %v", keyRef(claim.Key), err)
 	case err != nil:
-		m.opts.Logf("idempotency: key %q: the response could not be stored, a retry after the lease "+
-			"runs out will run the handler again: %v", claim.Key, err)
+		m.opts.Logf("idempotency: %s: the response could not be stored, a retry after the lease "+
+			"runs out will run the handler again: %v", keyRef(claim.Key), err)
 	}
 }
 
@@ -325,11 +343,11 @@ func (m *middleware) release(ctx context.Context, claim Claim, why string) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), storeTimeout)
 	defer cancel()
 	if err := m.store.Release(ctx, claim); err != nil {
-		m.opts.Logf("idempotency: key %q: %s; releasing it failed (a retry waits for the lease to run out): %v",
-			claim.Key, why, err)
+		m.opts.Logf("idempotency: %s: %s; releasing it failed (a retry waits for the lease to run out): %v",
+			keyRef(claim.Key), why, err)
 		return
 	}
-	m.opts.Logf("idempotency: key %q released: %s", claim.Key, why)
+	m.opts.Logf("idempotency: %s released: %s", keyRef(claim.Key), why)
 }
 
 func replay(w http.ResponseWriter, resp *Response) {

@@ -33,7 +33,11 @@
 //   - cfg.Server's headers on every response, and Service-Worker-Allowed
 //     with the worker when cfg.Server.ServiceWorkerAllowed is set.
 //
-// Security: dotfiles, dot-folders, paths that could leave the root and the
+// To face the internet, serve it with [HTTPServer], as swkit serve does: it
+// caps headers and cuts request bodies and downloads that stop moving.
+//
+// Security: dotfiles, dot-folders (but for /.well-known/ at the root, RFC
+// 8615, served when fsys has it), paths that could leave the root and the
 // build's inputs (the config file, swkit.json at the root and any
 // Options.Hidden) answer 404. A symbolic link is followed wherever fsys lets
 // it lead: for a folder on disk, pass the FS of an os.Root, which refuses

@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/swkit/swkit"
+	"github.com/swkit/swkit/server"
 )
 
 // site holds the files to serve. A directory pattern skips names starting
@@ -77,7 +78,9 @@ func run(ctx context.Context, addr string) error {
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	// The limits of swkit serve: header size and time, body and send
+	// deadlines that follow progress.
+	srv := server.HTTPServer(mux, server.Limits{})
 	fmt.Printf("listening on http://%s (%d files precached)\n", ln.Addr(), offline.Result().Files)
 
 	errc := make(chan error, 1)
@@ -98,9 +101,11 @@ func run(ctx context.Context, addr string) error {
 	return nil
 }
 
-// apiTime answers the server's clock as JSON.
+// apiTime answers the server's clock as JSON. It is sent no-cache, not
+// no-store: the worker's networkFirst route keeps the last answer for
+// offline use, and no-store would forbid keeping any copy.
 func apiTime(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Cache-Control", "no-cache")
 	json.NewEncoder(w).Encode(map[string]string{"time": time.Now().UTC().Format(time.RFC3339)})
 }

@@ -66,7 +66,9 @@ func run(ctx context.Context, addr string) error {
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	// The limits of swkit serve: header size and time, body and send
+	// deadlines that follow progress.
+	srv := server.HTTPServer(h, server.Limits{})
 	fmt.Printf("listening on http://%s\n", ln.Addr())
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

@@ -10,10 +10,14 @@ import (
 	"time"
 
 	"github.com/swkit/swkit/internal/coalesce"
+	"github.com/swkit/swkit/server"
 )
 
 // shutdownGrace is how long in-flight requests get to finish on SIGINT/SIGTERM.
 const shutdownGrace = 5 * time.Second
+
+// limits are the listener's limits: server's defaults, shortened by tests.
+var limits server.Limits
 
 // listenAndServe binds addr, prints the URL once connections are accepted, and
 // serves h until ctx is done, then shuts down gracefully.
@@ -25,15 +29,13 @@ func listenAndServe(ctx context.Context, addr string, h http.Handler, announce f
 		}
 		return fmt.Errorf("listen on %s: %w (pass --addr host:port)", addr, err)
 	}
-	// Plain HTTP/1.1 only (no TLS, no h2c): connections wrapped so that the
+	// The limits a Go program gets from server.HTTPServer too: header size
+	// and time, body and send deadlines that follow progress. Plain
+	// HTTP/1.1 only (no TLS, no h2c): connections wrapped so that the
 	// static handler can send a response's header and body in one write
 	// (package coalesce).
-	srv := &http.Server{
-		Handler:           h,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		ConnContext:       coalesce.ConnContext,
-	}
+	srv := server.HTTPServer(h, limits)
+	srv.ConnContext = coalesce.ConnContext
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(coalesce.Listen(ln)) }()
 	announce(urlFor(ln.Addr()))

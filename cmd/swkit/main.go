@@ -41,6 +41,8 @@ Usage:
                                                   write a service worker that removes itself and swkit's caches
   swkit config schema                             print the JSON Schema of swkit.json
   swkit config check [swkit.json]                 validate a config file
+  swkit migrate [--out swkit.json] workbox-config.js
+                                                  translate a Workbox (or vite-plugin-pwa, next-pwa, webpack) config
   swkit version                                   print the version
 
 Run "swkit COMMAND --help" for a command's flags.
@@ -76,6 +78,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = runDemo(ctx, rest, stdout, stderr)
 	case "config":
 		err = runConfig(rest, stdout, stderr)
+	case "migrate":
+		err = runMigrate(rest, stdout, stderr)
 	case "unregister":
 		err = runUnregister(rest, stdout, stderr)
 	case "vapid":

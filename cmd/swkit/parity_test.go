@@ -35,6 +35,8 @@ func TestServeSameAsLibrary(t *testing.T) {
 		"img/logo.svg":          `<svg xmlns="http://www.w3.org/2000/svg"/>`,
 		"data/app.webmanifest":  `{"name": "app"}`,
 		".env":                  "SECRET=1\n",
+		// RFC 8615's folder, the one dot-folder served.
+		".well-known/security.txt": "Contact: mailto:security@example.com\n",
 	}
 	tests := []struct {
 		name   string
@@ -129,6 +131,7 @@ func TestServeSameAsLibrary(t *testing.T) {
 					{"Accept-Encoding", "gzip, br"},
 					{"Accept-Encoding", "gzip"},
 					{"Range", "bytes=2-9"},
+					{"Range", "bytes=0-3,2-9"}, // overlapping: ignored
 				} {
 					a := fetch(t, cli+p, header)
 					b := fetch(t, lib+p, header)
@@ -152,6 +155,9 @@ func TestServeSameAsLibrary(t *testing.T) {
 				if got := fetch(t, cli+p, nil).header.Get("Cache-Control"); got != want {
 					t.Errorf("GET %s: Cache-Control %q, want %q", p, got, want)
 				}
+			}
+			if got := fetch(t, cli+"/.well-known/security.txt", nil).status; got != http.StatusOK {
+				t.Errorf("GET /.well-known/security.txt: status %d, want 200", got)
 			}
 			// The build input and the dotfile are not served by either.
 			for _, p := range []string{"/swkit.json", "/.env"} {

@@ -37,7 +37,7 @@ type pushConfig struct {
 // addPushFlags defines the push flags on fl; server adds --push-token.
 func addPushFlags(fl *flag.FlagSet, server bool) *pushConfig {
 	c := &pushConfig{}
-	fl.StringVar(&c.db, "db", "", "store: a SQLite file, sqlite:PATH or postgres://... (env "+envDB+"; default "+open.DefaultSQLite+")")
+	fl.StringVar(&c.db, "db", "", "store: a SQLite file, sqlite:PATH, postgres://... or 'host=... dbname=...' (env "+envDB+"; default "+open.DefaultSQLite+")")
 	fl.StringVar(&c.publicKey, "vapid-public-key", "", "VAPID public key from \"swkit vapid\" (env "+envPublicKey+")")
 	fl.StringVar(&c.privateKey, "vapid-private-key", "", "VAPID private key (env "+envPrivateKey+", preferred: flags show in ps)")
 	fl.StringVar(&c.subject, "vapid-subject", "", "contact for push services, mailto: or https: (env "+envSubject+")")

@@ -33,6 +33,13 @@ const VotesTTL = 7 * 24 * time.Hour
 // maxNote bounds a vote's note, in characters.
 const maxNote = 280
 
+// maxVoteBody bounds a vote's request body, in bytes: a cat and a note of
+// maxNote characters even with each escaped in JSON (12 bytes for one
+// outside the Basic Multilingual Plane). The
+// idempotency middleware, which reads the body before the handler, takes
+// the same bound, so no more than this is ever read or held per request.
+const maxVoteBody = 4 << 10
+
 // Vote is one vote for a cat, as GET /api/votes lists it.
 type Vote struct {
 	ID   int64  `json:"id"`
@@ -44,8 +51,8 @@ type Vote struct {
 }
 
 // Votes keeps votes in a table of a SQLite file. Its handler applies every
-// POST it runs; put it behind idempotency.Middleware (as VotesAPI does) so
-// that a request replayed by the service worker is applied once.
+// POST it runs; put it behind idempotency.TxMiddleware (as VotesAPI does)
+// so that a request replayed by the service worker is applied once.
 type Votes struct {
 	db *sql.DB
 }
@@ -99,7 +106,15 @@ func (v *Votes) List(ctx context.Context) ([]Vote, error) {
 // add stores a vote and returns it with its id.
 func (v *Votes) add(ctx context.Context, vote Vote) (Vote, error) {
 	vote.At = time.Now().UTC().Truncate(time.Microsecond)
-	res, err := v.db.ExecContext(ctx, `INSERT INTO demo_votes (cat, note, idempotency_key, created_at) VALUES (?, ?, ?, ?)`,
+	// Under idempotency.TxMiddleware, in the transaction that records the
+	// key: the vote and its key are committed together or not at all.
+	var exec interface {
+		ExecContext(context.Context, string, ...any) (sql.Result, error)
+	} = v.db
+	if tx := idempotency.Tx(ctx); tx != nil {
+		exec = tx
+	}
+	res, err := exec.ExecContext(ctx, `INSERT INTO demo_votes (cat, note, idempotency_key, created_at) VALUES (?, ?, ?, ?)`,
 		vote.Cat, vote.Note, vote.Key, vote.At.UnixMicro())
 	if err != nil {
 		return Vote{}, fmt.Errorf("add vote: %w", err)
@@ -124,7 +139,7 @@ func (v *Votes) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			Cat  int    `json:"cat"`
 			Note string `json:"note"`
 		}
-		dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 4096))
+		dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxVoteBody))
 		if err := dec.Decode(&in); err != nil {
 			http.Error(w, "the body must be JSON: {\"cat\": 1..10, \"note\": \"...\"}", http.StatusBadRequest)
 			return
@@ -149,10 +164,11 @@ func (v *Votes) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// VotesAPI is v behind idempotency.Middleware over s: each Idempotency-Key
-// is applied once, and its repeats get the first answer back.
-func VotesAPI(v *Votes, s idempotency.Store) http.Handler {
-	return idempotency.Middleware(s, idempotency.Options{TTL: VotesTTL})(v)
+// VotesAPI is v behind idempotency.TxMiddleware over s, whose database
+// must hold v's table: each Idempotency-Key is applied once, the vote and
+// the key in one transaction, and its repeats get the first answer back.
+func VotesAPI(v *Votes, s idempotency.TxStore) http.Handler {
+	return idempotency.TxMiddleware(s, idempotency.Options{TTL: VotesTTL, MaxBodyBytes: maxVoteBody})(v)
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

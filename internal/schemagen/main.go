@@ -96,6 +96,9 @@ func (g *generator) structSchema(t reflect.Type) *object {
 			required = append(required, name)
 		}
 		p := g.valueSchema(f.Type)
+		if t == reflect.TypeFor[config.RuntimeCaching]() && name == "urlPattern" {
+			p = g.urlPatternSchema()
+		}
 		if err := constrain(p, f.Tag.Get("schema")); err != nil {
 			panic(fmt.Sprintf("%s.%s: %v", t.Name(), f.Name, err))
 		}
@@ -115,6 +118,18 @@ func (g *generator) structSchema(t reflect.Type) *object {
 // $defs once and are referred to.
 func (g *generator) valueSchema(t reflect.Type) *object {
 	o := &object{}
+	switch t {
+	case reflect.TypeFor[config.ManifestEntry]():
+		// A plain URL, or an object whose revision may be null (Workbox).
+		entry := g.valueSchema(reflect.TypeFor[manifestEntry]())
+		o.set("oneOf", []any{typed("string"), entry})
+		return o
+	case reflect.TypeFor[config.TemplatedURL]():
+		list := typed("array")
+		list.set("items", typed("string"))
+		o.set("oneOf", []any{typed("string"), list})
+		return o
+	}
 	switch t.Kind() {
 	case reflect.Pointer:
 		return g.valueSchema(t.Elem())
@@ -142,6 +157,43 @@ func (g *generator) valueSchema(t reflect.Type) *object {
 	default:
 		panic("schemagen: no schema for kind " + t.Kind().String())
 	}
+	return o
+}
+
+// manifestEntry is config.ManifestEntry's object form in the schema, where
+// a null revision is allowed (named so that its $defs entry is too).
+type manifestEntry struct {
+	URL       string  `json:"url"`
+	Revision  *string `json:"revision,omitempty"`
+	Integrity string  `json:"integrity,omitempty"`
+}
+
+// urlPatternSchema is a route's urlPattern: a string, or an object that
+// selects by destination (config.RuntimeCaching.Destination).
+func (g *generator) urlPatternSchema() *object {
+	list := typed("array")
+	list.set("items", typed("string"))
+	dest := &object{}
+	dest.set("oneOf", []any{typed("string"), list})
+	dest.set("description", g.docs["RuntimeCaching.Destination"])
+	url := typed("string")
+	url.set("description", "a urlPattern string that the request's URL must match too")
+	props := &object{}
+	props.set("destination", dest)
+	props.set("url", url)
+	obj := typed("object")
+	obj.set("additionalProperties", false)
+	obj.set("required", []string{"destination"})
+	obj.set("properties", props)
+	o := &object{}
+	o.set("oneOf", []any{typed("string"), obj})
+	return o
+}
+
+// typed is the schema {"type": t}.
+func typed(t string) *object {
+	o := &object{}
+	o.set("type", t)
 	return o
 }
 

@@ -74,6 +74,12 @@ type Options struct {
 	// Reuse, when set, lets the build take the generated files of an
 	// earlier build of the same inputs instead of generating them.
 	Reuse *Reuse
+	// Pages are URLs to precache besides the site's files.
+	Pages []Page
+	// FilePrefix is the path under which the site's files are served
+	// ("static/", no leading slash) while the worker and the page helper
+	// are at the root; it prefixes the files' URLs.
+	FilePrefix string
 }
 
 // Reuse lets a build skip generating the worker and the page helper when an
@@ -121,16 +127,35 @@ func Build(fsys fs.FS, cfg config.Config, opts Options) (*Output, error) {
 		return nil, fmt.Errorf("list files: %w", err)
 	}
 	out := &Output{Manifest: res}
+	// The site's files, as the walk found them, for the build key: the
+	// page helper is added after it (a reused build brings its own).
+	files := res.Entries
 	if cfg.Manifest != nil {
+		appFS := fsys
 		if opts.Root != nil {
-			fsys = opts.Root.FS()
+			appFS = opts.Root.FS()
 		}
-		if out.App, err = webApp(fsys, cfg, res); err != nil {
+		if out.App, err = webApp(appFS, cfg, res); err != nil {
 			return nil, err
 		}
 	}
+	app := appEntries(cfg, out.App)
+	finish := func(helper []byte) error {
+		entries, err := manifestEntries(fsys, cfg, files, helper, app, opts)
+		if err != nil {
+			return err
+		}
+		res.Entries = entries
+		res.Bytes = 0
+		for _, e := range entries {
+			res.Bytes += e.Size
+		}
+		return nil
+	}
 	if cfg.SwSrc != "" {
-		addHelper(res, helper)
+		if err := finish(helper); err != nil {
+			return nil, err
+		}
 		out.Warnings = append(res.Warnings, injectWarnings(cfg)...)
 		if out.Worker, err = inject(cfg.SwSrc, res.Entries); err != nil {
 			return nil, err
@@ -140,14 +165,22 @@ func Build(fsys fs.FS, cfg config.Config, opts Options) (*Output, error) {
 		return out, nil
 	}
 	if r := opts.Reuse; r != nil {
-		if out.Key, err = Key(res.Entries, cfg, r.Extra); err != nil {
+		// The manifest and icons follow the source icon, which need not
+		// be among the files the walk keeps.
+		keyed := files
+		for _, a := range app {
+			keyed = append(slices.Clip(keyed), a.entry)
+		}
+		if out.Key, err = Key(keyed, cfg, r.Extra); err != nil {
 			return nil, err
 		}
 		if r.Previous != nil {
 			if prev, ok := r.Previous(out.Key); ok {
 				// The build that generated prev checked the precached
 				// pages of the same entries and config.
-				addHelper(res, prev.PageHelper)
+				if err := finish(prev.PageHelper); err != nil {
+					return nil, err
+				}
 				out.Worker, out.PageHelper, out.Imports = prev.Worker, prev.PageHelper, prev.Imports
 				out.Warnings = append(res.Warnings, sizeWarnings(res.Entries)...)
 				out.Reused = true
@@ -156,7 +189,11 @@ func Build(fsys fs.FS, cfg config.Config, opts Options) (*Output, error) {
 			}
 		}
 	}
-	addHelper(res, helper)
+	if err := finish(helper); err != nil {
+		return nil, err
+	}
+	out.Warnings = append(res.Warnings, entryWarnings(cfg)...)
+	out.Warnings = append(out.Warnings, sizeWarnings(res.Entries)...)
 	if err := checkPrecachedPages(cfg, res.Entries); err != nil {
 		return nil, err
 	}
@@ -165,7 +202,6 @@ func Build(fsys fs.FS, cfg config.Config, opts Options) (*Output, error) {
 		return nil, fmt.Errorf("generate worker: %w", err)
 	}
 	out.Worker, out.PageHelper = worker.Script, helper
-	out.Warnings = append(res.Warnings, sizeWarnings(res.Entries)...)
 	for name, data := range worker.Imports {
 		if out.Imports == nil {
 			out.Imports = map[string][]byte{}
@@ -379,8 +415,8 @@ func ManifestOptions(cfg config.Config) (manifest.Options, error) {
 	return opts, nil
 }
 
-// webApp generates the web app manifest and icons of cfg.Manifest and adds
-// them to the precache entries of res, with their warnings. A file of the
+// webApp generates the web app manifest and icons of cfg.Manifest, by
+// path from the site's root, and adds their warnings to res. A file of the
 // site in their place that swkit did not generate stops the build, so that
 // serving and writing agree: neither ever replaces a person's own manifest.
 func webApp(fsys fs.FS, cfg config.Config, res *manifest.Result) (map[string][]byte, error) {
@@ -392,27 +428,12 @@ func webApp(fsys fs.FS, cfg config.Config, res *manifest.Result) (map[string][]b
 		if old, err := fs.ReadFile(fsys, name); err == nil && !bytes.Equal(old, app[name]) && !IsOurs(old) {
 			return nil, fmt.Errorf("%s %w: remove the manifest section from the config or move the file away", name, ErrNotOurs)
 		}
-		// Beside the worker, like the page helper: URLs are relative to it.
-		addFile(res, path.Base(name), app[name])
 	}
 	res.Warnings = append(res.Warnings, warns...)
 	res.Warnings = append(res.Warnings, webapp.CheckStartPage(*cfg.Manifest, cfg.SwDest, cfg.DirectoryIndex, func(name string) ([]byte, error) {
 		return fs.ReadFile(fsys, name)
 	})...)
 	return app, nil
-}
-
-// addHelper adds the page helper to the precache entries of res, which are
-// sorted by URL and stay so.
-func addHelper(res *manifest.Result, helper []byte) { addFile(res, PageHelperName, helper) }
-
-// addFile adds the generated file name to the precache entries of res,
-// which are sorted by URL and stay so.
-func addFile(res *manifest.Result, name string, data []byte) {
-	e := manifest.EntryFor(name, data)
-	i, _ := slices.BinarySearchFunc(res.Entries, e.URL, func(a manifest.Entry, url string) int { return strings.Compare(a.URL, url) })
-	res.Entries = slices.Insert(res.Entries, i, e)
-	res.Bytes += e.Size
 }
 
 // BuildID identifies the running swkit build, for Reuse.Extra: its module

@@ -20,6 +20,9 @@ const (
 	maxSegmentLen = 255
 	// indexName is served for "/" and "/dir/".
 	indexName = "index.html"
+	// wellKnown is the one dot-folder served, at the root only (RFC 8615):
+	// ACME challenges, security.txt and app links live there.
+	wellKnown = ".well-known"
 )
 
 // notFound wraps ErrNotFound with the reason, for logs and tests. The reason
@@ -38,7 +41,10 @@ func notFound(reason string) error {
 // segments starting with "." (".", "..", dotfiles and dot-folders), backslashes,
 // NUL and other control characters, invalid UTF-8, a segment longer than 255
 // bytes or a path longer than 1024 bytes. A nil error guarantees the result is
-// an [fs.ValidPath] with no segment starting with ".".
+// an [fs.ValidPath] with no segment starting with ".", but for one exception:
+// a first segment ".well-known" (RFC 8615), so that ACME challenges,
+// security.txt and app-link files are served when the folder has them.
+// Dotfiles and dot-folders inside it are still rejected.
 //
 // Resolve is purely lexical. Symbolic links are the file system's business:
 // serve through [os.Root] so that none can lead outside the folder.
@@ -89,16 +95,19 @@ func checkSegments(p string) error {
 			return notFound("control character")
 		}
 	}
+	first := true
 	for seg := range strings.SplitSeq(p, "/") {
 		switch {
 		case seg == "":
 			return notFound("empty segment")
+		case first && seg == wellKnown:
 		case seg[0] == '.':
 			// Covers "." and ".." as well as dotfiles and dot-folders (.git, .env).
 			return notFound("dot segment")
 		case len(seg) > maxSegmentLen:
 			return notFound("segment too long")
 		}
+		first = false
 	}
 	return nil
 }

@@ -44,7 +44,15 @@ func TestResolve(t *testing.T) {
 		{"/.env", ""},
 		{"/.git/config", ""},
 		{"/a/.hidden/b", ""},
-		{"/.well-known/x", ""},
+		{"/.well-known/x", ".well-known/x"},
+		{"/.well-known/acme-challenge/tok", ".well-known/acme-challenge/tok"},
+		{"/.well-known/", ".well-known/index.html"},
+		{"/.well-known/.env", ""},
+		{"/.well-known/a/.git/config", ""},
+		{"/.well-known/../.env", ""},
+		{"/a/.well-known/x", ""},
+		{"/.WELL-KNOWN/x", ""},
+		{"/.well-known./x", ""},
 		{"//", ""},
 		{"//a", ""},
 		{"/a//b", ""},
@@ -99,8 +107,8 @@ func FuzzResolve(f *testing.F) {
 		if !utf8.ValidString(got) || strings.ContainsAny(got, "\\\x00") {
 			t.Fatalf("Resolve(%q) = %q: bad characters", in, got)
 		}
-		for _, seg := range strings.Split(got, "/") {
-			if seg == "" || seg[0] == '.' {
+		for i, seg := range strings.Split(got, "/") {
+			if seg == "" || seg[0] == '.' && (i > 0 || seg != ".well-known") {
 				t.Fatalf("Resolve(%q) = %q: empty or dot segment", in, got)
 			}
 		}

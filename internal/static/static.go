@@ -5,10 +5,13 @@
 //   - "/" and "/dir/" serve index.html; "/dir" redirects to "/dir/"; there are
 //     no directory listings.
 //   - Dotfiles, dot-folders and any path that could leave the root are 404,
-//     never 403, so that nothing is revealed (see [Resolve]).
+//     never 403, so that nothing is revealed (see [Resolve]). The exception
+//     is "/.well-known/" at the root (RFC 8615), served when the folder has it.
 //   - Strong ETags from the content, so revalidation is exact and works for
 //     embed.FS, which has no modification times; conditional and range
-//     requests are left to [http.ServeContent]. No Last-Modified is sent: a
+//     requests are left to [http.ServeContent], except that a Range of more
+//     than [MaxRanges] ranges, or of overlapping ones, is ignored (see
+//     [WithoutAbusiveRange]). No Last-Modified is sent: a
 //     deploy that moves a file's time backwards must not produce a false 304.
 //   - Content-Type from a fixed extension table, never sniffed
 //     (X-Content-Type-Options: nosniff), unknown types as
@@ -116,8 +119,10 @@ type Options struct {
 
 	// Compress gzips compressible responses (text types, SVG, JSON, wasm...)
 	// larger than 1 KB on the fly when no precompressed sibling exists and the
-	// client accepts gzip. Bodies are cached per ETag (up to 64 MiB in all,
-	// files up to 8 MiB). Default false: precompress at build time instead.
+	// client accepts gzip, at level 6. Bodies are cached per ETag (up to 64
+	// MiB in all, evicted entry by entry; files up to 8 MiB), and concurrent
+	// requests for one version compress it once. Default false: precompress
+	// at build time instead.
 	// Caveat: like any compression of responses that mix secrets with
 	// attacker-controlled text, it enables BREACH-style attacks; static files
 	// normally carry no secrets.
@@ -307,7 +312,7 @@ func (h *Handler) serveMem(w http.ResponseWriter, r *http.Request, name string, 
 		addVary(hdr)
 		codings, n := acceptedCodings(r.Header)
 		if h.wantGzip(codings[:n], int64(len(mf.data))) {
-			if ge, err := h.gzips.compress(mf.etag[0], mf.data); err == nil {
+			if ge, err := h.gzips.compress(mf.etag[0], func() ([]byte, error) { return mf.data, nil }); err == nil {
 				serveGzip(w, r, ge)
 				return
 			}
@@ -410,13 +415,14 @@ func (h *Handler) serveFile(w http.ResponseWriter, r *http.Request, name string)
 		}
 	}
 	if gz {
-		if data == nil {
-			if data, err = io.ReadAll(content); err != nil {
-				h.fail(w, http.StatusInternalServerError)
-				return
+		// Only the request that compresses reads the file; concurrent
+		// ones for the same version wait for its body.
+		ge, err := h.gzips.compress(e.etag[0], func() ([]byte, error) {
+			if data != nil {
+				return data, nil
 			}
-		}
-		ge, err := h.gzips.compress(e.etag[0], data)
+			return io.ReadAll(content)
+		})
 		if err != nil {
 			h.fail(w, http.StatusInternalServerError)
 			return
@@ -525,6 +531,7 @@ func (h *Handler) serveSibling(w http.ResponseWriter, r *http.Request, name stri
 // serveBytes answers with data, whose ETag is etag and length length, as
 // http.ServeContent would: see quickAnswer; one Write for the body.
 func serveBytes(w http.ResponseWriter, r *http.Request, etag, length []string, data []byte) {
+	r = WithoutAbusiveRange(r, int64(len(data)))
 	switch quickAnswer(w, r, etag, length) {
 	case http.StatusOK:
 		if r.Method == http.MethodHead {
@@ -586,6 +593,7 @@ func writeHeld(c *coalesce.Conn, w http.ResponseWriter, data []byte) {
 // ServeContent's two seeks to measure it; net/http sends an *os.File with
 // sendfile, after the header and the first 512 bytes in one write.
 func serveReader(w http.ResponseWriter, r *http.Request, etag, length []string, size int64, content io.ReadSeeker) {
+	r = WithoutAbusiveRange(r, size)
 	switch quickAnswer(w, r, etag, length) {
 	case http.StatusOK:
 		if r.Method != http.MethodHead {

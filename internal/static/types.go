@@ -76,8 +76,15 @@ func init() {
 	add("application/gzip", false, false, ".gz")
 }
 
+// appLinks is Apple's app-link file, which has no extension but must be
+// sent as JSON.
+const appLinks = wellKnown + "/apple-app-site-association"
+
 // typeOf returns the type information for a file name by its extension.
 func typeOf(name string) typeInfo {
+	if name == appLinks {
+		return types[".json"]
+	}
 	ext := path.Ext(name)
 	if ext == "" {
 		return octetStream

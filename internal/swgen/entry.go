@@ -243,11 +243,10 @@ func routeSource(cfg config.Config, rc config.RuntimeCaching, imports map[string
 		return "", &config.Error{Key: "handler", Msg: fmt.Sprintf("unknown handler %q: want one of cacheFirst, networkFirst, staleWhileRevalidate, networkOnly, cacheOnly", rc.Handler)}
 	}
 	o := rc.Options
-	m, err := compilePattern(rc.URLPattern)
+	match, err := matchSource(rc, imports)
 	if err != nil {
-		return "", &config.Error{Key: "urlPattern", Msg: fmt.Sprintf("%q: %v", rc.URLPattern, err), Err: err}
+		return "", err
 	}
-	imports["urlPattern"] = "./sw/urlPattern.js"
 	imports[strategy] = "./sw/strategies/" + strategy + ".js"
 
 	cacheName := o.CacheName
@@ -255,7 +254,8 @@ func routeSource(cfg config.Config, rc config.RuntimeCaching, imports map[string
 		cacheName = cfg.CacheID + "-" + cacheName
 	}
 	opts := []string{"cacheName_: " + jsonText(cacheName)}
-	if cr := o.CacheableResponse; cr != nil {
+	switch cr := o.CacheableResponse; {
+	case cr != nil:
 		statuses := cr.Statuses
 		if statuses == nil {
 			statuses = []int{200}
@@ -265,6 +265,18 @@ func routeSource(cfg config.Config, rc config.RuntimeCaching, imports map[string
 			cacheable += ", headers: " + jsonText(cr.Headers) // encoding/json sorts the keys
 		}
 		opts = append(opts, cacheable+" }")
+	case strategy == config.NetworkFirst || strategy == config.StaleWhileRevalidate:
+		// As Workbox: these two store opaque responses (another origin's
+		// fonts and styles) by default; cacheFirst stores only 200s.
+		opts = append(opts, "cacheable_: { statuses: [0, 200] }")
+	}
+	if mo := o.MatchOptions; mo != nil && *mo != (config.MatchOptions{}) {
+		opts = append(opts, "matchOptions_: "+jsonText(mo))
+	}
+	fetchOpts := ""
+	if fo := o.FetchOptions; fo != nil && *fo != (config.FetchOptions{}) {
+		fetchOpts = "fetchOptions_: " + jsonText(fo)
+		opts = append(opts, fetchOpts)
 	}
 	if bu := o.BroadcastUpdate; bu != nil { // only on staleWhileRevalidate (config.Validate)
 		h := make([]string, len(bu.HeadersToCheck))
@@ -298,16 +310,48 @@ func routeSource(cfg config.Config, rc config.RuntimeCaching, imports map[string
 	}
 	handler := fmt.Sprintf("%s({ %s })", strategy, strings.Join(opts, ", "))
 	if strategy == config.NetworkOnly {
-		handler = "networkOnly()" // it stores nothing: no options
+		handler = "networkOnly()" // it stores nothing: no cache options
+		if fetchOpts != "" {
+			handler = "networkOnly({ " + fetchOpts + " })"
+		}
 	}
 	if bs := o.BackgroundSync; bs != nil {
 		handler = withBackgroundSync(handler, *bs, imports)
 	}
-	match := "urlPattern(" + m.literal + ")"
-	if m.on == "path" {
-		match = "urlPattern(" + m.literal + ", 1)"
+	rng := ""
+	if o.RangeRequests {
+		// Only workers with rangeRequests carry the slicing code.
+		imports["rangeRequests"] = "./sw/strategies/rangeResponse.js"
+		imports["rangeResponse"] = "./sw/strategies/rangeResponse.js"
+		handler = "rangeRequests(" + handler + ")"
+		rng = ", range_: rangeResponse"
 	}
-	return fmt.Sprintf("{ match_: %s, method_: %s, handler_: %s }", match, jsonText(method), handler), nil
+	return fmt.Sprintf("{ match_: %s, method_: %s, handler_: %s%s }", match, jsonText(method), handler, rng), nil
+}
+
+// matchSource writes a route's matcher and records the modules it imports:
+// its urlPattern, its destinations, or both.
+func matchSource(rc config.RuntimeCaching, imports map[string]string) (string, error) {
+	match := ""
+	if rc.URLPattern != "" {
+		m, err := compilePattern(rc.URLPattern)
+		if err != nil {
+			return "", &config.Error{Key: "urlPattern", Msg: fmt.Sprintf("%q: %v", rc.URLPattern, err), Err: err}
+		}
+		imports["urlPattern"] = "./sw/urlPattern.js"
+		match = "urlPattern(" + m.literal + ")"
+		if m.on == "path" {
+			match = "urlPattern(" + m.literal + ", 1)"
+		}
+	}
+	if len(rc.Destination) == 0 {
+		return match, nil
+	}
+	imports["destination"] = "./sw/destination.js"
+	if match == "" {
+		return "destination(" + jsonText(rc.Destination) + ")", nil
+	}
+	return "destination(" + jsonText(rc.Destination) + ", " + match + ")", nil
 }
 
 // regExps writes a list of regular expressions: literals, or new RegExp(...)

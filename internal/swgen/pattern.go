@@ -30,6 +30,10 @@ func compilePattern(p string) (matcher, error) {
 		}
 		return matcher{literal: "/" + source + "/" + flags, on: "href"}, nil
 	}
+	p, err := config.MuxPattern(p)
+	if err != nil {
+		return matcher{}, err
+	}
 	switch {
 	case strings.HasPrefix(p, "/"):
 		return matcher{literal: "/^" + wildcards(p) + "$/", on: "path"}, nil
@@ -42,57 +46,11 @@ func compilePattern(p string) (matcher, error) {
 // errNotPattern: a urlPattern of none of the three forms.
 var errNotPattern = errors.New("want /regexp/flags, a path starting with /, or an absolute http(s) URL")
 
-// checkLiteralBody reports whether a regular expression's source can sit
-// between the slashes of a JavaScript literal as it is (ECMA-262 §12.9.5).
-// An unescaped "/" outside a class would end the literal early: the build
-// then fails at best, and at worst ("/a/,f(),/b/") the rest runs as code in
-// the worker. A line terminator, a lone backslash at the end or an
-// unterminated class cannot be in a literal either, nor a leading "*". The config author fixes
-// the pattern; nothing is rewritten behind their back.
-func checkLiteralBody(source string) error {
-	if strings.HasPrefix(source, "*") {
-		// "/*" opens a comment, not a literal; "*" first repeats nothing.
-		return errors.New(`a regular expression cannot start with "*"`)
-	}
-	inClass := false
-	for i := 0; i < len(source); i++ {
-		if _, size := lineTerminator(source[i:]); size > 0 {
-			return errors.New(`a line break cannot be in a regular expression; write \n`)
-		}
-		switch c := source[i]; {
-		case c == '\\':
-			if i+1 == len(source) {
-				return errors.New("the regular expression ends with a lone backslash")
-			}
-			if _, size := lineTerminator(source[i+1:]); size == 0 {
-				i++
-			}
-		case inClass:
-			inClass = c != ']'
-		case c == '[':
-			inClass = true
-		case c == '/':
-			return errors.New(`escape "/" as "\/" inside a regular expression`)
-		}
-	}
-	if inClass {
-		return errors.New("the regular expression has an unterminated character class")
-	}
-	return nil
-}
+// checkLiteralBody is config.CheckLiteralBody.
+func checkLiteralBody(source string) error { return config.CheckLiteralBody(source) }
 
-// lineTerminator returns the escape of the JavaScript line terminator that s
-// starts with and its length in bytes, or size 0.
-func lineTerminator(s string) (escape string, size int) {
-	for _, lt := range [...]struct{ raw, escape string }{
-		{"\n", `\n`}, {"\r", `\r`}, {"\u2028", `\u2028`}, {"\u2029", `\u2029`},
-	} {
-		if strings.HasPrefix(s, lt.raw) {
-			return lt.escape, len(lt.raw)
-		}
-	}
-	return "", 0
-}
+// lineTerminator is config.LineTerminator.
+func lineTerminator(s string) (string, int) { return config.LineTerminator(s) }
 
 // wildcards translates * and ** into regular-expression source for a
 // JavaScript literal, escaping everything else.

@@ -10,6 +10,7 @@ package swgen
 
 import (
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/evanw/esbuild/pkg/api"
@@ -40,6 +41,10 @@ func Generate(cfg config.Config, entries []manifest.Entry) ([]byte, error) {
 // bundleWorker bundles sw.js for cfg with the manifest given as a
 // JavaScript expression and prelude run first (see entrySource).
 func bundleWorker(cfg config.Config, manifestJS, prelude string) ([]byte, error) {
+	if len(cfg.ImportScripts) > 0 {
+		// First, as Workbox does: the scripts may add listeners of their own.
+		prelude = "importScripts(" + strings.Trim(jsonText(cfg.ImportScripts), "[]") + ");\n" + prelude
+	}
 	source, err := entrySource(config.Defaults(cfg), manifestJS, prelude)
 	if err != nil {
 		return nil, err

@@ -172,8 +172,11 @@ func TestGenerateShipsOnlyUsedModules(t *testing.T) {
 		expiration   = "sw/expiration/expiration.js"
 		sync         = "sw/sync/backgroundSync.js"
 		navigation   = "sw/navigation.js"
+		destination  = "sw/destination.js"
+		urlPattern   = "sw/urlPattern.js"
+		ranges       = "sw/strategies/rangeResponse.js"
 	)
-	all := []string{networkFirst, cacheOnly, swr, broadcast, expiration, sync, navigation}
+	all := []string{networkFirst, cacheOnly, swr, broadcast, expiration, sync, navigation, destination, urlPattern, ranges}
 	check := func(name string, cfg config.Config, want ...string) {
 		t.Helper()
 		mods := bundledModules(t, cfg)
@@ -189,18 +192,24 @@ func TestGenerateShipsOnlyUsedModules(t *testing.T) {
 	check("precache-only", config.Config{})
 	check("networkFirst", config.Config{RuntimeCaching: []config.RuntimeCaching{
 		{URLPattern: "/api/**", Handler: "NetworkFirst", Options: config.RuntimeOptions{NetworkTimeoutSeconds: 3}},
-	}}, networkFirst)
+	}}, networkFirst, urlPattern)
 	check("cacheFirst with expiration", config.Config{RuntimeCaching: []config.RuntimeCaching{
 		{URLPattern: "/api/**", Handler: "cacheFirst", Options: config.RuntimeOptions{Expiration: &config.Expiration{MaxEntries: 3}}},
-	}}, expiration)
+	}}, expiration, urlPattern)
 	check("staleWhileRevalidate", config.Config{RuntimeCaching: []config.RuntimeCaching{
 		{URLPattern: "/img/**", Handler: "staleWhileRevalidate"},
 		{URLPattern: "/api/**", Method: "POST", Handler: "networkOnly", Options: config.RuntimeOptions{BackgroundSync: &config.BackgroundSync{Name: "q"}}},
-	}}, swr, sync)
+	}}, swr, sync, urlPattern)
 	check("broadcastUpdate and cacheOnly", config.Config{RuntimeCaching: []config.RuntimeCaching{
 		{URLPattern: "/img/**", Handler: "staleWhileRevalidate", Options: config.RuntimeOptions{BroadcastUpdate: &config.BroadcastUpdate{}}},
 		{URLPattern: "/x/**", Handler: "cacheOnly"},
-	}}, swr, broadcast, cacheOnly)
+	}}, swr, broadcast, cacheOnly, urlPattern)
+	check("destination only", config.Config{RuntimeCaching: []config.RuntimeCaching{
+		{Destination: []string{"document"}, Handler: "networkFirst"},
+	}}, networkFirst, destination)
+	check("destination and pattern, ranges", config.Config{RuntimeCaching: []config.RuntimeCaching{
+		{Destination: []string{"video"}, URLPattern: "/media/**", Handler: "cacheOnly", Options: config.RuntimeOptions{RangeRequests: true}},
+	}}, cacheOnly, destination, urlPattern, ranges)
 	check("navigateFallback", config.Config{NavigateFallback: "index.html"}, navigation)
 	check("offlinePage", config.Config{OfflinePage: "offline.html"}, navigation)
 	check("navigationPreload", config.Config{NavigationPreload: true}, navigation)
@@ -254,6 +263,11 @@ func TestCompilePattern(t *testing.T) {
 		{"https://fonts.example/**", `/^https:\/\/fonts\.example\/.*$/`, "href"},
 		{`/\.png$/i`, `/\.png$/i`, "href"},
 		{`/\.png$/gi`, `/\.png$/i`, "href"},
+		{`/.*/i`, `/.*/i`, "href"},
+		{"/notes/{id}", `/^\/notes\/[^/]*$/`, "path"},
+		{"/files/{path...}", `/^\/files\/.*$/`, "path"},
+		{"/{$}", `/^\/$/`, "path"},
+		{"/notes/", `/^\/notes\/$/`, "path"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.in, func(t *testing.T) {

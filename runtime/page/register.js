@@ -29,12 +29,17 @@ export { queue, replay, syncEvents } from './sync.js';
  * - `controlling`: a worker took control of this page (controllerchange).
  * - `activated`: a worker of this registration became active.
  * - `cache-updated`: the worker stored newer content; detail {cacheName, url}.
+ * - `no-store`: a caching route got a response marked Cache-Control:
+ *   no-store, which it never stores, so that URL will not work offline;
+ *   detail {cacheName, url}. Once per route's cache and worker.
  * - `error`: registration or an update check failed, or a new version failed
  *   to install (a precached file missing, changed since the build, or the
  *   network gone: the old version keeps control); detail {error}, plus
  *   {worker} for a failed install.
- * - `queued`, `sent`, `failed`: background sync (sync.js); detail {id, queue,
- *   url, status, reason}.
+ * - `queued`, `sent`, `failed`: background sync (sync.js); detail {queueId,
+ *   queue, url, status, reason}. `sync-unavailable`: the browser refused to
+ *   register a sync (background sync turned off for the site); detail
+ *   {queue, reason}. Queued requests are then sent while a page is open.
  *
  * @param {string} [scriptURL]
  * @param {RegisterOptions} [options]
@@ -57,8 +62,8 @@ export function register(scriptURL = '/sw.js', { scope, updateInterval, reloadOn
 
   container.addEventListener('message', (event) => {
     const data = event.data;
-    if (data && data.type === 'swkit:cache-updated') {
-      emit('cache-updated', { cacheName: data.cacheName, url: data.url });
+    if (data && (data.type === 'swkit:cache-updated' || data.type === 'swkit:no-store')) {
+      emit(data.type.slice(6), { cacheName: data.cacheName, url: data.url });
     }
   });
 
@@ -70,7 +75,14 @@ export function register(scriptURL = '/sw.js', { scope, updateInterval, reloadOn
     emit('controlling');
     if (reloadOnUpdate && controlled && !reloading) {
       reloading = true;
-      location.reload();
+      // Once the new worker is activated: WebKit sends a navigation made
+      // while it activates to the network instead of to the worker.
+      const worker = container.controller;
+      if (worker && worker.state === 'activating') {
+        worker.addEventListener('statechange', () => location.reload(), { once: true });
+      } else {
+        location.reload();
+      }
     }
     controlled = true;
   });

@@ -31,7 +31,11 @@ export function navigation(config, pre) {
     throw new Error('swkit: navigation failed, offline page not cached', { cause: err });
   });
 
-  /** @param {string} path */
+  /**
+   * As Workbox, the lists are tested against the path and the query.
+   *
+   * @param {string} path
+   */
   const fallbackAllowed = (path) => {
     /** @param {RegExp} re */
     const test = (re) => re.test(path);
@@ -54,7 +58,7 @@ export function navigation(config, pre) {
 
     fallback_(context) {
       const fromNetwork = () => offline_(network(context));
-      const key = config.navigateFallback_ && fallbackAllowed(context.url.pathname) && pre.keyFor_(config.navigateFallback_);
+      const key = config.navigateFallback_ && fallbackAllowed(context.url.pathname + context.url.search) && pre.keyFor_(config.navigateFallback_);
       // The network when the cache lost the fallback (storage cleared
       // under a running worker).
       if (key) return pre.matchKey_(key).then((cached) => cached || fromNetwork());

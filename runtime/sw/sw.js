@@ -8,6 +8,8 @@ import { network } from './strategies/network.js';
  * @property {(url: URL, request: Request) => boolean} match_
  * @property {string} method_ Upper-case HTTP method.
  * @property {(context: import('./strategies/fetchAndCache.js').Context & {url: URL}) => Promise<Response>} handler_
+ * @property {typeof import('./strategies/rangeResponse.js').rangeResponse} [range_] Given with rangeRequests:
+ *   cuts the precache's answers to the route's range requests too.
  */
 
 /**
@@ -99,11 +101,13 @@ export function sw(config) {
     const fromNetwork = () => network(context);
 
     const key = get && pre.keyFor_(url);
+    const route = (config.routes_ || []).find((r) => r.method_ === request.method && r.match_(url, request));
     // The network when the cache lost the entry (storage cleared under a
     // running worker).
-    if (key) return pre.matchKey_(key).then((cached) => cached || fromNetwork());
-
-    const route = (config.routes_ || []).find((r) => r.method_ === request.method && r.match_(url, request));
+    if (key) {
+      return pre.matchKey_(key).then((cached) =>
+        (cached && route?.range_ && request.headers.has('range') ? route.range_(request, cached) : cached) || fromNetwork());
+    }
     if (route) {
       const answer = route.handler_(context);
       return nav ? nav.offline_(answer) : answer;

@@ -6,11 +6,17 @@
 //
 //	""                           the SQLite file swkit.db in the working directory
 //	postgres://user@host/db      PostgreSQL (also postgresql://, and any pgx parameter)
+//	host=db user=swkit dbname=x  PostgreSQL, libpq's keyword/value form
+//	                             (anything that starts with word=)
 //	sqlite:path, sqlite://path   the SQLite file at path (sqlite:///abs/path for /abs/path)
 //	file:path                    the SQLite file at path
 //	path                         the SQLite file at path
 //
-// Any other scheme (mysql://...) is an error rather than a file of that name.
+// Any other scheme (mysql://...) is an error rather than a file of that name,
+// and a keyword/value string is never taken for a file name: several
+// processes would silently stop sharing their state, each on a file named
+// after the DSN, password included. A SQLite file whose name starts with
+// word= is given as sqlite:NAME.
 package open
 
 import (
@@ -72,15 +78,22 @@ func Open(ctx context.Context, dsn string, opts store.Options) (Store, error) {
 	return s, nil
 }
 
-var scheme = regexp.MustCompile(`^([A-Za-z][A-Za-z0-9+.-]*)://`)
+var (
+	scheme = regexp.MustCompile(`^([A-Za-z][A-Za-z0-9+.-]*)://`)
+	// keyword is the start of libpq's keyword/value form ("host=db ...").
+	keyword = regexp.MustCompile(`^\s*[A-Za-z_][A-Za-z0-9_]*\s*=`)
+	// password is a password in the keyword/value form, quoted or not.
+	password = regexp.MustCompile(`(?i)(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S*)`)
+)
 
-// redacted is dsn with its password, if any, replaced by "xxxxx": errors
-// end up in logs and on terminals.
+// redacted is dsn with its password, if any, replaced by "xxxxx", in the
+// URL form and in the keyword/value form: errors end up in logs and on
+// terminals.
 func redacted(dsn string) string {
 	if u, err := url.Parse(dsn); err == nil && u.User != nil {
 		return u.Redacted()
 	}
-	return dsn
+	return password.ReplaceAllString(dsn, "${1}xxxxx")
 }
 
 // Parse returns the backend that dsn names, SQLite or Postgres, and what to
@@ -90,7 +103,7 @@ func Parse(dsn string) (backend, target string, err error) {
 	switch {
 	case dsn == "":
 		return SQLite, DefaultSQLite, nil
-	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
+	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"), keyword.MatchString(dsn):
 		return Postgres, dsn, nil
 	case strings.HasPrefix(dsn, "sqlite:"):
 		target = strings.TrimPrefix(dsn, "sqlite:")
@@ -100,15 +113,15 @@ func Parse(dsn string) (backend, target string, err error) {
 		target = strings.TrimPrefix(target, "//")
 	default:
 		if m := scheme.FindStringSubmatch(dsn); m != nil {
-			return "", "", fmt.Errorf("database %q: unknown scheme %s: use postgres://..., sqlite:PATH or a file path", redacted(dsn), m[1])
+			return "", "", fmt.Errorf("database %q: unknown scheme %s: use postgres://..., host=... dbname=..., sqlite:PATH or a file path", redacted(dsn), m[1])
 		}
 		target = dsn
 	}
 	if target == "" {
-		return "", "", fmt.Errorf("database %q: no file path", dsn)
+		return "", "", fmt.Errorf("database %q: no file path", redacted(dsn))
 	}
 	if strings.ContainsRune(target, '?') {
-		return "", "", fmt.Errorf("database %q: SQLite parameters are not supported, give the file path alone", dsn)
+		return "", "", fmt.Errorf("database %q: SQLite parameters are not supported, give the file path alone", redacted(dsn))
 	}
 	return SQLite, target, nil
 }

@@ -50,6 +50,7 @@ type Store struct {
 	where string // host:port/database, for messages (never the password)
 	opts  store.Options
 	purge backend.Purger
+	sql   sqlHandle // database/sql over pool, for TxStore (tx.go)
 }
 
 var (
@@ -195,7 +196,7 @@ func (s *Store) BeginIdempotent(ctx context.Context, key, requestHash string, tt
 			return claim, err
 		}
 	}
-	return idempotency.Claim{}, fmt.Errorf("begin idempotent %q: key keeps vanishing under concurrent releases", key)
+	return idempotency.Claim{}, errors.New("begin idempotent: the key keeps vanishing under concurrent releases")
 }
 
 func (s *Store) begin(ctx context.Context, key, requestHash string, ttl time.Duration, now time.Time) (claim idempotency.Claim, err error, retry bool) {
@@ -207,7 +208,7 @@ func (s *Store) begin(ctx context.Context, key, requestHash string, ttl time.Dur
 		ON CONFLICT (key) DO NOTHING`,
 		key, requestHash, token, leaseUntil, expiresAt, ttl.Microseconds())
 	if err != nil {
-		return idempotency.Claim{}, fmt.Errorf("begin idempotent %q: %w", key, err), false
+		return idempotency.Claim{}, fmt.Errorf("begin idempotent: %w", err), false
 	}
 	if tag.RowsAffected() == 1 {
 		return idempotency.Claim{Key: key, Token: token}, nil, false
@@ -267,7 +268,7 @@ func (s *Store) begin(ctx context.Context, key, requestHash string, ttl time.Dur
 	})
 	switch {
 	case err != nil:
-		return idempotency.Claim{}, fmt.Errorf("begin idempotent %q: %w", key, err), false
+		return idempotency.Claim{}, fmt.Errorf("begin idempotent: %w", err), false
 	case retry:
 		return idempotency.Claim{}, nil, true
 	case refused != nil:
@@ -276,31 +277,25 @@ func (s *Store) begin(ctx context.Context, key, requestHash string, ttl time.Dur
 	return claim, nil, false
 }
 
+// completeSQL stores the response of the claim ($1 key, $2 token): $3
+// status, $4 header, $5 body, $6 now.
+const completeSQL = `UPDATE idempotency_keys
+	SET status = $3, header = $4::text::jsonb, body = $5, token = NULL, lease_until = NULL,
+		expires_at = $6::timestamptz + ttl_us * interval '1 microsecond'
+	WHERE key = $1 AND token = $2`
+
 // Complete implements [idempotency.Store].
 func (s *Store) Complete(ctx context.Context, c idempotency.Claim, resp idempotency.Response) error {
-	if err := backend.CheckClaim("complete", c); err != nil {
+	header, body, err := backend.CompleteArgs(c, resp)
+	if err != nil {
 		return err
 	}
-	if err := backend.CheckResponse(c.Key, resp); err != nil {
-		return err
-	}
-	header, err := backend.EncodeHeader(resp.Header)
+	tag, err := s.pool.Exec(ctx, completeSQL, c.Key, c.Token, resp.Status, header, body, s.opts.Now())
 	if err != nil {
-		return fmt.Errorf("complete %q: %w", c.Key, err)
-	}
-	body := resp.Body
-	if body == nil {
-		body = []byte{}
-	}
-	tag, err := s.pool.Exec(ctx, `UPDATE idempotency_keys
-		SET status = $3, header = $4::text::jsonb, body = $5, token = NULL, lease_until = NULL,
-			expires_at = $6::timestamptz + ttl_us * interval '1 microsecond'
-		WHERE key = $1 AND token = $2`, c.Key, c.Token, resp.Status, header, body, s.opts.Now())
-	if err != nil {
-		return fmt.Errorf("complete %q: %w", c.Key, err)
+		return fmt.Errorf("complete: %w", err)
 	}
 	if tag.RowsAffected() == 0 {
-		return fmt.Errorf("complete %q: %w", c.Key, idempotency.ErrLeaseLost)
+		return fmt.Errorf("complete: %w", idempotency.ErrLeaseLost)
 	}
 	return nil
 }
@@ -312,10 +307,10 @@ func (s *Store) Release(ctx context.Context, c idempotency.Claim) error {
 	}
 	tag, err := s.pool.Exec(ctx, `DELETE FROM idempotency_keys WHERE key = $1 AND token = $2`, c.Key, c.Token)
 	if err != nil {
-		return fmt.Errorf("release %q: %w", c.Key, err)
+		return fmt.Errorf("release: %w", err)
 	}
 	if tag.RowsAffected() == 0 {
-		return fmt.Errorf("release %q: %w", c.Key, idempotency.ErrLeaseLost)
+		return fmt.Errorf("release: %w", idempotency.ErrLeaseLost)
 	}
 	return nil
 }

@@ -8,7 +8,10 @@
 // ship it inside the binary with its copyright notice.
 //
 // The database runs in WAL mode (readers do not block the writer) with a
-// busy timeout and foreign keys on. Every write goes through one connection,
+// busy timeout and foreign keys on, and synchronous=FULL: a write is on
+// disk when its call returns, so a completed idempotency key survives a
+// power loss or an OS crash (with NORMAL the last commits could roll back,
+// and a retry would apply a key twice). New files are created 0600. Every write goes through one connection,
 // so the writes of one process queue in Go rather than fail with SQLITE_BUSY,
 // and each write is an immediate transaction (BEGIN IMMEDIATE), so a claim's
 // read and write happen under SQLite's write lock: two processes on one file
@@ -75,11 +78,14 @@ func Open(ctx context.Context, path string, opts store.Options) (*Store, error) 
 	if err := checkFolder(path); err != nil {
 		return nil, err
 	}
+	if err := createPrivate(path); err != nil {
+		return nil, err
+	}
 	s := &Store{path: path, opts: opts.WithDefaults()}
 	s.purge.Interval = s.opts.PurgeInterval
 
 	common := "?_pragma=busy_timeout(" + fmt.Sprint(BusyTimeout.Milliseconds()) + ")" +
-		"&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
+		"&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(" + synchronous + ")"
 	var err error
 	if s.w, err = sql.Open("sqlite", path+common+"&_txlock=immediate"); err != nil {
 		return nil, s.openErr(err)
@@ -99,6 +105,10 @@ func Open(ctx context.Context, path string, opts store.Options) (*Store, error) 
 	if err := s.migrateWaiting(ctx); err != nil {
 		s.Close()
 		return nil, s.openErr(err)
+	}
+	if err := s.checkWritable(ctx); err != nil {
+		s.Close()
+		return nil, err
 	}
 	return s, nil
 }
@@ -325,7 +335,7 @@ func (s *Store) BeginIdempotent(ctx context.Context, key, requestHash string, tt
 		return nil
 	})
 	if err != nil {
-		return idempotency.Claim{}, fmt.Errorf("begin idempotent %q: %w", key, err)
+		return idempotency.Claim{}, fmt.Errorf("begin idempotent: %w", err)
 	}
 	if refused != nil {
 		return idempotency.Claim{}, refused
@@ -333,41 +343,10 @@ func (s *Store) BeginIdempotent(ctx context.Context, key, requestHash string, tt
 	return claim, nil
 }
 
-// Complete implements [idempotency.Store].
+// Complete implements [idempotency.Store]: CompleteTx in a transaction of
+// its own.
 func (s *Store) Complete(ctx context.Context, c idempotency.Claim, resp idempotency.Response) error {
-	if err := backend.CheckClaim("complete", c); err != nil {
-		return err
-	}
-	if err := backend.CheckResponse(c.Key, resp); err != nil {
-		return err
-	}
-	header, err := backend.EncodeHeader(resp.Header)
-	if err != nil {
-		return fmt.Errorf("complete %q: %w", c.Key, err)
-	}
-	body := resp.Body
-	if body == nil {
-		body = []byte{}
-	}
-	now := s.opts.Now().UnixMicro()
-	var n int64
-	err = s.write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE idempotency_keys
-			SET status = ?, header = ?, body = ?, token = NULL, lease_until = NULL, expires_at = ? + ttl_us
-			WHERE key = ? AND token = ?`, resp.Status, header, body, now, c.Key, c.Token)
-		if err != nil {
-			return err
-		}
-		n, err = res.RowsAffected()
-		return err
-	})
-	if err != nil {
-		return fmt.Errorf("complete %q: %w", c.Key, err)
-	}
-	if n == 0 {
-		return fmt.Errorf("complete %q: %w", c.Key, idempotency.ErrLeaseLost)
-	}
-	return nil
+	return s.write(ctx, func(tx *sql.Tx) error { return s.CompleteTx(ctx, tx, c, resp) })
 }
 
 // Release implements [idempotency.Store].
@@ -385,10 +364,10 @@ func (s *Store) Release(ctx context.Context, c idempotency.Claim) error {
 		return err
 	})
 	if err != nil {
-		return fmt.Errorf("release %q: %w", c.Key, err)
+		return fmt.Errorf("release: %w", err)
 	}
 	if n == 0 {
-		return fmt.Errorf("release %q: %w", c.Key, idempotency.ErrLeaseLost)
+		return fmt.Errorf("release: %w", idempotency.ErrLeaseLost)
 	}
 	return nil
 }

@@ -10,6 +10,6 @@
  */
 export async function cacheMatch(store, request, event) {
   const cache = await caches.open(store.cacheName_);
-  const cached = await cache.match(request);
+  const cached = await cache.match(request, store.matchOptions_);
   return cached && store.expiration_ ? store.expiration_.read_(request.url, cached, event) : cached;
 }

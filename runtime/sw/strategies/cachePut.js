@@ -1,11 +1,14 @@
 import { withoutRedirect } from '../withoutRedirect.js';
-import { isCacheable } from './isCacheable.js';
+import { isCacheable, noStore } from './isCacheable.js';
+import { warnNoStore } from './warnNoStore.js';
 
 /**
  * @typedef {object} Store
  * @property {string} cacheName_
  * @property {import('./isCacheable.js').Cacheable} [cacheable_]
  * @property {import('../expiration/expiration.js').Policy} [expiration_] Only in workers whose config asks for it.
+ * @property {CacheQueryOptions} [matchOptions_] How the cache is searched (ignoreSearch, ignoreVary).
+ * @property {RequestInit} [fetchOptions_] Given to fetch() for the network request.
  */
 
 /**
@@ -21,7 +24,11 @@ import { isCacheable } from './isCacheable.js';
  * @returns {Promise<boolean>} Whether it was stored.
  */
 export async function cachePut(store, request, response) {
-  if (request.method !== 'GET' || !isCacheable(response, store.cacheable_)) return false;
+  if (request.method !== 'GET') return false;
+  if (!isCacheable(response, store.cacheable_)) {
+    if (noStore(response)) await warnNoStore(store.cacheName_, request.url);
+    return false;
+  }
   const cache = await caches.open(store.cacheName_);
   try {
     await cache.put(request, withoutRedirect(response));

@@ -19,7 +19,7 @@ import { warnOnce } from './warnOnce.js';
  */
 export async function fetchAndCache(context, store) {
   const { event, request } = context;
-  const response = await network(context);
+  const response = await network(context, store.fetchOptions_);
   const copy = response.clone();
   event.waitUntil(
     cachePut(store, request, copy).catch((err) => warnOnce(request.url, store.cacheName_, err)),

@@ -25,8 +25,19 @@
 export function isCacheable(response, rule = {}) {
   const { status, headers } = response;
   return (rule.statuses || [200]).includes(status) && status !== 206
-    // A missing header tests as "null", which matches neither.
-    && !/(^|,)\s*no-store\s*(,|$)/i.test(/** @type {string} */ (headers.get('cache-control')))
+    && !noStore(response)
+    // A missing header tests as "null", which matches nothing.
     && !/(^|,)\s*\*\s*(,|$)/.test(/** @type {string} */ (headers.get('vary')))
     && Object.entries(rule.headers || {}).every(([name, value]) => headers.get(name) === value);
+}
+
+/**
+ * Whether response carries Cache-Control: no-store.
+ *
+ * @param {Response} response
+ * @returns {boolean}
+ */
+export function noStore(response) {
+  // A missing header tests as "null", which does not match.
+  return /(^|,)\s*no-store\s*(,|$)/i.test(/** @type {string} */ (response.headers.get('cache-control')));
 }

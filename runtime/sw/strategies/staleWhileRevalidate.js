@@ -31,7 +31,7 @@ export function staleWhileRevalidate(options) {
     const notify = options.broadcastUpdate_;
     const before = notify && cached.clone();
     const revalidate = async () => {
-      const response = await network(context);
+      const response = await network(context, options.fetchOptions_);
       const after = notify && response.clone();
       if ((await cachePut(options, request, response)) && notify) {
         await notify(before, after, options.cacheName_, request.url);

@@ -38,7 +38,7 @@ func CheckBegin(key, requestHash string, ttl time.Duration) error {
 	case len(key) > MaxKeyLen:
 		return fmt.Errorf("begin idempotent: key is %d bytes, more than %d", len(key), MaxKeyLen)
 	case ttl <= 0:
-		return fmt.Errorf("begin idempotent %q: ttl %v is not positive", key, ttl)
+		return fmt.Errorf("begin idempotent: ttl %v is not positive", ttl)
 	}
 	return nil
 }
@@ -46,7 +46,7 @@ func CheckBegin(key, requestHash string, ttl time.Duration) error {
 // CheckClaim validates the claim given to Complete or Release.
 func CheckClaim(op string, c idempotency.Claim) error {
 	if c.Key == "" || c.Token == "" {
-		return fmt.Errorf("%s: not a held claim (key %q): %w", op, c.Key, idempotency.ErrLeaseLost)
+		return fmt.Errorf("%s: not a held claim: %w", op, idempotency.ErrLeaseLost)
 	}
 	return nil
 }
@@ -67,7 +67,7 @@ func CheckSubscription(s push.Subscription) error {
 // CheckResponse validates the response given to Complete.
 func CheckResponse(key string, r idempotency.Response) error {
 	if r.Status < 100 || r.Status > 999 {
-		return fmt.Errorf("complete %q: status %d is not an HTTP status", key, r.Status)
+		return fmt.Errorf("complete: status %d is not an HTTP status", r.Status)
 	}
 	return nil
 }
@@ -148,9 +148,9 @@ func Decide(r Row, requestHash string, now time.Time) Action {
 func ErrFor(a Action, key string) error {
 	switch a {
 	case InProgress:
-		return fmt.Errorf("begin idempotent %q: %w", key, idempotency.ErrInProgress)
+		return fmt.Errorf("begin idempotent: %w", idempotency.ErrInProgress)
 	case Reused:
-		return fmt.Errorf("begin idempotent %q: %w", key, idempotency.ErrKeyReused)
+		return fmt.Errorf("begin idempotent: %w", idempotency.ErrKeyReused)
 	}
 	return nil
 }

@@ -1,0 +1,291 @@
+// Package migrate turns a Workbox config file into swkit.json: a
+// workbox-cli or workbox-build generateSW config, or the Workbox options
+// inside a vite-plugin-pwa, workbox-webpack-plugin or next-pwa config. The
+// file is evaluated, not parsed by hand: esbuild turns ES modules and
+// TypeScript into CommonJS, and goja, a JavaScript engine in pure Go, runs
+// it with stand-ins for the packages it requires. Function urlPatterns are
+// read with goja's parser.
+package migrate
+
+import (
+	_ "embed"
+	"errors"
+	"fmt"
+	"path"
+	"slices"
+	"strings"
+
+	"github.com/dop251/goja"
+	"github.com/evanw/esbuild/pkg/api"
+
+	"github.com/swkit/swkit/config"
+)
+
+//go:embed prelude.js
+var prelude string
+
+// Note is an option that was not translated as it was, and why; or a
+// default that a wrapper adds, applied.
+type Note struct {
+	Key     string // the option, as the source names it ("runtimeCaching[2].options.plugins")
+	Message string
+}
+
+func (n Note) String() string { return n.Key + ": " + n.Message }
+
+// Result is a translated config.
+type Result struct {
+	Config config.Config
+	// From names what the options were found in: "workbox generateSW",
+	// "vite-plugin-pwa", "workbox-webpack-plugin", "next-pwa".
+	From  string
+	Notes []Note
+}
+
+// ErrNoWorkbox is returned for a file in which no Workbox options were
+// found.
+var ErrNoWorkbox = errors.New("no Workbox options found: want a generateSW config (module.exports = {...}), or a vite, webpack or next config using vite-plugin-pwa, workbox-webpack-plugin or next-pwa")
+
+// Translate evaluates the config file named name, with contents src, and
+// translates its Workbox options.
+func Translate(name string, src []byte) (*Result, error) {
+	code, err := commonJS(name, src)
+	if err != nil {
+		return nil, err
+	}
+	vm := goja.New()
+	if _, err := vm.RunScript("prelude.js", prelude); err != nil {
+		return nil, fmt.Errorf("migrate prelude: %w", err)
+	}
+	module := vm.NewObject()
+	exports := vm.NewObject()
+	module.Set("exports", exports)
+	vm.Set("module", module)
+	vm.Set("exports", exports)
+	if _, err := vm.RunScript(name, code); err != nil {
+		return nil, fmt.Errorf("evaluate %s: %w", name, err)
+	}
+	root := module.Get("exports")
+	if o, ok := root.(*goja.Object); ok {
+		if d := o.Get("default"); d != nil && !goja.IsUndefined(d) {
+			root = d
+		}
+	}
+	if fn, ok := goja.AssertFunction(root); ok {
+		// vite's defineConfig(({mode}) => ({...})).
+		env := vm.NewObject()
+		env.Set("mode", "production")
+		env.Set("command", "build")
+		if root, err = fn(goja.Undefined(), env); err != nil {
+			return nil, fmt.Errorf("evaluate %s: calling its exported function: %w", name, err)
+		}
+	}
+	t := &translator{vm: vm}
+	from, opts := t.find(root, 0)
+	if opts == nil {
+		// A script that calls workbox-build exports nothing.
+		from, opts = t.find(vm.Get("__swkitCalls"), 1)
+	}
+	if opts == nil {
+		return nil, ErrNoWorkbox
+	}
+	return t.translate(from, opts)
+}
+
+// commonJS turns an ES module or TypeScript config into a CommonJS script.
+func commonJS(name string, src []byte) (string, error) {
+	loader := api.LoaderJS
+	switch path.Ext(name) {
+	case ".ts", ".mts", ".cts":
+		loader = api.LoaderTS
+	}
+	res := api.Transform(string(src), api.TransformOptions{
+		Loader: loader, Format: api.FormatCommonJS, Target: api.ES2017, Sourcefile: name, LogLevel: api.LogLevelSilent,
+	})
+	if len(res.Errors) > 0 {
+		e := res.Errors[0]
+		if e.Location != nil {
+			return "", fmt.Errorf("%s:%d:%d: %s", name, e.Location.Line, e.Location.Column+1, e.Text)
+		}
+		return "", fmt.Errorf("%s: %s", name, e.Text)
+	}
+	return string(res.Code), nil
+}
+
+type translator struct {
+	vm          *goja.Runtime
+	notes       []Note
+	offlinePage string // a route's precacheFallback
+}
+
+func (t *translator) note(key, format string, args ...any) {
+	t.notes = append(t.notes, Note{Key: key, Message: fmt.Sprintf(format, args...)})
+}
+
+// workboxKeys mark an object as a generateSW config.
+var workboxKeys = []string{"globDirectory", "globPatterns", "runtimeCaching", "swDest", "navigateFallback", "skipWaiting"}
+
+// find looks for the Workbox options in v: the marked options of a
+// plugin stand-in, or an object with generateSW's keys.
+func (t *translator) find(v goja.Value, depth int) (string, *goja.Object) {
+	o, ok := v.(*goja.Object)
+	if !ok || depth > 6 || o.ClassName() == "Function" || o.ClassName() == "RegExp" {
+		return "", nil
+	}
+	if f := o.Get("__swkitFound"); f != nil && !goja.IsUndefined(f) {
+		opts, _ := o.Get("options").(*goja.Object)
+		if opts == nil {
+			opts = t.vm.NewObject()
+		}
+		return f.String(), opts
+	}
+	if depth == 0 && slices.ContainsFunc(workboxKeys, func(k string) bool { return o.Get(k) != nil }) {
+		return "workbox generateSW", o
+	}
+	for _, k := range o.Keys() {
+		if from, found := t.find(o.Get(k), depth+1); found != nil {
+			return from, found
+		}
+	}
+	return "", nil
+}
+
+// translate turns the options found into swkit's config.
+func (t *translator) translate(from string, opts *goja.Object) (*Result, error) {
+	var cfg config.Config
+	wb := opts
+	prefix := ""
+	switch from {
+	case "injectManifest":
+		return nil, errors.New("an InjectManifest config: build your worker source with swkit build --inject SRC (swSrc) instead")
+	case "vite-plugin-pwa":
+		prefix = "workbox."
+		if s := str(opts.Get("strategies")); s == "injectManifest" {
+			return nil, errors.New("vite-plugin-pwa with strategies: 'injectManifest': build your worker source with swkit build --inject SRC (swSrc) instead")
+		}
+		for _, k := range opts.Keys() {
+			switch k {
+			case "workbox":
+			case "registerType", "injectRegister", "devOptions", "manifest", "includeAssets", "includeManifestIcons", "manifestFilename", "outDir", "scope", "base", "filename", "strategies", "srcDir", "selfDestroying", "disable", "minify", "injectManifest", "useCredentials", "pwaAssets", "mode":
+				t.wrapperOption(k)
+			default:
+				t.note(k, "a vite-plugin-pwa option swkit has no use for: dropped")
+			}
+		}
+		if w, ok := opts.Get("workbox").(*goja.Object); ok {
+			wb = w
+		} else {
+			wb = t.vm.NewObject()
+		}
+		// vite-plugin-pwa's own defaults for generateSW, which a user of it
+		// gets without writing them.
+		defaults := []struct {
+			key   string
+			value any
+		}{
+			{"globPatterns", []any{"**/*.{js,css,html}"}},
+			{"navigateFallback", "index.html"},
+			{"cleanupOutdatedCaches", true},
+			{"dontCacheBustURLsMatching", t.regexp(`[.-][a-f0-9]{8}\.`)},
+		}
+		for _, d := range defaults {
+			if v := wb.Get(d.key); v == nil || goja.IsUndefined(v) {
+				wb.Set(d.key, d.value)
+				t.note(prefix+d.key, "not set: applied vite-plugin-pwa's default, as the browser would see it")
+			}
+		}
+		if s := str(opts.Get("selfDestroying")); s == "true" {
+			cfg.KillSwitch = true
+			t.note("selfDestroying", "translated to killSwitch")
+		}
+	case "next-pwa":
+		// next-pwa takes Workbox's options beside its own.
+		wb = t.vm.NewObject()
+		for _, k := range opts.Keys() {
+			switch k {
+			case "dest":
+				t.note(k, "the site folder is swkit build's argument: swkit build %s", str(opts.Get(k)))
+			case "runtimeCaching", "navigateFallback", "navigateFallbackDenylist", "navigateFallbackAllowlist", "skipWaiting", "clientsClaim",
+				"cacheId", "cleanupOutdatedCaches", "additionalManifestEntries", "importScripts", "ignoreURLParametersMatching", "navigationPreload",
+				"maximumFileSizeToCacheInBytes", "dontCacheBustURLsMatching", "modifyURLPrefix", "manifestTransforms":
+				wb.Set(k, opts.Get(k))
+			case "workboxOptions":
+				if w, ok := opts.Get(k).(*goja.Object); ok {
+					for _, wk := range w.Keys() {
+						wb.Set(wk, w.Get(wk))
+					}
+				}
+			case "publicExcludes", "buildExcludes":
+				t.note(k, "list the files with globPatterns and globIgnores")
+			default:
+				t.wrapperOption(k)
+			}
+		}
+		// next-pwa turns these on unless told otherwise.
+		for _, k := range []string{"skipWaiting", "clientsClaim"} {
+			if v := opts.Get(k); v == nil || goja.IsUndefined(v) {
+				wb.Set(k, true)
+				t.note(k, "not set: applied next-pwa's default (true)")
+			}
+		}
+		if w := wb.Get("runtimeCaching"); w == nil || goja.IsUndefined(w) {
+			t.note("runtimeCaching", "not set: next-pwa then uses its own default routes (next-pwa/cache), which are not translated; add the routes you need")
+		}
+	}
+	if err := t.options(wb, prefix, &cfg); err != nil {
+		return nil, err
+	}
+	return &Result{Config: cfg, From: from, Notes: t.notes}, nil
+}
+
+// wrapperOption notes an option of the wrapper that swkit handles
+// another way.
+func (t *translator) wrapperOption(k string) {
+	switch k {
+	case "registerType", "injectRegister", "register", "reloadOnOnline":
+		t.note(k, "registration is the page helper's: import { register } from '/swkit.js' (reloadOnUpdate for autoUpdate)")
+	case "manifest", "includeManifestIcons", "manifestFilename":
+		t.note(k, "keep the web app manifest and its icons as files of the site; they are precached with it")
+	case "includeAssets":
+		t.note(k, "add these files to globPatterns")
+	case "devOptions", "disable":
+		t.note(k, "a development setting: use swkit dev; dropped")
+	case "scope", "base":
+		t.note(k, "the worker's scope is its folder; for a wider one set server.serviceWorkerAllowed and register(url, {scope})")
+	case "filename", "sw":
+		t.note(k, "set swDest to the worker's path inside the site folder")
+	default:
+		t.note(k, "not translated: no swkit equivalent")
+	}
+}
+
+func (t *translator) regexp(source string) goja.Value {
+	v, _ := t.vm.RunString("new RegExp(" + jsString(source) + ")")
+	return v
+}
+
+func jsString(s string) string {
+	var b strings.Builder
+	b.WriteByte('"')
+	for _, r := range s {
+		switch {
+		case r == '"' || r == '\\':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case r < 0x20:
+			fmt.Fprintf(&b, `\u%04x`, r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
+}
+
+// str is v as a string, "" for undefined and null.
+func str(v goja.Value) string {
+	if v == nil || goja.IsUndefined(v) || goja.IsNull(v) {
+		return ""
+	}
+	return v.String()
+}

@@ -1,0 +1,3 @@
+// vite-plugin-pwa with its defaults only.
+import { VitePWA } from 'vite-plugin-pwa';
+export default { plugins: [VitePWA({ registerType: 'autoUpdate' })] };
