@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -61,7 +62,13 @@ func TestDevCodeNeverBuilt(t *testing.T) {
 func TestDevRebuilds(t *testing.T) {
 	dir := t.TempDir()
 	writeOutputs(t, dir, map[string]string{"app.3f9a1c2b.js": "v1", "swkit.json": `{}`})
-	h, err := Dev(dir, Config{}, DevOptions{DirOptions: DirOptions{NoCache: true, ConfigFile: filepath.Join(dir, "swkit.json")}})
+	var refused atomic.Bool
+	logf := func(format string, args ...any) {
+		if strings.HasPrefix(format, "rebuild failed") {
+			refused.Store(true)
+		}
+	}
+	h, err := Dev(dir, Config{}, DevOptions{DirOptions: DirOptions{NoCache: true, ConfigFile: filepath.Join(dir, "swkit.json")}, Logf: logf})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,7 +85,7 @@ func TestDevRebuilds(t *testing.T) {
 	}
 	second := h.Result()
 	writeOutputs(t, dir, map[string]string{"swkit.json": `{"skipWaiting": "yes"}`})
-	time.Sleep(300 * time.Millisecond) // the bad config is read and refused
+	waitFor(t, refused.Load)
 	if h.Result() != second || get("/app.3f9a1c2b.js").Code != 200 {
 		t.Error("a config with an error replaced the last good build")
 	}

@@ -1,16 +1,10 @@
 package e2e
 
 import (
-	"context"
-	"fmt"
 	"net/http"
-	"os"
-	"path/filepath"
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/chromedp/chromedp"
 
 	"github.com/swkit/swkit"
 	"github.com/swkit/swkit/internal/browsertest"
@@ -27,19 +21,6 @@ func devPage(version string) string {
 <link rel="stylesheet" href="style.css">
 <script type="module">import {register} from '/swkit.js'; register('/sw.js');</script>
 </head><body><h1>` + version + `</h1></body></html>`
-}
-
-func writeSite(t *testing.T, dir string, files map[string]string) {
-	t.Helper()
-	for name, content := range files {
-		p := filepath.Join(dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
 }
 
 // startDev serves dir with swkit.Dev; it closes before the server stops.
@@ -70,10 +51,10 @@ func waitPages(t *testing.T, h *swkit.DevHandler, n int) {
 func editReload(t *testing.T, tab *browsertest.Tab, dir, version string) time.Duration {
 	t.Helper()
 	start := time.Now()
-	writeSite(t, dir, map[string]string{"index.html": devPage(version)})
+	writeFiles(t, dir, map[string]string{"index.html": devPage(version)})
 	deadline := start.Add(10 * time.Second)
 	for {
-		got, err := browsertestText(tab)
+		got, err := headingText(tab)
 		if err == nil && got == version {
 			return time.Since(start)
 		}
@@ -84,24 +65,30 @@ func editReload(t *testing.T, tab *browsertest.Tab, dir, version string) time.Du
 	}
 }
 
-// browsertestText reads <h1>, tolerating the moments of a reload.
-func browsertestText(tab *browsertest.Tab) (string, error) {
-	return evalQuiet[string](tab, `document.querySelector('h1')?.textContent ?? ''`)
+// headingText reads <h1>, tolerating the moments of a reload.
+func headingText(tab *browsertest.Tab) (string, error) {
+	return browsertest.TryEval[string](tab, `document.querySelector('h1')?.textContent ?? ''`, time.Second)
 }
 
+// TestDevReloadsOnEdit: with swkit dev, saving a file shows the new content
+// in the open page within a second, in every engine.
 func TestDevReloadsOnEdit(t *testing.T) {
+	browsertest.Engines(t, devReloadsOnEdit)
+}
+
+func devReloadsOnEdit(t *testing.T, e *browsertest.Engine) {
 	dir := t.TempDir()
-	writeSite(t, dir, map[string]string{"index.html": devPage("v1"), "style.css": "h1 { color: teal }"})
+	writeFiles(t, dir, map[string]string{"index.html": devPage("v1"), "style.css": "h1 { color: teal }"})
 	h := startDev(t, dir)
 	srv := browsertest.NewServer(t, h)
-	tab := browsertest.Shared(t).NewTab(t)
+	tab := e.NewTab(t)
 	tab.Navigate(srv.URL("/"))
 	tab.WaitController()
 	waitPages(t, h, 1)
 
 	for i, version := range []string{"v2", "v3"} {
 		took := editReload(t, tab, dir, version)
-		t.Logf("edit %d: the page showed %s %v after the save", i+1, version, took.Round(time.Millisecond))
+		t.Logf("%s, edit %d: the page showed %s %v after the save", e.Name, i+1, version, took.Round(time.Millisecond))
 		if took > time.Second {
 			t.Errorf("the page showed %s %v after the save, want within 1s", version, took)
 		}
@@ -109,10 +96,18 @@ func TestDevReloadsOnEdit(t *testing.T) {
 	}
 	// The new content came from the network, through no cache: the dev
 	// worker precaches nothing.
-	if n := len(tab.CacheKeys(precacheName(t, tab))); n != 0 {
-		t.Errorf("the dev worker's precache holds %d entries, want none", n)
+	if !browsertest.Eval[bool](tab, noPrecachedEntries) {
+		t.Errorf("the dev worker's precache holds entries, want none: %q", tab.CacheNames())
 	}
 }
+
+// noPrecachedEntries is true when no swkit precache holds an entry.
+const noPrecachedEntries = `caches.keys().then(async (names) => {
+	for (const name of names.filter((n) => n.startsWith('swkit-precache-'))) {
+		if ((await (await caches.open(name)).keys()).length > 0) return false;
+	}
+	return true;
+})`
 
 // precacheName is the name of the origin's swkit precache.
 func precacheName(t *testing.T, tab *browsertest.Tab) string {
@@ -141,10 +136,14 @@ func (s *switchHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // `swkit serve` is taken over by the dev worker at its next load, which
 // empties the precache and serves every edit fresh; back on `swkit serve`,
 // the production worker installs as an update, takes over when asked, and
-// the site works offline again with the latest files.
+// the site works offline again with the latest files. In every engine.
 func TestDevTakesOverProduction(t *testing.T) {
+	browsertest.Engines(t, devTakesOverProduction)
+}
+
+func devTakesOverProduction(t *testing.T, e *browsertest.Engine) {
 	dir := t.TempDir()
-	writeSite(t, dir, map[string]string{"index.html": devPage("prod-1"), "style.css": "h1 { color: teal }"})
+	writeFiles(t, dir, map[string]string{"index.html": devPage("prod-1"), "style.css": "h1 { color: teal }"})
 	sw := &switchHandler{}
 	prod, err := swkit.NewDir(dir, swkit.Config{}, swkit.DirOptions{NoCache: true})
 	if err != nil {
@@ -153,7 +152,7 @@ func TestDevTakesOverProduction(t *testing.T) {
 	defer prod.Close()
 	sw.set(prod)
 	srv := browsertest.NewServer(t, sw)
-	tab := browsertest.Shared(t).NewTab(t)
+	tab := e.NewTab(t)
 
 	// Production: installed, in control, the site precached.
 	tab.Navigate(srv.URL("/"))
@@ -174,20 +173,20 @@ func TestDevTakesOverProduction(t *testing.T) {
 	tab.Reload()
 	tab.Update()
 	waitActivated(tab)
-	if v := browsertest.Eval[string](tab, workerVersion); v == prodVersion {
-		t.Fatalf("after the dev server's page load, the production worker %q still controls the page", v)
+	if v := browsertest.Eval[string](tab, workerVersion); v == "" || v == prodVersion {
+		t.Fatalf("after the dev server's page load, the page's worker answers version %q; want the dev worker's, not the production %q", v, prodVersion)
 	}
 	reg := tab.Registration()
 	if reg.Waiting != "" || reg.Installing != "" || reg.Active != "activated" {
 		t.Errorf("after the dev worker took over: %+v, want it alone and active", reg)
 	}
-	tab.WaitFor(`caches.open(` + jsQuote(precacheName(t, tab)) + `).then(c => c.keys()).then(k => k.length === 0)`)
+	tab.WaitFor(noPrecachedEntries)
 	tab.Reload() // the dev worker's page, with the reload client
 	waitPages(t, dev, 1)
 	if took := editReload(t, tab, dir, "dev-2"); took > time.Second {
 		t.Errorf("under the dev worker, an edit showed after %v, want within 1s", took)
 	}
-	writeSite(t, dir, map[string]string{"style.css": "h1 { color: crimson }"})
+	writeFiles(t, dir, map[string]string{"style.css": "h1 { color: crimson }"})
 	tab.Reload()
 	if c := browsertest.Eval[string](tab, `getComputedStyle(document.querySelector('h1')).color`); c != "rgb(220, 20, 60)" {
 		t.Errorf("after style.css changed, h1 is %s, want the new crimson", c)
@@ -233,14 +232,4 @@ func waitActivated(tab *browsertest.Tab) {
 	tab.T.Helper()
 	tab.WaitFor(`navigator.serviceWorker.getRegistration().then(r => r && !r.waiting && !r.installing &&
 		r.active?.state === 'activated' && navigator.serviceWorker.controller?.scriptURL === r.active.scriptURL)`)
-}
-
-func jsQuote(s string) string { return fmt.Sprintf("%q", s) }
-
-// evalQuiet evaluates expr in the page, returning errors (a page in the
-// middle of a reload has no context to evaluate in) instead of failing.
-func evalQuiet[T any](tab *browsertest.Tab, expr string) (T, error) {
-	ctx, cancel := context.WithTimeout(tab.Ctx, time.Second)
-	defer cancel()
-	return chromedp.Run(ctx, chromedp.Evaluate[T](expr, chromedp.EvalAwaitPromise))
 }

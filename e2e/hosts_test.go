@@ -58,7 +58,7 @@ func hostSite(t *testing.T, host string) (string, swkit.Config, string) {
 		".env":                       "SECRET=1",
 		"swkit.json":                 `{"server": {"securityHeaders": true, "serviceWorkerAllowed": "/"}, "manifest": {"name": "Hosts", "icon": "logo.png"}}`,
 	}
-	writeSite(t, dir, files)
+	writeFiles(t, dir, files)
 	if err := os.WriteFile(filepath.Join(dir, "logo.png"), squarePNG(t, 512), 0o644); err != nil {
 		t.Fatal(err)
 	}

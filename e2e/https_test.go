@@ -43,7 +43,7 @@ func TestHTTPSRegistersWorker(t *testing.T) {
 	spki := sha256.Sum256(cert.RawSubjectPublicKeyInfo)
 
 	site := t.TempDir()
-	writeSite(t, site, map[string]string{
+	writeFiles(t, site, map[string]string{
 		"index.html": `<!doctype html><html><head><meta charset="utf-8"><title>https</title>
 <script type="module">import {register} from '/swkit.js'; register('/sw.js');</script></head><body><h1>secure</h1></body></html>`,
 	})
