@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every swkit test: formatting, vet, unit, command-line and browser tests.
 # It installs what the tests need when it is missing (Debian's chromium,
-# firefox-esr, webkit2gtk-driver, xvfb and postgresql, and workbox-cli from npm
+# firefox-esr, webkit2gtk-driver, xvfb, postgresql, nginx and caddy, and workbox-cli from npm
 # for the Workbox parity test), so a fresh
 # Debian machine needs only Go. Nothing is skipped silently: a missing tool
 # that cannot be installed stops the run with a message saying how to get it.
