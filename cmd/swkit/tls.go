@@ -11,7 +11,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/swkit/swkit/server/tlsserve"
@@ -67,7 +66,7 @@ func (t *tlsFlags) check() error {
 
 // server makes the tlsserve.Server the flags describe.
 func (t *tlsFlags) server() (*tlsserve.Server, error) {
-	opts := tlsserve.Options{CertFile: t.cert, KeyFile: t.key, HSTS: t.hsts}
+	opts := tlsserve.Options{CertFile: t.cert, KeyFile: t.key, HSTS: t.hsts, Limits: limits}
 	if len(t.domains) > 0 {
 		a := &tlsserve.ACME{Domains: t.domains, Email: t.email, CacheDir: t.cache, DirectoryURL: t.directory}
 		if a.CacheDir == "" {
@@ -96,18 +95,6 @@ func (t *tlsFlags) server() (*tlsserve.Server, error) {
 	return s, nil
 }
 
-// listen binds addr, with the error a person can act on.
-func listen(addr string) (net.Listener, error) {
-	ln, err := net.Listen("tcp", addr)
-	switch {
-	case errors.Is(err, syscall.EADDRINUSE):
-		return nil, fmt.Errorf("address %s is already in use: stop the other server or choose a free port", addr)
-	case err != nil:
-		return nil, fmt.Errorf("listen on %s: %w", addr, err)
-	}
-	return ln, nil
-}
-
 // listenAndServeTLS is listenAndServe over HTTPS: h on addr, the redirect
 // on t.httpAddr when set; announce gets the https URL once both listen.
 func listenAndServeTLS(ctx context.Context, addr string, t *tlsFlags, h http.Handler, announce func(url string)) error {
@@ -115,13 +102,13 @@ func listenAndServeTLS(ctx context.Context, addr string, t *tlsFlags, h http.Han
 	if err != nil {
 		return err
 	}
-	ln, err := listen(addr)
+	ln, err := listen(addr, "--addr")
 	if err != nil {
 		return err
 	}
 	var httpLn net.Listener
 	if t.httpAddr != "" {
-		if httpLn, err = listen(t.httpAddr); err != nil {
+		if httpLn, err = listen(t.httpAddr, "--http-addr"); err != nil {
 			ln.Close()
 			return err
 		}

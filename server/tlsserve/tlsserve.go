@@ -28,6 +28,8 @@ import (
 
 	"golang.org/x/crypto/acme"
 	"golang.org/x/crypto/acme/autocert"
+
+	"github.com/swkit/swkit/server"
 )
 
 // LetsEncrypt is the default ACME directory: Let's Encrypt's production CA.
@@ -68,6 +70,10 @@ type Options struct {
 	// HTTP for the host for that long, even after HTTPS is switched off;
 	// start short.
 	HSTS time.Duration
+	// Limits are the HTTPS and redirect listeners' limits on header size
+	// and time and on body and send progress, as server.HTTPServer applies
+	// them; zero fields take server's defaults.
+	Limits server.Limits
 }
 
 // Server holds the TLS configuration of a site.
@@ -180,19 +186,17 @@ const shutdownGrace = 5 * time.Second
 // httpLn when it is not nil, until ctx ends; then it shuts both down
 // gracefully.
 func (s *Server) Serve(ctx context.Context, ln, httpLn net.Listener, h http.Handler) error {
-	srv := &http.Server{
-		Handler:           s.Handler(h),
-		TLSConfig:         s.config,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-	}
+	// The same limits as plain HTTP: a slow or stalled client is cut
+	// there and here alike.
+	srv := server.HTTPServer(s.Handler(h), s.opts.Limits)
+	srv.TLSConfig = s.config
 	servers := []*http.Server{srv}
 	errc := make(chan error, 2)
 	// ServeTLS, rather than Serve on a tls.Listener, sets up HTTP/2.
 	go func() { errc <- srv.ServeTLS(ln, "", "") }()
 	if httpLn != nil {
 		_, port, _ := net.SplitHostPort(ln.Addr().String())
-		hs := &http.Server{Handler: s.RedirectHandler(port), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: time.Minute}
+		hs := server.HTTPServer(s.RedirectHandler(port), s.opts.Limits)
 		servers = append(servers, hs)
 		go func() { errc <- hs.Serve(httpLn) }()
 	}

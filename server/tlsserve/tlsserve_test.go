@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/swkit/swkit/internal/pebbletest"
+	"github.com/swkit/swkit/server"
 )
 
 func TestServeFiles(t *testing.T) {
@@ -91,5 +92,69 @@ func TestNewErrors(t *testing.T) {
 		if _, err := New(tc.opts); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("New(%+v) = %v, want %q", tc.opts, err, tc.want)
 		}
+	}
+}
+
+// TestServeLimits: HTTPS gets server.HTTPServer's limits, as plain HTTP
+// does: a header over the cap is answered 431, and a body that stops
+// coming is cut after BodyTimeout.
+func TestServeLimits(t *testing.T) {
+	dir := t.TempDir()
+	certPEM, keyPEM := pebbletest.SelfSigned(t, "site.test")
+	certFile, keyFile := filepath.Join(dir, "c.pem"), filepath.Join(dir, "k.pem")
+	os.WriteFile(certFile, certPEM, 0o600)
+	os.WriteFile(keyFile, keyPEM, 0o600)
+	const bodyTimeout = 300 * time.Millisecond
+	s, err := New(Options{CertFile: certFile, KeyFile: keyFile, Limits: server.Limits{BodyTimeout: bodyTimeout}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	bodyErr := make(chan error, 1)
+	go s.Serve(ctx, ln, nil, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost {
+			_, err := io.ReadAll(r.Body)
+			bodyErr <- err
+		}
+	}))
+	roots := x509.NewCertPool()
+	roots.AppendCertsFromPEM(certPEM)
+	tlsConf := &tls.Config{RootCAs: roots, ServerName: "site.test"}
+
+	// HTTP/1.1, so that the server, not the client, judges the header.
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: tlsConf, TLSNextProto: map[string]func(string, *tls.Conn) http.RoundTripper{}}}
+	req, _ := http.NewRequest(http.MethodGet, "https://"+ln.Addr().String()+"/", nil)
+	req.Header.Set("X-Big", strings.Repeat("a", server.DefaultMaxHeaderBytes+8<<10))
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusRequestHeaderFieldsTooLarge {
+		t.Errorf("a %d KiB header over HTTPS: %d, want 431", (server.DefaultMaxHeaderBytes+8<<10)>>10, resp.StatusCode)
+	}
+
+	conn, err := tls.Dial("tcp", ln.Addr().String(), tlsConf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	io.WriteString(conn, "POST / HTTP/1.1\r\nHost: site.test\r\nContent-Length: 100\r\n\r\nx")
+	start := time.Now()
+	select {
+	case err := <-bodyErr:
+		if err == nil {
+			t.Error("a stalled body read to its end")
+		}
+		if took := time.Since(start); took > 10*bodyTimeout {
+			t.Errorf("a stalled body was cut after %v, want about %v", took, bodyTimeout)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatalf("a stalled body was not cut within 10s (BodyTimeout %v)", bodyTimeout)
 	}
 }
