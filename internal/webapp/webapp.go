@@ -6,6 +6,7 @@ package webapp
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,6 +17,7 @@ import (
 	"image/png"
 	"io/fs"
 	"math"
+	"net/url"
 	"path"
 	"regexp"
 	"strings"
@@ -119,7 +121,27 @@ func Generate(fsys fs.FS, m config.Manifest, swDest string) (map[string][]byte, 
 	if m.Display == "browser" {
 		warns = append(warns, manifest.Warning{Path: "manifest.display", Message: `"browser": browsers do not offer to install the site; use standalone or minimal-ui`})
 	}
+	if w, ok := scopeWarning(m, dir); ok {
+		warns = append(warns, w)
+	}
 	return out, warns, nil
+}
+
+// scopeWarning warns when start_url lies outside scope: browsers then
+// drop the scope as an error of the manifest (Web App Manifest, "processing
+// the scope member") and the installed app's scope becomes start_url's
+// folder.
+func scopeWarning(m config.Manifest, dir string) (manifest.Warning, bool) {
+	if m.Scope == "" {
+		return manifest.Warning{}, false
+	}
+	base := &url.URL{Scheme: "https", Host: "site.invalid", Path: "/" + path.Join(dir, ManifestName)}
+	start, err1 := base.Parse(cmp.Or(m.StartURL, "./"))
+	scope, err2 := base.Parse(m.Scope)
+	if err1 != nil || err2 != nil || strings.HasPrefix(start.Path, scope.Path) {
+		return manifest.Warning{}, false
+	}
+	return manifest.Warning{Path: "manifest.scope", Message: fmt.Sprintf("start_url %s is outside scope %s: browsers ignore the scope as an error of the manifest; make the scope a folder that holds start_url", start.Path, scope.Path)}, true
 }
 
 // background is the colour behind opaque icons.
@@ -221,8 +243,27 @@ func manifestJSON(m config.Manifest) ([]byte, error) {
 	return append([]byte(Banner), bytes.TrimPrefix(body, []byte("{"))...), nil
 }
 
-// linkManifest finds <link rel="manifest"> in an HTML page.
-var linkManifest = regexp.MustCompile(`(?i)<link\s[^>]*rel\s*=\s*["']?manifest["'\s/>]`)
+// linkTag, relManifest and hrefAttr find <link rel="manifest" href="...">
+// in an HTML page, whatever the attributes' order.
+var (
+	linkTag     = regexp.MustCompile(`(?is)<link\s[^>]*>`)
+	relManifest = regexp.MustCompile(`(?i)\srel\s*=\s*["']?manifest["'\s/>]`)
+	hrefAttr    = regexp.MustCompile(`(?i)\shref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))`)
+)
+
+// manifestLink returns the href of the page's <link rel="manifest">.
+func manifestLink(page []byte) (href string, found bool) {
+	for _, tag := range linkTag.FindAll(page, -1) {
+		if !relManifest.Match(tag) {
+			continue
+		}
+		if m := hrefAttr.FindSubmatch(tag); m != nil {
+			return string(bytes.Join(m[1:], nil)), true
+		}
+		return "", true
+	}
+	return "", false
+}
 
 // CheckStartPage warns when the page that start_url opens is not a file of
 // the site or does not link the manifest: browsers then have no manifest
@@ -258,8 +299,14 @@ func CheckStartPage(m config.Manifest, swDest, directoryIndex string, read func(
 	if err != nil {
 		return nil
 	}
-	if !linkManifest.Match(data) {
+	link, found := manifestLink(data)
+	if !found {
 		return []manifest.Warning{{Path: page, Message: fmt.Sprintf(`no <link rel="manifest" href="%s"> in its <head>: browsers will not offer to install the site`, href)}}
+	}
+	// The link resolves against the page's own URL.
+	pageURL := &url.URL{Scheme: "https", Host: "site.invalid", Path: "/" + page}
+	if u, err := pageURL.Parse(link); err != nil || u.Host != pageURL.Host || u.Path != href {
+		return []manifest.Warning{{Path: page, Message: fmt.Sprintf(`<link rel="manifest" href="%s"> is not the generated manifest: browsers install from what it names; link %s`, link, href)}}
 	}
 	return nil
 }

@@ -94,7 +94,7 @@ func TestGenerate(t *testing.T) {
 
 func TestGenerateWarnings(t *testing.T) {
 	fsys := fstest.MapFS{"small.png": {Data: sourcePNG(t, 100, 50)}}
-	_, warns, err := Generate(fsys, config.Manifest{Name: "x", Icon: "small.png", Display: "browser"}, "sw.js")
+	_, warns, err := Generate(fsys, config.Manifest{Name: "x", Icon: "small.png", Display: "browser", StartURL: "app/", Scope: "/admin/"}, "sw.js")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,7 +103,7 @@ func TestGenerateWarnings(t *testing.T) {
 		all = append(all, w.Path+": "+w.Message)
 	}
 	got := strings.Join(all, "\n")
-	for _, want := range []string{"not square", "blurred", "do not offer to install"} {
+	for _, want := range []string{"not square", "blurred", "do not offer to install", "start_url /app/ is outside scope /admin/"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("warnings lack %q:\n%s", want, got)
 		}
@@ -125,6 +125,8 @@ func TestCheckStartPage(t *testing.T) {
 	pages := map[string]string{
 		"index.html":     `<html><head><link rel="manifest" href="/manifest.webmanifest"></head></html>`,
 		"app/index.html": `<html><head></head></html>`,
+		"rel/index.html": `<html><head><link href='../manifest.webmanifest' rel=manifest></head></html>`,
+		"old/index.html": `<html><head><link rel="manifest" href="/site.json"></head></html>`,
 	}
 	read := func(name string) ([]byte, error) {
 		if p, ok := pages[name]; ok {
@@ -140,6 +142,8 @@ func TestCheckStartPage(t *testing.T) {
 		{"/index.html", ""},
 		{"app/", "app/index.html: no <link"},
 		{"/missing/", "opens missing/index.html, which the site does not have"},
+		{"rel/", ""},
+		{"old/", `old/index.html: <link rel="manifest" href="/site.json"> is not the generated manifest`},
 	} {
 		warns := CheckStartPage(config.Manifest{StartURL: tc.start}, "sw.js", "index.html", read)
 		got := ""
