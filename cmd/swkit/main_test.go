@@ -97,6 +97,13 @@ func startCommand(t *testing.T, args ...string) (url string, stop func() int) {
 // on standard output.
 func startCommandOut(t *testing.T, args ...string) (url string, out *syncBuffer, stop func() int) {
 	t.Helper()
+	url, out, _, stop = startCommandStreams(t, args...)
+	return url, out, stop
+}
+
+// startCommandStreams is startCommandOut that returns stderr too.
+func startCommandStreams(t *testing.T, args ...string) (url string, out, errOut *syncBuffer, stop func() int) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	var stdout, stderr syncBuffer
 	done := make(chan int, 1)
@@ -130,7 +137,7 @@ func startCommandOut(t *testing.T, args ...string) (url string, out *syncBuffer,
 		return code
 	}
 	t.Cleanup(func() { stop() })
-	return url, &stdout, stop
+	return url, &stdout, &stderr, stop
 }
 
 func get(t *testing.T, url string) (*http.Response, []byte) {
