@@ -202,22 +202,65 @@ func selfSigned(t testing.TB) (certPEM, keyPEM []byte) {
 // 127.0.0.1), and its key.
 func SelfSigned(t testing.TB, names ...string) (certPEM, keyPEM []byte) {
 	t.Helper()
+	key := newKey(t)
+	tmpl := leafTemplate(names)
+	tmpl.KeyUsage |= x509.KeyUsageCertSign
+	tmpl.IsCA, tmpl.BasicConstraintsValid = true, true
+	return certAndKey(t, tmpl, tmpl, key, key)
+}
+
+// Signed is a certificate and key for names and 127.0.0.1, issued by a CA
+// of its own (rootPEM): what a browser that trusts only roots (Firefox's
+// certificate store) accepts once rootPEM is added to it.
+func Signed(t testing.TB, names ...string) (certPEM, keyPEM, rootPEM []byte) {
+	t.Helper()
+	caKey := newKey(t)
+	ca := &x509.Certificate{
+		SerialNumber: big.NewInt(time.Now().UnixNano()),
+		Subject:      pkix.Name{CommonName: "swkit test root"},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(24 * time.Hour),
+		KeyUsage:     x509.KeyUsageCertSign,
+		IsCA:         true, BasicConstraintsValid: true,
+	}
+	caDER, err := x509.CreateCertificate(rand.Reader, ca, ca, &caKey.PublicKey, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ca, err = x509.ParseCertificate(caDER); err != nil {
+		t.Fatal(err)
+	}
+	certPEM, keyPEM = certAndKey(t, leafTemplate(names), ca, newKey(t), caKey)
+	return certPEM, keyPEM, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER})
+}
+
+func newKey(t testing.TB) *ecdsa.PrivateKey {
+	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		t.Fatal(err)
 	}
-	tmpl := &x509.Certificate{
+	return key
+}
+
+// leafTemplate is a day's server certificate for names and 127.0.0.1.
+func leafTemplate(names []string) *x509.Certificate {
+	return &x509.Certificate{
 		SerialNumber: big.NewInt(time.Now().UnixNano()),
 		Subject:      pkix.Name{CommonName: names[0]},
 		NotBefore:    time.Now().Add(-time.Hour),
 		NotAfter:     time.Now().Add(24 * time.Hour),
-		KeyUsage:     x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+		KeyUsage:     x509.KeyUsageDigitalSignature,
 		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
 		DNSNames:     names,
 		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1)},
-		IsCA:         true, BasicConstraintsValid: true,
 	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+}
+
+// certAndKey signs tmpl with the issuer's key and returns it and key as PEM.
+func certAndKey(t testing.TB, tmpl, issuer *x509.Certificate, key, issuerKey *ecdsa.PrivateKey) (certPEM, keyPEM []byte) {
+	t.Helper()
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, issuer, &key.PublicKey, issuerKey)
 	if err != nil {
 		t.Fatal(err)
 	}
