@@ -137,3 +137,50 @@ func TestServeTLSFlags(t *testing.T) {
 		}
 	}
 }
+
+// TestServeTLSFiles: swkit serve with --tls-cert and --tls-key announces an
+// https URL, serves the site and its worker over HTTP/2 with the same
+// caching headers as plain HTTP, sends HSTS when asked and redirects plain
+// HTTP from --http-addr.
+func TestServeTLSFiles(t *testing.T) {
+	dir := t.TempDir()
+	certPEM, keyPEM, rootPEM := pebbletest.Signed(t, "localhost")
+	certFile, keyFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	writeFile(t, certFile, string(certPEM))
+	writeFile(t, keyFile, string(keyPEM))
+	site := t.TempDir()
+	writeFile(t, filepath.Join(site, "index.html"), "<!doctype html><title>tls</title>")
+	httpPort := pebbletest.FreePort(t)
+	url, _ := startCommand(t, "serve", "--addr", "127.0.0.1:0", "--tls-cert", certFile, "--tls-key", keyFile,
+		"--http-addr", fmt.Sprint("127.0.0.1:", httpPort), "--hsts", "24h", "--no-cache", site)
+	if !strings.HasPrefix(url, "https://127.0.0.1:") {
+		t.Fatalf("announced %s, want an https URL", url)
+	}
+	roots := x509.NewCertPool()
+	roots.AppendCertsFromPEM(rootPEM)
+	client := &http.Client{
+		Transport:     &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots}, ForceAttemptHTTP2: true},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+	defer client.CloseIdleConnections()
+	for path, cacheControl := range map[string]string{"": "no-cache", "sw.js": "no-cache"} {
+		resp, err := client.Get(url + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 || resp.ProtoMajor != 2 || resp.Header.Get("Cache-Control") != cacheControl ||
+			resp.Header.Get("Strict-Transport-Security") != "max-age=86400" {
+			t.Errorf("GET /%s: %d over %s, Cache-Control %q, HSTS %q; want 200 over HTTP/2, %s, max-age=86400",
+				path, resp.StatusCode, resp.Proto, resp.Header.Get("Cache-Control"), resp.Header.Get("Strict-Transport-Security"), cacheControl)
+		}
+	}
+	resp, err := client.Get(fmt.Sprintf("http://127.0.0.1:%d/x?y=1", httpPort))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if want := strings.TrimSuffix(url, "/") + "/x?y=1"; resp.StatusCode != http.StatusPermanentRedirect || resp.Header.Get("Location") != want {
+		t.Errorf("plain HTTP: %d to %q, want 308 to %s", resp.StatusCode, resp.Header.Get("Location"), want)
+	}
+}
