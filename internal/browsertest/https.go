@@ -78,20 +78,9 @@ func (e *Engine) OwnHTTPS(t *testing.T, site HTTPSSite) *Engine {
 		if err := os.WriteFile(cert, site.CertPEM, 0o600); err != nil {
 			t.Fatal(err)
 		}
-		s, err := drv.newSessionWith([]string{"--proxy=http://" + proxy}, []map[string]string{{"host": site.Host, "certificateFile": cert}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(s.close)
-		first := true
-		return &Engine{Name: e.Name, newTab: func(tt testing.TB) *Tab {
-			tt.Helper()
-			if first {
-				first = false
-				return s.firstTab(tt)
-			}
-			return s.newTab(tt)
-		}}
+		return webkitEngine(t, func() (*webkitSession, error) {
+			return drv.newSessionWith([]string{"--proxy=http://" + proxy}, []map[string]string{{"host": site.Host, "certificateFile": cert}})
+		})
 	}
 	t.Fatalf("browsertest: unknown engine %q", e.Name)
 	return nil

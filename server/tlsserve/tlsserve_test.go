@@ -17,12 +17,23 @@ import (
 	"github.com/swkit/swkit/server"
 )
 
-func TestServeFiles(t *testing.T) {
+// certFiles writes a self-signed certificate for site.test and its key,
+// and returns their files and the certificate.
+func certFiles(t *testing.T) (certFile, keyFile string, certPEM []byte) {
+	t.Helper()
 	dir := t.TempDir()
 	certPEM, keyPEM := pebbletest.SelfSigned(t, "site.test")
-	certFile, keyFile := filepath.Join(dir, "c.pem"), filepath.Join(dir, "k.pem")
-	os.WriteFile(certFile, certPEM, 0o600)
-	os.WriteFile(keyFile, keyPEM, 0o600)
+	certFile, keyFile = filepath.Join(dir, "c.pem"), filepath.Join(dir, "k.pem")
+	for name, data := range map[string][]byte{certFile: certPEM, keyFile: keyPEM} {
+		if err := os.WriteFile(name, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return certFile, keyFile, certPEM
+}
+
+func TestServeFiles(t *testing.T) {
+	certFile, keyFile, certPEM := certFiles(t)
 	s, err := New(Options{CertFile: certFile, KeyFile: keyFile, HSTS: 24 * time.Hour})
 	if err != nil {
 		t.Fatal(err)
@@ -99,11 +110,7 @@ func TestNewErrors(t *testing.T) {
 // does: a header over the cap is answered 431, and a body that stops
 // coming is cut after BodyTimeout.
 func TestServeLimits(t *testing.T) {
-	dir := t.TempDir()
-	certPEM, keyPEM := pebbletest.SelfSigned(t, "site.test")
-	certFile, keyFile := filepath.Join(dir, "c.pem"), filepath.Join(dir, "k.pem")
-	os.WriteFile(certFile, certPEM, 0o600)
-	os.WriteFile(keyFile, keyPEM, 0o600)
+	certFile, keyFile, certPEM := certFiles(t)
 	const bodyTimeout = 300 * time.Millisecond
 	s, err := New(Options{CertFile: certFile, KeyFile: keyFile, Limits: server.Limits{BodyTimeout: bodyTimeout}})
 	if err != nil {
