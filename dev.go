@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io/fs"
 	"net/http"
@@ -80,7 +81,8 @@ type devSite struct {
 // output: the dev worker and the reload client exist only in this handler.
 //
 // When opts.ConfigFile is set, that file is watched and read again on
-// changes; a config with an error keeps the last good build serving.
+// changes (cfg applies while it does not exist); a config with an error
+// keeps the last good build serving.
 // Close the handler to stop watching and end the pages' event streams.
 func Dev(dir string, cfg Config, opts DevOptions) (*DevHandler, error) {
 	nonce := make([]byte, 6)
@@ -134,9 +136,15 @@ func (h *DevHandler) loop() {
 func (h *DevHandler) build() (*devSite, error) {
 	cfg := h.cfg
 	if h.opts.ConfigFile != "" {
-		var err error
-		if cfg, err = config.Load(h.opts.ConfigFile); err != nil {
+		loaded, err := config.Load(h.opts.ConfigFile)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			// Not written yet, or removed: the defaults, as for a folder
+			// without one, until it appears.
+		case err != nil:
 			return nil, err
+		default:
+			cfg = loaded
 		}
 	}
 	cfg, err := checked(cfg)

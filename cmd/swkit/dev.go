@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"path/filepath"
 	"time"
 
 	"github.com/swkit/swkit"
@@ -20,6 +21,11 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	if _, err := loadConfig(*configPath, dir, dirOpts); err != nil {
 		return err
+	}
+	if dirOpts.ConfigFile == "" {
+		// Watched though missing: a swkit.json written while swkit dev
+		// runs applies at once.
+		dirOpts.ConfigFile = filepath.Join(dir, swkit.ConfigFile)
 	}
 	logf := func(format string, args ...any) {
 		fmt.Fprintf(stderr, time.Now().Format("15:04:05 ")+format+"\n", args...)

@@ -79,3 +79,27 @@ func TestDevCommand(t *testing.T) {
 		t.Errorf("after the bad config: %d\n%s", resp.StatusCode, page)
 	}
 }
+
+// TestDevConfigWrittenLater: a swkit.json written while swkit dev runs
+// applies at once, without a restart.
+func TestDevConfigWrittenLater(t *testing.T) {
+	site := t.TempDir()
+	writeFile(t, filepath.Join(site, "index.html"), "<!doctype html><title>dev</title>")
+	url, _, errOut, _ := startCommandStreams(t, "dev", "--addr", "127.0.0.1:0", site)
+	if resp, _ := get(t, url+"sw.js"); resp.StatusCode != 200 {
+		t.Fatalf("sw.js: %d", resp.StatusCode)
+	}
+	writeFile(t, filepath.Join(site, "swkit.json"), `{"swDest": "worker.js"}`)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		resp, _ := get(t, url+"worker.js")
+		if resp.StatusCode == 200 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("worker.js still %d 10s after swkit.json named it; stderr:\n%s", resp.StatusCode, errOut)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
