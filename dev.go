@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -17,6 +18,7 @@ import (
 	"sync/atomic"
 
 	"github.com/swkit/swkit/config"
+	"github.com/swkit/swkit/internal/buildcache"
 	"github.com/swkit/swkit/internal/devwatch"
 	"github.com/swkit/swkit/internal/sitebuild"
 	"github.com/swkit/swkit/internal/swgen"
@@ -46,6 +48,10 @@ type DevHandler struct {
 	nonce   string
 
 	current atomic.Pointer[devSite]
+
+	// The dev worker and the config it was generated for; used by build
+	// alone, which runs in Dev and then in loop, one at a time.
+	worker, workerKey []byte
 
 	mu      sync.Mutex
 	version int
@@ -106,8 +112,9 @@ func Dev(dir string, cfg Config, opts DevOptions) (*DevHandler, error) {
 	return h, nil
 }
 
-// Result is the last successful build (its worker is the production one,
-// which the handler does not serve).
+// Result is the last successful build: what the production worker would
+// precache, with the build's warnings. Its Worker is nil: the handler
+// serves the dev worker, and generates no production one.
 func (h *DevHandler) Result() *Result { return h.current.Load().result }
 
 func (h *DevHandler) logf(format string, args ...any) {
@@ -158,14 +165,18 @@ func (h *DevHandler) build() (*devSite, error) {
 	defer d.root.Close()
 	prod := cfg
 	prod.KillSwitch = false
-	res, err := d.withCache(prod, (*siteDir).build)
+	// The production build's listing, checks, warnings and web app, but not
+	// its worker: generating it would only slow every reload.
+	res, err := d.withCache(prod, func(d *siteDir, cfg Config, cache *buildcache.Cache) (*Result, error) {
+		return d.buildWith(cfg, cache, true)
+	})
 	if err != nil {
 		return nil, err
 	}
 	for _, w := range res.Warnings {
 		h.logf("warning: %s", w)
 	}
-	worker, err := devWorker(cfg)
+	worker, err := h.devWorker(cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -189,8 +200,26 @@ func (h *DevHandler) build() (*devSite, error) {
 }
 
 // devWorker is the worker of development: the generator's, for cfg with
-// nothing cached.
-func devWorker(cfg Config) ([]byte, error) {
+// nothing cached. It depends on the config alone, so it is generated again
+// only when the config changes, not on every saved file.
+func (h *DevHandler) devWorker(cfg Config) ([]byte, error) {
+	key, err := json.Marshal(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("dev worker: %w", err)
+	}
+	if h.worker != nil && bytes.Equal(key, h.workerKey) {
+		return h.worker, nil
+	}
+	worker, err := generateDevWorker(cfg)
+	if err != nil {
+		return nil, err
+	}
+	h.worker, h.workerKey = worker, key
+	return worker, nil
+}
+
+// generateDevWorker generates the dev worker for cfg.
+func generateDevWorker(cfg Config) ([]byte, error) {
 	if cfg.KillSwitch {
 		return swgen.KillSwitch(cfg)
 	}

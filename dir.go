@@ -295,7 +295,12 @@ func hashCache(cache *buildcache.Cache) manifest.HashCache {
 
 // build builds the folder in memory.
 func (d *siteDir) build(cfg Config, cache *buildcache.Cache) (*Result, error) {
-	out, err := sitebuild.Build(d.root.FS(), cfg, sitebuild.Options{Hidden: d.hidden, Root: d.root, Cache: hashCache(cache), Pages: d.pages, FilePrefix: strings.TrimPrefix(d.prefix, "/")})
+	return d.buildWith(cfg, cache, false)
+}
+
+// buildWith is build, generating no worker when noWorker is set.
+func (d *siteDir) buildWith(cfg Config, cache *buildcache.Cache, noWorker bool) (*Result, error) {
+	out, err := sitebuild.Build(d.root.FS(), cfg, sitebuild.Options{Hidden: d.hidden, Root: d.root, Cache: hashCache(cache), Pages: d.pages, FilePrefix: strings.TrimPrefix(d.prefix, "/"), NoWorker: noWorker})
 	if err != nil {
 		return nil, err
 	}

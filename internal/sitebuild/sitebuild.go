@@ -76,6 +76,11 @@ type Options struct {
 	Reuse *Reuse
 	// Pages are URLs to precache besides the site's files.
 	Pages []Page
+	// NoWorker skips generating the worker, the costly step, for a caller
+	// that serves a worker of its own (swkit dev): the files are listed,
+	// hashed and checked, with their warnings, and the page helper and web
+	// app are made as always.
+	NoWorker bool
 	// FilePrefix is the path under which the site's files are served
 	// ("static/", no leading slash) while the worker and the page helper
 	// are at the root; it prefixes the files' URLs.
@@ -196,6 +201,11 @@ func Build(fsys fs.FS, cfg config.Config, opts Options) (*Output, error) {
 	out.Warnings = append(out.Warnings, sizeWarnings(res.Entries)...)
 	if err := checkPrecachedPages(cfg, res.Entries); err != nil {
 		return nil, err
+	}
+	if opts.NoWorker {
+		out.PageHelper = helper
+		out.Elapsed = time.Since(start)
+		return out, nil
 	}
 	worker, err := swgen.GenerateWorker(cfg, res.Entries)
 	if err != nil {
