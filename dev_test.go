@@ -78,6 +78,9 @@ func TestDevRebuilds(t *testing.T) {
 		t.Errorf("fingerprinted name: Cache-Control %q, want no-cache in development", rec.Header().Get("Cache-Control"))
 	}
 	first := h.Result()
+	if first.Worker != nil || first.Files != 2 {
+		t.Errorf("dev build: a production worker of %d bytes, %d files precached; want none, and the file and the page helper", len(first.Worker), first.Files)
+	}
 	writeOutputs(t, dir, map[string]string{"app.3f9a1c2b.js": "v2"})
 	waitFor(t, func() bool { return h.Result() != first })
 	if got := get("/app.3f9a1c2b.js").Body.String(); got != "v2" {
