@@ -102,4 +102,3 @@ func TestDevConfigWrittenLater(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
-
