@@ -72,6 +72,9 @@ func TestHTTPSRegistersWorker(t *testing.T) {
 			t.Fatalf("page %+v, want a secure https page on %s", got, domain)
 		}
 		tab.WaitController()
+		// clientsClaim gives the page its controller while the worker is
+		// still activating.
+		tab.WaitFor(`navigator.serviceWorker.controller.state === 'activated'`)
 		if reg := tab.Registration(); reg.Scope != url || reg.Active != "activated" {
 			t.Errorf("registration %+v, want active for %s", reg, url)
 		}

@@ -7,6 +7,7 @@ package webapp
 import (
 	"bytes"
 	"cmp"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,11 +17,14 @@ import (
 	_ "image/jpeg"
 	"image/png"
 	"io/fs"
+	"maps"
 	"math"
 	"net/url"
 	"path"
 	"regexp"
+	"slices"
 	"strings"
+	"sync"
 
 	"golang.org/x/image/draw"
 	_ "golang.org/x/image/webp" // source icons may be WebP
@@ -92,6 +96,10 @@ func Generate(fsys fs.FS, m config.Manifest, swDest string) (map[string][]byte, 
 	if err != nil {
 		return nil, nil, &config.Error{Key: "manifest.icon", Msg: fmt.Sprintf("read %s: name an image of the site", m.Icon), Err: err}
 	}
+	key := generateKey(src, m, swDest)
+	if out, warns, ok := recent.get(key); ok {
+		return out, warns, nil
+	}
 	img, _, err := image.Decode(bytes.NewReader(src))
 	if err != nil {
 		return nil, nil, &config.Error{Key: "manifest.icon", Msg: fmt.Sprintf("%s is not a PNG, JPEG, GIF or WebP image (SVG must be converted to PNG first)", m.Icon), Err: err}
@@ -124,7 +132,59 @@ func Generate(fsys fs.FS, m config.Manifest, swDest string) (map[string][]byte, 
 	if w, ok := scopeWarning(m, dir); ok {
 		warns = append(warns, w)
 	}
+	recent.put(key, out, warns)
 	return out, warns, nil
+}
+
+// generateKey identifies what Generate makes: the source image, the
+// manifest section and where the worker is.
+func generateKey(src []byte, m config.Manifest, swDest string) [sha256.Size]byte {
+	h := sha256.New()
+	h.Write(src)
+	j, _ := json.Marshal(m) // plain strings: cannot fail
+	fmt.Fprintf(h, "\x00%s\x00%s", j, swDest)
+	return [sha256.Size]byte(h.Sum(nil))
+}
+
+// generated keeps the last few results of Generate: resizing and
+// compressing the icons is most of a small site's build, and swkit dev
+// and every swkit.New of the same site would repeat it for the same image.
+type generated struct {
+	mu      sync.Mutex
+	entries []generatedEntry // most recent last
+}
+
+type generatedEntry struct {
+	key   [sha256.Size]byte
+	files map[string][]byte
+	warns []manifest.Warning
+}
+
+// recentMax bounds the results kept: a few sites' icons, about 10 KiB each.
+const recentMax = 4
+
+var recent generated
+
+func (g *generated) get(key [sha256.Size]byte) (map[string][]byte, []manifest.Warning, bool) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for _, e := range g.entries {
+		if e.key == key {
+			// Copies: a caller may add to either; the bytes are never
+			// written to.
+			return maps.Clone(e.files), slices.Clone(e.warns), true
+		}
+	}
+	return nil, nil, false
+}
+
+func (g *generated) put(key [sha256.Size]byte, files map[string][]byte, warns []manifest.Warning) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if len(g.entries) == recentMax {
+		g.entries = slices.Delete(g.entries, 0, 1)
+	}
+	g.entries = append(g.entries, generatedEntry{key, maps.Clone(files), slices.Clone(warns)})
 }
 
 // scopeWarning warns when start_url lies outside scope: browsers then

@@ -8,9 +8,11 @@ import (
 	"image/color"
 	"image/png"
 	"io/fs"
+	"maps"
 	"strings"
 	"testing"
 	"testing/fstest"
+	"time"
 
 	"github.com/swkit/swkit/config"
 )
@@ -162,5 +164,37 @@ func TestIsOurs(t *testing.T) {
 	}
 	if IsOurs([]byte("not a png")) {
 		t.Error("text is ours")
+	}
+}
+
+// TestGenerateRemembers: a second Generate of the same image and section
+// gives the same files, from memory, and what a caller does to the first
+// result's map does not reach the second.
+func TestGenerateRemembers(t *testing.T) {
+	fsys := fstest.MapFS{"logo.png": {Data: sourcePNG(t, 600, 600)}}
+	m := config.Manifest{Name: "x", Icon: "logo.png"}
+	first, _, err := Generate(fsys, m, "sw.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := maps.Clone(first)
+	delete(first, ManifestName)
+	start := time.Now()
+	second, _, err := Generate(fsys, m, "sw.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	took := time.Since(start)
+	if !maps.EqualFunc(second, want, bytes.Equal) {
+		t.Errorf("the second Generate gave %d files, the first %d", len(second), len(want))
+	}
+	t.Logf("second Generate: %v", took)
+	m.ThemeColor = "#000000"
+	third, _, err := Generate(fsys, m, "sw.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Equal(third[ManifestName], want[ManifestName]) {
+		t.Error("a changed section gave the remembered manifest")
 	}
 }
