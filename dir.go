@@ -10,13 +10,16 @@ import (
 	"path"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/swkit/swkit/internal/buildcache"
+	"github.com/swkit/swkit/internal/hosting"
 	"github.com/swkit/swkit/internal/manifest"
 	"github.com/swkit/swkit/internal/sitebuild"
 	"github.com/swkit/swkit/internal/swgen"
+	"github.com/swkit/swkit/internal/webapp"
 )
 
 // DirOptions are how [BuildDir], [WriteDir] and [NewDir] treat a site folder
@@ -36,6 +39,20 @@ type DirOptions struct {
 	// rewritten with the same size and modification time (and, on Linux,
 	// inode and change time) is trusted unchanged.
 	NoCache bool
+	// Precompress makes WriteDir write a .br and a .gz sibling beside
+	// every compressible file of the folder (text, SVG, JSON, wasm, the
+	// generated files too) whose compressed form is smaller, for servers
+	// that pick them by Accept-Encoding (swkit serve, nginx, Caddy). See
+	// [Precompress].
+	Precompress bool
+	// Headers names a static host, one of [Hosts], for which WriteDir
+	// also writes the caching rules of swkit serve: see [HostHeaders].
+	Headers string
+	// HeadersFile is where WriteDir writes them. Default: _headers in the
+	// folder for netlify and cloudflare (those hosts read it there), and
+	// swkit.nginx.conf or swkit.Caddyfile in the current folder for nginx
+	// and caddy (server configuration, not a file of the site).
+	HeadersFile string
 }
 
 // BuildDir is [Build] for the folder dir: it reads it through an os.Root
@@ -87,8 +104,28 @@ func NewDir(dir string, cfg Config, opts DirOptions, more ...Option) (*Handler, 
 // the config, the swkit binary); if nothing did and the files it wrote are
 // still there as written, WriteDir writes nothing and reports
 // Result.Unchanged.
+//
+// With opts.Precompress and opts.Headers it then writes the precompressed
+// siblings and the static host's headers file, also when the build itself
+// had nothing to write.
 func WriteDir(dir string, cfg Config, opts DirOptions, more ...Option) (*Result, error) {
-	return inDir(dir, cfg, opts, more, (*siteDir).write)
+	if opts.Headers != "" && !slices.Contains(Hosts, opts.Headers) {
+		return nil, fmt.Errorf("unknown host %q: want one of %s", opts.Headers, strings.Join(Hosts, ", "))
+	}
+	if opts.Headers != "" && opts.HeadersFile == "" {
+		name, inSite := hosting.DefaultFile(opts.Headers)
+		if inSite {
+			name = filepath.Join(dir, name)
+		}
+		opts.HeadersFile = name
+	}
+	return inDir(dir, cfg, opts, more, func(d *siteDir, cfg Config, cache *buildcache.Cache) (*Result, error) {
+		r, err := d.write(cfg, cache)
+		if err != nil {
+			return nil, err
+		}
+		return r, d.deploy(cfg, r)
+	})
 }
 
 // inDir checks cfg, opens the folder dir and runs build on it with the
@@ -180,7 +217,9 @@ func openDir(dir string, cfg Config, opts DirOptions, more []Option) (*siteDir, 
 		return nil, fmt.Errorf("open site folder: %w", err)
 	}
 	d := &siteDir{dir: dir, root: root, opts: opts, hidden: []string{ConfigFile}, pages: pages, pageWarnings: warns, prefix: o.prefix}
-	for _, input := range []string{opts.ConfigFile, cfg.SwSrc} {
+	// A headers file written into the folder is the host's configuration:
+	// never precached or served either.
+	for _, input := range []string{opts.ConfigFile, cfg.SwSrc, opts.HeadersFile} {
 		if p, ok := inside(dir, input); ok && p != ConfigFile {
 			d.hidden = append(d.hidden, p)
 		}
@@ -256,7 +295,12 @@ func hashCache(cache *buildcache.Cache) manifest.HashCache {
 
 // build builds the folder in memory.
 func (d *siteDir) build(cfg Config, cache *buildcache.Cache) (*Result, error) {
-	out, err := sitebuild.Build(d.root.FS(), cfg, sitebuild.Options{Hidden: d.hidden, Root: d.root, Cache: hashCache(cache), Pages: d.pages, FilePrefix: strings.TrimPrefix(d.prefix, "/")})
+	return d.buildWith(cfg, cache, false)
+}
+
+// buildWith is build, generating no worker when noWorker is set.
+func (d *siteDir) buildWith(cfg Config, cache *buildcache.Cache, noWorker bool) (*Result, error) {
+	out, err := sitebuild.Build(d.root.FS(), cfg, sitebuild.Options{Hidden: d.hidden, Root: d.root, Cache: hashCache(cache), Pages: d.pages, FilePrefix: strings.TrimPrefix(d.prefix, "/"), NoWorker: noWorker})
 	if err != nil {
 		return nil, err
 	}
@@ -273,7 +317,7 @@ func (d *siteDir) write(cfg Config, cache *buildcache.Cache) (*Result, error) {
 	// The cache's shortcuts know the site's files, not what other entries
 	// are made of (templates, rendered pages).
 	if cache != nil && cfg.SwSrc == "" && !cfg.KillSwitch && !sitebuild.HasExtraEntries(cfg, d.pages) && d.prefix == "" {
-		extra := sitebuild.BuildID()
+		extra := append(sitebuild.BuildID(), d.iconStat(cfg)...)
 		if inputs, err = sitebuild.Inputs(cfg, extra, d.hidden); err != nil {
 			return nil, err
 		}
@@ -318,6 +362,11 @@ func (d *siteDir) write(cfg Config, cache *buildcache.Cache) (*Result, error) {
 			return nil, err
 		}
 	}
+	for name, data := range out.App {
+		if err := writeGenerated(d.path(name), data); err != nil {
+			return nil, err
+		}
+	}
 	if err := writeGenerated(d.path(cfg.SwDest), out.Worker); err != nil {
 		return nil, err
 	}
@@ -353,10 +402,14 @@ func (d *siteDir) unchanged(cfg Config, cache *buildcache.Cache, inputs string) 
 		return nil, true, err
 	}
 	r := &Result{
-		Worker: out.Worker, PageHelper: out.PageHelper, Parts: out.Imports,
-		// The walk's files and the page helper, as the walk counts them.
-		Files: w.Files + 1, Bytes: w.Bytes + int64(len(out.PageHelper)),
+		Worker: out.Worker, PageHelper: out.PageHelper, Parts: out.Imports, App: out.App,
+		// The walk's files, the page helper and the web app's, as the
+		// walk counts them.
+		Files: w.Files + 1 + len(out.App), Bytes: w.Bytes + int64(len(out.PageHelper)),
 		Warnings: warnings(warns), Unchanged: true, swDest: cfg.SwDest,
+	}
+	for _, data := range out.App {
+		r.Bytes += int64(len(data))
 	}
 	r.Elapsed = time.Since(start)
 	return r, true, nil
@@ -368,8 +421,8 @@ func (d *siteDir) setWalk(cache *buildcache.Cache, inputs string, out *sitebuild
 	if cache == nil || inputs == "" || out.Key == "" {
 		return
 	}
-	// The entries are the walk's files and the page helper.
-	cache.SetWalk(inputs, out.Key, len(out.Manifest.Entries)-1)
+	// The entries are the walk's files, the page helper and the web app's.
+	cache.SetWalk(inputs, out.Key, len(out.Manifest.Entries)-1-len(out.App))
 }
 
 // outputRecord is what the build cache keeps of out's generated files, just
@@ -387,6 +440,9 @@ func (d *siteDir) outputRecord(cfg Config, out *sitebuild.Output) buildcache.Out
 	add(PageHelper, out.PageHelper)
 	add(cfg.SwDest, out.Worker)
 	for name, data := range out.Imports {
+		add(name, data)
+	}
+	for name, data := range out.App {
 		add(name, data)
 	}
 	return buildcache.Output{Key: out.Key, Files: files}
@@ -408,13 +464,19 @@ func (d *siteDir) previousOutput(cfg Config, cache *buildcache.Cache, key string
 		return nil, false
 	}
 	out := &sitebuild.Output{}
+	app := map[string]bool{}
+	if cfg.Manifest != nil {
+		for _, name := range webapp.Names(cfg.SwDest) {
+			app[name] = true
+		}
+	}
 	var rehashed int64
 	for name, f := range rec.Files {
 		if !fs.ValidPath(name) {
 			return nil, false
 		}
 		p := d.path(name)
-		if name != cfg.SwDest && name != PageHelper {
+		if name != cfg.SwDest && name != PageHelper && !app[name] {
 			// A manifest part as recorded is not even read: the build
 			// needs only its name (a megabyte of them for 10,000 files).
 			if info, err := os.Stat(p); err == nil && cache.OutputUnchanged(f, info) {
@@ -442,13 +504,20 @@ func (d *siteDir) previousOutput(cfg Config, cache *buildcache.Cache, key string
 		case PageHelper:
 			out.PageHelper = data
 		default:
+			if app[name] {
+				if out.App == nil {
+					out.App = map[string][]byte{}
+				}
+				out.App[name] = data
+				continue
+			}
 			if out.Imports == nil {
 				out.Imports = map[string][]byte{}
 			}
 			out.Imports[name] = data
 		}
 	}
-	if out.Worker == nil || out.PageHelper == nil {
+	if out.Worker == nil || out.PageHelper == nil || len(out.App) != len(app) {
 		return nil, false
 	}
 	if rehashed >= refreshBytes {
@@ -477,6 +546,20 @@ func readFileStat(name string) ([]byte, fs.FileInfo, error) {
 		return nil, nil, err
 	}
 	return data, info, nil
+}
+
+// iconStat is what the build's inputs take of the web app's source icon:
+// its size and modification time, so that a changed icon is a change even
+// when the globs leave it out of the precache.
+func (d *siteDir) iconStat(cfg Config) []byte {
+	if cfg.Manifest == nil {
+		return nil
+	}
+	info, err := d.root.Stat(filepath.FromSlash(cfg.Manifest.Icon))
+	if err != nil {
+		return []byte("\nicon missing")
+	}
+	return fmt.Appendf(nil, "\nicon %d %d", info.Size(), info.ModTime().UnixNano())
 }
 
 // removeOldParts deletes the manifest parts an earlier build wrote beside

@@ -28,6 +28,7 @@ type (
 	BackgroundSync    = config.BackgroundSync
 	Push              = config.Push
 	Server            = config.Server
+	Manifest          = config.Manifest
 )
 
 // Handler names for [RuntimeCaching].Handler. Workbox's spellings
@@ -116,6 +117,10 @@ type Result struct {
 	// a precache manifest too large to stay inline (over about 2,000
 	// files), named by their content. Nil for most sites.
 	Parts map[string][]byte
+	// App are the web app manifest and its icons (manifest.webmanifest,
+	// icon-192.png, ...), by slash path beside the worker, when the config
+	// has a manifest section; they are precached with the site.
+	App map[string][]byte
 	// Entries are the precached files, sorted by URL, the page helper
 	// among them. Nil when WriteDir found the folder as its last build left
 	// it and so did not list it; Files and Bytes are set even then.
@@ -130,16 +135,25 @@ type Result struct {
 	Unchanged bool
 	// Elapsed is how long the build took.
 	Elapsed time.Duration
+	// HeadersFile is the static host's headers file that WriteDir wrote
+	// (DirOptions.Headers), or "".
+	HeadersFile string
+	// Precompressed is how many .br and .gz siblings WriteDir wrote
+	// (DirOptions.Precompress).
+	Precompressed int
 
 	swDest string
 }
 
 // Generated returns every file the build produced, by slash path: the worker,
-// the page helper and the manifest parts. Parts that WriteDir found on disk
-// as written are listed with nil content.
+// the page helper, the manifest parts and the web app's manifest and icons.
+// Parts that WriteDir found on disk as written are listed with nil content.
 func (r *Result) Generated() map[string][]byte {
 	files := map[string][]byte{r.swDest: r.Worker, PageHelper: r.PageHelper}
 	for name, data := range r.Parts {
+		files[name] = data
+	}
+	for name, data := range r.App {
 		files[name] = data
 	}
 	return files
@@ -203,6 +217,7 @@ func result(cfg Config, out *sitebuild.Output) *Result {
 		Worker:     out.Worker,
 		PageHelper: out.PageHelper,
 		Parts:      out.Imports,
+		App:        out.App,
 		Files:      len(out.Manifest.Entries),
 		Bytes:      out.Manifest.Bytes,
 		Warnings:   warnings(out.Warnings),

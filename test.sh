@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every swkit test: formatting, vet, unit, command-line and browser tests.
 # It installs what the tests need when it is missing (Debian's chromium,
-# firefox-esr, webkit2gtk-driver, xvfb and postgresql, and workbox-cli from npm
+# firefox-esr, webkit2gtk-driver, xvfb, libnss3-tools, postgresql, nginx and
+# caddy, and workbox-cli from npm
 # for the Workbox parity test), so a fresh
 # Debian machine needs only Go. Nothing is skipped silently: a missing tool
 # that cannot be installed stops the run with a message saying how to get it.
@@ -45,6 +46,8 @@ missing=()
 [ -n "${SWKIT_FIREFOX:-}" ] || [ -x /usr/bin/firefox-esr ] || missing+=(firefox-esr)
 [ -n "${SWKIT_WEBKIT_DRIVER:-}" ] || [ -x /usr/bin/WebKitWebDriver ] || missing+=(webkit2gtk-driver)
 command -v Xvfb >/dev/null || missing+=(xvfb)
+# certutil adds the HTTPS test's root to a Firefox profile (e2e/https_test.go).
+command -v certutil >/dev/null || missing+=(libnss3-tools)
 [ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
 
 # The store's PostgreSQL tests start a private server from Debian's binaries
@@ -52,6 +55,14 @@ command -v Xvfb >/dev/null || missing+=(xvfb)
 if [ -z "${SWKIT_TEST_POSTGRES_DSN:-}" ] && ! compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null; then
 	apt_install postgresql
 fi
+
+# The deploy tests (e2e/hosts_test.go) serve a built site through Debian's
+# real nginx, with its brotli_static module, and Caddy.
+hosts=()
+command -v nginx >/dev/null || hosts+=(nginx)
+[ -e /usr/lib/nginx/modules/ngx_http_brotli_static_module.so ] || hosts+=(libnginx-mod-http-brotli-static)
+command -v caddy >/dev/null || hosts+=(caddy)
+[ ${#hosts[@]} -eq 0 ] || apt_install "${hosts[@]}"
 
 # The Workbox parity test (e2e/workbox_test.go) runs Workbox's own generateSW
 # as a peer, from workbox-cli installed under .cache/npm (never vendored), unless

@@ -127,6 +127,11 @@ type Config struct {
 	// Server configures the responses of the server in front of the site
 	// (swkit serve, or the Go handler); the worker does not depend on it.
 	Server Server `json:"server,omitzero"`
+	// Manifest, when present, makes the site installable: the build writes
+	// manifest.webmanifest and the icons browsers want beside the worker,
+	// from one source image, and precaches them. Link it from your pages'
+	// <head>: <link rel="manifest" href="/manifest.webmanifest">.
+	Manifest *Manifest `json:"manifest,omitempty"`
 }
 
 // Server configures the responses of the file server.

@@ -110,6 +110,9 @@ func validate(c *Config, mk func(key, format string, args ...any) *Error) error 
 	if c.Push != nil {
 		validatePush(c.Push, bad)
 	}
+	if c.Manifest != nil {
+		validateManifest(c.Manifest, bad)
+	}
 	validateServer(&c.Server, bad)
 	switch len(errs) {
 	case 0:

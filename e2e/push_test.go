@@ -620,28 +620,7 @@ func TestPushEndToEnd(t *testing.T) {
 	s := newPushSite(t, config.Push{}, http.StripPrefix("/swkit/push", api))
 
 	sub := pushtest.NewSubscription(ps)
-	subJSON, err := json.Marshal(sub)
-	if err != nil {
-		t.Fatal(err)
-	}
-	browsertest.Eval[bool](s.tab, `(() => {
-		const json = `+string(subJSON)+`;
-		let current = null;
-		PushManager.prototype.getSubscription = async () => current;
-		PushManager.prototype.subscribe = async (options) => {
-			const key = new Uint8Array(options.applicationServerKey);
-			window.swkitTestKey = btoa(String.fromCharCode(...key)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-			window.swkitTestUserVisibleOnly = options.userVisibleOnly;
-			current = {
-				endpoint: json.endpoint,
-				options: { applicationServerKey: key.buffer, userVisibleOnly: true },
-				toJSON: () => json,
-				unsubscribe: async () => { current = null; window.swkitTestUnsubscribed = true; return true; },
-			};
-			return current;
-		};
-		return true;
-	})()`)
+	stubSubscribe(t, s.tab, sub)
 
 	type result struct {
 		Permission string `json:"permission"`

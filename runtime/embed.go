@@ -9,8 +9,8 @@ package swruntime
 
 import "embed"
 
-// FS holds sw/**/*.js, page/*.js and killswitch/*.js, with paths such as
-// "sw/precache.js".
+// FS holds sw/**/*.js, page/*.js, killswitch/*.js and dev/*.js (swkit dev's
+// reload client, served by it alone), with paths such as "sw/precache.js".
 //
-//go:embed sw page killswitch
+//go:embed sw page killswitch dev
 var FS embed.FS

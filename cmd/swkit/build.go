@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/swkit/swkit"
@@ -17,13 +19,24 @@ import (
 )
 
 func runBuild(args []string, stdout, stderr io.Writer) error {
-	fl := newFlagSet("build", "[--config swkit.json] [--inject SRC] [--cache FILE | --no-cache] [DIR]", stderr)
+	fl := newFlagSet("build", "[--config swkit.json] [--inject SRC] [--cache FILE | --no-cache] [--precompress] [--headers HOST [--headers-out FILE]] [DIR]", stderr)
 	configPath := fl.String("config", "", "config file (default: DIR/swkit.json when it exists)")
 	inject := fl.String("inject", "", "bundle your own worker source SRC (importing 'swkit/sw', using self.__SWKIT_MANIFEST) instead of generating one; the config's swSrc")
 	dirOpts := addDirFlags(fl)
+	fl.BoolVar(&dirOpts.Precompress, "precompress", false, "also write .br and .gz siblings of every compressible file, for servers that pick them (swkit serve, nginx, Caddy)")
+	fl.StringVar(&dirOpts.Headers, "headers", "", "also write the caching rules of swkit serve for a static host: "+strings.Join(swkit.Hosts, ", "))
+	fl.StringVar(&dirOpts.HeadersFile, "headers-out", "", "where --headers writes (default: DIR/_headers for netlify and cloudflare, ./swkit.nginx.conf or ./swkit.Caddyfile)")
 	dir, err := folderArg(fl, args)
 	if err != nil {
 		return err
+	}
+	if dirOpts.Headers != "" && !slices.Contains(swkit.Hosts, dirOpts.Headers) {
+		fmt.Fprintf(stderr, "swkit build: --headers %q: want one of %s\n", dirOpts.Headers, strings.Join(swkit.Hosts, ", "))
+		return errUsage
+	}
+	if dirOpts.HeadersFile != "" && dirOpts.Headers == "" {
+		fmt.Fprintln(stderr, "swkit build: --headers-out needs --headers HOST")
+		return errUsage
 	}
 	cfg, err := loadConfig(*configPath, dir, dirOpts)
 	if err != nil {
@@ -48,6 +61,12 @@ func runBuild(args []string, stdout, stderr io.Writer) error {
 	}
 	printWarnings(stderr, res.Warnings)
 	printBuilt(stdout, dir, swDest(cfg), res)
+	if dirOpts.Precompress {
+		fmt.Fprintf(stdout, "precompressed: wrote %d .br and .gz files\n", res.Precompressed)
+	}
+	if res.HeadersFile != "" {
+		fmt.Fprintf(stdout, "wrote %s for %s\n", res.HeadersFile, dirOpts.Headers)
+	}
 	return nil
 }
 

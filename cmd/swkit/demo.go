@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/swkit/swkit/config"
@@ -17,6 +19,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	rotate := fl.Duration("rotate", 10*time.Second, "how often /img moves to the next image")
 	images := fl.String("images", "", "folder with cat-1.jpg .. cat-10.jpg (default: generated images)")
 	pushCfg := addPushFlags(fl, true)
+	fl.Lookup("db").Usage = "store of push subscriptions, the demo's VAPID keys and votes' keys: a SQLite file, sqlite:PATH or postgres://... (env " + envDB + "; default: demo.db in the user's cache folder)"
 	pos, err := parseFlags(fl, args)
 	if err != nil {
 		return err
@@ -29,7 +32,14 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if *rotate <= 0 {
 		return fmt.Errorf("--rotate must be positive, got %s", *rotate)
 	}
-	pm, err := pushCfg.mountPush(ctx, stderr)
+	if pushCfg.DB == "" && os.Getenv(envDB) == "" {
+		// Push subscriptions and the demo's keys outlive a run, but not in
+		// the folder the demo happens to be started from.
+		if pushCfg.DB, err = demoStore(); err != nil {
+			return err
+		}
+	}
+	pm, err := pushCfg.mountPush(ctx, stderr, true)
 	if err != nil {
 		return err
 	}
@@ -67,6 +77,20 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		fmt.Fprintln(stdout, pm.note)
 		fmt.Fprintf(stdout, "votes and their idempotency keys are kept in %s: restart with the same --db and each vote still counts once\n", votes)
 	})
+}
+
+// demoStore is the demo's default store: a SQLite file in the user's cache
+// folder.
+func demoStore() (string, error) {
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		return "", fmt.Errorf("no folder for the demo's push store (%w): pass --db", err)
+	}
+	dir = filepath.Join(dir, "swkit")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", fmt.Errorf("the demo's push store: %w: pass --db", err)
+	}
+	return filepath.Join(dir, "demo.db"), nil
 }
 
 // votesFile is the SQLite file of the demo's votes: --db's when it names

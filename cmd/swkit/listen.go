@@ -22,12 +22,9 @@ var limits server.Limits
 // listenAndServe binds addr, prints the URL once connections are accepted, and
 // serves h until ctx is done, then shuts down gracefully.
 func listenAndServe(ctx context.Context, addr string, h http.Handler, announce func(url string)) error {
-	ln, err := net.Listen("tcp", addr)
+	ln, err := listen(addr, "--addr")
 	if err != nil {
-		if errors.Is(err, syscall.EADDRINUSE) {
-			return fmt.Errorf("address %s is already in use: stop the other server or pass --addr with a free port", addr)
-		}
-		return fmt.Errorf("listen on %s: %w (pass --addr host:port)", addr, err)
+		return err
 	}
 	// The limits a Go program gets from server.HTTPServer too: header size
 	// and time, body and send deadlines that follow progress. Plain
@@ -51,6 +48,18 @@ func listenAndServe(ctx context.Context, addr string, h http.Handler, announce f
 		return fmt.Errorf("shut down: %w", err)
 	}
 	return nil
+}
+
+// listen binds addr, the value of flag, with the error a person can act on.
+func listen(addr, flag string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	switch {
+	case errors.Is(err, syscall.EADDRINUSE):
+		return nil, fmt.Errorf("address %s is already in use: stop the other server or pass %s with a free port", addr, flag)
+	case err != nil:
+		return nil, fmt.Errorf("listen on %s: %w (pass %s host:port)", addr, err, flag)
+	}
+	return ln, nil
 }
 
 // urlFor prints a listener address as a URL a browser accepts as a secure

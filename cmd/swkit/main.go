@@ -2,6 +2,7 @@
 //
 //	swkit build [--config swkit.json] [DIR]   write DIR/sw.js and DIR/swkit.js
 //	swkit serve [--addr 127.0.0.1:8080] [DIR]  serve DIR with service-worker-ready headers
+//	swkit dev   [--addr 127.0.0.1:8080] [DIR]  serve DIR for development, reloading on changes
 //	swkit demo  [--addr 127.0.0.1:3000]        run the cat-rotation example
 //	swkit vapid [--json]                       print a new VAPID key pair
 //	swkit push send --title T                  record a push campaign to every subscriber
@@ -26,9 +27,13 @@ import (
 const usage = `swkit makes web sites work offline with a generated service worker.
 
 Usage:
-  swkit build [--config swkit.json] [DIR]         write DIR/sw.js and DIR/swkit.js
+  swkit build [--config swkit.json] [--precompress] [--headers netlify|cloudflare|nginx|caddy] [DIR]
+                                                  write DIR/sw.js and DIR/swkit.js (and .br/.gz siblings, a host's headers)
   swkit serve [--addr 127.0.0.1:8080] [--config swkit.json] [--db DSN] [DIR]
-                                                  serve DIR (generating the worker in memory if DIR has none)
+              [--tls-cert FILE --tls-key FILE | --acme-domain NAME] [--http-addr :80] [--hsts 8760h]
+                                                  serve DIR (generating the worker in memory if DIR has none), over HTTPS if asked
+  swkit dev   [--addr 127.0.0.1:8080] [--config swkit.json] [DIR]
+                                                  serve DIR for development: rebuild and reload pages on every change
   swkit demo  [--addr 127.0.0.1:3000] [--rotate 10s] [--images DIR] [--db DSN]
                                                   run the offline cat-rotation example
   swkit vapid [--json]                            print a new VAPID key pair for push
@@ -72,6 +77,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = runBuild(rest, stdout, stderr)
 	case "serve":
 		err = runServe(ctx, rest, stdout, stderr)
+	case "dev":
+		err = runDev(ctx, rest, stdout, stderr)
 	case "demo":
 		err = runDemo(ctx, rest, stdout, stderr)
 	case "config":

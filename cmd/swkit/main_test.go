@@ -103,7 +103,7 @@ func (b *syncBuffer) String() string {
 	return b.buf.String()
 }
 
-var urlLine = regexp.MustCompile(`http://127\.0\.0\.1:\d+/`)
+var urlLine = regexp.MustCompile(`https?://(127\.0\.0\.1|[a-z.-]+\.test):\d+/`)
 
 // startCommand runs a serving command in the background and returns the URL it
 // printed, failing the test if none appears before the deadline.
@@ -116,6 +116,13 @@ func startCommand(t *testing.T, args ...string) (url string, stop func() int) {
 // startCommandOut is startCommand, also returning what the command prints
 // on standard output.
 func startCommandOut(t *testing.T, args ...string) (url string, out *syncBuffer, stop func() int) {
+	t.Helper()
+	url, out, _, stop = startCommandStreams(t, args...)
+	return url, out, stop
+}
+
+// startCommandStreams is startCommandOut that returns stderr too.
+func startCommandStreams(t *testing.T, args ...string) (url string, out, errOut *syncBuffer, stop func() int) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	var stdout, stderr syncBuffer
@@ -150,7 +157,7 @@ func startCommandOut(t *testing.T, args ...string) (url string, out *syncBuffer,
 		return code
 	}
 	t.Cleanup(func() { stop() })
-	return url, &stdout, stop
+	return url, &stdout, &stderr, stop
 }
 
 func get(t *testing.T, url string) (*http.Response, []byte) {

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"compress/gzip"
 	"fmt"
+	"image"
+	"image/png"
 	"io"
 	"net"
 	"net/http"
@@ -59,6 +61,9 @@ func TestServeSameAsLibrary(t *testing.T) {
 		}},
 		{name: "split manifest", extra: manyFiles(2500)},
 		{name: "kill switch", config: `{"killSwitch": true}`},
+		{name: "web app manifest", config: `{"manifest": {"name": "App", "icon": "img/logo.png", "theme_color": "#2563eb"}}`,
+			extra: map[string]string{"img/logo.png": logoPNG(t)},
+			cache: map[string]string{"/manifest.webmanifest": "no-cache", "/icon-512.png": "no-cache"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -105,6 +110,9 @@ func TestServeSameAsLibrary(t *testing.T) {
 			}
 			if res := h.Result(); res != nil {
 				for name := range res.Parts {
+					paths = append(paths, "/"+name)
+				}
+				for name := range res.App {
 					paths = append(paths, "/"+name)
 				}
 			}
@@ -266,4 +274,18 @@ func manyFiles(n int) map[string]string {
 		files[fmt.Sprintf("pages/p%04d/index.html", i)] = fmt.Sprintf("<!doctype html><title>%d</title>", i)
 	}
 	return files
+}
+
+// logoPNG is a small square PNG, a source icon.
+func logoPNG(t *testing.T) string {
+	t.Helper()
+	img := image.NewNRGBA(image.Rect(0, 0, 64, 64))
+	for i := range img.Pix {
+		img.Pix[i] = byte(i)
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		t.Fatal(err)
+	}
+	return buf.String()
 }

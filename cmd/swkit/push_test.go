@@ -185,7 +185,7 @@ func TestPushMountAtEndpoint(t *testing.T) {
 	f := newPushFixture(t, 0)
 	c := &pushConfig{pushserver.Config{DB: f.db, PublicKey: f.keys.Public, PrivateKey: f.keys.Private, Subject: "mailto:ops@example.com", AllowPrivate: true}}
 	var stderr strings.Builder
-	pm, err := c.mountPush(t.Context(), &stderr)
+	pm, err := c.mountPush(t.Context(), &stderr, false)
 	if err != nil {
 		t.Fatal(err)
 	}

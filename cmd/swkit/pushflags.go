@@ -10,6 +10,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/swkit/swkit/internal/demo"
 	"github.com/swkit/swkit/push"
 	"github.com/swkit/swkit/push/pushapi"
 	"github.com/swkit/swkit/push/pushserver"
@@ -145,8 +146,18 @@ type pushMount struct {
 
 // mountPush returns push on when keys are configured, or off with a note
 // saying how to turn it on. Half a configuration is an error, not "off".
-func (c *pushConfig) mountPush(ctx context.Context, stderr io.Writer) (*pushMount, error) {
+// With demoKeys (swkit demo), no keys configured means the demo's own,
+// made on the first run and kept in the store (demo.VAPIDKeys).
+func (c *pushConfig) mountPush(ctx context.Context, stderr io.Writer, demoKeys bool) (*pushMount, error) {
 	c.resolve()
+	var keysNote string
+	if !c.Enabled() && demoKeys {
+		where, err := c.useDemoKeys(ctx)
+		if err != nil {
+			return nil, err
+		}
+		keysNote = "; VAPID keys kept in " + where
+	}
 	if !c.Enabled() {
 		return &pushMount{note: "push is off: run \"swkit vapid\" and set " + envPublicKey + ", " + envPrivateKey + " and " + envSubject + " to turn it on"}, nil
 	}
@@ -162,7 +173,35 @@ func (c *pushConfig) mountPush(ctx context.Context, stderr io.Writer) (*pushMoun
 	// Every server with push on delivers campaigns, sharing them with the
 	// other instances on the store.
 	p.Start()
-	return &pushMount{api: p.API, push: p, send: send}, nil
+	return &pushMount{api: p.API, push: p, send: send + keysNote}, nil
+}
+
+// useDemoKeys sets the demo's keys from the store, making them on the
+// first run, and a demo subject unless one is set; it returns where the
+// keys are kept, for the operator (never the keys themselves).
+func (c *pushConfig) useDemoKeys(ctx context.Context) (string, error) {
+	st, err := c.openStore(ctx, false)
+	if err != nil {
+		return "", err
+	}
+	defer st.Close()
+	ks, ok := st.(demo.KeyStore)
+	if !ok {
+		return "", fmt.Errorf("the store %T cannot keep the demo's keys: set %s and %s", st, envPublicKey, envPrivateKey)
+	}
+	keys, err := demo.VAPIDKeys(ctx, ks)
+	if err != nil {
+		return "", err
+	}
+	c.PublicKey, c.PrivateKey = keys.Public, keys.Private
+	if c.Subject == "" {
+		c.Subject = demo.Subject
+	}
+	backend, target, _ := open.Parse(c.DB)
+	if backend == open.Postgres {
+		return "PostgreSQL", nil
+	}
+	return target, nil
 }
 
 // wrap serves the push API under endpoint, a path ending in "/" such as

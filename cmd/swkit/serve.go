@@ -11,7 +11,7 @@ import (
 )
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fl := newFlagSet("serve", "[--addr 127.0.0.1:8080] [--config swkit.json] [--db DSN] [DIR]", stderr)
+	fl := newFlagSet("serve", "[--addr 127.0.0.1:8080] [--config swkit.json] [--db DSN] [--tls-cert FILE --tls-key FILE | --acme-domain NAME] [--http-addr :80] [--hsts D] [DIR]", stderr)
 	addr := fl.String("addr", "127.0.0.1:8080", "address to listen on")
 	configPath := fl.String("config", "", "config file (default: DIR/swkit.json when it exists)")
 	killSwitch := fl.Bool("kill-switch", false, "serve a self-destroying worker in place of the service worker (see swkit unregister); the config's killSwitch")
@@ -20,8 +20,12 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fl.Var(extraHeaders, "header", "`Name: value` added to every file response; repeatable, overrides --security-headers and the config's server.headers")
 	pushCfg := addPushFlags(fl, true)
 	dirOpts := addDirFlags(fl)
+	tlsCfg := addTLSFlags(fl)
 	dir, err := folderArg(fl, args)
 	if err != nil {
+		return err
+	}
+	if err := tlsCfg.check(); err != nil {
 		return err
 	}
 	cfg, err := loadConfig(*configPath, dir, dirOpts)
@@ -54,17 +58,21 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if cfg.KillSwitch {
 		worker = "kill switch in place of " + swDest(cfg) + ": browsers that check for an update unregister it"
 	}
-	pm, err := pushCfg.mountPush(ctx, stderr)
+	pm, err := pushCfg.mountPush(ctx, stderr, false)
 	if err != nil {
 		return err
 	}
 	defer pm.Close()
-	return listenAndServe(ctx, *addr, pm.wrap(cfg.PushPath(), h), func(url string) {
+	announce := func(url string) {
 		fmt.Fprintf(stdout, "serving %s at %s (%s)\n", dir, url, worker)
 		if note := pushNote(cfg, pm); note != "" {
 			fmt.Fprintln(stdout, note)
 		}
-	})
+	}
+	if tlsCfg.on() {
+		return listenAndServeTLS(ctx, *addr, tlsCfg, pm.wrap(cfg.PushPath(), h), announce)
+	}
+	return listenAndServe(ctx, *addr, pm.wrap(cfg.PushPath(), h), announce)
 }
 
 // pushNote is the line an operator needs about push: where its API is,

@@ -41,7 +41,11 @@ var bidiListening = regexp.MustCompile(`WebDriver BiDi listening on (ws://\S+)`)
 
 // launchFirefox starts Firefox ESR headless on a fresh profile, with BiDi on
 // a free port, and opens a session.
-func launchFirefox() (*firefox, error) {
+func launchFirefox() (*firefox, error) { return launchFirefoxWith(nil) }
+
+// launchFirefoxWith is launchFirefox that runs setup on the new profile
+// before Firefox starts.
+func launchFirefoxWith(setup func(profile string) error) (*firefox, error) {
 	path := envOr("SWKIT_FIREFOX", DefaultFirefox)
 	if err := executable(path, "firefox", "firefox-esr", "SWKIT_FIREFOX"); err != nil {
 		return nil, err
@@ -65,6 +69,12 @@ user_pref("network.prefetch-next", false);
 	if err := os.WriteFile(filepath.Join(profile, "user.js"), []byte(prefs), 0o644); err != nil {
 		os.RemoveAll(profile)
 		return nil, err
+	}
+	if setup != nil {
+		if err := setup(profile); err != nil {
+			os.RemoveAll(profile)
+			return nil, err
+		}
 	}
 	ff := &firefox{profile: profile}
 	if err := ff.start(); err != nil {

@@ -57,6 +57,7 @@ func ExecPath() string {
 type Browser struct {
 	dataDir string
 	ownDir  bool // remove dataDir on Close
+	extra   []chromedp.ExecAllocatorOption
 
 	mu          sync.Mutex
 	ctx         context.Context // the first tab; every NewTab derives from it
@@ -66,7 +67,11 @@ type Browser struct {
 
 // Launch starts Chromium on the profile in dataDir, or on a fresh temporary
 // profile (removed by Close) when dataDir is "".
-func Launch(dataDir string) (*Browser, error) {
+func Launch(dataDir string) (*Browser, error) { return LaunchWith(dataDir) }
+
+// LaunchWith is Launch with further command-line options (flags such as
+// host-resolver-rules, for a test that needs a browser of its own).
+func LaunchWith(dataDir string, extra ...chromedp.ExecAllocatorOption) (*Browser, error) {
 	path := ExecPath()
 	if _, err := os.Stat(path); err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
@@ -74,7 +79,7 @@ func Launch(dataDir string) (*Browser, error) {
 		}
 		return nil, fmt.Errorf("chromium at %s: %w", path, err)
 	}
-	b := &Browser{dataDir: dataDir}
+	b := &Browser{dataDir: dataDir, extra: extra}
 	if dataDir == "" {
 		dir, err := os.MkdirTemp("", "swkit-chromium-")
 		if err != nil {
@@ -103,6 +108,7 @@ func (b *Browser) start() error {
 		chromedp.Headless,
 		chromedp.UserDataDir(b.dataDir),
 	)
+	opts = append(opts, b.extra...)
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(allocCtx)
 	// No timeout on the first run: the browser lives as long as its context.
@@ -205,10 +211,10 @@ func Shared(t testing.TB) *Browser {
 }
 
 // New starts a browser of the test's own, on a fresh profile, closed at
-// cleanup: for tests that restart or kill it.
-func New(t testing.TB) *Browser {
+// cleanup: for tests that restart or kill it, or that need extra options.
+func New(t testing.TB, extra ...chromedp.ExecAllocatorOption) *Browser {
 	t.Helper()
-	b, err := Launch("")
+	b, err := LaunchWith("", extra...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -75,24 +75,29 @@ func engine(t *testing.T, name string) *Engine {
 		if err != nil {
 			t.Fatal(err)
 		}
-		// One WebDriver session (one MiniBrowser) per test: its tabs are
-		// windows of that session and share its website data.
-		var s *webkitSession
-		return &Engine{Name: name, newTab: func(tt testing.TB) *Tab {
-			tt.Helper()
-			if s == nil {
-				var err error
-				if s, err = drv.newSession(); err != nil {
-					tt.Fatal(err)
-				}
-				t.Cleanup(s.close)
-				return s.firstTab(tt)
-			}
-			return s.newTab(tt)
-		}}
+		return webkitEngine(t, drv.newSession)
 	}
 	t.Fatalf("browsertest: unknown engine %q", name)
 	return nil
+}
+
+// webkitEngine opens tabs in one WebDriver session (one MiniBrowser) for
+// test t, started by newSession at the first tab: its tabs are windows of
+// that session and share its website data.
+func webkitEngine(t *testing.T, newSession func() (*webkitSession, error)) *Engine {
+	var s *webkitSession
+	return &Engine{Name: WebKit, newTab: func(tt testing.TB) *Tab {
+		tt.Helper()
+		if s == nil {
+			var err error
+			if s, err = newSession(); err != nil {
+				tt.Fatal(err)
+			}
+			t.Cleanup(s.close)
+			return s.firstTab(tt)
+		}
+		return s.newTab(tt)
+	}}
 }
 
 // lazy is a browser process that the package starts on first use and Main

@@ -146,9 +146,20 @@ func Eval[T any](tab *Tab, expr string) T {
 	return v
 }
 
+// TryEval is Eval bounded by timeout that returns the error instead of
+// failing the test: for a page that may be in the middle of a reload (it
+// has no document to evaluate in for a moment).
+func TryEval[T any](tab *Tab, expr string, timeout time.Duration) (T, error) {
+	return evaluateWithin[T](tab, expr, timeout)
+}
+
 func evaluate[T any](tab *Tab, expr string) (T, error) {
+	return evaluateWithin[T](tab, expr, tab.Timeout)
+}
+
+func evaluateWithin[T any](tab *Tab, expr string, timeout time.Duration) (T, error) {
 	var v T
-	ctx, cancel := context.WithTimeout(context.Background(), tab.Timeout)
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	text, err := tab.drv.eval(ctx, expr)
 	if err == nil {

@@ -191,15 +191,24 @@ type webkitSession struct {
 	current string // the handle of the current window
 }
 
-func (d *webkitDriver) newSession() (*webkitSession, error) {
+func (d *webkitDriver) newSession() (*webkitSession, error) { return d.newSessionWith(nil, nil) }
+
+// newSessionWith is newSession with MiniBrowser's further arguments and
+// WebKitWebDriver's certificates option (a list of {host,
+// certificateFile}: certificates valid for those hosts).
+func (d *webkitDriver) newSessionWith(args []string, certificates []map[string]string) (*webkitSession, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), DefaultTimeout)
 	defer cancel()
+	opts := map[string]any{
+		"binary": envOr("SWKIT_MINIBROWSER", DefaultMiniBrowser),
+		"args":   append([]string{"--automation"}, args...),
+	}
+	if certificates != nil {
+		opts["certificates"] = certificates
+	}
 	caps := map[string]any{"capabilities": map[string]any{"alwaysMatch": map[string]any{
-		"browserName": "MiniBrowser",
-		"webkitgtk:browserOptions": map[string]any{
-			"binary": envOr("SWKIT_MINIBROWSER", DefaultMiniBrowser),
-			"args":   []string{"--automation"},
-		},
+		"browserName":              "MiniBrowser",
+		"webkitgtk:browserOptions": opts,
 	}}}
 	var created struct {
 		SessionID string `json:"sessionId"`

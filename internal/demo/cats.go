@@ -67,38 +67,7 @@ func drawCat(n int, s catStyle) *image.RGBA {
 	img := image.NewRGBA(image.Rect(0, 0, catWidth, catHeight))
 	fillRect(img, img.Bounds(), s.background)
 
-	const cx, cy, r = 180, 200, 110
-	// Ears first, so the head covers their bases.
-	fillTriangle(img, pt(cx-100, cy-40), pt(cx-85, cy-150), pt(cx-20, cy-95), s.fur)
-	fillTriangle(img, pt(cx+100, cy-40), pt(cx+85, cy-150), pt(cx+20, cy-95), s.fur)
-	fillTriangle(img, pt(cx-82, cy-58), pt(cx-76, cy-125), pt(cx-38, cy-92), s.inner)
-	fillTriangle(img, pt(cx+82, cy-58), pt(cx+76, cy-125), pt(cx+38, cy-92), s.inner)
-	fillEllipse(img, cx, cy, r, r-8, s.fur)
-
-	// Eyes: white, iris, slit pupil, highlight.
-	for _, ex := range []int{cx - 42, cx + 42} {
-		fillEllipse(img, ex, cy-20, 24, 20, white)
-		fillEllipse(img, ex, cy-20, 17, 17, s.eyes)
-		fillEllipse(img, ex, cy-20, 5, 15, black)
-		fillEllipse(img, ex+6, cy-27, 4, 4, white)
-	}
-
-	// Nose, mouth and whiskers.
-	fillTriangle(img, pt(cx-13, cy+18), pt(cx+13, cy+18), pt(cx, cy+32), s.inner)
-	ink := black
-	if luma(s.fur) < 96 { // a dark cat needs light whiskers
-		ink = rgb(0xe5, 0xe7, 0xeb)
-	}
-	line(img, pt(cx, cy+32), pt(cx, cy+42), 3, ink)
-	for _, side := range []int{-1, 1} { // a smiling "w"
-		line(img, pt(cx, cy+42), pt(cx+side*10, cy+50), 3, ink)
-		line(img, pt(cx+side*10, cy+50), pt(cx+side*20, cy+42), 3, ink)
-	}
-	for _, dy := range []int{-8, 6, 20} {
-		line(img, pt(cx-30, cy+30), pt(cx-125, cy+30+dy*2), 2, ink)
-		line(img, pt(cx+30, cy+30), pt(cx+125, cy+30+dy*2), 2, ink)
-	}
-
+	drawFace(img, 180, 200, 1, s)
 	drawNumber(img, n, 395, 180, 13, black)
 	return img
 }

@@ -261,6 +261,9 @@ func loadImages(dir string) ([numImages][]byte, error) {
 	return out, nil
 }
 
+// iconSource is the demo's source icon, drawn at start-up (icon.go).
+const iconSource = "cat-icon.png"
+
 // workerConfig is the demo's swkit.json: precache the site, and keep /img in
 // its own cache with stale-while-revalidate, telling pages when it changed.
 func workerConfig(push bool) config.Config {
@@ -278,9 +281,18 @@ func workerConfig(push bool) config.Config {
 				BroadcastUpdate: &config.BroadcastUpdate{},
 			},
 		}, votesRoute()},
+		// Installable: the manifest and icons come from one drawn cat.
+		Manifest: &config.Manifest{
+			Name:            "swkit demo: cache, update and refresh",
+			ShortName:       "swkit cats",
+			Description:     "A cat that changes every few seconds, offline too.",
+			Icon:            iconSource,
+			ThemeColor:      "#2563eb",
+			BackgroundColor: "#bfdbfe",
+		},
 	}
 	if push {
-		cfg.Push = &config.Push{Title: "swkit demo"}
+		cfg.Push = &config.Push{Title: "swkit demo", Icon: "icon-192.png"}
 	}
 	return cfg
 }

@@ -46,7 +46,11 @@ func newSite(site fs.FS, rotate time.Duration, push bool) (http.Handler, error) 
 	}
 	// The manifest revisions must match what the server sends, so the worker
 	// is built over the rendered index.html, not the embedded one.
-	rendered, err := overlay(site, map[string][]byte{"index.html": index})
+	icon, err := sharedIcon()
+	if err != nil {
+		return nil, err
+	}
+	rendered, err := overlay(site, map[string][]byte{"index.html": index, iconSource: icon})
 	if err != nil {
 		return nil, fmt.Errorf("site: %w", err)
 	}

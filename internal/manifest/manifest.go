@@ -112,6 +112,20 @@ type Result struct {
 	Bytes int64 `json:"bytes"`
 }
 
+// isSibling reports whether p is a precompressed sibling ("app.js.br",
+// "app.js.gz") of a file beside it: another encoding of that file, which
+// the server picks by Accept-Encoding, never fetched by its own URL.
+func isSibling(fsys fs.FS, p string) bool {
+	for _, suffix := range []string{".br", ".gz"} {
+		if base, ok := strings.CutSuffix(p, suffix); ok && !strings.HasSuffix(base, "/") && base != "" {
+			if info, err := fs.Stat(fsys, base); err == nil && info.Mode().IsRegular() {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // OversizeWarning is the warning for the file at p, of size bytes, left
 // out for being over limit (maximumFileSizeToCacheInBytes).
 func OversizeWarning(p string, size, limit int64) Warning {
@@ -177,7 +191,7 @@ func Build(fsys fs.FS, opts Options) (*Result, error) {
 			}
 			return nil
 		}
-		if !d.Type().IsRegular() || !o.takes(p) {
+		if !d.Type().IsRegular() || !o.takes(p) || isSibling(fsys, p) {
 			return nil
 		}
 		info, err := d.Info()

@@ -45,12 +45,12 @@ func HasExtraEntries(cfg config.Config, pages []Page) bool {
 // folder) into the worker's manifest, as Workbox's transforms do, in order:
 // modifyURLPrefix on the site's files, then every relative URL, the
 // templated URLs' too, made relative to the worker's folder (swDest may sit
-// in a folder of the site); then the page helper, additionalManifestEntries
-// and pages, as they are. The result is sorted by URL. Two entries for one URL
+// in a folder of the site); then the page helper, the web app manifest and
+// icons (app), additionalManifestEntries and pages, as they are. The result is sorted by URL. Two entries for one URL
 // are an error naming both.
-func manifestEntries(fsys fs.FS, cfg config.Config, files []manifest.Entry, helper []byte, opts Options) ([]manifest.Entry, error) {
+func manifestEntries(fsys fs.FS, cfg config.Config, files []manifest.Entry, helper []byte, app []source, opts Options) ([]manifest.Entry, error) {
 	pages := opts.Pages
-	all := make([]source, 0, len(files)+len(cfg.TemplatedURLs)+len(cfg.AdditionalManifestEntries)+len(pages)+1)
+	all := make([]source, 0, len(files)+len(cfg.TemplatedURLs)+len(cfg.AdditionalManifestEntries)+len(pages)+len(app)+1)
 	for _, e := range files {
 		if opts.FilePrefix != "" {
 			e.URL = opts.FilePrefix + strings.TrimPrefix(e.URL, "./")
@@ -66,6 +66,7 @@ func manifestEntries(fsys fs.FS, cfg config.Config, files []manifest.Entry, help
 	h := manifest.EntryFor(PageHelperName, helper)
 	h.URL = workerURL(cfg, h.URL)
 	all = append(all, source{entry: h, key: "the page helper"})
+	all = append(all, app...)
 	for i, a := range cfg.AdditionalManifestEntries {
 		all = append(all, source{
 			entry: manifest.Entry{URL: a.URL, Revision: a.Revision, Integrity: a.Integrity},
@@ -84,6 +85,19 @@ func manifestEntries(fsys fs.FS, cfg config.Config, files []manifest.Entry, help
 		out[i] = s.entry
 	}
 	return out, nil
+}
+
+// appEntries are the precache entries of the web app manifest and icons
+// (app, by path from the site's root), beside the worker like the page
+// helper, in a stable order.
+func appEntries(cfg config.Config, app map[string][]byte) []source {
+	var out []source
+	for _, name := range slices.Sorted(maps.Keys(app)) {
+		e := manifest.EntryFor(name, app[name])
+		e.URL = workerURL(cfg, e.URL)
+		out = append(out, source{entry: e, key: "manifest"})
+	}
+	return out
 }
 
 // modifyURLPrefix replaces the longest prefix of u that prefixes names

@@ -27,8 +27,10 @@ import (
 	"time"
 
 	"github.com/swkit/swkit/config"
+	"github.com/swkit/swkit/internal/hosting"
 	"github.com/swkit/swkit/internal/manifest"
 	"github.com/swkit/swkit/internal/swgen"
+	"github.com/swkit/swkit/internal/webapp"
 )
 
 // PageHelperName is the page helper's file name beside the worker.
@@ -41,7 +43,11 @@ type Output struct {
 	// Imports are the files the worker imports, by slash path in the folder
 	// (beside the worker): the parts of a manifest too large to stay inline
 	// (swgen.GenerateWorker), named by their content. Nil for most sites.
-	Imports  map[string][]byte
+	Imports map[string][]byte
+	// App are the web app manifest and its icons (config.Manifest), by
+	// slash path beside the worker, precached with the site. Nil without
+	// a manifest section.
+	App      map[string][]byte
 	Manifest *manifest.Result // what the worker precaches
 	// Warnings are the manifest's and the build's own (a large precache,
 	// options that an injected worker ignores).
@@ -70,6 +76,11 @@ type Options struct {
 	Reuse *Reuse
 	// Pages are URLs to precache besides the site's files.
 	Pages []Page
+	// NoWorker skips generating the worker, the costly step, for a caller
+	// that serves a worker of its own (swkit dev): the files are listed,
+	// hashed and checked, with their warnings, and the page helper and web
+	// app are made as always.
+	NoWorker bool
 	// FilePrefix is the path under which the site's files are served
 	// ("static/", no leading slash) while the worker and the page helper
 	// are at the root; it prefixes the files' URLs.
@@ -124,8 +135,18 @@ func Build(fsys fs.FS, cfg config.Config, opts Options) (*Output, error) {
 	// The site's files, as the walk found them, for the build key: the
 	// page helper is added after it (a reused build brings its own).
 	files := res.Entries
+	if cfg.Manifest != nil {
+		appFS := fsys
+		if opts.Root != nil {
+			appFS = opts.Root.FS()
+		}
+		if out.App, err = webApp(appFS, cfg, res); err != nil {
+			return nil, err
+		}
+	}
+	app := appEntries(cfg, out.App)
 	finish := func(helper []byte) error {
-		entries, err := manifestEntries(fsys, cfg, files, helper, opts)
+		entries, err := manifestEntries(fsys, cfg, files, helper, app, opts)
 		if err != nil {
 			return err
 		}
@@ -149,7 +170,13 @@ func Build(fsys fs.FS, cfg config.Config, opts Options) (*Output, error) {
 		return out, nil
 	}
 	if r := opts.Reuse; r != nil {
-		if out.Key, err = Key(files, cfg, r.Extra); err != nil {
+		// The manifest and icons follow the source icon, which need not
+		// be among the files the walk keeps.
+		keyed := files
+		for _, a := range app {
+			keyed = append(slices.Clip(keyed), a.entry)
+		}
+		if out.Key, err = Key(keyed, cfg, r.Extra); err != nil {
 			return nil, err
 		}
 		if r.Previous != nil {
@@ -174,6 +201,11 @@ func Build(fsys fs.FS, cfg config.Config, opts Options) (*Output, error) {
 	out.Warnings = append(out.Warnings, sizeWarnings(res.Entries)...)
 	if err := checkPrecachedPages(cfg, res.Entries); err != nil {
 		return nil, err
+	}
+	if opts.NoWorker {
+		out.PageHelper = helper
+		out.Elapsed = time.Since(start)
+		return out, nil
 	}
 	worker, err := swgen.GenerateWorker(cfg, res.Entries)
 	if err != nil {
@@ -381,10 +413,37 @@ func ManifestOptions(cfg config.Config) (manifest.Options, error) {
 	// The page helper is always precached, whatever the globs and size limit
 	// say: pages import it, so without it they would not start offline. A
 	// site file of the same name is replaced by it.
-	opts.Exclude = append(opts.Exclude, cfg.SwDest, PageHelperName)
+	// _headers is a static host's configuration (swkit build --headers),
+	// which the host reads and never serves.
+	opts.Exclude = append(opts.Exclude, cfg.SwDest, PageHelperName, "_headers")
+	if cfg.Manifest != nil {
+		// Generated: precached as this build makes them, not as on disk.
+		opts.Exclude = append(opts.Exclude, webapp.Names(cfg.SwDest)...)
+	}
 	// Manifest files an earlier build wrote are the worker's, not the site's.
 	opts.GlobIgnores = append(opts.GlobIgnores, path.Join(path.Dir(cfg.SwDest), swgen.ManifestFileGlob))
 	return opts, nil
+}
+
+// webApp generates the web app manifest and icons of cfg.Manifest, by
+// path from the site's root, and adds their warnings to res. A file of the
+// site in their place that swkit did not generate stops the build, so that
+// serving and writing agree: neither ever replaces a person's own manifest.
+func webApp(fsys fs.FS, cfg config.Config, res *manifest.Result) (map[string][]byte, error) {
+	app, warns, err := webapp.Generate(fsys, *cfg.Manifest, cfg.SwDest)
+	if err != nil {
+		return nil, err
+	}
+	for _, name := range slices.Sorted(maps.Keys(app)) {
+		if old, err := fs.ReadFile(fsys, name); err == nil && !bytes.Equal(old, app[name]) && !IsOurs(old) {
+			return nil, fmt.Errorf("%s %w: remove the manifest section from the config or move the file away", name, ErrNotOurs)
+		}
+	}
+	res.Warnings = append(res.Warnings, warns...)
+	res.Warnings = append(res.Warnings, webapp.CheckStartPage(*cfg.Manifest, cfg.SwDest, cfg.DirectoryIndex, func(name string) ([]byte, error) {
+		return fs.ReadFile(fsys, name)
+	})...)
+	return app, nil
 }
 
 // BuildID identifies the running swkit build, for Reuse.Extra: its module
@@ -418,7 +477,11 @@ func BuildID() []byte {
 // first line of one of swkit's outputs (swgen.Banners). A file that merely
 // mentions swkit is not.
 func IsOurs(data []byte) bool {
-	for _, b := range swgen.Banners {
+	if webapp.IsOurs(data) {
+		return true
+	}
+	banners := append(swgen.Banners[:len(swgen.Banners):len(swgen.Banners)], webapp.Banner)
+	for _, b := range append(banners, hosting.Banners...) {
 		if rest, ok := bytes.CutPrefix(data, []byte(b)); ok && (bytes.HasPrefix(rest, []byte("\n")) || bytes.HasPrefix(rest, []byte("\r\n"))) {
 			return true
 		}
@@ -427,5 +490,5 @@ func IsOurs(data []byte) bool {
 }
 
 // ErrNotOurs is returned when a file swkit would write exists and was not written
-// by swkit.
-var ErrNotOurs = errors.New("exists and was not generated by swkit")
+// by swkit. It is package hosting's, which precompressed siblings share.
+var ErrNotOurs = hosting.ErrNotOurs

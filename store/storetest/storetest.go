@@ -94,6 +94,7 @@ func Run(t *testing.T, newDB NewDB) {
 		{"CampaignRetrying", testCampaignRetrying},
 		{"CampaignLateSubscriptions", testCampaignLateSubscriptions},
 		{"CampaignThrottles", testCampaignThrottles},
+		{"Settings", testSettings},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, newDB) })
