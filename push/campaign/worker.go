@@ -431,7 +431,9 @@ func (w *Worker) throttle(origin string, until time.Time) {
 func (w *Worker) refreshThrottles(ctx context.Context) {
 	t, err := w.o.Store.Throttles(ctx)
 	if err != nil {
-		w.o.Logf("push campaign: read throttles: %v", err)
+		if ctx.Err() == nil { // stopping is not worth a line
+			w.o.Logf("push campaign: read throttles: %v", err)
+		}
 		return
 	}
 	w.mu.Lock()
