@@ -1,0 +1,304 @@
+// Command browser-speed times what a service worker costs the page it
+// controls, with several workers side by side in one Chromium, on one site
+// (a page with 80 scripts, 40 stylesheets and 80 images, all precached),
+// each worker on its own origin behind the same server (package server, as
+// `swkit serve` answers):
+//
+//   - swkit's generated worker;
+//   - Workbox's, from workbox-cli's generateSW (npm), as the parity test runs it;
+//   - the floor: a hand-written worker that answers with caches.match;
+//   - swkit's with static routes (InstallEvent.addRoutes, where the engine has it);
+//   - swkit's and Workbox's again with 50 runtimeCaching routes that match
+//     nothing on the page (what a route costs each request).
+//
+// For each worker it reports medians over -loads rounds, the order of the
+// workers rotated each round: the warm controlled load (navigation start to
+// the load event); each subresource's time (Resource Timing, responseEnd -
+// startTime), p50 and p99 over all rounds; and the load right after
+// ServiceWorker.stopAllWorkers (the first visit of a session). Ratios are
+// within this run only.
+//
+//	bench/browser-speed/run.sh                     # installs, locks, prints Markdown
+//	go run ./bench/browser-speed -loads 20
+//	go run ./bench/browser-speed -profile swkit    # and where that worker's JavaScript spends its time
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/chromedp"
+
+	"github.com/swkit/swkit/config"
+	"github.com/swkit/swkit/internal/browsertest"
+	"github.com/swkit/swkit/server"
+)
+
+var (
+	work    = flag.String("work", "bench/work/browser-speed", "folder for the site and Workbox's output")
+	cli     = flag.String("workbox", defaultWorkbox(), "workbox-cli binary ($SWKIT_WORKBOX_CLI)")
+	loads   = flag.Int("loads", 20, "rounds: loads per worker, warm and after a stop each")
+	only    = flag.String("workers", "", "comma-separated worker names to run (default all)")
+	profile = flag.String("profile", "", "after the rounds, profile the JavaScript of the worker of this name over -loads warm loads")
+)
+
+func defaultWorkbox() string {
+	if p := os.Getenv("SWKIT_WORKBOX_CLI"); p != "" {
+		return p
+	}
+	return ".cache/npm/node_modules/.bin/workbox"
+}
+
+func main() {
+	flag.Parse()
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "browser-speed:", err)
+		os.Exit(1)
+	}
+}
+
+// origin is one worker on its own origin: server, tab, results.
+type origin struct {
+	worker
+	url      string
+	srv      *http.Server
+	requests atomic.Int64
+	tab      context.Context
+	warm     []sample
+	cold     []sample
+}
+
+// sample is what one page load measured.
+type sample struct {
+	Load       float64   `json:"load"`
+	Resources  []float64 `json:"resources"`
+	Controlled bool      `json:"controlled"`
+	// Routed counts the subresources the static router answered from a
+	// cache (Resource Timing's workerFinalSourceType).
+	Routed int `json:"routed"`
+}
+
+func run() error {
+	site := filepath.Join(*work, "site")
+	urls, err := writeSite(site)
+	if err != nil {
+		return err
+	}
+	workers, err := buildWorkers(site, urls)
+	if err != nil {
+		return err
+	}
+
+	br, err := browsertest.Launch("")
+	if err != nil {
+		return err
+	}
+	defer br.Close()
+	version, err := browserVersion(br.Context())
+	if err != nil {
+		return err
+	}
+	fmt.Printf("%s; %d loads per worker and kind; load before: %s\n\n", version, *loads, loadAvg())
+
+	var origins []*origin
+	for _, w := range workers {
+		o, err := serve(site, w)
+		if err != nil {
+			return err
+		}
+		defer o.srv.Close()
+		if err := o.install(br); err != nil {
+			return fmt.Errorf("%s: %w", o.name, err)
+		}
+		origins = append(origins, o)
+	}
+	sw, err := watchWorkers(br)
+	if err != nil {
+		return err
+	}
+
+	// One load per worker per round, warm, the order rotated each round so
+	// that no worker always follows the same one; then the same after
+	// stopping every worker.
+	for _, cold := range []bool{false, true} {
+		for round := range *loads {
+			for i := range origins {
+				o := origins[(round+i)%len(origins)]
+				if cold {
+					if err := sw.stopAll(); err != nil {
+						return err
+					}
+				}
+				s, err := o.load()
+				if err != nil {
+					return fmt.Errorf("%s: %w", o.name, err)
+				}
+				if cold {
+					o.cold = append(o.cold, s)
+				} else {
+					o.warm = append(o.warm, s)
+				}
+			}
+		}
+	}
+	report(origins)
+	fmt.Printf("\nload after: %s\n", loadAvg())
+
+	if *profile != "" {
+		for _, o := range origins {
+			if o.name == *profile {
+				return profileWorker(br, o)
+			}
+		}
+		return fmt.Errorf("-profile: no worker named %q", *profile)
+	}
+	return nil
+}
+
+func buildWorkers(site string, urls []string) ([]worker, error) {
+	on := true
+	type spec struct {
+		name  string
+		build func() (worker, error)
+	}
+	specs := []spec{
+		{"floor", func() (worker, error) { return floorWorker(urls), nil }},
+		{"workbox", func() (worker, error) { return workboxWorker("workbox", *cli, site, *work, false) }},
+		{"swkit", func() (worker, error) { return swkitWorker("swkit", site, config.Config{}, false) }},
+		{"swkit-static", func() (worker, error) {
+			return swkitWorker("swkit-static", site, config.Config{StaticRoutes: &on}, false)
+		}},
+		{"workbox-50", func() (worker, error) { return workboxWorker("workbox-50", *cli, site, *work, true) }},
+		{"swkit-50", func() (worker, error) { return swkitWorker("swkit-50", site, config.Config{}, true) }},
+	}
+	var out []worker
+	for _, s := range specs {
+		if *only != "" && !slices.Contains(strings.Split(*only, ","), s.name) {
+			continue
+		}
+		w, err := s.build()
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", s.name, err)
+		}
+		w.name = s.name
+		out = append(out, w)
+	}
+	return out, nil
+}
+
+// serve starts the site with w's files on a port of its own.
+func serve(site string, w worker) (*origin, error) {
+	h, err := server.New(os.DirFS(site), config.Config{}, server.Options{Generated: w.files})
+	if err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	o := &origin{worker: w, url: "http://" + ln.Addr().String() + "/"}
+	o.srv = &http.Server{Handler: http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		o.requests.Add(1)
+		h.ServeHTTP(rw, r)
+	})}
+	go o.srv.Serve(ln)
+	return o, nil
+}
+
+// install opens the worker's tab, waits for the worker to activate, and
+// loads until it controls the page.
+func (o *origin) install(br *browsertest.Browser) error {
+	o.tab, _ = chromedp.NewContext(br.Context())
+	if err := chromedp.Do(o.tab); err != nil { // a plain first run (TESTING.md, pitfall 1)
+		return err
+	}
+	if err := o.navigate(o.url); err != nil {
+		return err
+	}
+	// ready settles once a worker is activating; the page registers after
+	// its load event.
+	ok, err := evaluate[bool](o.tab, 3*time.Minute, `(async () => {
+		const w = (await navigator.serviceWorker.ready).active;
+		if (w.state !== 'activated') await new Promise((resolve) => w.addEventListener('statechange', () => {
+			if (w.state === 'activated') resolve();
+		}));
+		return true;
+	})()`)
+	if err != nil || !ok {
+		return fmt.Errorf("install: %v", err)
+	}
+	s, err := o.load()
+	if err != nil {
+		return err
+	}
+	if !s.Controlled {
+		return fmt.Errorf("the page is not controlled after the install")
+	}
+	return nil
+}
+
+func (o *origin) navigate(url string) error {
+	ctx, cancel := context.WithTimeout(o.tab, time.Minute)
+	defer cancel()
+	return chromedp.Do(ctx, chromedp.Navigate(url))
+}
+
+// load leaves the page, comes back and reads its timings.
+func (o *origin) load() (sample, error) {
+	if err := o.navigate("about:blank"); err != nil {
+		return sample{}, err
+	}
+	if err := o.navigate(o.url); err != nil {
+		return sample{}, err
+	}
+	s, err := evaluate[sample](o.tab, time.Minute, `(() => {
+		const nav = performance.getEntriesByType('navigation')[0];
+		const res = performance.getEntriesByType('resource').filter((e) => ['script', 'link', 'img'].includes(e.initiatorType));
+		return {
+			load: nav.loadEventStart,
+			resources: res.map((e) => e.responseEnd - e.startTime),
+			controlled: Boolean(navigator.serviceWorker.controller),
+			routed: res.filter((e) => e.workerFinalSourceType === 'cache').length,
+		};
+	})()`)
+	if err == nil && len(s.Resources) != numScripts+numStyles+numImages {
+		err = fmt.Errorf("%d subresources timed, want %d", len(s.Resources), numScripts+numStyles+numImages)
+	}
+	return s, err
+}
+
+func evaluate[T any](tab context.Context, timeout time.Duration, expr string) (T, error) {
+	ctx, cancel := context.WithTimeout(tab, timeout)
+	defer cancel()
+	return chromedp.Run(ctx, chromedp.Evaluate[T](expr, chromedp.EvalAwaitPromise))
+}
+
+func browserVersion(ctx context.Context) (string, error) {
+	v, err := chromedp.CallBrowser(ctx, browserGetVersion, cdp.Empty{})
+	if err != nil {
+		return "", err
+	}
+	return v.Product, nil
+}
+
+// loadAvg is the load average and the CPU pressure, to print beside figures.
+func loadAvg() string {
+	avg, _ := os.ReadFile("/proc/loadavg")
+	psi, _ := os.ReadFile("/proc/pressure/cpu")
+	fields := strings.Fields(string(avg))
+	if len(fields) > 3 {
+		fields = fields[:3]
+	}
+	p := strings.SplitN(string(psi), "\n", 2)[0]
+	return strings.Join(fields, " ") + "; cpu pressure " + strings.TrimPrefix(p, "some ")
+}
