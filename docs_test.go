@@ -39,3 +39,18 @@ func TestDocumentedHelperSize(t *testing.T) {
 		}
 	}
 }
+
+// TestBenchmarksDocShort: docs/benchmarks.md opens with the current figures
+// and stays under 300 lines; history belongs in git.
+func TestBenchmarksDocShort(t *testing.T) {
+	doc, err := os.ReadFile("docs/benchmarks.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := bytes.Count(doc, []byte("\n")); n >= 300 {
+		t.Errorf("docs/benchmarks.md has %d lines, want under 300: keep the current figures, move history to commit messages", n)
+	}
+	if !bytes.Contains(doc[:min(len(doc), 600)], []byte("## Current figures")) {
+		t.Error("docs/benchmarks.md must open with its current figures")
+	}
+}

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every swkit test: formatting, vet, unit, command-line and browser tests.
-# It installs what the tests need when it is missing (Debian's chromium and
-# postgresql, and workbox-cli from npm for the Workbox parity test), so a fresh
+# It installs what the tests need when it is missing (Debian's chromium,
+# firefox-esr, webkit2gtk-driver, xvfb and postgresql, and workbox-cli from npm
+# for the Workbox parity test), so a fresh
 # Debian machine needs only Go. Nothing is skipped silently: a missing tool
 # that cannot be installed stops the run with a message saying how to get it.
 set -euo pipefail
@@ -37,6 +38,14 @@ if [ ! -x "$chromium" ]; then
 	apt_install chromium
 fi
 export SWKIT_CHROMIUM="$chromium"
+
+# The browser tests run in Firefox ESR (WebDriver BiDi, headless) and in
+# WebKitGTK's MiniBrowser (WebKitWebDriver, on an Xvfb display) too.
+missing=()
+[ -n "${SWKIT_FIREFOX:-}" ] || [ -x /usr/bin/firefox-esr ] || missing+=(firefox-esr)
+[ -n "${SWKIT_WEBKIT_DRIVER:-}" ] || [ -x /usr/bin/WebKitWebDriver ] || missing+=(webkit2gtk-driver)
+command -v Xvfb >/dev/null || missing+=(xvfb)
+[ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
 
 # The store's PostgreSQL tests start a private server from Debian's binaries
 # (initdb, postgres) on 127.0.0.1, unless SWKIT_TEST_POSTGRES_DSN names one.

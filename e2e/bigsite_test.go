@@ -30,107 +30,109 @@ const precacheConcurrency = 6
 // same number: the upper bound shows that the pool stays within the browser's
 // own limit rather than queueing inside the network stack.
 func TestPrecacheThousandFiles(t *testing.T) {
-	const files = 1000
-	dir := t.TempDir()
-	write := func(name, content string) {
-		p := filepath.Join(dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
+	browsertest.Engines(t, func(t *testing.T, e *browsertest.Engine) {
+		const files = 1000
+		dir := t.TempDir()
+		write := func(name, content string) {
+			p := filepath.Join(dir, filepath.FromSlash(name))
+			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+				t.Fatal(err)
+			}
 		}
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
+		bigName := func(i int) string { return fmt.Sprintf("d%02d/f%04d.txt", i%25, i) }
+		for i := range files - 2 {
+			write(bigName(i), fmt.Sprintf("file %d\n%s", i, strings.Repeat("x", i%300)))
 		}
-	}
-	bigName := func(i int) string { return fmt.Sprintf("d%02d/f%04d.txt", i%25, i) }
-	for i := range files - 2 {
-		write(bigName(i), fmt.Sprintf("file %d\n%s", i, strings.Repeat("x", i%300)))
-	}
-	write("index.html", `<!doctype html><title>big</title><script type="module">
+		write("index.html", `<!doctype html><title>big</title><script type="module">
 import { register } from '/swkit.js';
 register('/sw.js');
 </script>`)
-	fileServer, err := swkit.New(os.DirFS(dir), swkit.Config{ClientsClaim: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	res := fileServer.Result()
-	if len(res.Entries) != files {
-		t.Fatalf("manifest has %d entries, want %d", len(res.Entries), files)
-	}
+		fileServer, err := swkit.New(os.DirFS(dir), swkit.Config{ClientsClaim: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res := fileServer.Result()
+		if len(res.Entries) != files {
+			t.Fatalf("manifest has %d entries, want %d", len(res.Entries), files)
+		}
 
-	var (
-		mu              sync.Mutex
-		inFlight, most  int
-		requests        = map[string]int{}
-		transientFailed = map[string]bool{}
-	)
-	srv := browsertest.NewServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Header.Get("Sec-Fetch-Dest") != "empty" { // not the worker's precache fetch
-			fileServer.ServeHTTP(w, r)
-			return
-		}
-		mu.Lock()
-		inFlight++
-		most = max(most, inFlight)
-		requests[r.URL.Path]++
-		fail := requests[r.URL.Path] == 1 && strings.HasSuffix(r.URL.Path, ".txt") && fileIndex(r.URL.Path)%97 == 0
-		if fail {
-			transientFailed[r.URL.Path] = true
-		}
-		mu.Unlock()
-		defer func() {
+		var (
+			mu              sync.Mutex
+			inFlight, most  int
+			requests        = map[string]int{}
+			transientFailed = map[string]bool{}
+		)
+		srv := browsertest.NewServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Header.Get("Sec-Fetch-Dest") != "empty" { // not the worker's precache fetch
+				fileServer.ServeHTTP(w, r)
+				return
+			}
 			mu.Lock()
-			inFlight--
+			inFlight++
+			most = max(most, inFlight)
+			requests[r.URL.Path]++
+			fail := requests[r.URL.Path] == 1 && strings.HasSuffix(r.URL.Path, ".txt") && fileIndex(r.URL.Path)%97 == 0
+			if fail {
+				transientFailed[r.URL.Path] = true
+			}
 			mu.Unlock()
-		}()
-		time.Sleep(2 * time.Millisecond) // latency, so that overlap is visible
-		if fail {
-			http.Error(w, "try again", http.StatusServiceUnavailable)
-			return
-		}
-		fileServer.ServeHTTP(w, r)
-	}))
+			defer func() {
+				mu.Lock()
+				inFlight--
+				mu.Unlock()
+			}()
+			time.Sleep(2 * time.Millisecond) // latency, so that overlap is visible
+			if fail {
+				http.Error(w, "try again", http.StatusServiceUnavailable)
+				return
+			}
+			fileServer.ServeHTTP(w, r)
+		}))
 
-	tab := browsertest.Shared(t).NewTab(t)
-	tab.Timeout = 90 * time.Second // 1,000 fetches and puts on a shared machine
-	tab.Navigate(srv.URL("/"))
-	tab.WaitController()
-	tab.WaitFor(`navigator.serviceWorker.controller.state === 'activated'`)
+		tab := e.NewTab(t)
+		tab.Navigate(srv.URL("/"))
+		waitProgress(t, tab, precacheCount(srv.URL("/")), len(res.Entries), time.Minute)
+		tab.WaitController()
+		tab.WaitFor(`navigator.serviceWorker.controller.state === 'activated'`)
 
-	mu.Lock()
-	defer mu.Unlock() // no worker fetch comes after the install
-	if len(transientFailed) == 0 {
-		t.Fatal("no request failed transiently: the retry path was not exercised")
-	}
-	for _, e := range res.Entries {
-		p := "/" + e.URL
-		want := 1
-		if transientFailed[p] {
-			want = 2
+		mu.Lock()
+		defer mu.Unlock() // no worker fetch comes after the install
+		if len(transientFailed) == 0 {
+			t.Fatal("no request failed transiently: the retry path was not exercised")
 		}
-		if requests[p] != want {
-			t.Errorf("%s fetched %d times, want %d", p, requests[p], want)
+		for _, e := range res.Entries {
+			p := "/" + e.URL
+			want := 1
+			if transientFailed[p] {
+				want = 2
+			}
+			if requests[p] != want {
+				t.Errorf("%s fetched %d times, want %d", p, requests[p], want)
+			}
 		}
-	}
-	if len(requests) != files {
-		t.Errorf("the worker fetched %d paths, want %d", len(requests), files)
-	}
-	if most > precacheConcurrency || most < 2 {
-		t.Errorf("at most %d precache requests were in flight, want 2 to %d", most, precacheConcurrency)
-	}
-	t.Logf("%d files, %d retried after a 503, at most %d in flight", files, len(transientFailed), most)
+		if len(requests) != files {
+			t.Errorf("the worker fetched %d paths, want %d", len(requests), files)
+		}
+		if most > precacheConcurrency || most < 2 {
+			t.Errorf("at most %d precache requests were in flight, want 2 to %d", most, precacheConcurrency)
+		}
+		t.Logf("%d files, %d retried after a 503, at most %d in flight", files, len(transientFailed), most)
 
-	keys := tab.CacheKeys("swkit-precache-v1-" + srv.URL("/"))
-	want := make([]string, len(res.Entries))
-	for i, e := range res.Entries {
-		want[i] = srv.URL("/" + e.URL)
-		if e.Revision != "" {
-			want[i] += "?__swkit_rev=" + e.Revision
+		keys := tab.CacheKeys("swkit-precache-v1-" + srv.URL("/"))
+		want := make([]string, len(res.Entries))
+		for i, e := range res.Entries {
+			want[i] = srv.URL("/" + e.URL)
+			if e.Revision != "" {
+				want[i] += "?__swkit_rev=" + e.Revision
+			}
 		}
-	}
-	if !slices.Equal(sorted(keys), sorted(want)) {
-		t.Errorf("precache holds %d keys, want the %d entries", len(keys), len(want))
-	}
+		if !slices.Equal(sorted(keys), sorted(want)) {
+			t.Errorf("precache holds %d keys, want the %d entries", len(keys), len(want))
+		}
+	})
 }
 
 // fileIndex is i of "/dNN/fIIII.txt".

@@ -33,14 +33,15 @@ func (c *fakeClock) Advance(d time.Duration) {
 }
 
 // startDemo serves the demo on 127.0.0.1 and opens it in a new tab.
-func startDemo(t *testing.T, opts demo.Options) (*browsertest.Server, *browsertest.Tab) {
+func startDemo(t *testing.T, tabs tabOpener, opts demo.Options) (*browsertest.Server, *browsertest.Tab) {
 	t.Helper()
 	d, err := demo.New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { d.Close() }) // removes the votes' temporary folder
 	srv := browsertest.NewServer(t, d)
-	return srv, browsertest.Shared(t).NewTab(t)
+	return srv, tabs.NewTab(t)
 }
 
 // isImg keeps the requests for the rotating picture.
@@ -52,9 +53,9 @@ func imgHits(srv *browsertest.Server) int { return srv.Counts(isImg)["/img"] }
 // controlledDemo runs the seed's flow up to a controlled page: open the page
 // (the worker installs and precaches it), wait until the worker is active, and
 // reload, so the worker controls the page and has /img in its cache.
-func controlledDemo(t *testing.T, opts demo.Options) (*browsertest.Server, *browsertest.Tab) {
+func controlledDemo(t *testing.T, tabs tabOpener, opts demo.Options) (*browsertest.Server, *browsertest.Tab) {
 	t.Helper()
-	srv, tab := startDemo(t, opts)
+	srv, tab := startDemo(t, tabs, opts)
 	tab.Navigate(srv.URL("/"))
 	tab.WaitFor(`navigator.serviceWorker.getRegistration().then(r => r?.active?.state === 'activated')`)
 	tab.Reload()
@@ -78,7 +79,7 @@ func imageResponses(r *browsertest.Recorder, srv *browsertest.Server) []browsert
 // by the worker from its cache, and the only /img request that reaches the
 // server is the worker's background revalidation.
 func TestDemoImageFromWorker(t *testing.T) {
-	srv, tab := controlledDemo(t, demo.Options{Rotate: time.Hour})
+	srv, tab := controlledDemo(t, browsertest.Shared(t), demo.Options{Rotate: time.Hour})
 
 	rec := tab.RecordNetwork()
 	before := imgHits(srv)
@@ -109,32 +110,34 @@ func TestDemoImageFromWorker(t *testing.T) {
 // TestDemoOffline is (b): with the server stopped, a reload renders the page,
 // runs its script and shows the last image.
 func TestDemoOffline(t *testing.T) {
-	srv, tab := controlledDemo(t, demo.Options{Rotate: time.Hour})
-	srv.Stop()
+	browsertest.Engines(t, func(t *testing.T, e *browsertest.Engine) {
+		srv, tab := controlledDemo(t, e, demo.Options{Rotate: time.Hour})
+		srv.Stop()
 
-	tab.Reload()
-	tab.WaitFor(`document.querySelector('#cat').complete && document.querySelector('#cat').naturalWidth > 0`)
-	type state struct {
-		Title      string `json:"title"`
-		Status     string `json:"status"`
-		Width      int    `json:"width"`
-		Controlled bool   `json:"controlled"`
-		Stylesheet bool   `json:"stylesheet"`
-	}
-	got := browsertest.Eval[state](tab, `({
-		title: document.title,
-		status: document.querySelector('#status').textContent,
-		width: document.querySelector('#cat').naturalWidth,
-		controlled: !!navigator.serviceWorker.controller,
-		stylesheet: document.styleSheets.length > 0 && document.styleSheets[0].cssRules.length > 0,
-	})`)
-	if got.Title != "swkit demo" || got.Width == 0 || !got.Controlled || !got.Stylesheet {
-		t.Errorf("offline reload rendered %+v, want the titled, styled, controlled page with its cat", got)
-	}
-	// main.js ran: it moved the status on from the HTML's initial text.
-	if got.Status == "" || got.Status == "registering" {
-		t.Errorf("offline: #status = %q: the page's script did not run", got.Status)
-	}
+		tab.Reload()
+		tab.WaitFor(`document.querySelector('#cat').complete && document.querySelector('#cat').naturalWidth > 0`)
+		type state struct {
+			Title      string `json:"title"`
+			Status     string `json:"status"`
+			Width      int    `json:"width"`
+			Controlled bool   `json:"controlled"`
+			Stylesheet bool   `json:"stylesheet"`
+		}
+		got := browsertest.Eval[state](tab, `({
+			title: document.title,
+			status: document.querySelector('#status').textContent,
+			width: document.querySelector('#cat').naturalWidth,
+			controlled: !!navigator.serviceWorker.controller,
+			stylesheet: document.styleSheets.length > 0 && document.styleSheets[0].cssRules.length > 0,
+		})`)
+		if got.Title != "swkit demo" || got.Width == 0 || !got.Controlled || !got.Stylesheet {
+			t.Errorf("offline reload rendered %+v, want the titled, styled, controlled page with its cat", got)
+		}
+		// main.js ran: it moved the status on from the HTML's initial text.
+		if got.Status == "" || got.Status == "registering" {
+			t.Errorf("offline: #status = %q: the page's script did not run", got.Status)
+		}
+	})
 }
 
 // pageImageDigest hashes the bytes the page's <img> currently shows (after a
@@ -167,42 +170,46 @@ func serverImageDigest(t *testing.T, srv *browsertest.Server) string {
 // with the cached cat at once, revalidates, and the page swaps in the new cat
 // by itself.
 func TestDemoNewerImageReachesPage(t *testing.T) {
-	clock := &fakeClock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
-	srv, tab := controlledDemo(t, demo.Options{Rotate: time.Hour, Now: clock.Now})
-	first := serverImageDigest(t, srv)
+	browsertest.Engines(t, func(t *testing.T, e *browsertest.Engine) {
+		clock := &fakeClock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+		srv, tab := controlledDemo(t, e, demo.Options{Rotate: time.Hour, Now: clock.Now})
+		first := serverImageDigest(t, srv)
 
-	clock.Advance(time.Hour)
-	second := serverImageDigest(t, srv)
-	if first == second {
-		t.Fatal("the demo served the same image after one rotation")
-	}
+		clock.Advance(time.Hour)
+		second := serverImageDigest(t, srv)
+		if first == second {
+			t.Fatal("the demo served the same image after one rotation")
+		}
 
-	tab.Reload()
-	tab.WaitFor(`document.body.dataset.imageUpdates === '1'`)
-	if got := browsertest.Eval[string](tab, pageImageDigest); got != second {
-		t.Errorf("after the update the page shows image %.12s, want the server's new image %.12s (old: %.12s)", got, second, first)
-	}
-	// The swap came from the worker's cache: the cached /img is the new one.
-	cached := browsertest.Eval[string](tab, `(async () => {
-		const r = await (await caches.open('`+demo.ImageCacheName+`')).match('/img');
-		const sum = await crypto.subtle.digest('SHA-256', await r.arrayBuffer());
-		return [...new Uint8Array(sum)].map(b => b.toString(16).padStart(2, '0')).join('');
-	})()`)
-	if cached != second {
-		t.Errorf("the worker's cache holds image %.12s, want %.12s", cached, second)
-	}
+		tab.Reload()
+		tab.WaitFor(`document.body.dataset.imageUpdates === '1'`)
+		if got := browsertest.Eval[string](tab, pageImageDigest); got != second {
+			t.Errorf("after the update the page shows image %.12s, want the server's new image %.12s (old: %.12s)", got, second, first)
+		}
+		// The swap came from the worker's cache: the cached /img is the new one.
+		cached := browsertest.Eval[string](tab, `(async () => {
+			const r = await (await caches.open('`+demo.ImageCacheName+`')).match('/img');
+			const sum = await crypto.subtle.digest('SHA-256', await r.arrayBuffer());
+			return [...new Uint8Array(sum)].map(b => b.toString(16).padStart(2, '0')).join('');
+		})()`)
+		if cached != second {
+			t.Errorf("the worker's cache holds image %.12s, want %.12s", cached, second)
+		}
+	})
 }
 
 // TestDemoLongLivedPageFollowsRotation is (c) in real time with a short
 // rotation: a page left open keeps showing the server's newest cat, with no
 // reload and no click.
 func TestDemoLongLivedPageFollowsRotation(t *testing.T) {
-	srv, tab := controlledDemo(t, demo.Options{Rotate: time.Second})
-	// Two swaps with no navigation: the page follows the rotation by itself.
-	tab.WaitFor(`Number(document.body.dataset.imageUpdates) >= 2`)
-	if imgHits(srv) < 3 {
-		t.Errorf("only %d /img requests reached the server; the worker should revalidate on each of the page's requests", imgHits(srv))
-	}
+	browsertest.Engines(t, func(t *testing.T, e *browsertest.Engine) {
+		srv, tab := controlledDemo(t, e, demo.Options{Rotate: time.Second})
+		// Two swaps with no navigation: the page follows the rotation by itself.
+		tab.WaitFor(`Number(document.body.dataset.imageUpdates) >= 2`)
+		if imgHits(srv) < 3 {
+			t.Errorf("only %d /img requests reached the server; the worker should revalidate on each of the page's requests", imgHits(srv))
+		}
+	})
 }
 
 // TestDemoOfflineAfterFirstVisit follows the page's own advice: open it once,
@@ -210,17 +217,19 @@ func TestDemoLongLivedPageFollowsRotation(t *testing.T) {
 // visit is needed for the cat to be there (the worker claims the first visit
 // and the page fetches the cat through it).
 func TestDemoOfflineAfterFirstVisit(t *testing.T) {
-	srv, tab := startDemo(t, demo.Options{Rotate: time.Hour})
-	tab.Navigate(srv.URL("/"))
-	tab.WaitFor(`document.querySelector('#status').textContent === 'offline-ready'`)
-	srv.Stop()
+	browsertest.Engines(t, func(t *testing.T, e *browsertest.Engine) {
+		srv, tab := startDemo(t, e, demo.Options{Rotate: time.Hour})
+		tab.Navigate(srv.URL("/"))
+		tab.WaitFor(`document.querySelector('#status').textContent === 'offline-ready'`)
+		srv.Stop()
 
-	tab.Reload()
-	tab.WaitFor(`document.querySelector('#cat').complete && document.querySelector('#cat').naturalWidth > 0`)
-	if !browsertest.Eval[bool](tab, `!!navigator.serviceWorker.controller`) {
-		t.Error("offline reload is not controlled by the worker")
-	}
-	if pageLoads := srv.Counts(func(h browsertest.Hit) bool { return h.Dest == "document" })["/"]; pageLoads != 1 {
-		t.Errorf("the page reached the server %d times, want 1 (the first visit)", pageLoads)
-	}
+		tab.Reload()
+		tab.WaitFor(`document.querySelector('#cat').complete && document.querySelector('#cat').naturalWidth > 0`)
+		if !browsertest.Eval[bool](tab, `!!navigator.serviceWorker.controller`) {
+			t.Error("offline reload is not controlled by the worker")
+		}
+		if pageLoads := srv.Counts(func(h browsertest.Hit) bool { return h.Dest == "document" })["/"]; pageLoads != 1 {
+			t.Errorf("the page reached the server %d times, want 1 (the first visit)", pageLoads)
+		}
+	})
 }

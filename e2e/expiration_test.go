@@ -85,54 +85,56 @@ func jsonArray(s []string) string {
 // evicts item 2, the least recently used, where first-in-first-out would have
 // evicted item 1.
 func TestExpirationEvictsLeastRecentlyUsed(t *testing.T) {
-	api := newCounting()
-	cfg := config.Config{ClientsClaim: true, RuntimeCaching: []config.RuntimeCaching{{
-		URLPattern: "/api/item/*", Handler: "cacheFirst",
-		Options: config.RuntimeOptions{CacheName: "items", Expiration: &config.Expiration{MaxEntries: 3}},
-	}}}
-	s, tab := installed(t, cfg, api)
-	item := func(i int) string { return fmt.Sprintf("/api/item/%d", i) }
-	// An older runtime's database (a store per cache name): the worker
-	// deletes it when it creates its own.
-	browsertest.Eval[bool](tab, `new Promise((resolve, reject) => {
-		const open = indexedDB.open('swkit-expiration', 3);
-		open.onupgradeneeded = () => open.result.createObjectStore('items', { keyPath: 'url' });
-		open.onsuccess = () => { open.result.close(); resolve(true); };
-		open.onerror = () => reject(open.error);
-	})`)
+	browsertest.Engines(t, func(t *testing.T, e *browsertest.Engine) {
+		api := newCounting()
+		cfg := config.Config{ClientsClaim: true, RuntimeCaching: []config.RuntimeCaching{{
+			URLPattern: "/api/item/*", Handler: "cacheFirst",
+			Options: config.RuntimeOptions{CacheName: "items", Expiration: &config.Expiration{MaxEntries: 3}},
+		}}}
+		s, tab := installed(t, e, cfg, api)
+		item := func(i int) string { return fmt.Sprintf("/api/item/%d", i) }
+		// An older runtime's database (a store per cache name): the worker
+		// deletes it when it creates its own.
+		browsertest.Eval[bool](tab, `new Promise((resolve, reject) => {
+			const open = indexedDB.open('swkit-expiration', 3);
+			open.onupgradeneeded = () => open.result.createObjectStore('items', { keyPath: 'url' });
+			open.onsuccess = () => { open.result.close(); resolve(true); };
+			open.onerror = () => reject(open.error);
+		})`)
 
-	var stored []string
-	for i := 1; i <= 3; i++ {
-		if got, want := fetchText(tab, item(i)), item(i)+" v1"; got != want {
-			t.Fatalf("fetch %s = %q, want %q", item(i), got, want)
+		var stored []string
+		for i := 1; i <= 3; i++ {
+			if got, want := fetchText(tab, item(i)), item(i)+" v1"; got != want {
+				t.Fatalf("fetch %s = %q, want %q", item(i), got, want)
+			}
+			// One at a time: the order of the records is the order under test.
+			stored = append(stored, s.srv.URL(item(i)))
+			waitRecords(tab, "items", stored...)
 		}
-		// One at a time: the order of the records is the order under test.
-		stored = append(stored, s.srv.URL(item(i)))
-		waitRecords(tab, "items", stored...)
-	}
-	tab.WaitFor(`indexedDB.databases().then((dbs) => !dbs.some((d) => d.name === 'swkit-expiration'))`)
+		tab.WaitFor(`indexedDB.databases().then((dbs) => !dbs.some((d) => d.name === 'swkit-expiration'))`)
 
-	if got, want := fetchText(tab, item(1)), item(1)+" v1"; got != want || api.count(item(1)) != 1 {
-		t.Fatalf("fetch %s = %q after %d requests, want %q from the cache", item(1), got, api.count(item(1)), want)
-	}
-	// The use is recorded in the background.
-	tab.WaitFor(fmt.Sprintf(`%s('items').then((all) => {
-		const used = Object.fromEntries(all.map((r) => [r.url, r.usedAt]));
-		return used[%s] > used[%s];
-	})`, expirationJS, jsonString(s.srv.URL(item(1))), jsonString(s.srv.URL(item(3)))))
+		if got, want := fetchText(tab, item(1)), item(1)+" v1"; got != want || api.count(item(1)) != 1 {
+			t.Fatalf("fetch %s = %q after %d requests, want %q from the cache", item(1), got, api.count(item(1)), want)
+		}
+		// The use is recorded in the background.
+		tab.WaitFor(fmt.Sprintf(`%s('items').then((all) => {
+			const used = Object.fromEntries(all.map((r) => [r.url, r.usedAt]));
+			return used[%s] > used[%s];
+		})`, expirationJS, jsonString(s.srv.URL(item(1))), jsonString(s.srv.URL(item(3)))))
 
-	fetchText(tab, item(4))
-	want := []string{s.srv.URL(item(1)), s.srv.URL(item(3)), s.srv.URL(item(4))}
-	waitCacheKeys(tab, "items", want...)
-	waitRecords(tab, "items", want...)
+		fetchText(tab, item(4))
+		want := []string{s.srv.URL(item(1)), s.srv.URL(item(3)), s.srv.URL(item(4))}
+		waitCacheKeys(tab, "items", want...)
+		waitRecords(tab, "items", want...)
 
-	// Item 1 still comes from the cache; item 2 from the network again.
-	if got := fetchText(tab, item(1)); got != item(1)+" v1" || api.count(item(1)) != 1 {
-		t.Errorf("fetch %s = %q after %d requests, want v1 from the cache", item(1), got, api.count(item(1)))
-	}
-	if got := fetchText(tab, item(2)); got != item(2)+" v2" {
-		t.Errorf("fetch %s = %q, want v2 from the network (evicted)", item(2), got)
-	}
+		// Item 1 still comes from the cache; item 2 from the network again.
+		if got := fetchText(tab, item(1)); got != item(1)+" v1" || api.count(item(1)) != 1 {
+			t.Errorf("fetch %s = %q after %d requests, want v1 from the cache", item(1), got, api.count(item(1)))
+		}
+		if got := fetchText(tab, item(2)); got != item(2)+" v2" {
+			t.Errorf("fetch %s = %q, want v2 from the network (evicted)", item(2), got)
+		}
+	})
 }
 
 // TestExpirationMaxAge: maxAgeSeconds 2. An entry is served from the cache
@@ -145,71 +147,73 @@ func TestExpirationEvictsLeastRecentlyUsed(t *testing.T) {
 // IndexedDB, not the response's Date header (an hour old here); without a
 // record, the Date header.
 func TestExpirationMaxAge(t *testing.T) {
-	api := newCounting()
-	hourAgo := time.Now().Add(-time.Hour).UTC().Format(http.TimeFormat)
-	api.header = func(path string, h http.Header) {
-		if strings.HasPrefix(path, "/api/dated/") {
-			h.Set("Date", hourAgo)
+	browsertest.Engines(t, func(t *testing.T, e *browsertest.Engine) {
+		api := newCounting()
+		hourAgo := time.Now().Add(-time.Hour).UTC().Format(http.TimeFormat)
+		api.header = func(path string, h http.Header) {
+			if strings.HasPrefix(path, "/api/dated/") {
+				h.Set("Date", hourAgo)
+			}
 		}
-	}
-	cfg := config.Config{ClientsClaim: true, RuntimeCaching: []config.RuntimeCaching{
-		{URLPattern: "/api/age/*", Handler: "cacheFirst",
-			Options: config.RuntimeOptions{CacheName: "aged", Expiration: &config.Expiration{MaxAgeSeconds: 2}}},
-		{URLPattern: "/api/dated/*", Handler: "cacheFirst",
-			Options: config.RuntimeOptions{CacheName: "dated", Expiration: &config.Expiration{MaxAgeSeconds: 60}}},
-	}}
-	s, tab := installed(t, cfg, api)
-	a, b, c := s.srv.URL("/api/age/a"), s.srv.URL("/api/age/b"), s.srv.URL("/api/age/c")
+		cfg := config.Config{ClientsClaim: true, RuntimeCaching: []config.RuntimeCaching{
+			{URLPattern: "/api/age/*", Handler: "cacheFirst",
+				Options: config.RuntimeOptions{CacheName: "aged", Expiration: &config.Expiration{MaxAgeSeconds: 2}}},
+			{URLPattern: "/api/dated/*", Handler: "cacheFirst",
+				Options: config.RuntimeOptions{CacheName: "dated", Expiration: &config.Expiration{MaxAgeSeconds: 60}}},
+		}}
+		s, tab := installed(t, e, cfg, api)
+		a, b, c := s.srv.URL("/api/age/a"), s.srv.URL("/api/age/b"), s.srv.URL("/api/age/c")
 
-	t.Run("maxAgeSeconds", func(t *testing.T) {
-		fetchText(tab, "/api/age/a")
-		fetchText(tab, "/api/age/c")
-		waitRecords(tab, "aged", a, c)
-		recs := expirationRecords(tab, "aged")
-		expires := max(recs[a].StoredAt, recs[c].StoredAt) + 2000
+		t.Run("maxAgeSeconds", func(t *testing.T) {
+			fetchText(tab, "/api/age/a")
+			fetchText(tab, "/api/age/c")
+			waitRecords(tab, "aged", a, c)
+			recs := expirationRecords(tab, "aged")
+			expires := max(recs[a].StoredAt, recs[c].StoredAt) + 2000
 
-		// Young: from the cache. (Judged against the clock: on a machine
-		// stalled for 2 s the entry may already be old, and then the
-		// network must answer.)
-		before := browsertest.Eval[float64](tab, `Date.now()`)
-		got := fetchText(tab, "/api/age/a")
-		after := browsertest.Eval[float64](tab, `Date.now()`)
-		switch {
-		case got == "/api/age/a v1" && before >= recs[a].StoredAt+2000:
-			t.Errorf("served from the cache at %v, stored at %v: older than 2 s", before, recs[a].StoredAt)
-		case got == "/api/age/a v2" && after < recs[a].StoredAt+2000:
-			t.Errorf("the network answered at %v for an entry stored at %v: still young", after, recs[a].StoredAt)
-		case got != "/api/age/a v1" && got != "/api/age/a v2":
-			t.Fatalf("fetch = %q", got)
-		case got == "/api/age/a v2":
-			t.Skip("the machine stalled past maxAgeSeconds: young entries could not be checked")
-		}
+			// Young: from the cache. (Judged against the clock: on a machine
+			// stalled for 2 s the entry may already be old, and then the
+			// network must answer.)
+			before := browsertest.Eval[float64](tab, `Date.now()`)
+			got := fetchText(tab, "/api/age/a")
+			after := browsertest.Eval[float64](tab, `Date.now()`)
+			switch {
+			case got == "/api/age/a v1" && before >= recs[a].StoredAt+2000:
+				t.Errorf("served from the cache at %v, stored at %v: older than 2 s", before, recs[a].StoredAt)
+			case got == "/api/age/a v2" && after < recs[a].StoredAt+2000:
+				t.Errorf("the network answered at %v for an entry stored at %v: still young", after, recs[a].StoredAt)
+			case got != "/api/age/a v1" && got != "/api/age/a v2":
+				t.Fatalf("fetch = %q", got)
+			case got == "/api/age/a v2":
+				t.Skip("the machine stalled past maxAgeSeconds: young entries could not be checked")
+			}
 
-		tab.WaitFor(fmt.Sprintf(`Date.now() >= %f`, expires+1))
-		if keys := tab.CacheKeys("aged"); !slices.Equal(sorted(keys), []string{a, c}) {
-			t.Fatalf("cache before the old read = %v, want [%s %s]", keys, a, c)
-		}
-		if got := fetchText(tab, "/api/age/a"); got != "/api/age/a v2" {
-			t.Errorf("old entry: fetch = %q, want v2 from the network", got)
-		}
-		// Storing b also deletes c, which expired unread.
-		fetchText(tab, "/api/age/b")
-		waitCacheKeys(tab, "aged", a, b)
-		waitRecords(tab, "aged", a, b)
-	})
+			tab.WaitFor(fmt.Sprintf(`Date.now() >= %f`, expires+1))
+			if keys := tab.CacheKeys("aged"); !slices.Equal(sorted(keys), []string{a, c}) {
+				t.Fatalf("cache before the old read = %v, want [%s %s]", keys, a, c)
+			}
+			if got := fetchText(tab, "/api/age/a"); got != "/api/age/a v2" {
+				t.Errorf("old entry: fetch = %q, want v2 from the network", got)
+			}
+			// Storing b also deletes c, which expired unread.
+			fetchText(tab, "/api/age/b")
+			waitCacheKeys(tab, "aged", a, b)
+			waitRecords(tab, "aged", a, b)
+		})
 
-	t.Run("stored-at before Date header", func(t *testing.T) {
-		const x = "/api/dated/x"
-		fetchText(tab, x)
-		waitRecords(tab, "dated", s.srv.URL(x))
-		if got := fetchText(tab, x); got != x+" v1" {
-			t.Errorf("fetch = %q, want v1 from the cache: stored just now, whatever the Date header says", got)
-		}
-		// Without its record, the hour-old Date header tells the age.
-		browsertest.Eval[[]expirationRecord](tab, fmt.Sprintf(`%s('dated', true)`, expirationJS))
-		if got := fetchText(tab, x); got != x+" v2" {
-			t.Errorf("fetch = %q, want v2 from the network: the Date header is an hour old", got)
-		}
+		t.Run("stored-at before Date header", func(t *testing.T) {
+			const x = "/api/dated/x"
+			fetchText(tab, x)
+			waitRecords(tab, "dated", s.srv.URL(x))
+			if got := fetchText(tab, x); got != x+" v1" {
+				t.Errorf("fetch = %q, want v1 from the cache: stored just now, whatever the Date header says", got)
+			}
+			// Without its record, the hour-old Date header tells the age.
+			browsertest.Eval[[]expirationRecord](tab, fmt.Sprintf(`%s('dated', true)`, expirationJS))
+			if got := fetchText(tab, x); got != x+" v2" {
+				t.Errorf("fetch = %q, want v2 from the network: the Date header is an hour old", got)
+			}
+		})
 	})
 }
 
@@ -234,7 +238,7 @@ func TestExpirationPurgeOnQuotaError(t *testing.T) {
 		URLPattern: "/api/big/*", Handler: "cacheFirst",
 		Options: config.RuntimeOptions{CacheName: "big", Expiration: &config.Expiration{MaxEntries: 10, PurgeOnQuotaError: true}},
 	}}}
-	s, tab := installed(t, cfg, big)
+	s, tab := installed(t, browsertest.Shared(t), cfg, big)
 	small := s.srv.URL("/api/big/small")
 
 	fetchText(tab, "/api/big/small")

@@ -96,85 +96,87 @@ func activateWaiting(t *testing.T, tab *browsertest.Tab) {
 // installs v2, fetching only what the first attempt did not store: every
 // changed file is fetched once in total.
 func TestFaultServerKilledDuringInstall(t *testing.T) {
-	s, tab := installed(t, config.Config{ClientsClaim: true}, nil)
-	changed := writeVersion2(s)
-	s.Deploy()
-	blocked := "/" + pageName(7)
-	reached := blockOne(s, blocked)
-	s.srv.ResetHits()
+	browsertest.Engines(t, func(t *testing.T, e *browsertest.Engine) {
+		s, tab := installed(t, e, config.Config{ClientsClaim: true}, nil)
+		changed := writeVersion2(s)
+		s.Deploy()
+		blocked := "/" + pageName(7)
+		reached := blockOne(s, blocked)
+		s.srv.ResetHits()
 
-	browsertest.Eval[bool](tab, `(window.installEnd = null, navigator.serviceWorker.getRegistration().then((r) => {
-		r.update().catch(() => {});
-		return true;
-	}))`)
-	select {
-	case <-reached:
-	case <-time.After(20 * time.Second):
-		t.Fatalf("the v2 install never asked for %s; hits: %v", blocked, s.srv.Counts(nil))
-	}
-	// Let the other changed files arrive (6 fetches in flight at most), so
-	// that the first attempt stores all but the blocked one.
-	others := len(changed) - 1
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		got := 0
+		browsertest.Eval[bool](tab, `(window.installEnd = null, navigator.serviceWorker.getRegistration().then((r) => {
+			r.update().catch(() => {});
+			return true;
+		}))`)
+		select {
+		case <-reached:
+		case <-time.After(browsertest.DefaultTimeout):
+			t.Fatalf("the v2 install never asked for %s; hits: %v", blocked, s.srv.Counts(nil))
+		}
+		// Let the other changed files arrive (6 fetches in flight at most), so
+		// that the first attempt stores all but the blocked one.
+		others := len(changed) - 1
+		deadline := time.Now().Add(browsertest.DefaultTimeout)
+		for {
+			got := 0
+			for _, name := range changed {
+				if "/"+name != blocked {
+					got += s.srv.Counts(workerFetch)["/"+name]
+				}
+			}
+			if got == others {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the first attempt fetched %d of the %d other changed files: %v", got, others, s.srv.Counts(workerFetch))
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		time.Sleep(300 * time.Millisecond) // their cache.put calls
+		first := s.srv.Counts(workerFetch)
+
+		s.srv.Stop() // the blocked fetch fails, and its retries find no server
+		tab.WaitFor(`navigator.serviceWorker.getRegistration().then((r) => !r.installing && !r.waiting)`)
+		tab.WaitFor(`window.swEvents.includes('error')`)
+		if reg := tab.Registration(); reg.Active != "activated" || !reg.Controller {
+			t.Fatalf("after the failed install: %+v, want v1 active and in control", reg)
+		}
+		checkPages(t, s, tab, "1", func(i int) string { return pageColor(i, 1) })
+
+		// The server returns, serving v2 normally.
+		s.Serve()
+		if err := s.srv.Start(); err != nil {
+			t.Fatal(err)
+		}
+		s.srv.ResetHits()
+		tab.Navigate(s.URL(""))
+		if end := browsertest.Eval[string](tab, followInstall); end != "installed" {
+			t.Fatalf("the second install ended %q, want installed", end)
+		}
+		second := s.srv.Counts(workerFetch)
+		activateWaiting(t, tab)
+
 		for _, name := range changed {
-			if "/"+name != blocked {
-				got += s.srv.Counts(workerFetch)["/"+name]
+			p := "/" + name
+			total := first[p] + second[p]
+			if p == blocked {
+				total-- // the hung request, which never completed
+			}
+			if total != 1 {
+				t.Errorf("%s fetched %d times in all (first attempt %d, second %d), want once", p, total, first[p], second[p])
 			}
 		}
-		if got == others {
-			break
+		for p, n := range second {
+			if p != blocked {
+				t.Errorf("the second install fetched %s %d times: it was stored by the first attempt or did not change", p, n)
+			}
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the first attempt fetched %d of the %d other changed files: %v", got, others, s.srv.Counts(workerFetch))
+		if keys := tab.CacheKeys(s.precacheName()); !equalSets(keys, s.wantKeys()) {
+			t.Errorf("precache after v2:\n got %v\nwant %v", sorted(keys), sorted(s.wantKeys()))
 		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	time.Sleep(300 * time.Millisecond) // their cache.put calls
-	first := s.srv.Counts(workerFetch)
-
-	s.srv.Stop() // the blocked fetch fails, and its retries find no server
-	tab.WaitFor(`navigator.serviceWorker.getRegistration().then((r) => !r.installing && !r.waiting)`)
-	tab.WaitFor(`window.swEvents.includes('error')`)
-	if reg := tab.Registration(); reg.Active != "activated" || !reg.Controller {
-		t.Fatalf("after the failed install: %+v, want v1 active and in control", reg)
-	}
-	checkPages(t, s, tab, "1", func(i int) string { return pageColor(i, 1) })
-
-	// The server returns, serving v2 normally.
-	s.Serve()
-	if err := s.srv.Start(); err != nil {
-		t.Fatal(err)
-	}
-	s.srv.ResetHits()
-	tab.Navigate(s.URL(""))
-	if end := browsertest.Eval[string](tab, followInstall); end != "installed" {
-		t.Fatalf("the second install ended %q, want installed", end)
-	}
-	second := s.srv.Counts(workerFetch)
-	activateWaiting(t, tab)
-
-	for _, name := range changed {
-		p := "/" + name
-		total := first[p] + second[p]
-		if p == blocked {
-			total-- // the hung request, which never completed
-		}
-		if total != 1 {
-			t.Errorf("%s fetched %d times in all (first attempt %d, second %d), want once", p, total, first[p], second[p])
-		}
-	}
-	for p, n := range second {
-		if p != blocked {
-			t.Errorf("the second install fetched %s %d times: it was stored by the first attempt or did not change", p, n)
-		}
-	}
-	if keys := tab.CacheKeys(s.precacheName()); !equalSets(keys, s.wantKeys()) {
-		t.Errorf("precache after v2:\n got %v\nwant %v", sorted(keys), sorted(s.wantKeys()))
-	}
-	s.srv.Stop()
-	checkPages(t, s, tab, "2", v2Color)
+		s.srv.Stop()
+		checkPages(t, s, tab, "2", v2Color)
+	})
 }
 
 func equalSets(a, b []string) bool {
@@ -185,38 +187,40 @@ func equalSets(a, b []string) bool {
 // deployment. Its integrity hash stops v2's install, the page helper emits
 // "error" saying so, and v1 keeps control.
 func TestFaultFileChangedAfterBuild(t *testing.T) {
-	s, tab := installed(t, config.Config{ClientsClaim: true}, nil)
-	const broken = "css/style-05.css"
-	writeVersion2(s)
-	s.Build()
-	s.write(broken, "body { background-color: rgb(255, 0, 0); }\n")
-	s.Serve()
-	s.srv.ResetHits()
+	browsertest.Engines(t, func(t *testing.T, e *browsertest.Engine) {
+		s, tab := installed(t, e, config.Config{ClientsClaim: true}, nil)
+		const broken = "css/style-05.css"
+		writeVersion2(s)
+		s.Build()
+		s.write(broken, "body { background-color: rgb(255, 0, 0); }\n")
+		s.Serve()
+		s.srv.ResetHits()
 
-	if end := browsertest.Eval[string](tab, followInstall); end != "redundant" {
-		t.Fatalf("the v2 worker ended its install %q, want redundant", end)
-	}
-	tab.WaitFor(`window.swEvents.includes('error')`)
-	msg := browsertest.Eval[string](tab, `window.swDetails.find((d) => d.type === 'error').detail.error.message`)
-	if !strings.Contains(msg, "failed to install") || !strings.Contains(msg, "/sw.js") {
-		t.Errorf("error event message %q, want one saying that /sw.js failed to install", msg)
-	}
-	if n := s.srv.Counts(workerFetch)["/"+broken]; n < 1 {
-		t.Fatalf("the install never fetched %s: the test proves nothing", broken)
-	}
-	if reg := tab.Registration(); reg.Active != "activated" || reg.Waiting != "" || !reg.Controller {
-		t.Errorf("after the failed install: %+v, want only v1, in control", reg)
-	}
-	// A successful update, for contrast, emits no error.
-	tab.Navigate(s.URL(""))
-	s.Deploy()
-	if end := browsertest.Eval[string](tab, followInstall); end != "installed" {
-		t.Fatalf("the fixed deployment's install ended %q, want installed", end)
-	}
-	tab.WaitFor(`window.swEvents.includes('waiting')`)
-	if got := browsertest.Eval[[]string](tab, `window.swEvents`); strings.Contains(strings.Join(got, " "), "error") {
-		t.Errorf("a good install emitted %v", got)
-	}
+		if end := browsertest.Eval[string](tab, followInstall); end != "redundant" {
+			t.Fatalf("the v2 worker ended its install %q, want redundant", end)
+		}
+		tab.WaitFor(`window.swEvents.includes('error')`)
+		msg := browsertest.Eval[string](tab, `window.swDetails.find((d) => d.type === 'error').detail.error.message`)
+		if !strings.Contains(msg, "failed to install") || !strings.Contains(msg, "/sw.js") {
+			t.Errorf("error event message %q, want one saying that /sw.js failed to install", msg)
+		}
+		if n := s.srv.Counts(workerFetch)["/"+broken]; n < 1 {
+			t.Fatalf("the install never fetched %s: the test proves nothing", broken)
+		}
+		if reg := tab.Registration(); reg.Active != "activated" || reg.Waiting != "" || !reg.Controller {
+			t.Errorf("after the failed install: %+v, want only v1, in control", reg)
+		}
+		// A successful update, for contrast, emits no error.
+		tab.Navigate(s.URL(""))
+		s.Deploy()
+		if end := browsertest.Eval[string](tab, followInstall); end != "installed" {
+			t.Fatalf("the fixed deployment's install ended %q, want installed", end)
+		}
+		tab.WaitFor(`window.swEvents.includes('waiting')`)
+		if got := browsertest.Eval[[]string](tab, `window.swEvents`); strings.Contains(strings.Join(got, " "), "error") {
+			t.Errorf("a good install emitted %v", got)
+		}
+	})
 }
 
 // overrideQuota sets the origin's storage quota over CDP (nil: back to the
@@ -252,7 +256,7 @@ func TestFaultQuotaExceeded(t *testing.T) {
 	for _, h := range []string{"cacheFirst", "networkFirst", "staleWhileRevalidate"} {
 		routes = append(routes, config.RuntimeCaching{URLPattern: "/api/" + h + "/*", Handler: h, Options: config.RuntimeOptions{CacheName: h}})
 	}
-	s, tab := installed(t, config.Config{ClientsClaim: true, RuntimeCaching: routes}, api)
+	s, tab := installed(t, browsertest.Shared(t), config.Config{ClientsClaim: true, RuntimeCaching: routes}, api)
 	origin := strings.TrimSuffix(s.srv.URL(""), "/")
 	usage := browsertest.Eval[float64](tab, `navigator.storage.estimate().then((e) => e.usage)`)
 	quota := usage + 256<<10

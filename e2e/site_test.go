@@ -95,6 +95,8 @@ func newSiteWith(t *testing.T, cfg config.Config, api http.Handler, extra map[st
 func pageHTML(i, v int) string {
 	return fmt.Sprintf(`<!doctype html>
 <html><head><meta charset="utf-8"><title>page %d</title>
+<link rel="icon" href="data:,">
+<script>`+loadCounter+`</script>
 <link rel="stylesheet" href="/%s">
 <script src="/%s"></script>
 <script type="module">

@@ -33,8 +33,9 @@
 //     runs, and the handler then reads the same bytes.
 //   - 422 Unprocessable Content when the key was used before for a different
 //     request. Two requests are the same when their method, KeyScope (by
-//     default the method and the path with its query), Content-Type and body
-//     are the same; their SHA-256 is kept with the key.
+//     default the method, the path with its query and the caller's
+//     Authorization and Cookie headers), Content-Type and body are the same;
+//     their SHA-256 is kept with the key.
 //   - 503 Service Unavailable, with Retry-After: 5, when the store cannot be
 //     reached. The handler does not run: a write applied without its key on
 //     record could be applied a second time by the next retry, which would
@@ -121,13 +122,13 @@
 //   - the store keeps working between the handler and storing its response.
 //     A process that crashes after its handler applied a write and before
 //     the response was stored leaves a claim that runs out with the lease,
-//     and the next retry runs the handler again. Only a handler that writes
-//     its effect and the key in one transaction closes that gap, which this
-//     middleware, over its own store, cannot.
+//     and the next retry runs the handler again. [TxMiddleware] closes that
+//     gap for handlers that write to the store's database: the handler's
+//     writes and the stored response are one transaction.
 //
 // Keys are one namespace per store: KeyScope does not separate them, it is
-// part of what a repeat must match. A key sent by two users (with a KeyScope
-// that includes the user) is applied for the first and is a 422 for the
-// second, who never sees the first's response. Clients should send random
+// part of what a repeat must match. A key sent by two users (the default
+// KeyScope tells them apart by their credentials) is applied for the first
+// and is a 422 for the second, who never sees the first's response. Clients should send random
 // keys (UUIDs), as swkit's service worker does.
 package idempotency

@@ -76,10 +76,11 @@ type Options struct {
 	Required bool
 	// KeyScope returns what, besides the method, the Content-Type and the
 	// body, a repeat must match to be the same request; it is hashed with
-	// them. Nil means DefaultKeyScope (method and request target), so that
-	// one key sent to another route is a mismatch (422). Add the
-	// authenticated user when keys are sent by several users, so that one
-	// user's key can never replay another user's response.
+	// them. Nil means DefaultKeyScope (method, request target and the
+	// caller's Authorization and Cookie headers), so that one key sent to
+	// another route, or by another caller, is a mismatch (422): one user's
+	// key can never replay another user's response. Replace it with one
+	// that names the signed-in user when cookies change between attempts.
 	KeyScope func(*http.Request) string
 	// Logf logs what the client is not told: store failures, a lost lease,
 	// a released key. Nil means log.Printf.
@@ -140,6 +141,7 @@ func (o Options) withDefaults() Options {
 
 type middleware struct {
 	store Store
+	tx    TxStore // set by TxMiddleware: the handler runs in its transaction
 	opts  Options
 }
 
@@ -191,6 +193,10 @@ func (m *middleware) serve(w http.ResponseWriter, r *http.Request, next http.Han
 		return
 	case !claim.Claimed():
 		replay(w, claim.Response)
+		return
+	}
+	if m.tx != nil {
+		m.runTx(w, r, next, claim)
 		return
 	}
 	m.run(w, r, next, claim)

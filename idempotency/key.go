@@ -121,8 +121,21 @@ func field(h hash.Hash, b []byte) {
 }
 
 // DefaultKeyScope is the KeyScope used when Options.KeyScope is nil: the
-// method and the request target (path and query), so that a key reused on
-// another route, or with another query, is a different request (422).
+// method, the request target (path and query), and a SHA-256 of the
+// caller's credentials, its Authorization and Cookie headers. A key reused
+// on another route, with another query, or by another caller is a different
+// request (422): one user's key never replays another user's stored
+// response.
+//
+// The credentials must then be the same on every attempt. A replay sends
+// the cookies the browser holds when it is replayed, so a site whose
+// cookies change between attempts (a rotated session cookie, an analytics
+// cookie rewritten on each page) would see a replay refused with 422 (and
+// swkit's worker drops a refused request): give such a site a KeyScope
+// with the signed-in user's id instead.
 func DefaultKeyScope(r *http.Request) string {
-	return r.Method + " " + r.URL.RequestURI()
+	h := sha256.New()
+	field(h, []byte(strings.Join(r.Header.Values("Authorization"), "\n")))
+	field(h, []byte(strings.Join(r.Header.Values("Cookie"), "; ")))
+	return r.Method + " " + r.URL.RequestURI() + " " + hex.EncodeToString(h.Sum(nil))
 }

@@ -25,6 +25,7 @@ import (
 
 func TestMain(m *testing.M) {
 	serverMain()
+	crashMain()
 	pgtest.Main(m)
 }
 
@@ -204,12 +205,29 @@ const (
 // and returns its URL. The process stops when the test ends.
 func startServer(t *testing.T, dsn, name string) string {
 	t.Helper()
+	return startChild(t, true, envServerDSN+"="+dsn, envServerName+"="+name).url
+}
+
+// child is a copy of the test binary run as a server: it prints
+// "listening URL", serves until its standard input closes, and may print
+// more lines (lines reads them).
+type child struct {
+	cmd   *exec.Cmd
+	url   string
+	lines *bufio.Reader
+}
+
+// startChild starts a child with env added to the test's environment. At
+// the test's end its standard input closes; with clean, it must then exit
+// without an error within 30 s, else it is killed.
+func startChild(t *testing.T, clean bool, env ...string) *child {
+	t.Helper()
 	exe, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(exe, "-test.run=^$")
-	cmd.Env = append(os.Environ(), envServerDSN+"="+dsn, envServerName+"="+name)
+	cmd.Env = append(os.Environ(), env...)
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	stdin, err := cmd.StdinPipe()
@@ -229,22 +247,23 @@ func startServer(t *testing.T, dsn, name string) string {
 		go func() { done <- cmd.Wait() }()
 		select {
 		case err := <-done:
-			if err != nil {
-				t.Errorf("server %s: %v; stderr:\n%s", name, err, stderr.String())
+			if err != nil && clean {
+				t.Errorf("server %v: %v; stderr:\n%s", env, err, stderr.String())
 			}
 		case <-time.After(30 * time.Second):
 			cmd.Process.Kill()
 			<-done
-			t.Errorf("server %s did not stop; stderr:\n%s", name, stderr.String())
+			t.Errorf("server %v did not stop; stderr:\n%s", env, stderr.String())
 		}
 	})
-	line, err := bufio.NewReader(out).ReadString('\n')
+	c := &child{cmd: cmd, lines: bufio.NewReader(out)}
+	line, err := c.lines.ReadString('\n')
 	url, ok := strings.CutPrefix(strings.TrimSpace(line), "listening ")
 	if !ok {
-		t.Fatalf("server %s: %q, %v; stderr:\n%s", name, line, err, stderr.String())
+		t.Fatalf("server %v: %q, %v; stderr:\n%s", env, line, err, stderr.String())
 	}
-	go io.Copy(io.Discard, out)
-	return url
+	c.url = url
+	return c
 }
 
 // serverMain is the server process of TestTwoProcesses: it serves the

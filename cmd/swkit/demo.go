@@ -8,6 +8,7 @@ import (
 
 	"github.com/swkit/swkit/config"
 	"github.com/swkit/swkit/internal/demo"
+	"github.com/swkit/swkit/store/open"
 )
 
 func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -33,7 +34,11 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	defer pm.Close()
-	opts := demo.Options{Rotate: *rotate, ImagesDir: *images}
+	votes, err := votesFile(pushCfg.db)
+	if err != nil {
+		return err
+	}
+	opts := demo.Options{Rotate: *rotate, ImagesDir: *images, DB: votes}
 	if pm.api != nil {
 		// Not unconditionally: a nil *pushapi.Handler in the interface
 		// would count as push on.
@@ -43,7 +48,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	defer d.Close() // removes the votes' temporary database
+	defer d.Close()
 	// "A new cat" to subscribers on each rotation; stopped before the
 	// store closes (defers run in reverse).
 	notifyCtx, stopNotify := context.WithCancel(ctx)
@@ -60,5 +65,22 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		fmt.Fprintf(stdout, "swkit demo listening at %s\n", url)
 		fmt.Fprintln(stdout, "open it; once its status line says offline-ready, stop the server (Ctrl-C) and reload: the page still works")
 		fmt.Fprintln(stdout, pm.note)
+		fmt.Fprintf(stdout, "votes and their idempotency keys are kept in %s: restart with the same --db and each vote still counts once\n", votes)
 	})
+}
+
+// votesFile is the SQLite file of the demo's votes: --db's when it names
+// one, else open.DefaultSQLite. Never a temporary file: a replay whose
+// answer was lost just before a restart must find its key after it.
+func votesFile(dsn string) (string, error) {
+	backend, target, err := open.Parse(dsn)
+	if err != nil {
+		return "", fmt.Errorf("--db: %w", err)
+	}
+	if backend != open.SQLite {
+		// The demo's votes table is SQLite only; push may still use
+		// PostgreSQL.
+		return open.DefaultSQLite, nil
+	}
+	return target, nil
 }

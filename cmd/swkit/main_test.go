@@ -195,7 +195,8 @@ func TestServePortInUse(t *testing.T) {
 }
 
 func TestDemoPrintsURLAndServes(t *testing.T) {
-	url, stop := startCommand(t, "demo", "--addr", "127.0.0.1:0", "--rotate", "1h")
+	db := filepath.Join(t.TempDir(), "demo.db")
+	url, stop := startCommand(t, "demo", "--addr", "127.0.0.1:0", "--rotate", "1h", "--db", db)
 	resp, body := get(t, url)
 	if resp.StatusCode != http.StatusOK || !bytes.Contains(body, []byte("<img")) {
 		t.Fatalf("GET /: status %d, body %.200q", resp.StatusCode, body)
@@ -234,5 +235,41 @@ func TestServePushOffNote(t *testing.T) {
 			t.Fatalf("serve printed %q, want the push-off note", stdout.String())
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestDemoVotesSurviveRestart: a vote posted with an Idempotency-Key, then
+// posted again after the demo restarted on the same --db (a replay whose
+// answer was lost), counts once: the key and the vote are in the file.
+func TestDemoVotesSurviveRestart(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "demo.db")
+	post := func(url string) *http.Response {
+		t.Helper()
+		req, err := http.NewRequest("POST", url+"api/votes", strings.NewReader(`{"cat": 3, "note": "once"}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Idempotency-Key", `"1f0c3c51-3d0e-4c61-9c3b-6c1f4d2b8a70"`)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp
+	}
+	for i, wantReplayed := range []string{"", "true"} {
+		url, stop := startCommand(t, "demo", "--addr", "127.0.0.1:0", "--rotate", "1h", "--db", db)
+		resp := post(url)
+		if resp.StatusCode != http.StatusCreated || resp.Header.Get("Idempotent-Replayed") != wantReplayed {
+			t.Errorf("run %d: POST answered %d, Idempotent-Replayed %q; want 201, %q", i, resp.StatusCode, resp.Header.Get("Idempotent-Replayed"), wantReplayed)
+		}
+		_, body := get(t, url+"api/votes")
+		if n := strings.Count(string(body), `"note":"once"`); n != 1 {
+			t.Errorf("run %d: the demo lists the vote %d times, want once: %s", i, n, body)
+		}
+		if code := stop(); code != 0 {
+			t.Fatalf("run %d: graceful shutdown exited %d", i, code)
+		}
 	}
 }

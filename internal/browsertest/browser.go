@@ -1,7 +1,8 @@
-// Package browsertest drives Debian's Chromium over the DevTools protocol
-// (chromedp) for swkit's browser tests, as /work/shared/TESTING.md describes,
-// and serves test sites from a 127.0.0.1 server that can be stopped and
-// started again on the same port, for real offline tests.
+// Package browsertest drives Debian's browsers for swkit's browser tests:
+// Chromium over the DevTools protocol (chromedp), Firefox ESR over WebDriver
+// BiDi and WebKitGTK over WebDriver (small clients of its own, bidi.go and
+// webdriver.go). It serves test sites from a 127.0.0.1 server that can be
+// stopped and started again on the same port, for real offline tests.
 //
 // One browser serves a whole test package:
 //
@@ -15,7 +16,17 @@
 //	}
 //
 // Each test gets its own tab and its own server port; a port is an origin, so
-// tests never see each other's registrations or caches.
+// tests never see each other's registrations or caches. A test that any
+// engine can run takes its tabs from Engines:
+//
+//	func TestOffline(t *testing.T) {
+//		browsertest.Engines(t, func(t *testing.T, e *browsertest.Engine) {
+//			tab := e.NewTab(t)
+//			...
+//		})
+//	}
+//
+// Firefox and WebKit start on first use and stop with Main.
 package browsertest
 
 import (
@@ -179,6 +190,8 @@ func Main(m *testing.M) {
 	shared = b
 	code := m.Run()
 	b.Close()
+	sharedFirefox.close()
+	sharedWebKit.close()
 	os.Exit(code)
 }
 

@@ -3,6 +3,7 @@ package browsertest
 import (
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 )
 
@@ -82,4 +83,44 @@ func TestRestartKeepsProfile(t *testing.T) {
 	if len(names) != 1 || names[0] != "kept" {
 		t.Errorf("caches after a SIGKILL and restart = %v, want [kept]", names)
 	}
+}
+
+// TestEnginesRunScripts checks each engine's client: navigate, evaluate a
+// promise's value, reload, report a thrown error, and two tabs of one
+// engine sharing storage.
+func TestEnginesRunScripts(t *testing.T) {
+	Engines(t, func(t *testing.T, e *Engine) {
+		srv := NewServer(t, http.HandlerFunc(hello))
+		tab := e.NewTab(t)
+		tab.Navigate(srv.URL("/"))
+		if got := Eval[string](tab, "document.title"); got != "hello" {
+			t.Errorf("title = %q, want hello", got)
+		}
+		type obj struct {
+			N int      `json:"n"`
+			S []string `json:"s"`
+		}
+		if got := Eval[obj](tab, `new Promise((resolve) => setTimeout(() => resolve({ n: 2, s: ['a'] }), 10))`); got.N != 2 || len(got.S) != 1 {
+			t.Errorf("promise value = %+v", got)
+		}
+		Eval[bool](tab, `(localStorage.mark = 'kept', true)`)
+		tab.Reload()
+		if got := Eval[string](tab, "localStorage.mark"); got != "kept" {
+			t.Errorf("after reload, localStorage.mark = %q", got)
+		}
+		if _, err := evaluate[bool](tab, `Promise.reject(new Error('boom'))`); err == nil || !strings.Contains(err.Error(), "boom") {
+			t.Errorf("a rejected promise evaluated to error %v, want one saying boom", err)
+		}
+		other := e.NewTab(t)
+		other.Navigate(srv.URL("/"))
+		if got := Eval[string](other, "localStorage.mark"); got != "kept" {
+			t.Errorf("a second tab reads localStorage.mark = %q, want the first tab's", got)
+		}
+		if got := Eval[string](tab, "location.pathname"); got != "/" {
+			t.Errorf("the first tab is at %q", got)
+		}
+		if n := srv.Counts(nil)["/"]; n != 3 {
+			t.Errorf("the server saw / %d times, want 3", n)
+		}
+	})
 }

@@ -67,6 +67,7 @@ func (r *Recorder) Reset() {
 // RecordNetwork starts recording the page target's responses.
 func (tab *Tab) RecordNetwork() *Recorder {
 	tab.T.Helper()
+	tab.chromium("RecordNetwork")
 	r := &Recorder{}
 	if err := chromedp.Listen(tab.Ctx, r.listener("page")); err != nil {
 		tab.T.Fatal(err)
@@ -79,6 +80,7 @@ func (tab *Tab) RecordNetwork() *Recorder {
 // The attachment is detached, never closed, at the test's cleanup.
 func (tab *Tab) AttachWorker(r *Recorder, scriptURL string) {
 	tab.T.Helper()
+	tab.chromium("AttachWorker")
 	deadline := time.Now().Add(tab.Timeout)
 	for {
 		infos, err := chromedp.Targets(tab.Ctx)

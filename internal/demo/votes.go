@@ -51,8 +51,8 @@ type Vote struct {
 }
 
 // Votes keeps votes in a table of a SQLite file. Its handler applies every
-// POST it runs; put it behind idempotency.Middleware (as VotesAPI does) so
-// that a request replayed by the service worker is applied once.
+// POST it runs; put it behind idempotency.TxMiddleware (as VotesAPI does)
+// so that a request replayed by the service worker is applied once.
 type Votes struct {
 	db *sql.DB
 }
@@ -106,7 +106,15 @@ func (v *Votes) List(ctx context.Context) ([]Vote, error) {
 // add stores a vote and returns it with its id.
 func (v *Votes) add(ctx context.Context, vote Vote) (Vote, error) {
 	vote.At = time.Now().UTC().Truncate(time.Microsecond)
-	res, err := v.db.ExecContext(ctx, `INSERT INTO demo_votes (cat, note, idempotency_key, created_at) VALUES (?, ?, ?, ?)`,
+	// Under idempotency.TxMiddleware, in the transaction that records the
+	// key: the vote and its key are committed together or not at all.
+	var exec interface {
+		ExecContext(context.Context, string, ...any) (sql.Result, error)
+	} = v.db
+	if tx := idempotency.Tx(ctx); tx != nil {
+		exec = tx
+	}
+	res, err := exec.ExecContext(ctx, `INSERT INTO demo_votes (cat, note, idempotency_key, created_at) VALUES (?, ?, ?, ?)`,
 		vote.Cat, vote.Note, vote.Key, vote.At.UnixMicro())
 	if err != nil {
 		return Vote{}, fmt.Errorf("add vote: %w", err)
@@ -156,10 +164,11 @@ func (v *Votes) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// VotesAPI is v behind idempotency.Middleware over s: each Idempotency-Key
-// is applied once, and its repeats get the first answer back.
-func VotesAPI(v *Votes, s idempotency.Store) http.Handler {
-	return idempotency.Middleware(s, idempotency.Options{TTL: VotesTTL, MaxBodyBytes: maxVoteBody})(v)
+// VotesAPI is v behind idempotency.TxMiddleware over s, whose database
+// must hold v's table: each Idempotency-Key is applied once, the vote and
+// the key in one transaction, and its repeats get the first answer back.
+func VotesAPI(v *Votes, s idempotency.TxStore) http.Handler {
+	return idempotency.TxMiddleware(s, idempotency.Options{TTL: VotesTTL, MaxBodyBytes: maxVoteBody})(v)
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -36,8 +36,10 @@ export { queue, replay, syncEvents } from './sync.js';
  *   to install (a precached file missing, changed since the build, or the
  *   network gone: the old version keeps control); detail {error}, plus
  *   {worker} for a failed install.
- * - `queued`, `sent`, `failed`: background sync (sync.js); detail {id, queue,
- *   url, status, reason}.
+ * - `queued`, `sent`, `failed`: background sync (sync.js); detail {queueId,
+ *   queue, url, status, reason}. `sync-unavailable`: the browser refused to
+ *   register a sync (background sync turned off for the site); detail
+ *   {queue, reason}. Queued requests are then sent while a page is open.
  *
  * @param {string} [scriptURL]
  * @param {RegisterOptions} [options]
@@ -73,7 +75,14 @@ export function register(scriptURL = '/sw.js', { scope, updateInterval, reloadOn
     emit('controlling');
     if (reloadOnUpdate && controlled && !reloading) {
       reloading = true;
-      location.reload();
+      // Once the new worker is activated: WebKit sends a navigation made
+      // while it activates to the network instead of to the worker.
+      const worker = container.controller;
+      if (worker && worker.state === 'activating') {
+        worker.addEventListener('statechange', () => location.reload(), { once: true });
+      } else {
+        location.reload();
+      }
     }
     controlled = true;
   });

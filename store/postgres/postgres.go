@@ -50,6 +50,7 @@ type Store struct {
 	where string // host:port/database, for messages (never the password)
 	opts  store.Options
 	purge backend.Purger
+	sql   sqlHandle // database/sql over pool, for TxStore (tx.go)
 }
 
 var (
@@ -276,26 +277,20 @@ func (s *Store) begin(ctx context.Context, key, requestHash string, ttl time.Dur
 	return claim, nil, false
 }
 
+// completeSQL stores the response of the claim ($1 key, $2 token): $3
+// status, $4 header, $5 body, $6 now.
+const completeSQL = `UPDATE idempotency_keys
+	SET status = $3, header = $4::text::jsonb, body = $5, token = NULL, lease_until = NULL,
+		expires_at = $6::timestamptz + ttl_us * interval '1 microsecond'
+	WHERE key = $1 AND token = $2`
+
 // Complete implements [idempotency.Store].
 func (s *Store) Complete(ctx context.Context, c idempotency.Claim, resp idempotency.Response) error {
-	if err := backend.CheckClaim("complete", c); err != nil {
-		return err
-	}
-	if err := backend.CheckResponse(c.Key, resp); err != nil {
-		return err
-	}
-	header, err := backend.EncodeHeader(resp.Header)
+	header, body, err := backend.CompleteArgs(c, resp)
 	if err != nil {
-		return fmt.Errorf("complete: %w", err)
+		return err
 	}
-	body := resp.Body
-	if body == nil {
-		body = []byte{}
-	}
-	tag, err := s.pool.Exec(ctx, `UPDATE idempotency_keys
-		SET status = $3, header = $4::text::jsonb, body = $5, token = NULL, lease_until = NULL,
-			expires_at = $6::timestamptz + ttl_us * interval '1 microsecond'
-		WHERE key = $1 AND token = $2`, c.Key, c.Token, resp.Status, header, body, s.opts.Now())
+	tag, err := s.pool.Exec(ctx, completeSQL, c.Key, c.Token, resp.Status, header, body, s.opts.Now())
 	if err != nil {
 		return fmt.Errorf("complete: %w", err)
 	}

@@ -343,41 +343,10 @@ func (s *Store) BeginIdempotent(ctx context.Context, key, requestHash string, tt
 	return claim, nil
 }
 
-// Complete implements [idempotency.Store].
+// Complete implements [idempotency.Store]: CompleteTx in a transaction of
+// its own.
 func (s *Store) Complete(ctx context.Context, c idempotency.Claim, resp idempotency.Response) error {
-	if err := backend.CheckClaim("complete", c); err != nil {
-		return err
-	}
-	if err := backend.CheckResponse(c.Key, resp); err != nil {
-		return err
-	}
-	header, err := backend.EncodeHeader(resp.Header)
-	if err != nil {
-		return fmt.Errorf("complete: %w", err)
-	}
-	body := resp.Body
-	if body == nil {
-		body = []byte{}
-	}
-	now := s.opts.Now().UnixMicro()
-	var n int64
-	err = s.write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE idempotency_keys
-			SET status = ?, header = ?, body = ?, token = NULL, lease_until = NULL, expires_at = ? + ttl_us
-			WHERE key = ? AND token = ?`, resp.Status, header, body, now, c.Key, c.Token)
-		if err != nil {
-			return err
-		}
-		n, err = res.RowsAffected()
-		return err
-	})
-	if err != nil {
-		return fmt.Errorf("complete: %w", err)
-	}
-	if n == 0 {
-		return fmt.Errorf("complete: %w", idempotency.ErrLeaseLost)
-	}
-	return nil
+	return s.write(ctx, func(tx *sql.Tx) error { return s.CompleteTx(ctx, tx, c, resp) })
 }
 
 // Release implements [idempotency.Store].

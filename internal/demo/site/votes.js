@@ -1,9 +1,11 @@
 // @ts-check
 // "Vote for this cat": a form that works with the server stopped. The page
 // posts each vote with fetch; the service worker sends it, or, when the
-// network fails, keeps it in IndexedDB and answers 202 {queued, id, queue},
-// replaying it later with the same Idempotency-Key, which the server applies
-// once. The page helper's events move each vote from queued to sent.
+// network fails, keeps it in IndexedDB and answers 202 {queued, queueId,
+// queue}, replaying it later with the same Idempotency-Key, which the server
+// applies once. Nobody needs to reload or click: the page helper asks the
+// worker to try again while votes wait, and its events move each vote from
+// queued to sent.
 //
 // Observable state, for people and for browser tests:
 //   #vote-items li[data-state]       queued | sent | failed, one per vote
@@ -21,7 +23,7 @@ section.innerHTML = `
     <input id="vote-note" name="note" maxlength="280" placeholder="Why this one? (optional)" aria-label="Note">
     <button type="submit">Vote for this cat</button>
   </form>
-  <p class="try">Stop the server and vote: the votes wait in the service worker and reach the server, once each, when it is back.</p>
+  <p class="try">Stop the server and vote: the votes wait in the service worker and reach the server, once each, within seconds of it being back. Leave the page open: nothing to click.</p>
   <h3>Your votes</h3>
   <ol id="vote-items"></ol>
   <h3>Received by the server <small id="votes-status"></small></h3>
@@ -64,9 +66,18 @@ function addItem(label) {
   return li;
 }
 
-/** @param {number | undefined} id */
-function itemFor(id) {
-  return /** @type {HTMLLIElement | null} */ (items.querySelector(`li[data-queue-id="${id}"]`));
+/** @param {number | undefined} queueId */
+function itemFor(queueId) {
+  return /** @type {HTMLLIElement | null} */ (items.querySelector(`li[data-queue-id="${queueId}"]`));
+}
+
+/**
+ * A vote's label from its JSON body.
+ *
+ * @param {{cat?: number, note?: string}} vote
+ */
+function label(vote) {
+  return `cat ${vote.cat}${vote.note ? ': ' + vote.note : ''}`;
 }
 
 /** Shows what the server holds; says so when it cannot be reached. */
@@ -103,7 +114,7 @@ form.addEventListener('submit', (event) => {
 /** @param {string} text */
 async function vote(text) {
   const cat = await currentCat();
-  const li = addItem(`cat ${cat}${text ? ': ' + text : ''}`);
+  const li = addItem(label({cat, note: text}));
   setState(li, 'queued', 'sending');
   try {
     const response = await fetch(VOTES_URL, {
@@ -112,8 +123,8 @@ async function vote(text) {
       body: JSON.stringify({cat, note: text}),
     });
     if (response.headers.get('Swkit-Queued') === '1') {
-      const {id} = await response.json();
-      li.dataset.queueId = String(id);
+      const {queueId} = await response.json();
+      li.dataset.queueId = String(queueId);
       setState(li, 'queued');
     } else if (response.ok) {
       setState(li, 'sent');
@@ -129,21 +140,25 @@ async function vote(text) {
 
 const events = syncEvents();
 events.addEventListener('sent', (/** @type {any} */ event) => {
-  const li = itemFor(event.detail.id);
+  const li = itemFor(event.detail.queueId);
   if (li) setState(li, 'sent');
   refreshReceived();
 });
 events.addEventListener('failed', (/** @type {any} */ event) => {
-  const li = itemFor(event.detail.id);
+  const li = itemFor(event.detail.queueId);
   if (li) setState(li, 'failed', event.detail.reason === 'expired' ? 'too old' : String(event.detail.status));
 });
 
-// Votes still waiting from an earlier visit.
+// Votes still waiting from an earlier visit, with what they say.
 queue(QUEUE)
   .then((waiting) => {
     for (const w of waiting) {
-      const li = addItem(`vote from ${new Date(w.timestamp).toLocaleTimeString()}`);
-      li.dataset.queueId = String(w.id);
+      let vote = {};
+      try {
+        vote = JSON.parse(new TextDecoder().decode(w.body || undefined));
+      } catch {}
+      const li = addItem(`${label(vote)} (${new Date(w.timestamp).toLocaleTimeString()})`);
+      li.dataset.queueId = String(w.queueId);
       setState(li, 'queued');
     }
   })

@@ -13,7 +13,12 @@ const SEND_TIMEOUT_MS = 30e3;
  * for at most this long.
  */
 const LEASE_MS = SEND_TIMEOUT_MS + 10e3;
-/** Backoff after the first failed replay, doubled each time up to MAX_BACKOFF_MS. */
+/**
+ * Backoff after the first replay that the server answered "later" (408, 409,
+ * 429, 5xx), doubled each time up to MAX_BACKOFF_MS. A network error sets
+ * none: nothing tells when the network returns, and the triggers that try
+ * again (page loads, page activity, an open page's timer) are paced already.
+ */
 const FIRST_BACKOFF_MS = 10e3;
 const MAX_BACKOFF_MS = 36e5;
 
@@ -53,7 +58,7 @@ export function queueFor(name, maxRetentionMinutes) {
  * that the page helper re-emits as a `queued`, `sent` or `failed` event.
  *
  * @param {'queued' | 'sent' | 'failed'} event
- * @param {{id?: number, queue: string, url: string, status?: number, reason?: 'refused' | 'expired'}} detail
+ * @param {{queueId?: number, queue: string, url: string, status?: number, reason?: 'refused' | 'expired'}} detail
  */
 export function notify(event, detail) {
   return postToWindows({ type: 'swkit:sync', event, ...detail });
@@ -61,16 +66,21 @@ export function notify(event, detail) {
 
 /**
  * Registers the sync tag of each queue named, where the Sync API exists
- * (not in Firefox and Safari); logs a failure.
+ * (not in Firefox and Safari). A refusal (background sync turned off for the
+ * site) is told to pages as `unavailable`: the fallback triggers still
+ * replay the queue, but only while a page of the site is open.
  *
  * @param {string[] | Promise<string[]>} names
  * @returns {Promise<void>}
  */
 export async function registerTags(names) {
-  try {
-    for (const name of await names) await /** @type {any} */ (registration).sync?.register(TAG_PREFIX + name);
-  } catch (err) {
-    console.warn('swkit: sync.register failed', err);
+  for (const name of await names) {
+    try {
+      await /** @type {any} */ (registration).sync?.register(TAG_PREFIX + name);
+    } catch (err) {
+      console.warn('swkit: sync.register failed', err);
+      await postToWindows({ type: 'swkit:sync', event: 'unavailable', queue: name, reason: String(err) });
+    }
   }
 }
 
@@ -127,7 +137,7 @@ export function replay(name, force = false) {
         };
       });
       for (const { id, url, status = 0 } of expired) {
-        await notify('failed', { id, queue: name, url, status, reason: 'expired' });
+        await notify('failed', { queueId: id, queue: name, url, status, reason: 'expired' });
       }
       if (!item) return item === undefined;
       const { id, url } = item;
@@ -158,18 +168,25 @@ export function replay(name, force = false) {
         retryAfter = value * 1e3 || Date.parse(value) - Date.now() || 0;
       } catch {}
       if (!event) {
-        // Doubled from 10 s for each failed attempt, or the server's
-        // Retry-After when longer; at most an hour either way.
-        const delay = Math.min(Math.max(FIRST_BACKOFF_MS * 2 ** item.attempts, retryAfter), MAX_BACKOFF_MS);
+        // The server said "later": doubled from 10 s for each such answer,
+        // or its Retry-After when longer; at most an hour either way.
+        const delay = status ? Math.min(Math.max(FIRST_BACKOFF_MS * 2 ** (item.refusals || 0), retryAfter), MAX_BACKOFF_MS) : 0;
         // Back in the queue, the lease released, the attempt counted.
         await transact('readwrite', (store) => {
-          store.put({ ...item, attempts: item.attempts + 1, status, nextAttemptAt: Date.now() + delay, sendingUntil: 0 });
+          store.put({
+            ...item,
+            attempts: item.attempts + 1,
+            refusals: (item.refusals || 0) + (status ? 1 : 0),
+            status,
+            nextAttemptAt: Date.now() + delay,
+            sendingUntil: 0,
+          });
         });
         return false;
       }
       // Sent, or refused: either way done with.
       await transact('readwrite', (store) => store.delete(/** @type {number} */ (id)));
-      await notify(event, { id, queue: name, url, status, ...(event === 'failed' && { reason: 'refused' }) });
+      await notify(event, { queueId: id, queue: name, url, status, ...(event === 'failed' && { reason: 'refused' }) });
     }
   });
   queue.chain_ = pass.catch(() => {});

@@ -20,7 +20,8 @@ export const BY_QUEUE = 'queue';
  * @property {RequestCredentials} credentials
  * @property {number} timestamp When the request was queued (ms since the epoch).
  * @property {number} attempts Replays tried so far.
- * @property {number} nextAttemptAt Earliest time (ms) an opportunistic replay may send it (backoff).
+ * @property {number} [refusals] Replays the server answered "later" (408, 409, 429, 5xx): the backoff's exponent.
+ * @property {number} nextAttemptAt Earliest time (ms) a replay other than a forced one may send it (backoff).
  * @property {number} [status] Status of the last failed replay (0 for a network error).
  * @property {string} [sendingBy] The worker instance that last leased it to replay it.
  * @property {number} [sendingUntil] End (ms) of that lease; 0 once the replay
@@ -83,4 +84,14 @@ export function queueNames() {
     };
     return names;
   });
+}
+
+/**
+ * How many requests wait: in one queue, or in all.
+ *
+ * @param {string} [queue]
+ * @returns {Promise<number>}
+ */
+export async function countRequests(queue) {
+  return (await transact('readonly', (store) => (queue === undefined ? store : store.index(BY_QUEUE)).count(queue))).result;
 }

@@ -1,0 +1,182 @@
+package browsertest
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// The engines the browser tests run in, each from Debian's packages.
+const (
+	Chromium = "chromium" // over the DevTools protocol (chromedp)
+	Firefox  = "firefox"  // Firefox ESR over WebDriver BiDi, headless
+	WebKit   = "webkit"   // WebKitGTK's MiniBrowser over WebDriver, under Xvfb
+)
+
+// AllEngines lists every engine, in the order Engines runs them.
+var AllEngines = []string{Chromium, Firefox, WebKit}
+
+// Engine opens tabs in one browser engine for one test.
+type Engine struct {
+	Name string
+
+	newTab func(t testing.TB) *Tab
+}
+
+// NewTab opens a tab, closed at the test's cleanup. The tabs of one Engine
+// share their profile (registrations, caches, IndexedDB).
+func (e *Engine) NewTab(t testing.TB) *Tab {
+	t.Helper()
+	return e.newTab(t)
+}
+
+// Engines runs test once per engine of AllEngines, as subtests named after
+// them. $SWKIT_ENGINES (say "firefox,webkit") narrows the list, for a quick
+// run by hand; the engines it leaves out are reported as skipped. A missing
+// browser fails its subtest with a message saying how to install it.
+func Engines(t *testing.T, test func(t *testing.T, e *Engine)) {
+	t.Helper()
+	for _, name := range AllEngines {
+		t.Run(name, func(t *testing.T) {
+			if !selected(name) {
+				t.Skipf("%s left out by SWKIT_ENGINES=%s", name, os.Getenv("SWKIT_ENGINES"))
+			}
+			test(t, engine(t, name))
+		})
+	}
+}
+
+// selected reports whether $SWKIT_ENGINES, when set, names engine.
+func selected(engine string) bool {
+	list := os.Getenv("SWKIT_ENGINES")
+	return list == "" || slices.Contains(strings.Split(list, ","), engine)
+}
+
+// engine returns the Engine of name for test t.
+func engine(t *testing.T, name string) *Engine {
+	t.Helper()
+	switch name {
+	case Chromium:
+		b := Shared(t)
+		return &Engine{Name: name, newTab: b.NewTab}
+	case Firefox:
+		ff, err := sharedFirefox.get(launchFirefox)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return &Engine{Name: name, newTab: ff.newTab}
+	case WebKit:
+		drv, err := sharedWebKit.get(launchWebKitDriver)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// One WebDriver session (one MiniBrowser) per test: its tabs are
+		// windows of that session and share its website data.
+		var s *webkitSession
+		return &Engine{Name: name, newTab: func(tt testing.TB) *Tab {
+			tt.Helper()
+			if s == nil {
+				var err error
+				if s, err = drv.newSession(); err != nil {
+					tt.Fatal(err)
+				}
+				t.Cleanup(s.close)
+				return s.firstTab(tt)
+			}
+			return s.newTab(tt)
+		}}
+	}
+	t.Fatalf("browsertest: unknown engine %q", name)
+	return nil
+}
+
+// lazy is a browser process that the package starts on first use and Main
+// stops at the end.
+type lazy[T interface{ close() }] struct {
+	mu  sync.Mutex
+	v   T
+	err error
+	ran bool
+}
+
+func (l *lazy[T]) get(start func() (T, error)) (T, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !l.ran {
+		l.ran = true
+		l.v, l.err = start()
+	}
+	return l.v, l.err
+}
+
+func (l *lazy[T]) close() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.ran && l.err == nil {
+		l.v.close()
+	}
+}
+
+var (
+	sharedFirefox lazy[*firefox]
+	sharedWebKit  lazy[*webkitDriver]
+)
+
+// executable checks that the program at path exists, or says how to install
+// the Debian package that has it.
+func executable(path, what, pkg, env string) error {
+	if _, err := os.Stat(path); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("%s not found at %s: run `apt-get install -y %s` or ./test.sh, which installs it (or set %s)", what, path, pkg, env)
+		}
+		return fmt.Errorf("%s at %s: %w", what, path, err)
+	}
+	return nil
+}
+
+// envOr is $name, or def when it is unset.
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+// Restartable is a browser of one test's own, which the test may kill and
+// start again on the same profile.
+type Restartable struct {
+	*Engine
+	restart func(kill bool) error
+}
+
+// Restart stops the browser (with SIGKILL when kill is set, as a crash
+// would) and starts it again on the same profile: registrations, Cache
+// Storage and IndexedDB survive. Tabs opened before are gone; open new ones.
+func (r *Restartable) Restart(kill bool) error { return r.restart(kill) }
+
+// Own starts a browser of e's engine for t alone, on a fresh profile,
+// closed at t's cleanup: for tests that kill or restart it. WebKit cannot:
+// each WebDriver session of MiniBrowser starts with website data of its
+// own, which ends with it, so the test is skipped there, saying why.
+func (e *Engine) Own(t *testing.T) *Restartable {
+	t.Helper()
+	switch e.Name {
+	case Chromium:
+		b := New(t)
+		return &Restartable{Engine: &Engine{Name: e.Name, newTab: b.NewTab}, restart: b.Restart}
+	case Firefox:
+		ff, err := launchFirefox()
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(ff.close)
+		return &Restartable{Engine: &Engine{Name: e.Name, newTab: ff.newTab}, restart: ff.Restart}
+	}
+	t.Skipf("%s: a WebDriver session's website data ends with it, so no restart keeps a profile (docs/testing.md)", e.Name)
+	return nil
+}
