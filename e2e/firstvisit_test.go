@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -17,24 +18,46 @@ import (
 	"github.com/swkit/swkit/server"
 )
 
-// byteCounter counts the body bytes a handler sends.
+// byteCounter counts the body bytes a handler sends, and per path the
+// responses that had a body (a 304 has none).
 type byteCounter struct {
 	h     http.Handler
 	bytes atomic.Int64
+
+	mu     sync.Mutex
+	bodies map[string]int
 }
 
 func (c *byteCounter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	c.h.ServeHTTP(&countingWriter{w, &c.bytes}, r)
+	cw := &countingWriter{ResponseWriter: w, n: &c.bytes}
+	c.h.ServeHTTP(cw, r)
+	if cw.wrote > 0 {
+		c.mu.Lock()
+		if c.bodies == nil {
+			c.bodies = map[string]int{}
+		}
+		c.bodies[r.URL.Path]++
+		c.mu.Unlock()
+	}
+}
+
+// withBody is how many responses to path had a body.
+func (c *byteCounter) withBody(path string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.bodies[path]
 }
 
 type countingWriter struct {
 	http.ResponseWriter
-	n *atomic.Int64
+	n     *atomic.Int64
+	wrote int64
 }
 
 func (w *countingWriter) Write(p []byte) (int, error) {
 	n, err := w.ResponseWriter.Write(p)
 	w.n.Add(int64(n))
+	w.wrote += int64(n)
 	return n, err
 }
 
@@ -93,6 +116,10 @@ func appSite(t *testing.T) string {
 // no longer matches the manifest is not taken: the install fetches the file
 // again and precaches the right bytes.
 func TestFirstVisitFetchesEachFileOnce(t *testing.T) {
+	browsertest.Engines(t, testFirstVisitFetchesEachFileOnce)
+}
+
+func testFirstVisitFetchesEachFileOnce(t *testing.T, e *browsertest.Engine) {
 	dir := appSite(t)
 	res, err := swkit.Build(os.DirFS(dir), config.Config{ClientsClaim: true})
 	if err != nil {
@@ -104,7 +131,7 @@ func TestFirstVisitFetchesEachFileOnce(t *testing.T) {
 	}
 	counter := &byteCounter{h: h}
 	srv := browsertest.NewServer(t, counter)
-	tab := browsertest.Shared(t).NewTab(t)
+	tab := e.NewTab(t)
 
 	tab.Navigate(srv.URL("/"))
 	own := counter.bytes.Load() // until the load event, when the page helper registers
@@ -112,14 +139,21 @@ func TestFirstVisitFetchesEachFileOnce(t *testing.T) {
 	tab.WaitFor(`navigator.serviceWorker.controller.state === 'activated'`)
 	total := counter.bytes.Load()
 	t.Logf("first visit: the page's own %d bytes, %d in all (%.2fx)", own, total, float64(total)/float64(own))
-	if float64(total) > 1.1*float64(own) {
+	if e.Name == browsertest.WebKit {
+		// A WebDriver session of WebKitGTK has no HTTP cache at all (even
+		// a page's own fetch with cache: 'force-cache' of a max-age
+		// response goes to the server), so the install must download
+		// everything again there; docs/testing.md. The rest still holds.
+		t.Logf("webkit: no HTTP cache in a WebDriver session, bytes not checked")
+	} else if float64(total) > 1.1*float64(own) {
 		t.Errorf("the first visit sent %d bytes, more than 1.1 times the page's own %d", total, own)
 	}
-	// Every precached file reached the server once: the page's loads, and
-	// the worker fetched none of them again.
-	for _, e := range res.Entries {
-		if n := srv.Counts(nil)["/"+e.URL]; n != 1 {
-			t.Errorf("/%s reached the server %d times, want 1", e.URL, n)
+	// Every precached file's bytes left the server once: for the page, and
+	// the worker downloaded none of them again. (Firefox may revalidate a
+	// picture: a 304, no body.)
+	for _, entry := range res.Entries {
+		if n := counter.withBody("/" + entry.URL); n != 1 && e.Name != browsertest.WebKit {
+			t.Errorf("/%s was sent %d times, want 1", entry.URL, n)
 		}
 	}
 
@@ -136,6 +170,10 @@ func TestFirstVisitFetchesEachFileOnce(t *testing.T) {
 // the worker, and not revalidated since: the page that registers does not
 // load it); the install must fetch it again and precache the new bytes.
 func TestInstallRefetchesStaleHTTPCacheCopy(t *testing.T) {
+	browsertest.Engines(t, testInstallRefetchesStaleHTTPCacheCopy)
+}
+
+func testInstallRefetchesStaleHTTPCacheCopy(t *testing.T, e *browsertest.Engine) {
 	dir := appSite(t)
 	write := func(name, content string) {
 		t.Helper()
@@ -162,7 +200,7 @@ func TestInstallRefetchesStaleHTTPCacheCopy(t *testing.T) {
 	}
 	deploy()
 	srv := browsertest.NewServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { (*handler.Load()).ServeHTTP(w, r) }))
-	tab := browsertest.Shared(t).NewTab(t)
+	tab := e.NewTab(t)
 	tab.Navigate(srv.URL("/plain.html")) // the old app.css, into the HTTP cache
 
 	write("app.css", newCSS)
