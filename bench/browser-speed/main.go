@@ -1,10 +1,10 @@
 // Command browser-speed times what a service worker costs the page it
-// controls, with several workers side by side in one Chromium, on one site
+// controls, with several workers side by side in one browser, on one site
 // (a page with 80 scripts, 40 stylesheets and 80 images, all precached),
 // each worker on its own origin behind the same server (package server, as
 // `swkit serve` answers):
 //
-//   - swkit's generated worker;
+//   - swkit's generated worker, its fetch handler answering (staticRoutes off);
 //   - Workbox's, from workbox-cli's generateSW (npm), as the parity test runs it;
 //   - the floor: a hand-written worker that answers with caches.match;
 //   - swkit's with static routes (InstallEvent.addRoutes, where the engine has it);
@@ -15,16 +15,16 @@
 // workers rotated each round: the warm controlled load (navigation start to
 // the load event); each subresource's time (Resource Timing, responseEnd -
 // startTime), p50 and p99 over all rounds; and the load right after
-// ServiceWorker.stopAllWorkers (the first visit of a session). Ratios are
-// within this run only.
+// ServiceWorker.stopAllWorkers (the first visit of a session; Chromium
+// only: the other engines have no way to stop a worker from outside).
+// Ratios are within this run only.
 //
-//	bench/browser-speed/run.sh                     # installs, locks, prints Markdown
-//	go run ./bench/browser-speed -loads 20
-//	go run ./bench/browser-speed -profile swkit    # and where that worker's JavaScript spends its time
+//	go run ./bench/browser-speed -loads 20                  # Chromium
+//	go run ./bench/browser-speed -loads 20 -engine firefox  # or webkit
+//	go run ./bench/browser-speed -profile swkit             # and where that worker's JavaScript spends its time
 package main
 
 import (
-	"context"
 	"flag"
 	"fmt"
 	"net"
@@ -33,7 +33,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync/atomic"
+	"testing"
 	"time"
 
 	"github.com/chromedp/cdproto/cdp"
@@ -47,9 +47,10 @@ import (
 var (
 	work    = flag.String("work", "bench/work/browser-speed", "folder for the site and Workbox's output")
 	cli     = flag.String("workbox", defaultWorkbox(), "workbox-cli binary ($SWKIT_WORKBOX_CLI)")
+	engine  = flag.String("engine", browsertest.Chromium, "browser engine: chromium, firefox or webkit")
 	loads   = flag.Int("loads", 20, "rounds: loads per worker, warm and after a stop each")
 	only    = flag.String("workers", "", "comma-separated worker names to run (default all)")
-	profile = flag.String("profile", "", "after the rounds, profile the JavaScript of the worker of this name over -loads warm loads")
+	profile = flag.String("profile", "", "after the rounds, profile the JavaScript of the worker of this name over -loads warm loads (Chromium)")
 )
 
 func defaultWorkbox() string {
@@ -59,10 +60,34 @@ func defaultWorkbox() string {
 	return ".cache/npm/node_modules/.bin/workbox"
 }
 
+// tb is the testing.TB that browsertest wants, printing what fails.
+type tb struct{ *testing.B }
+
+func (t tb) Fatal(args ...any) { fmt.Fprintln(os.Stderr, args...); t.B.FailNow() }
+func (t tb) Fatalf(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, format+"\n", args...)
+	t.B.FailNow()
+}
+func (t tb) Errorf(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, format+"\n", args...)
+	t.B.Fail()
+}
+func (t tb) Logf(format string, args ...any) { fmt.Fprintf(os.Stderr, format+"\n", args...) }
+
 func main() {
 	flag.Parse()
-	if err := run(); err != nil {
-		fmt.Fprintln(os.Stderr, "browser-speed:", err)
+	ok := true
+	testing.Benchmark(func(b *testing.B) {
+		if b.N > 1 {
+			return // testing.Benchmark asks for more rounds of a fast function; ours runs once
+		}
+		defer func() { ok = !b.Failed() }()
+		if err := run(tb{b}); err != nil {
+			fmt.Fprintln(os.Stderr, "browser-speed:", err)
+			b.FailNow()
+		}
+	})
+	if !ok {
 		os.Exit(1)
 	}
 }
@@ -70,12 +95,11 @@ func main() {
 // origin is one worker on its own origin: server, tab, results.
 type origin struct {
 	worker
-	url      string
-	srv      *http.Server
-	requests atomic.Int64
-	tab      context.Context
-	warm     []sample
-	cold     []sample
+	url  string
+	srv  *http.Server
+	tab  *browsertest.Tab
+	warm []sample
+	cold []sample
 }
 
 // sample is what one page load measured.
@@ -88,49 +112,46 @@ type sample struct {
 	Routed int `json:"routed"`
 }
 
-func run() error {
+func run(t testing.TB) error {
 	site := filepath.Join(*work, "site")
 	urls, err := writeSite(site)
 	if err != nil {
 		return err
 	}
-	workers, err := buildWorkers(site, urls)
+	built, err := buildWorkers(site, urls)
 	if err != nil {
 		return err
 	}
 
-	br, err := browsertest.Launch("")
-	if err != nil {
-		return err
-	}
-	defer br.Close()
-	version, err := browserVersion(br.Context())
-	if err != nil {
-		return err
-	}
-	fmt.Printf("%s; %d loads per worker and kind; load before: %s\n\n", version, *loads, loadAvg())
-
+	e := browsertest.Start(t, *engine)
 	var origins []*origin
-	for _, w := range workers {
+	for _, w := range built {
 		o, err := serve(site, w)
 		if err != nil {
 			return err
 		}
 		defer o.srv.Close()
-		if err := o.install(br); err != nil {
+		o.tab = e.NewTab(t)
+		if err := o.install(); err != nil {
 			return fmt.Errorf("%s: %w", o.name, err)
 		}
 		origins = append(origins, o)
 	}
-	sw, err := watchWorkers(br)
-	if err != nil {
-		return err
-	}
+	fmt.Printf("%s; %d loads per worker and kind; load before: %s\n\n", browserVersion(origins[0].tab), *loads, loadAvg())
 
 	// One load per worker per round, warm, the order rotated each round so
-	// that no worker always follows the same one; then the same after
-	// stopping every worker.
+	// that no worker always follows the same one; then, in Chromium, the
+	// same after stopping every worker.
+	var sw *workers
+	if *engine == browsertest.Chromium {
+		if sw, err = watchWorkers(origins[0].tab.Browser); err != nil {
+			return err
+		}
+	}
 	for _, cold := range []bool{false, true} {
+		if cold && sw == nil {
+			break
+		}
 		for round := range *loads {
 			for i := range origins {
 				o := origins[(round+i)%len(origins)]
@@ -157,7 +178,7 @@ func run() error {
 	if *profile != "" {
 		for _, o := range origins {
 			if o.name == *profile {
-				return profileWorker(br, o)
+				return profileWorker(o)
 			}
 		}
 		return fmt.Errorf("-profile: no worker named %q", *profile)
@@ -166,7 +187,7 @@ func run() error {
 }
 
 func buildWorkers(site string, urls []string) ([]worker, error) {
-	on := true
+	on, off := true, false
 	type spec struct {
 		name  string
 		build func() (worker, error)
@@ -174,12 +195,16 @@ func buildWorkers(site string, urls []string) ([]worker, error) {
 	specs := []spec{
 		{"floor", func() (worker, error) { return floorWorker(urls), nil }},
 		{"workbox", func() (worker, error) { return workboxWorker("workbox", *cli, site, *work, false) }},
-		{"swkit", func() (worker, error) { return swkitWorker("swkit", site, config.Config{}, false) }},
+		{"swkit", func() (worker, error) {
+			return swkitWorker("swkit", site, config.Config{StaticRoutes: &off}, false)
+		}},
 		{"swkit-static", func() (worker, error) {
 			return swkitWorker("swkit-static", site, config.Config{StaticRoutes: &on}, false)
 		}},
 		{"workbox-50", func() (worker, error) { return workboxWorker("workbox-50", *cli, site, *work, true) }},
-		{"swkit-50", func() (worker, error) { return swkitWorker("swkit-50", site, config.Config{}, true) }},
+		{"swkit-50", func() (worker, error) {
+			return swkitWorker("swkit-50", site, config.Config{StaticRoutes: &off}, true)
+		}},
 	}
 	var out []worker
 	for _, s := range specs {
@@ -207,36 +232,26 @@ func serve(site string, w worker) (*origin, error) {
 		return nil, err
 	}
 	o := &origin{worker: w, url: "http://" + ln.Addr().String() + "/"}
-	o.srv = &http.Server{Handler: http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
-		o.requests.Add(1)
-		h.ServeHTTP(rw, r)
-	})}
+	o.srv = &http.Server{Handler: h}
 	go o.srv.Serve(ln)
 	return o, nil
 }
 
-// install opens the worker's tab, waits for the worker to activate, and
-// loads until it controls the page.
-func (o *origin) install(br *browsertest.Browser) error {
-	o.tab, _ = chromedp.NewContext(br.Context())
-	if err := chromedp.Do(o.tab); err != nil { // a plain first run (TESTING.md, pitfall 1)
-		return err
-	}
-	if err := o.navigate(o.url); err != nil {
-		return err
-	}
+// install loads the page, waits for the worker to activate, and loads
+// until it controls the page.
+func (o *origin) install() error {
+	o.tab.Timeout = 3 * time.Minute
+	o.tab.Navigate(o.url)
 	// ready settles once a worker is activating; the page registers after
 	// its load event.
-	ok, err := evaluate[bool](o.tab, 3*time.Minute, `(async () => {
+	browsertest.Eval[bool](o.tab, `(async () => {
 		const w = (await navigator.serviceWorker.ready).active;
 		if (w.state !== 'activated') await new Promise((resolve) => w.addEventListener('statechange', () => {
 			if (w.state === 'activated') resolve();
 		}));
 		return true;
 	})()`)
-	if err != nil || !ok {
-		return fmt.Errorf("install: %v", err)
-	}
+	o.tab.Timeout = browsertest.DefaultTimeout
 	s, err := o.load()
 	if err != nil {
 		return err
@@ -247,21 +262,11 @@ func (o *origin) install(br *browsertest.Browser) error {
 	return nil
 }
 
-func (o *origin) navigate(url string) error {
-	ctx, cancel := context.WithTimeout(o.tab, time.Minute)
-	defer cancel()
-	return chromedp.Do(ctx, chromedp.Navigate(url))
-}
-
 // load leaves the page, comes back and reads its timings.
 func (o *origin) load() (sample, error) {
-	if err := o.navigate("about:blank"); err != nil {
-		return sample{}, err
-	}
-	if err := o.navigate(o.url); err != nil {
-		return sample{}, err
-	}
-	s, err := evaluate[sample](o.tab, time.Minute, `(() => {
+	o.tab.Navigate("about:blank")
+	o.tab.Navigate(o.url)
+	s := browsertest.Eval[sample](o.tab, `(() => {
 		const nav = performance.getEntriesByType('navigation')[0];
 		const res = performance.getEntriesByType('resource').filter((e) => ['script', 'link', 'img'].includes(e.initiatorType));
 		return {
@@ -271,24 +276,21 @@ func (o *origin) load() (sample, error) {
 			routed: res.filter((e) => e.workerFinalSourceType === 'cache').length,
 		};
 	})()`)
-	if err == nil && len(s.Resources) != numScripts+numStyles+numImages {
-		err = fmt.Errorf("%d subresources timed, want %d", len(s.Resources), numScripts+numStyles+numImages)
+	if len(s.Resources) != numScripts+numStyles+numImages {
+		return s, fmt.Errorf("%d subresources timed, want %d", len(s.Resources), numScripts+numStyles+numImages)
 	}
-	return s, err
+	return s, nil
 }
 
-func evaluate[T any](tab context.Context, timeout time.Duration, expr string) (T, error) {
-	ctx, cancel := context.WithTimeout(tab, timeout)
-	defer cancel()
-	return chromedp.Run(ctx, chromedp.Evaluate[T](expr, chromedp.EvalAwaitPromise))
-}
-
-func browserVersion(ctx context.Context) (string, error) {
-	v, err := chromedp.CallBrowser(ctx, browserGetVersion, cdp.Empty{})
-	if err != nil {
-		return "", err
+// browserVersion names the browser: its product over the DevTools
+// protocol, its user agent elsewhere.
+func browserVersion(tab *browsertest.Tab) string {
+	if tab.Browser != nil {
+		if v, err := chromedp.CallBrowser(tab.Browser.Context(), browserGetVersion, cdp.Empty{}); err == nil {
+			return v.Product
+		}
 	}
-	return v.Product, nil
+	return browsertest.Eval[string](tab, `navigator.userAgent`)
 }
 
 // loadAvg is the load average and the CPU pressure, to print beside figures.

@@ -146,11 +146,17 @@ func report(origins []*origin) {
 		if !f.controlled {
 			name += " (not always controlled!)"
 		}
-		fmt.Printf("| %s | %.0f ms | %s | %s | %.1f ms | %s | %.1f ms | %.0f ms | %s | %d |\n", name,
+		ms := func(v float64, format string) string {
+			if math.IsNaN(v) {
+				return "–"
+			}
+			return fmt.Sprintf(format+" ms", v)
+		}
+		fmt.Printf("| %s | %.0f ms | %s | %s | %.1f ms | %s | %.1f ms | %s | %s | %d |\n", name,
 			f.warm, r(f.warm, floor, hasFloor, func(x figures) float64 { return x.warm }),
 			r(f.warm, wb, hasWB, func(x figures) float64 { return x.warm }),
 			f.p50, r(f.p50, wb, hasWB, func(x figures) float64 { return x.p50 }), f.p99,
-			f.cold, r(f.cold, floor, hasFloor, func(x figures) float64 { return x.cold }), f.routed)
+			ms(f.cold, "%.0f"), r(f.cold, floor, hasFloor, func(x figures) float64 { return x.cold }), f.routed)
 	}
 	for _, pair := range [][2]string{{"swkit-50", "swkit"}, {"workbox-50", "workbox"}} {
 		a, okA := figs[pair[0]]
@@ -165,8 +171,12 @@ func report(origins []*origin) {
 // profileWorker records a CPU profile of o's worker over -loads warm
 // loads and prints where its JavaScript spent the time, by function and
 // source position (the bundle is minified: positions tell the function).
-func profileWorker(br *browsertest.Browser, o *origin) error {
-	infos, err := chromedp.Targets(o.tab)
+func profileWorker(o *origin) error {
+	if o.tab.Browser == nil {
+		return fmt.Errorf("-profile needs the DevTools protocol: Chromium only")
+	}
+	br := o.tab.Browser
+	infos, err := chromedp.Targets(o.tab.Ctx)
 	if err != nil {
 		return err
 	}
@@ -181,7 +191,7 @@ func profileWorker(br *browsertest.Browser, o *origin) error {
 		if _, err := o.load(); err != nil {
 			return err
 		}
-		return profileWorker(br, o)
+		return profileWorker(o)
 	}
 	ctx, cancel := chromedp.NewContext(br.Context(), chromedp.WithTargetID(sw.TargetID), chromedp.WithDetachOnCancel())
 	defer cancel()

@@ -180,3 +180,44 @@ func (e *Engine) Own(t *testing.T) *Restartable {
 	t.Skipf("%s: a WebDriver session's website data ends with it, so no restart keeps a profile (docs/testing.md)", e.Name)
 	return nil
 }
+
+// Start starts a browser of the engine of name for t alone, outside a
+// package of browser tests (a benchmark command), on a fresh profile,
+// closed at t's cleanup. Its tabs share that profile.
+func Start(t testing.TB, name string) *Engine {
+	t.Helper()
+	switch name {
+	case Chromium:
+		b := New(t)
+		return &Engine{Name: name, newTab: b.NewTab}
+	case Firefox:
+		ff, err := launchFirefox()
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(ff.close)
+		return &Engine{Name: name, newTab: ff.newTab}
+	case WebKit:
+		drv, err := launchWebKitDriver()
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(drv.close)
+		s, err := drv.newSession()
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(s.close)
+		first := true
+		return &Engine{Name: name, newTab: func(tt testing.TB) *Tab {
+			tt.Helper()
+			if first {
+				first = false
+				return s.firstTab(tt)
+			}
+			return s.newTab(tt)
+		}}
+	}
+	t.Fatalf("browsertest: unknown engine %q", name)
+	return nil
+}
