@@ -21,7 +21,7 @@
 //
 //	go run ./bench/browser-speed -loads 20                  # Chromium
 //	go run ./bench/browser-speed -loads 20 -engine firefox  # or webkit
-//	go run ./bench/browser-speed -profile swkit             # and where that worker's JavaScript spends its time
+//	go run ./bench/browser-speed -profile swkit,workbox     # and where those workers' JavaScript spends its time
 package main
 
 import (
@@ -50,7 +50,7 @@ var (
 	engine  = flag.String("engine", browsertest.Chromium, "browser engine: chromium, firefox or webkit")
 	loads   = flag.Int("loads", 20, "rounds: loads per worker, warm and after a stop each")
 	only    = flag.String("workers", "", "comma-separated worker names to run (default all)")
-	profile = flag.String("profile", "", "after the rounds, profile the JavaScript of the worker of this name over -loads warm loads (Chromium)")
+	profile = flag.String("profile", "", "after the rounds, profile the JavaScript of the workers so named (comma-separated) over -loads warm loads each (Chromium)")
 )
 
 func defaultWorkbox() string {
@@ -175,13 +175,17 @@ func run(t testing.TB) error {
 	report(origins)
 	fmt.Printf("\nload after: %s\n", loadAvg())
 
-	if *profile != "" {
-		for _, o := range origins {
-			if o.name == *profile {
-				return profileWorker(o)
-			}
+	for _, name := range strings.Split(*profile, ",") {
+		if name == "" {
+			continue
 		}
-		return fmt.Errorf("-profile: no worker named %q", *profile)
+		i := slices.IndexFunc(origins, func(o *origin) bool { return o.name == name })
+		if i < 0 {
+			return fmt.Errorf("-profile: no worker named %q", name)
+		}
+		if err := profileWorker(origins[i]); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -222,10 +222,16 @@ func profileWorker(o *origin) error {
 		byNode[n.ID] = n
 	}
 	self := map[string]float64{}
-	var total float64
+	var total, busy, script float64
 	for i, id := range p.Samples {
 		dt := float64(p.TimeDeltas[i]) / 1000
 		n := byNode[id]
+		if n.CallFrame.FunctionName != "(idle)" {
+			busy += dt
+		}
+		if n.CallFrame.URL != "" {
+			script += dt
+		}
 		key := n.CallFrame.FunctionName
 		if key == "" {
 			key = "(anonymous)"
@@ -242,7 +248,8 @@ func profileWorker(o *origin) error {
 		keys = append(keys, k)
 	}
 	sort.Slice(keys, func(i, j int) bool { return self[keys[i]] > self[keys[j]] })
-	fmt.Printf("\n%s worker, %d warm loads, %.0f ms profiled; self time per load:\n\n", o.name, *loads, total)
+	fmt.Printf("\n%s worker, %d warm loads, %.0f ms profiled; per load: %.1f ms busy, %.1f ms in its own script; self time per load:\n\n",
+		o.name, *loads, total, busy/float64(*loads), script/float64(*loads))
 	for i, k := range keys {
 		if i == 20 {
 			break
