@@ -16,9 +16,12 @@
 // the load event); each subresource's time (Resource Timing, responseEnd -
 // startTime), p50 and p99 over all rounds; and the load right after
 // ServiceWorker.stopAllWorkers (the first visit of a session; Chromium
-// only: the other engines have no way to stop a worker from outside).
+// only: the other engines have no way to stop a worker from outside), with
+// "routed", the subresources the static router answered, and "started",
+// the loads after which the worker was running again.
 // Ratios are within this run only.
 //
+//	bench/browser-speed/run.sh                              # three engines, with the lock
 //	go run ./bench/browser-speed -loads 20                  # Chromium
 //	go run ./bench/browser-speed -loads 20 -engine firefox  # or webkit
 //	go run ./bench/browser-speed -profile swkit,workbox     # and where those workers' JavaScript spends its time
@@ -110,6 +113,9 @@ type sample struct {
 	// Routed counts the subresources the static router answered from a
 	// cache (Resource Timing's workerFinalSourceType).
 	Routed int `json:"routed"`
+	// Started: after a stop, a worker was running again once the page
+	// had loaded.
+	Started bool `json:"-"`
 }
 
 func run(t testing.TB) error {
@@ -165,6 +171,7 @@ func run(t testing.TB) error {
 					return fmt.Errorf("%s: %w", o.name, err)
 				}
 				if cold {
+					s.Started = sw.running() > 0
 					o.cold = append(o.cold, s)
 				} else {
 					o.warm = append(o.warm, s)

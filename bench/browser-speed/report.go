@@ -25,9 +25,9 @@ var browserGetVersion = browser.GetVersion
 // workers follows every service-worker version's running status, to stop
 // them all and know when they are stopped.
 type workers struct {
-	ctx     context.Context
-	mu      sync.Mutex
-	running map[string]serviceworker.VersionRunningStatus
+	ctx    context.Context
+	mu     sync.Mutex
+	status map[string]serviceworker.VersionRunningStatus
 }
 
 func watchWorkers(br *browsertest.Browser) (*workers, error) {
@@ -35,12 +35,12 @@ func watchWorkers(br *browsertest.Browser) (*workers, error) {
 	if err := chromedp.Do(ctx); err != nil {
 		return nil, err
 	}
-	w := &workers{ctx: ctx, running: map[string]serviceworker.VersionRunningStatus{}}
+	w := &workers{ctx: ctx, status: map[string]serviceworker.VersionRunningStatus{}}
 	if err := chromedp.Listen(ctx, func(ev any) {
 		if e, ok := ev.(*serviceworker.EventWorkerVersionUpdated); ok {
 			w.mu.Lock()
 			for _, v := range e.Versions {
-				w.running[v.VersionID] = v.RunningStatus
+				w.status[v.VersionID] = v.RunningStatus
 			}
 			w.mu.Unlock()
 		}
@@ -62,7 +62,7 @@ func (w *workers) stopAll() error {
 	for {
 		w.mu.Lock()
 		var busy []string
-		for id, s := range w.running {
+		for id, s := range w.status {
 			if s != serviceworker.VersionRunningStatusStopped {
 				busy = append(busy, id+" "+string(s))
 			}
@@ -76,6 +76,19 @@ func (w *workers) stopAll() error {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+// running counts the worker versions not stopped.
+func (w *workers) running() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	n := 0
+	for _, s := range w.status {
+		if s != serviceworker.VersionRunningStatusStopped {
+			n++
+		}
+	}
+	return n
 }
 
 func median(xs []float64) float64 { return quantile(xs, 0.5) }
@@ -92,7 +105,7 @@ func quantile(xs []float64, q float64) float64 {
 
 type figures struct {
 	warm, p50, p99, cold float64
-	routed               int
+	routed, started      int
 	controlled           bool
 }
 
@@ -107,6 +120,9 @@ func summarise(o *origin) figures {
 	}
 	for _, s := range o.cold {
 		cold = append(cold, s.Load)
+		if s.Started {
+			f.started++
+		}
 		f.controlled = f.controlled && s.Controlled
 	}
 	f.warm, f.p50, f.p99, f.cold = median(warm), quantile(res, 0.5), quantile(res, 0.99), median(cold)
@@ -120,8 +136,8 @@ func report(origins []*origin) {
 	for _, o := range origins {
 		figs[o.name] = summarise(o)
 	}
-	fmt.Println("| worker | warm load | × floor | × Workbox | resource p50 | × Workbox | p99 | after a stop | × floor | routed |")
-	fmt.Println("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+	fmt.Println("| worker | warm load | × floor | × Workbox | resource p50 | × Workbox | p99 | after a stop | × floor | routed | started |")
+	fmt.Println("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
 	ratio := func(a, b float64) string {
 		if b == 0 || math.IsNaN(b) {
 			return "–"
@@ -152,11 +168,11 @@ func report(origins []*origin) {
 			}
 			return fmt.Sprintf(format+" ms", v)
 		}
-		fmt.Printf("| %s | %.0f ms | %s | %s | %.1f ms | %s | %.1f ms | %s | %s | %d |\n", name,
+		fmt.Printf("| %s | %.0f ms | %s | %s | %.1f ms | %s | %.1f ms | %s | %s | %d | %d/%d |\n", name,
 			f.warm, r(f.warm, floor, hasFloor, func(x figures) float64 { return x.warm }),
 			r(f.warm, wb, hasWB, func(x figures) float64 { return x.warm }),
 			f.p50, r(f.p50, wb, hasWB, func(x figures) float64 { return x.p50 }), f.p99,
-			ms(f.cold, "%.0f"), r(f.cold, floor, hasFloor, func(x figures) float64 { return x.cold }), f.routed)
+			ms(f.cold, "%.0f"), r(f.cold, floor, hasFloor, func(x figures) float64 { return x.cold }), f.routed, f.started, len(o.cold))
 	}
 	for _, pair := range [][2]string{{"swkit-50", "swkit"}, {"workbox-50", "workbox"}} {
 		a, okA := figs[pair[0]]
