@@ -110,6 +110,21 @@ func appSite(t *testing.T) string {
 	return dir
 }
 
+// buildAndServe builds the worker for dir (clientsClaim on) and returns
+// the build and the handler serving dir with it.
+func buildAndServe(t *testing.T, dir string) (*swkit.Result, http.Handler) {
+	t.Helper()
+	res, err := swkit.Build(os.DirFS(dir), config.Config{ClientsClaim: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := server.New(os.DirFS(dir), config.Config{}, server.Options{Generated: res.Generated()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res, h
+}
+
 // TestFirstVisitFetchesEachFileOnce: the install takes what the page just
 // downloaded from the browser's HTTP cache, so a first visit costs about
 // the page's own bytes, not twice them; and a copy in the HTTP cache that
@@ -121,14 +136,7 @@ func TestFirstVisitFetchesEachFileOnce(t *testing.T) {
 
 func testFirstVisitFetchesEachFileOnce(t *testing.T, e *browsertest.Engine) {
 	dir := appSite(t)
-	res, err := swkit.Build(os.DirFS(dir), config.Config{ClientsClaim: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	h, err := server.New(os.DirFS(dir), config.Config{}, server.Options{Generated: res.Generated()})
-	if err != nil {
-		t.Fatal(err)
-	}
+	res, h := buildAndServe(t, dir)
 	counter := &byteCounter{h: h}
 	srv := browsertest.NewServer(t, counter)
 	tab := e.NewTab(t)
@@ -187,16 +195,8 @@ func testInstallRefetchesStaleHTTPCacheCopy(t *testing.T, e *browsertest.Engine)
 	var handler atomic.Pointer[http.Handler]
 	deploy := func() {
 		t.Helper()
-		res, err := swkit.Build(os.DirFS(dir), config.Config{ClientsClaim: true})
-		if err != nil {
-			t.Fatal(err)
-		}
-		h, err := server.New(os.DirFS(dir), config.Config{}, server.Options{Generated: res.Generated()})
-		if err != nil {
-			t.Fatal(err)
-		}
-		var hh http.Handler = h
-		handler.Store(&hh)
+		_, h := buildAndServe(t, dir)
+		handler.Store(&h)
 	}
 	deploy()
 	srv := browsertest.NewServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { (*handler.Load()).ServeHTTP(w, r) }))

@@ -63,31 +63,11 @@ func defaultWorkbox() string {
 	return ".cache/npm/node_modules/.bin/workbox"
 }
 
-// tb is the testing.TB that browsertest wants, printing what fails.
-type tb struct{ *testing.B }
-
-func (t tb) Fatal(args ...any) { fmt.Fprintln(os.Stderr, args...); t.B.FailNow() }
-func (t tb) Fatalf(format string, args ...any) {
-	fmt.Fprintf(os.Stderr, format+"\n", args...)
-	t.B.FailNow()
-}
-func (t tb) Errorf(format string, args ...any) {
-	fmt.Fprintf(os.Stderr, format+"\n", args...)
-	t.B.Fail()
-}
-func (t tb) Logf(format string, args ...any) { fmt.Fprintf(os.Stderr, format+"\n", args...) }
-
 func main() {
 	flag.Parse()
-	ok := true
-	testing.Benchmark(func(b *testing.B) {
-		if b.N > 1 {
-			return // testing.Benchmark asks for more rounds of a fast function; ours runs once
-		}
-		defer func() { ok = !b.Failed() }()
-		if err := run(tb{b}); err != nil {
-			fmt.Fprintln(os.Stderr, "browser-speed:", err)
-			b.FailNow()
+	ok := browsertest.RunCommand(func(t testing.TB) {
+		if err := run(t); err != nil {
+			t.Fatal("browser-speed:", err)
 		}
 	})
 	if !ok {
