@@ -26,6 +26,7 @@ import (
 	"github.com/swkit/swkit/internal/browsertest"
 	"github.com/swkit/swkit/push"
 	"github.com/swkit/swkit/push/pushapi"
+	"github.com/swkit/swkit/push/pushserver"
 	"github.com/swkit/swkit/push/pushtest"
 	"github.com/swkit/swkit/store"
 	"github.com/swkit/swkit/store/sqlite"
@@ -44,10 +45,11 @@ var pushPages = map[string]string{
 	"index.html": `<!doctype html>
 <html><head><meta charset="utf-8"><title>home</title>
 <script type="module">
-import { register, subscribe, unsubscribe } from '/swkit.js';
+import { register, setTags, subscribe, unsubscribe } from '/swkit.js';
 window.swkit = register('/sw.js');
 window.subscribe = subscribe;
 window.unsubscribe = unsubscribe;
+window.setTags = setTags;
 window.swMessages = [];
 navigator.serviceWorker.addEventListener('message', (e) => window.swMessages.push(e.data));
 </script></head><body>home</body></html>
@@ -540,12 +542,12 @@ func TestPushSubscriptionChange(t *testing.T) {
 	}{
 		{"browser gave the new subscription", `swkitTestFake('https://push.example/old', null)`, `swkitTestFake('https://push.example/new', null)`, nil,
 			[]apiRequest{
-				{"POST", "/swkit/push/subscriptions", "application/json", `{"endpoint":"https://push.example/new","expirationTime":null,"keys":{"p256dh":"P","auth":"A"}}`},
+				{"POST", "/swkit/push/subscriptions", "application/json", `{"endpoint":"https://push.example/new","expirationTime":null,"keys":{"p256dh":"P","auth":"A"},"replaces":"https://push.example/old"}`},
 				{"DELETE", "/swkit/push/subscriptions", "application/json", `{"endpoint":"https://push.example/old"}`},
 			}},
 		{"re-subscribes with the old key", `swkitTestFake('https://push.example/old', '` + oldKey + `')`, `null`, &subscribed{true, oldKey},
 			[]apiRequest{
-				{"POST", "/swkit/push/subscriptions", "application/json", `{"endpoint":"https://push.example/renewed","expirationTime":null,"keys":{"p256dh":"P","auth":"A"}}`},
+				{"POST", "/swkit/push/subscriptions", "application/json", `{"endpoint":"https://push.example/renewed","expirationTime":null,"keys":{"p256dh":"P","auth":"A"},"replaces":"https://push.example/old"}`},
 				{"DELETE", "/swkit/push/subscriptions", "application/json", `{"endpoint":"https://push.example/old"}`},
 			}},
 		{"no old subscription: the server's key", `null`, `null`, &subscribed{true, testPublicKey},
@@ -645,9 +647,22 @@ func TestPushEndToEnd(t *testing.T) {
 		Permission string `json:"permission"`
 		Endpoint   string `json:"endpoint"`
 	}
-	got := browsertest.Eval[result](s.tab, `subscribe().then((r) => ({ permission: r.permission, endpoint: r.subscription && r.subscription.endpoint }))`)
+	got := browsertest.Eval[result](s.tab, `subscribe({ tags: ['news', 'lang:fr'] }).then((r) => ({ permission: r.permission, endpoint: r.subscription && r.subscription.endpoint }))`)
 	if want := (result{"granted", sub.Endpoint}); got != want {
 		t.Fatalf("subscribe() = %+v, want %+v", got, want)
+	}
+	// Tags given at subscribe time reach the store, and setTags changes them.
+	if tags, err := st.Tags(ctx, sub.Endpoint); err != nil || !slices.Equal(tags, []string{"lang:fr", "news"}) {
+		t.Errorf("stored tags = %v (%v), want [lang:fr news]", tags, err)
+	}
+	if !browsertest.Eval[bool](s.tab, `setTags(['sport'])`) {
+		t.Error("setTags() = false, want true")
+	}
+	if tags, err := st.Tags(ctx, sub.Endpoint); err != nil || !slices.Equal(tags, []string{"sport"}) {
+		t.Errorf("stored tags after setTags = %v (%v), want [sport]", tags, err)
+	}
+	if msg := browsertest.Eval[string](s.tab, `setTags(['no spaces allowed']).then(() => 'resolved', (e) => e.message)`); !strings.Contains(msg, "HTTP 400") {
+		t.Errorf("setTags with a bad tag: %q, want a rejection with the server's 400", msg)
 	}
 	if key := browsertest.Eval[string](s.tab, `window.swkitTestKey`); key != keys.Public {
 		t.Errorf("pushManager.subscribe got applicationServerKey %s, want the server's %s", key, keys.Public)
@@ -712,5 +727,60 @@ func TestSubscribeDenied(t *testing.T) {
 	}
 	if got := browsertest.Eval[bool](s.tab, `unsubscribe()`); got {
 		t.Error("unsubscribe() without a subscription = true, want false")
+	}
+}
+
+// TestSubscribeTimeoutAndReasons: subscribe() gives up after its timeout
+// when the push service never answers, and a refusal says why in the
+// message itself, not only in err.cause. The timeout is real: Chromium's
+// pushManager.subscribe never settles here (no push service can be
+// reached). The push service's refusal is a stand-in rejecting as Chromium
+// does; the server's refusal comes from a real pushapi (pushserver, SQLite)
+// that takes no http: endpoint.
+func TestSubscribeTimeoutAndReasons(t *testing.T) {
+	keys, err := push.GenerateVAPIDKeys()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := pushserver.New(context.Background(), pushserver.Config{
+		DB: filepath.Join(t.TempDir(), "push.db"), PublicKey: keys.Public, PrivateKey: keys.Private,
+		Subject: "mailto:tests@swkit.dev", Logf: t.Logf,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	s := newPushSite(t, config.Push{}, http.StripPrefix("/swkit/push", p.API))
+	const caught = `.then(() => 'resolved', (e) => e.message + ' | cause: ' + (e.cause && e.cause.name))`
+
+	start := time.Now()
+	msg := browsertest.Eval[string](s.tab, `subscribe({ timeout: 1500 })`+caught)
+	took := time.Since(start)
+	if !strings.Contains(msg, "swkit: pushManager.subscribe failed: TimeoutError: no answer in 1500 ms | cause: TimeoutError") {
+		t.Errorf("subscribe({timeout: 1500}) with no reachable push service: %q, want a TimeoutError naming pushManager.subscribe", msg)
+	}
+	t.Logf("the timeout of 1.5 s rejected after %v", took.Round(time.Millisecond))
+
+	browsertest.Eval[bool](s.tab, `(() => {
+		PushManager.prototype.getSubscription = async () => null;
+		PushManager.prototype.subscribe = async () => {
+			throw new DOMException('Registration failed - permission denied', 'NotAllowedError');
+		};
+		return true;
+	})()`)
+	msg = browsertest.Eval[string](s.tab, `subscribe()`+caught)
+	if want := "swkit: pushManager.subscribe failed: NotAllowedError: Registration failed - permission denied | cause: NotAllowedError"; msg != want {
+		t.Errorf("push service refusal: %q, want %q", msg, want)
+	}
+
+	browsertest.Eval[bool](s.tab, `(() => {
+		const sub = { endpoint: 'http://push.example/x', options: { applicationServerKey: null },
+			toJSON: () => ({ endpoint: 'http://push.example/x', keys: { p256dh: 'BCVxsr7N_eNgVRqvHtD0zTZsEc6-VV-JvLexhqUzORcxaOzi6-AYWXvTBHm4bjyPjs7Vd8pZGH6SRpkNtoIAiw4', auth: 'AAAAAAAAAAAAAAAAAAAAAA' } }) };
+		PushManager.prototype.subscribe = async () => sub;
+		return true;
+	})()`)
+	msg = browsertest.Eval[string](s.tab, `subscribe()`+caught)
+	if !strings.Contains(msg, "HTTP 400: endpoint: want https") {
+		t.Errorf("server refusal: %q, want the API's own reason", msg)
 	}
 }

@@ -76,6 +76,9 @@ func (e *StatusError) Error() string {
 	if e.Attempts > 1 {
 		msg += " after " + strconv.Itoa(e.Attempts) + " attempts"
 	}
+	if e.RetryAfter > 0 {
+		msg += ", retry after " + e.RetryAfter.String()
+	}
 	if e.Body != "" {
 		msg += ": " + strconv.Quote(e.Body)
 	}
@@ -107,8 +110,13 @@ func (e *SendError) Error() string { return "send to " + e.origin() + ": " + e.E
 func (e *SendError) Unwrap() error { return e.Err }
 
 // origin is the scheme, host and port of Endpoint, "?" when it has none.
-func (e *SendError) origin() string {
-	if u, err := url.Parse(e.Endpoint); err == nil && u.Host != "" {
+func (e *SendError) origin() string { return Origin(e.Endpoint) }
+
+// Origin returns the scheme, host and port of a push endpoint (the default
+// port left out, as in an HTTP origin), or "?" when it has none: what logs
+// and errors may show of an endpoint, which as a whole is a capability URL.
+func Origin(endpoint string) string {
+	if u, err := url.Parse(endpoint); err == nil && u.Host != "" {
 		return audience(u)
 	}
 	return "?"

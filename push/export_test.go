@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 	"net/http"
+	"net/netip"
 	"time"
 )
 
@@ -44,4 +45,17 @@ func SetResolverForTest(s *Sender, host, ip string) {
 		}
 		return dial(ctx, network, addr)
 	}
+}
+
+// SetLookupForTest makes the dialer of a guarded custom Client resolve
+// host to ip until t ends.
+func SetLookupForTest(t interface{ Cleanup(func()) }, host, ip string) {
+	old := lookupNetIP
+	lookupNetIP = func(ctx context.Context, network, h string) ([]netip.Addr, error) {
+		if h == host {
+			return []netip.Addr{netip.MustParseAddr(ip)}, nil
+		}
+		return old(ctx, network, h)
+	}
+	t.Cleanup(func() { lookupNetIP = old })
 }

@@ -2,7 +2,10 @@ package push
 
 import (
 	"bytes"
+	"cmp"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -11,6 +14,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -29,12 +33,16 @@ const (
 )
 
 const (
-	// DefaultTTL is the TTL of a Message whose TTL is zero: four weeks,
-	// about the longest push services keep a message.
+	// DefaultTTL is four weeks, about the longest push services keep a
+	// message: the TTL web-push uses when none is given.
 	DefaultTTL = 28 * 24 * time.Hour
-	// NoStore as a Message TTL sends "TTL: 0": deliver only if the user
-	// agent is reachable now, never store (RFC 8030 §5.2).
+	// NoStore as a Message TTL sends "TTL: 0", as a zero TTL does: deliver
+	// only if the user agent is reachable now, never store (RFC 8030 §5.2).
 	NoStore time.Duration = -1
+	// DefaultTimeout bounds one request of a Sender's own client.
+	DefaultTimeout = 30 * time.Second
+	// DefaultDeliveryTimeout bounds one subscription's delivery in SendAll.
+	DefaultDeliveryTimeout = 10 * time.Second
 
 	defaultConcurrency = 50
 	defaultMaxRetries  = 3
@@ -58,18 +66,40 @@ type Message struct {
 	// service worker shows JSON (title, body, url, ...) or plain text.
 	Payload []byte
 	// TTL is how long the push service keeps an undelivered message,
-	// rounded down to seconds. Zero means DefaultTTL; NoStore means 0.
+	// rounded down to seconds. Zero (or NoStore) sends "TTL: 0", deliver now
+	// or never, as web-push and webpush-go do; set DefaultTTL for four weeks.
 	TTL time.Duration
 	// Urgency is sent when not empty (RFC 8030 §5.3).
 	Urgency Urgency
 	// Topic, when not empty, replaces an undelivered message with the same
 	// topic (RFC 8030 §5.4): at most 32 characters of base64url alphabet.
 	Topic string
+	// Padding adds that many zero octets after the payload (RFC 8188 §2),
+	// so that messages of different lengths look alike on the wire. It
+	// counts against MaxPayload.
+	Padding int
+	// Header holds extra request headers for the push service. It cannot
+	// set the headers the protocol owns (Authorization, Content-Encoding,
+	// Content-Type, Content-Length, TTL, Urgency, Topic).
+	Header http.Header
 }
 
+// reservedHeaders are the request headers a Sender sets itself.
+var reservedHeaders = []string{"Authorization", "Content-Encoding", "Content-Type", "Content-Length", "Ttl", "Urgency", "Topic", "Host"}
+
 func (m *Message) validate() error {
-	if len(m.Payload) > MaxPayload {
-		return fmt.Errorf("%w: %d bytes, at most %d", ErrPayloadTooLarge, len(m.Payload), MaxPayload)
+	if m.Padding < 0 {
+		return fmt.Errorf("push: padding %d: want 0 or more", m.Padding)
+	}
+	if n := len(m.Payload) + m.Padding; n > MaxPayload {
+		return fmt.Errorf("%w: %d bytes with padding, at most %d", ErrPayloadTooLarge, n, MaxPayload)
+	}
+	for name := range m.Header {
+		for _, r := range reservedHeaders {
+			if strings.EqualFold(name, r) {
+				return fmt.Errorf("push: header %s: set by the Sender, not by Message.Header", name)
+			}
+		}
 	}
 	switch m.Urgency {
 	case "", UrgencyVeryLow, UrgencyLow, UrgencyNormal, UrgencyHigh:
@@ -89,11 +119,8 @@ func (m *Message) validate() error {
 }
 
 func (m *Message) ttlHeader() string {
-	switch {
-	case m.TTL < 0:
+	if m.TTL <= 0 {
 		return "0"
-	case m.TTL == 0:
-		return strconv.FormatInt(int64(DefaultTTL/time.Second), 10)
 	}
 	return strconv.FormatInt(int64(m.TTL/time.Second), 10)
 }
@@ -104,14 +131,37 @@ type SenderOptions struct {
 	// service operators can reach you (RFC 8292 §2.1). Required.
 	Subject string
 	// Client sends the requests. When nil, the Sender makes one whose
-	// transport opens at most Concurrency connections per host and keeps them
-	// alive, follows no
-	// redirects, times out after 30 s and, unless AllowPrivate, refuses to
-	// connect to non-public addresses whatever a host name resolves to (it
-	// therefore ignores HTTP_PROXY; pass your own Client to use a proxy).
+	// transport opens at most Concurrency connections per host and keeps
+	// them alive, follows no redirects, times out after Timeout and goes
+	// through Proxy when set (it ignores HTTP_PROXY).
+	//
+	// Unless AllowPrivate, the Sender refuses to connect to non-public
+	// addresses whatever a host name resolves to, with its own client or
+	// with this one: a Client whose Transport is an *http.Transport (or
+	// nil) is copied with a dialer that resolves the host and checks every
+	// address first. Any other Transport is refused by NewSender; build it
+	// on a net.Dialer whose Control is DialControl instead, and set
+	// AllowPrivate.
 	Client *http.Client
+	// Proxy is the URL of an HTTP proxy for every request (web-push's
+	// proxy option), for the Sender's own client. The proxy itself may be
+	// on a private address; the check of the push service's address is
+	// then the proxy's job, as it resolves the name.
+	Proxy string
+	// Timeout bounds each request of the Sender's own client. Default
+	// DefaultTimeout (30 s).
+	Timeout time.Duration
+	// TokenLifetime is how long each signed VAPID token is valid, at most
+	// 24 hours (RFC 8292 §2). Default 12 hours. Tokens are reused until
+	// near their end.
+	TokenLifetime time.Duration
 	// Concurrency bounds the requests SendAll has in flight. Default 50.
 	Concurrency int
+	// DeliveryTimeout bounds each subscription's delivery in SendAll,
+	// retries included, so that push services that accept connections and
+	// never answer hold a sender for that long at most. Default
+	// DefaultDeliveryTimeout (10 s). Send is bounded by its context only.
+	DeliveryTimeout time.Duration
 	// MaxRetries bounds retries of 429, 5xx and network errors per message.
 	// Default 3; negative means no retries.
 	MaxRetries int
@@ -126,8 +176,10 @@ type SenderOptions struct {
 type Sender struct {
 	vapid        *VAPID
 	subject      string
+	lifetime     time.Duration
 	client       *http.Client
 	concurrency  int
+	deliveryTime time.Duration
 	maxRetries   int
 	allowPrivate bool
 
@@ -145,11 +197,25 @@ func NewSender(vapid *VAPID, opts SenderOptions) (*Sender, error) {
 	if err := checkSubject(opts.Subject); err != nil {
 		return nil, err
 	}
+	if opts.TokenLifetime < 0 || opts.TokenLifetime > maxTokenLifetime {
+		return nil, &OptionError{"TokenLifetime", fmt.Errorf("%v: want at most %v (RFC 8292 §2)", opts.TokenLifetime, maxTokenLifetime)}
+	}
+	if opts.TokenLifetime > 0 && opts.TokenLifetime < minTokenLifetime {
+		return nil, &OptionError{"TokenLifetime", fmt.Errorf("%v: want at least %v", opts.TokenLifetime, minTokenLifetime)}
+	}
+	if opts.Timeout < 0 {
+		return nil, &OptionError{"Timeout", fmt.Errorf("negative (%v)", opts.Timeout)}
+	}
+	if opts.DeliveryTimeout < 0 {
+		return nil, &OptionError{"DeliveryTimeout", fmt.Errorf("negative (%v)", opts.DeliveryTimeout)}
+	}
 	s := &Sender{
 		vapid:        vapid,
 		subject:      opts.Subject,
+		lifetime:     opts.TokenLifetime,
 		client:       opts.Client,
 		concurrency:  opts.Concurrency,
+		deliveryTime: cmp.Or(opts.DeliveryTimeout, DefaultDeliveryTimeout),
 		maxRetries:   opts.MaxRetries,
 		allowPrivate: opts.AllowPrivate,
 		sleep:        sleepCtx,
@@ -165,23 +231,68 @@ func NewSender(vapid *VAPID, opts SenderOptions) (*Sender, error) {
 	case s.maxRetries < 0:
 		s.maxRetries = 0
 	}
-	if s.client == nil {
-		s.client = newClient(s.concurrency, s.allowPrivate)
+	if s.lifetime == 0 {
+		s.lifetime = tokenLifetime
+	}
+	var err error
+	switch {
+	case s.client == nil:
+		s.client, err = newClient(s.concurrency, s.allowPrivate, opts.Proxy, cmp.Or(opts.Timeout, DefaultTimeout))
+	case opts.Proxy != "":
+		err = &OptionError{"Proxy", errors.New("set the proxy on your Client's Transport instead, or leave Client nil")}
+	case !s.allowPrivate:
+		s.client, err = guardClient(s.client)
+	}
+	if err != nil {
+		return nil, err
 	}
 	return s, nil
 }
 
-func newClient(concurrency int, allowPrivate bool) *http.Client {
+// VAPID returns the key pair s signs with.
+func (s *Sender) VAPID() *VAPID { return s.vapid }
+
+// DialControl is the connect-time half of the address policy, for a
+// net.Dialer's Control: it refuses loopback, private, link-local and the
+// other non-public addresses (see CheckEndpoint), checked on the address a
+// name actually resolved to, so that DNS cannot point a public-looking name
+// inside the network. A Sender without AllowPrivate applies it to every
+// connection it makes.
+func DialControl(_, address string, _ syscall.RawConn) error {
+	return dialAddrAllowed(address)
+}
+
+func newClient(concurrency int, allowPrivate bool, proxy string, timeout time.Duration) (*http.Client, error) {
 	dialer := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}
+	dial := dialer.DialContext
 	if !allowPrivate {
 		// Checked on the resolved address at connect time, so a public
 		// name that resolves to 127.0.0.1 (or rebinds to it) is refused.
-		dialer.Control = func(_, address string, _ syscall.RawConn) error {
-			return dialAddrAllowed(address)
+		checked := *dialer
+		checked.Control = DialControl
+		dial = checked.DialContext
+	}
+	var proxyFunc func(*http.Request) (*url.URL, error)
+	if proxy != "" {
+		u, err := url.Parse(proxy)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return nil, &OptionError{"Proxy", fmt.Errorf("%q: want an http:// or https:// URL", redactURL(proxy))}
+		}
+		proxyFunc = http.ProxyURL(u)
+		// The proxy is the operator's choice and may be on a private
+		// address; every other connection keeps the check.
+		proxyAddr := canonicalAddr(u)
+		checkedDial := dial
+		dial = func(ctx context.Context, network, addr string) (net.Conn, error) {
+			if addr == proxyAddr {
+				return dialer.DialContext(ctx, network, addr)
+			}
+			return checkedDial(ctx, network, addr)
 		}
 	}
 	t := &http.Transport{
-		DialContext:         dialer.DialContext,
+		Proxy:               proxyFunc,
+		DialContext:         dial,
 		ForceAttemptHTTP2:   true,
 		MaxIdleConns:        max(100, 2*concurrency),
 		MaxIdleConnsPerHost: concurrency,
@@ -194,11 +305,83 @@ func newClient(concurrency int, allowPrivate bool) *http.Client {
 	}
 	return &http.Client{
 		Transport: t,
-		Timeout:   30 * time.Second,
+		Timeout:   timeout,
 		// Push services answer, they do not redirect; following one could
 		// take the request somewhere CheckEndpoint never saw.
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}, nil
+}
+
+// canonicalAddr is host:port of a URL, with the scheme's default port.
+func canonicalAddr(u *url.URL) string {
+	port := u.Port()
+	if port == "" {
+		port = "80"
+		if u.Scheme == "https" {
+			port = "443"
+		}
 	}
+	return net.JoinHostPort(u.Hostname(), port)
+}
+
+// redactURL hides a URL's password, for messages.
+func redactURL(s string) string {
+	if u, err := url.Parse(s); err == nil {
+		return u.Redacted()
+	}
+	return "?"
+}
+
+// lookupNetIP resolves host names for guardClient; a variable for tests.
+var lookupNetIP = net.DefaultResolver.LookupNetIP
+
+// guardClient returns a copy of c whose connections pass the address policy:
+// its *http.Transport is cloned with a dialer that resolves the host itself,
+// refuses the non-public addresses and dials a checked address.
+func guardClient(c *http.Client) (*http.Client, error) {
+	rt := c.Transport
+	if rt == nil {
+		rt = http.DefaultTransport
+	}
+	t, ok := rt.(*http.Transport)
+	if !ok {
+		return nil, &OptionError{"Client", fmt.Errorf("its Transport is a %T, to which the private-address check cannot be added: dial with a net.Dialer whose Control is push.DialControl and set AllowPrivate, or use an *http.Transport", rt)}
+	}
+	t = t.Clone()
+	dial := t.DialContext
+	if dial == nil {
+		dial = (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext
+	}
+	t.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		host, port, err := net.SplitHostPort(addr)
+		if err != nil {
+			return nil, err
+		}
+		ips, err := lookupNetIP(ctx, "ip", host)
+		if err != nil {
+			return nil, err
+		}
+		var errs []error
+		for _, ip := range ips {
+			a := net.JoinHostPort(ip.Unmap().String(), port)
+			if err := dialAddrAllowed(a); err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			conn, err := dial(ctx, network, a)
+			if err == nil {
+				return conn, nil
+			}
+			errs = append(errs, err)
+		}
+		if len(errs) == 0 {
+			return nil, fmt.Errorf("dial %s: no address", host)
+		}
+		return nil, errors.Join(errs...)
+	}
+	cc := *c
+	cc.Transport = t
+	return &cc, nil
 }
 
 // Result describes a delivered message.
@@ -239,19 +422,25 @@ func (s *Sender) send(ctx context.Context, sub Subscription, msg *Message, ttl s
 	if err != nil {
 		return Result{}, &SubscriptionError{Field: "endpoint", Err: err}
 	}
-	body, err := Encrypt(sub, msg.Payload)
+	body, err := Encrypt(sub, msg.Payload, WithPadding(msg.Padding))
 	if err != nil {
 		return Result{}, err
 	}
-	auth, err := s.vapid.authorization(audience(u), s.subject)
+	auth, err := s.vapid.authorization(audience(u), s.subject, s.lifetime)
 	if err != nil {
 		return Result{}, err
 	}
-	header := http.Header{
+	header := msg.Header.Clone()
+	if header == nil {
+		header = http.Header{}
+	}
+	for k, v := range map[string][]string{
 		"Authorization":    {auth},
 		"Content-Encoding": {"aes128gcm"},
 		"Content-Type":     {"application/octet-stream"},
 		"Ttl":              {ttl},
+	} {
+		header[k] = v
 	}
 	if msg.Urgency != "" {
 		header["Urgency"] = []string{string(msg.Urgency)}
@@ -278,10 +467,12 @@ func (s *Sender) send(ctx context.Context, sub Subscription, msg *Message, ttl s
 			return Result{}, err
 		}
 		lastErr = err
-		wait := s.backoff(attempt, retryAfter)
-		if wait > maxRetryAfter {
+		// The service's own figure is held against the cap, before the
+		// jitter is added: a Retry-After of exactly the cap is waited out.
+		if retryAfter > maxRetryAfter {
 			return Result{}, lastErr
 		}
+		wait := min(s.backoff(attempt, retryAfter), maxRetryAfter+maxRetryAfter/10)
 		if dl, ok := ctx.Deadline(); ok && s.now().Add(wait).After(dl) {
 			return Result{}, fmt.Errorf("%w; not retrying: the retry would end after the context's deadline", lastErr)
 		}
@@ -306,9 +497,13 @@ func (s *Sender) post(ctx context.Context, u *url.URL, header http.Header, body 
 		},
 	}).WithContext(ctx)
 	resp, err := s.client.Do(req)
-	if ue, ok := err.(*url.Error); ok {
-		// Its text quotes the whole endpoint, a capability URL (see
-		// SendError), which names the origin alone.
+	// A *url.Error's text quotes the whole endpoint, a capability URL (see
+	// SendError): keep only its cause, whoever made the Client.
+	for {
+		ue, ok := err.(*url.Error)
+		if !ok {
+			break
+		}
 		err = ue.Err
 	}
 	if err != nil {
@@ -331,16 +526,38 @@ func (s *Sender) post(ctx context.Context, u *url.URL, header http.Header, body 
 	}
 }
 
-// retryable reports errors worth another attempt: 429 and 5xx (RFC 8030
-// §8.4 asks for backoff when a push service is overloaded) and transport
-// errors, which on a kept-alive connection are often a stale socket.
-func retryable(err error) bool {
-	var se *StatusError
-	if errors.As(err, &se) {
+// Retryable reports whether a failed Send is worth another attempt later:
+// 429 and 5xx (RFC 8030 §8.4 asks for backoff when a push service is
+// overloaded) and transport errors, which on a kept-alive connection are
+// often a stale socket. Failures that another attempt cannot change are
+// not: other statuses, an invalid message or subscription, an endpoint the
+// address policy refuses (at subscribe or at connect time), a certificate
+// that does not verify, a host name that does not exist.
+func Retryable(err error) bool {
+	var (
+		se   *StatusError
+		sube *SubscriptionError
+		cve  *tls.CertificateVerificationError
+		uae  x509.UnknownAuthorityError
+		hne  x509.HostnameError
+		cie  x509.CertificateInvalidError
+		dnse *net.DNSError
+	)
+	switch {
+	case err == nil:
+		return false
+	case errors.As(err, &se):
 		return se.Status == http.StatusTooManyRequests || se.Status >= 500
+	case errors.As(err, &sube), errors.Is(err, ErrPayloadTooLarge), errors.Is(err, context.Canceled),
+		errors.As(err, &cve), errors.As(err, &uae), errors.As(err, &hne), errors.As(err, &cie):
+		return false
+	case errors.As(err, &dnse):
+		return !dnse.IsNotFound
 	}
 	return true
 }
+
+func retryable(err error) bool { return Retryable(err) }
 
 // backoff is the wait before retry number attempt (1-based): at least
 // Retry-After when the service sent one, plus up to a tenth more so that
@@ -443,7 +660,9 @@ func (s *Sender) SendAll(ctx context.Context, subs []Subscription, msg Message) 
 	for range min(s.concurrency, len(subs)) {
 		wg.Go(func() {
 			for i := range jobs {
-				_, err := s.send(ctx, subs[i], &msg, ttl)
+				dctx, cancel := context.WithTimeout(ctx, s.deliveryTime)
+				_, err := s.send(dctx, subs[i], &msg, ttl)
+				cancel()
 				record(&subs[i], err)
 			}
 		})

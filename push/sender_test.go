@@ -89,7 +89,8 @@ func TestSendDelivers(t *testing.T) {
 		wantTTL int
 	}{
 		{"all headers", push.Message{Payload: []byte(`{"title":"A new cat"}`), TTL: 90 * time.Second, Urgency: push.UrgencyHigh, Topic: "cats"}, 90},
-		{"default ttl", push.Message{Payload: []byte("plain text")}, 2419200},
+		{"zero ttl is 0, as in web-push", push.Message{Payload: []byte("plain text")}, 0},
+		{"default ttl asked for", push.Message{Payload: []byte("plain text"), TTL: push.DefaultTTL}, 2419200},
 		{"no store", push.Message{Payload: []byte("now or never"), TTL: push.NoStore, Urgency: push.UrgencyVeryLow}, 0},
 		{"empty payload", push.Message{TTL: time.Minute}, 60},
 		{"max payload", push.Message{Payload: []byte(strings.Repeat("x", push.MaxPayload)), TTL: time.Minute}, 60},

@@ -8,6 +8,8 @@ import (
 	"net/netip"
 	"net/url"
 	"strings"
+
+	"code.dny.dev/ssrf"
 )
 
 // Subscription is a browser's push subscription, in the JSON form of
@@ -29,6 +31,9 @@ type Subscription struct {
 // auth 16 bytes. An http endpoint is accepted only on a loopback host, for
 // test push services such as package pushtest's. It does not apply the
 // private-address policy; call [CheckEndpoint] for that before storing it.
+//
+// The endpoint comes back in its normal form (see [NormalizeEndpoint]), so
+// that one browser's subscription is stored once however it was spelt.
 func ParseSubscription(data []byte) (Subscription, error) {
 	var s Subscription
 	if err := json.Unmarshal(data, &s); err != nil {
@@ -37,7 +42,35 @@ func ParseSubscription(data []byte) (Subscription, error) {
 	if err := s.validate(); err != nil {
 		return Subscription{}, err
 	}
+	s.Endpoint, _ = NormalizeEndpoint(s.Endpoint) // validate parsed it
 	return s, nil
+}
+
+// NormalizeEndpoint returns the normal form of an endpoint URL, the one
+// swkit stores: scheme and host in lower case, the host without a trailing
+// dot, no default port, no fragment, and the path without "." and ".."
+// segments (RFC 3986 §6.2.2). Spellings that reach the same push resource
+// then compare equal.
+func NormalizeEndpoint(endpoint string) (string, error) {
+	u, err := url.Parse(endpoint)
+	if err != nil {
+		return "", err
+	}
+	u.Scheme = strings.ToLower(u.Scheme)
+	host := strings.TrimSuffix(strings.ToLower(u.Hostname()), ".")
+	if strings.Contains(host, ":") {
+		host = "[" + host + "]"
+	}
+	if p := u.Port(); p != "" && !(u.Scheme == "https" && p == "443") && !(u.Scheme == "http" && p == "80") {
+		host += ":" + p
+	}
+	u.Host = host
+	u.Fragment, u.RawFragment = "", ""
+	if u.Path != "" {
+		// An empty reference keeps the URL and removes its dot segments.
+		u = u.ResolveReference(&url.URL{})
+	}
+	return u.String(), nil
 }
 
 func (s *Subscription) validate() error {
@@ -108,7 +141,7 @@ func checkPolicy(endpoint string, allowPrivate bool) error {
 		return fmt.Errorf("host %q is this machine", host)
 	}
 	if ip, err := netip.ParseAddr(host); err == nil && !publicAddr(ip) {
-		return fmt.Errorf("address %s is not public", ip)
+		return notPublic(ip)
 	}
 	return nil
 }
@@ -124,7 +157,18 @@ func isLocalHost(host string) bool {
 	return err == nil && ip.Unmap().IsLoopback()
 }
 
-// publicAddr reports whether ip is a globally routable unicast address.
+// guardian holds the special-purpose ranges: IANA's IPv4 and IPv6
+// special-purpose registries as code.dny.dev/ssrf generates them (private,
+// loopback, link-local, documentation, benchmarking, 6to4 and its relay
+// anycast 192.88.99.0/24, Teredo and the rest of 2001::/23), and for IPv6
+// nothing outside global unicast 2000::/3, which leaves out NAT64
+// 64:ff9b::/96, IPv4-compatible ::a.b.c.d, site-local and unique-local.
+var guardian = ssrf.New(ssrf.WithAnyPort(), ssrf.WithAnyNetwork())
+
+// publicAddr reports whether ip is a globally routable unicast address
+// that does not lead somewhere else: an address that embeds an IPv4
+// address (NAT64, 6to4, Teredo, IPv4-compatible) is refused whatever the
+// IPv4 address, since the translator in between may reach the inside.
 func publicAddr(ip netip.Addr) bool {
 	ip = ip.Unmap()
 	switch {
@@ -133,27 +177,47 @@ func publicAddr(ip netip.Addr) bool {
 		ip.IsInterfaceLocalMulticast():
 		return false
 	}
-	for _, p := range nonPublic {
-		if p.Contains(ip) {
-			return false
-		}
-	}
-	return true
+	return guardian.SafeAddr(ip) == nil
 }
 
-// nonPublic lists special-purpose ranges that netip's predicates miss.
-var nonPublic = []netip.Prefix{
-	netip.MustParsePrefix("0.0.0.0/8"),       // "this network" (RFC 791)
-	netip.MustParsePrefix("100.64.0.0/10"),   // carrier-grade NAT (RFC 6598)
-	netip.MustParsePrefix("192.0.0.0/24"),    // IETF protocol assignments
-	netip.MustParsePrefix("198.18.0.0/15"),   // benchmarking (RFC 2544)
-	netip.MustParsePrefix("240.0.0.0/4"),     // reserved, and broadcast
-	netip.MustParsePrefix("64:ff9b:1::/48"),  // local-use NAT64 (RFC 8215)
-	netip.MustParsePrefix("fec0::/10"),       // deprecated site-local
-	netip.MustParsePrefix("2001:db8::/32"),   // documentation
-	netip.MustParsePrefix("192.0.2.0/24"),    // documentation
-	netip.MustParsePrefix("198.51.100.0/24"), // documentation
-	netip.MustParsePrefix("203.0.113.0/24"),  // documentation
+// notPublic is the error for an address publicAddr refuses, naming the
+// IPv4 address one embeds, so that the operator sees where it leads.
+func notPublic(ip netip.Addr) error {
+	if v4, kind, ok := embeddedIPv4(ip.Unmap()); ok {
+		return fmt.Errorf("address %s (%s for %s) is not public", ip, kind, v4)
+	}
+	return fmt.Errorf("address %s is not public", ip)
+}
+
+var (
+	nat64      = netip.MustParsePrefix("64:ff9b::/96")
+	nat64Local = netip.MustParsePrefix("64:ff9b:1::/48")
+	sixToFour  = netip.MustParsePrefix("2002::/16")
+	teredo     = netip.MustParsePrefix("2001::/32")
+	v4compat   = netip.MustParsePrefix("::/96")
+)
+
+// embeddedIPv4 decodes the IPv4 address inside the IPv6 forms that carry
+// one: NAT64 (RFC 6052, last 32 bits), 6to4 (RFC 3056, bits 16-47),
+// Teredo (RFC 4380, the client's address in the last 32 bits, inverted)
+// and IPv4-compatible (RFC 4291 §2.5.5.1, last 32 bits).
+func embeddedIPv4(ip netip.Addr) (netip.Addr, string, bool) {
+	if !ip.Is6() {
+		return netip.Addr{}, "", false
+	}
+	b := ip.As16()
+	last := netip.AddrFrom4([4]byte{b[12], b[13], b[14], b[15]})
+	switch {
+	case nat64.Contains(ip), nat64Local.Contains(ip):
+		return last, "NAT64", true
+	case sixToFour.Contains(ip):
+		return netip.AddrFrom4([4]byte{b[2], b[3], b[4], b[5]}), "6to4", true
+	case teredo.Contains(ip):
+		return netip.AddrFrom4([4]byte{^b[12], ^b[13], ^b[14], ^b[15]}), "Teredo", true
+	case v4compat.Contains(ip) && !ip.IsUnspecified() && !ip.IsLoopback():
+		return last, "IPv4-compatible", true
+	}
+	return netip.Addr{}, "", false
 }
 
 // dialAddrAllowed is the dial-time half of the policy: it sees the address
@@ -169,7 +233,7 @@ func dialAddrAllowed(address string) error {
 	}
 	if !publicAddr(ip) {
 		// The same error as CheckEndpoint's for an IP literal.
-		return &SubscriptionError{Field: "endpoint", Err: fmt.Errorf("address %s is not public", ip)}
+		return &SubscriptionError{Field: "endpoint", Err: notPublic(ip)}
 	}
 	return nil
 }

@@ -20,9 +20,19 @@ const (
 	// tokenRenewBefore is how long before expiry a cached token is replaced,
 	// so that no request carries a token about to lapse in flight.
 	tokenRenewBefore = time.Hour
+	// maxTokenLifetime is RFC 8292 §2's limit; minTokenLifetime keeps
+	// tokens from being signed for nearly every message.
+	maxTokenLifetime = 24 * time.Hour
+	minTokenLifetime = 10 * time.Minute
+	// maxTokens bounds the token cache: one entry per push service origin
+	// a Sender has posted to, and anyone who can subscribe chooses origins.
+	maxTokens = 1024
 )
 
-type tokenKey struct{ aud, sub string }
+type tokenKey struct {
+	aud, sub string
+	lifetime time.Duration
+}
 
 type token struct {
 	header string // the whole Authorization value
@@ -32,16 +42,18 @@ type token struct {
 // authorization returns the Authorization header value for a request to
 // the push service at origin aud (RFC 8292 §3: "vapid t=<jwt>, k=<key>").
 // Tokens are cached per (audience, subject) and reused until an hour
-// before they expire: signing once per push service, not once per message.
-func (v *VAPID) authorization(aud, sub string) (string, error) {
+// (a twelfth of a shorter lifetime) before they expire: signing once per
+// push service, not once per message.
+func (v *VAPID) authorization(aud, sub string, lifetime time.Duration) (string, error) {
 	now := v.now()
-	k := tokenKey{aud, sub}
+	k := tokenKey{aud, sub, lifetime}
+	renew := min(tokenRenewBefore, lifetime/12)
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	if t, ok := v.tokens[k]; ok && now.Before(t.exp.Add(-tokenRenewBefore)) {
+	if t, ok := v.tokens[k]; ok && now.Before(t.exp.Add(-renew)) {
 		return t.header, nil
 	}
-	exp := now.Add(tokenLifetime)
+	exp := now.Add(lifetime)
 	jwt, err := v.sign(aud, sub, exp)
 	if err != nil {
 		return "", err
@@ -49,10 +61,30 @@ func (v *VAPID) authorization(aud, sub string) (string, error) {
 	if v.tokens == nil {
 		v.tokens = make(map[tokenKey]token)
 	}
+	if len(v.tokens) >= maxTokens {
+		v.evictTokens(now)
+	}
 	h := "vapid t=" + jwt + ", k=" + v.public
 	v.tokens[k] = token{header: h, exp: exp}
 	v.signs++
 	return h, nil
+}
+
+// evictTokens makes room in a full cache: the expired tokens go, and if
+// that is not enough, an arbitrary half (map order), which at worst costs
+// a signature each later.
+func (v *VAPID) evictTokens(now time.Time) {
+	for k, t := range v.tokens {
+		if !now.Before(t.exp) {
+			delete(v.tokens, k)
+		}
+	}
+	for k := range v.tokens {
+		if len(v.tokens) < maxTokens/2 {
+			break
+		}
+		delete(v.tokens, k)
+	}
 }
 
 // jwtHeader is the fixed JOSE header, base64url-encoded once.

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math/big"
 	"strings"
 	"sync"
@@ -79,7 +80,7 @@ func TestVAPIDToken(t *testing.T) {
 	v := newTestVAPID(t)
 	now := time.Unix(1_700_000_000, 0)
 	v.now = func() time.Time { return now }
-	h, err := v.authorization("https://push.example.net", "mailto:ops@example.com")
+	h, err := v.authorization("https://push.example.net", "mailto:ops@example.com", tokenLifetime)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,14 +145,14 @@ func TestVAPIDTokenReuse(t *testing.T) {
 	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
 
 	const aud, sub = "https://push.example.net", "mailto:ops@example.com"
-	first, err := v.authorization(aud, sub)
+	first, err := v.authorization(aud, sub, tokenLifetime)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var wg sync.WaitGroup
 	for range 100 {
 		wg.Go(func() {
-			if h, _ := v.authorization(aud, sub); h != first {
+			if h, _ := v.authorization(aud, sub, tokenLifetime); h != first {
 				t.Error("token changed within its lifetime")
 			}
 		})
@@ -160,7 +161,7 @@ func TestVAPIDTokenReuse(t *testing.T) {
 	if v.signs != 1 {
 		t.Errorf("signed %d tokens for one audience, want 1", v.signs)
 	}
-	if _, err := v.authorization("https://other.example.org", sub); err != nil {
+	if _, err := v.authorization("https://other.example.org", sub, tokenLifetime); err != nil {
 		t.Fatal(err)
 	}
 	if v.signs != 2 {
@@ -168,11 +169,11 @@ func TestVAPIDTokenReuse(t *testing.T) {
 	}
 
 	advance(tokenLifetime - tokenRenewBefore - time.Second)
-	if h, _ := v.authorization(aud, sub); h != first {
+	if h, _ := v.authorization(aud, sub, tokenLifetime); h != first {
 		t.Error("token replaced more than an hour before expiry")
 	}
 	advance(2 * time.Second)
-	if h, _ := v.authorization(aud, sub); h == first {
+	if h, _ := v.authorization(aud, sub, tokenLifetime); h == first {
 		t.Error("token not replaced within an hour of expiry")
 	}
 	if v.signs != 3 {
@@ -211,5 +212,27 @@ func TestCheckSubject(t *testing.T) {
 		if err := checkSubject(tc.sub); (err == nil) != tc.ok {
 			t.Errorf("checkSubject(%q) = %v, want ok=%v", tc.sub, err, tc.ok)
 		}
+	}
+}
+
+// TestVAPIDTokenCacheBounded: a token per push service origin is cached,
+// and anyone who can subscribe chooses origins, so the cache has a bound:
+// 3,000 origins leave at most maxTokens entries, and a cached origin keeps
+// working.
+func TestVAPIDTokenCacheBounded(t *testing.T) {
+	v := newTestVAPID(t)
+	for i := range 3000 {
+		if _, err := v.authorization(fmt.Sprintf("https://push%d.example.net", i), "mailto:ops@example.com", tokenLifetime); err != nil {
+			t.Fatal(err)
+		}
+	}
+	v.mu.Lock()
+	n := len(v.tokens)
+	v.mu.Unlock()
+	if n > maxTokens {
+		t.Errorf("%d tokens cached after 3,000 origins, want at most %d", n, maxTokens)
+	}
+	if _, err := v.authorization("https://push1.example.net", "mailto:ops@example.com", tokenLifetime); err != nil {
+		t.Error(err)
 	}
 }

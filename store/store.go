@@ -1,13 +1,20 @@
 // Package store holds swkit's persistent state: the push subscriptions that
-// package pushapi delivers to, and the idempotency keys that package
-// idempotency applies once. Each of those packages declares the few methods
-// it needs (pushapi.Store, idempotency.Store); the backends implement both
-// over one database, and are sub-packages named by what they are:
+// package pushapi delivers to, the push campaigns that package campaign's
+// workers share, and the idempotency keys that package idempotency applies
+// once. Each of those packages declares the few methods it needs
+// (pushapi.TagStore, campaign.Store, idempotency.Store); the backends
+// implement them all over one database, and are sub-packages named by what
+// they are:
 //
 //   - [github.com/swkit/swkit/store/sqlite]: one file, pure Go (the binary stays
 //     static); the default, for a single server process.
 //   - [github.com/swkit/swkit/store/postgres]: PostgreSQL through pgx, for several
-//     server processes behind a load balancer; they behave as one.
+//     server processes behind a load balancer; they behave as one, and
+//     share the delivery of push campaigns.
+//
+// Each opens a database of its own (Open) or works in the application's
+// *sql.DB (FromDB), beside the application's tables: swkit's tables all
+// start with swkit_.
 //
 // [github.com/swkit/swkit/store/open] picks one of them from a DSN such as the
 // --db flag's value, and [github.com/swkit/swkit/store/storetest] is the
@@ -19,7 +26,19 @@
 // Times are stored with microsecond precision.
 package store
 
-import "time"
+import (
+	"errors"
+	"time"
+)
+
+var (
+	// ErrClosed is what a backend's calls return after its Close.
+	ErrClosed = errors.New("store closed")
+	// ErrUnsuitable is what a backend's FromDB returns for a database
+	// handle that swkit cannot use as it is (a setting missing, another
+	// driver); the message says what to change.
+	ErrUnsuitable = errors.New("database handle unsuitable for swkit")
+)
 
 // Defaults for [Options].
 const (

@@ -31,6 +31,7 @@ import (
 	"github.com/swkit/swkit/idempotency"
 	"github.com/swkit/swkit/push"
 	"github.com/swkit/swkit/push/pushapi"
+	"github.com/swkit/swkit/push/pushserver"
 	"github.com/swkit/swkit/store"
 	"github.com/swkit/swkit/store/sqlite"
 )
@@ -67,16 +68,22 @@ var cfg = swkit.Config{
 var layout = []swkit.Option{swkit.Prefix("/static/")}
 
 func run(ctx context.Context, addr, dbPath string) error {
-	notes, err := openNotes(ctx, dbPath)
+	// One *sql.DB for the notes and swkit's tables (swkit_*), so that a
+	// note and the key that created it are committed together.
+	db, err := sql.Open("sqlite", sqlite.DSN(dbPath))
 	if err != nil {
 		return err
 	}
-	defer notes.Close()
-	st, err := sqlite.Open(ctx, dbPath, store.Options{})
+	defer db.Close()
+	notes, err := openNotes(ctx, db)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
+	st, err := sqlite.FromDB(ctx, db, store.Options{})
+	if err != nil {
+		return err
+	}
+	defer st.Close() // before db.Close: the Store leaves db open
 	pushAPI, err := newPush(st)
 	if err != nil {
 		return err
@@ -95,8 +102,9 @@ func run(ctx context.Context, addr, dbPath string) error {
 	mux.HandleFunc("GET /{$}", page("index.html"))
 	mux.HandleFunc("GET /about", page("about.html"))
 	mux.HandleFunc("GET /api/notes", notes.list)
-	// A note posted offline is replayed later, once per Idempotency-Key.
-	mux.Handle("POST /api/notes", idempotency.Middleware(st, idempotency.Options{TTL: 7 * 24 * time.Hour})(http.HandlerFunc(notes.create)))
+	// A note posted offline is replayed later, once per Idempotency-Key:
+	// the note is written in the transaction that records the key.
+	mux.Handle("POST /api/notes", idempotency.TxMiddleware(st, idempotency.Options{TTL: 7 * 24 * time.Hour})(http.HandlerFunc(notes.create)))
 	mux.Handle(cfg.PushPath(), http.StripPrefix(strings.TrimSuffix(cfg.PushPath(), "/"), pushAPI))
 	mux.HandleFunc("POST /admin/notify", adminNotify(pushAPI, notes))
 
@@ -139,27 +147,28 @@ func run(ctx context.Context, addr, dbPath string) error {
 	return nil
 }
 
-// newPush is the push API, with the VAPID keys from the environment
-// (swkit vapid prints a pair) or, for a try-out, a new pair each start.
+// newPush is the push API on st, with the settings swkit serve reads from
+// the environment (SWKIT_VAPID_PUBLIC_KEY, ...) or, for a try-out, a new
+// key pair each start.
 func newPush(st *sqlite.Store) (*pushapi.Handler, error) {
-	public, private := os.Getenv("SWKIT_VAPID_PUBLIC_KEY"), os.Getenv("SWKIT_VAPID_PRIVATE_KEY")
-	if public == "" {
+	c := pushserver.FromEnv()
+	c.Store = st // the app's store: Close leaves it open
+	if !c.Enabled() {
 		keys, err := push.GenerateVAPIDKeys()
 		if err != nil {
 			return nil, err
 		}
-		public, private = keys.Public, keys.Private
+		c.PublicKey, c.PrivateKey = keys.Public, keys.Private
 		log.Print("no SWKIT_VAPID_PUBLIC_KEY: using new keys, so subscriptions end with the program")
 	}
-	vapid, err := push.ParseVAPIDKeys(public, private)
+	if c.Subject == "" {
+		c.Subject = "mailto:notes@example.com"
+	}
+	p, err := pushserver.New(context.Background(), c)
 	if err != nil {
 		return nil, err
 	}
-	sender, err := push.NewSender(vapid, push.SenderOptions{Subject: "mailto:notes@example.com"})
-	if err != nil {
-		return nil, err
-	}
-	return pushapi.New(pushapi.Options{Store: st, VAPID: vapid, Sender: sender})
+	return p.API, nil
 }
 
 // adminNotify sends a push to every subscriber; it needs the token in
@@ -195,21 +204,13 @@ type note struct {
 	Created time.Time `json:"created"`
 }
 
-func openNotes(ctx context.Context, path string) (*notesDB, error) {
-	db, err := sql.Open("sqlite", path+"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)")
-	if err != nil {
-		return nil, err
-	}
-	db.SetMaxOpenConns(1)
+func openNotes(ctx context.Context, db *sql.DB) (*notesDB, error) {
 	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS notes (
 		id INTEGER PRIMARY KEY AUTOINCREMENT, text TEXT NOT NULL, created INTEGER NOT NULL)`); err != nil {
-		db.Close()
 		return nil, err
 	}
 	return &notesDB{db: db}, nil
 }
-
-func (n *notesDB) Close() error { return n.db.Close() }
 
 func (n *notesDB) count(ctx context.Context) (int, error) {
 	var c int
@@ -253,7 +254,15 @@ func (n *notesDB) create(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	x := note{Text: in.Text, Created: time.Now().UTC()}
-	res, err := n.db.ExecContext(r.Context(), `INSERT INTO notes (text, created) VALUES (?, ?)`, x.Text, x.Created.UnixMilli())
+	// The request's transaction when it has a key (TxMiddleware commits
+	// it with the key's outcome), the database when it has none.
+	var db interface {
+		ExecContext(context.Context, string, ...any) (sql.Result, error)
+	} = n.db
+	if tx := idempotency.Tx(r.Context()); tx != nil {
+		db = tx
+	}
+	res, err := db.ExecContext(r.Context(), `INSERT INTO notes (text, created) VALUES (?, ?)`, x.Text, x.Created.UnixMilli())
 	if err != nil {
 		http.Error(w, "store unavailable", http.StatusServiceUnavailable)
 		return

@@ -5,6 +5,7 @@
 //	go run ./bench/push            # swkit only
 //	go run ./bench/push -node      # swkit, then web-push (installs it into bench/work)
 //	go run ./bench/push -node-rate 730
+//	go run ./bench/push -campaign   # 1,000,000 subscriptions in PostgreSQL, 1 then 2 workers
 //
 // The stub is an HTTPS server on 127.0.0.1 (web-push only speaks https)
 // that answers 201 at once without decrypting and counts requests. Every
@@ -53,8 +54,20 @@ func main() {
 	h2 := flag.Bool("h2", false, "let the Go sender use HTTP/2 (web-push uses HTTP/1.1)")
 	runNode := flag.Bool("node", false, "also run web-push via bench/push/webpush-node.sh against the same stub")
 	nodeRate := flag.Float64("node-rate", 0, "web-push notifications/s measured elsewhere, to print the ratio")
+	var cf campaignFlags
+	camp := flag.Bool("campaign", false, "run the campaign benchmark instead: PostgreSQL, swkit push worker processes, stub services")
+	flag.IntVar(&cf.subs, "subs", 1000000, "campaign: subscriptions")
+	flag.IntVar(&cf.services, "services", 4, "campaign: stub push services")
+	flag.IntVar(&cf.conc, "worker-c", 100, "campaign: deliveries in flight per worker")
+	flag.StringVar(&cf.workers, "workers", "1,2", "campaign: worker counts to run, one campaign each")
+	flag.BoolVar(&cf.h2, "campaign-h2", false, "campaign: stubs offer HTTP/2, as the large push services do")
+	flag.StringVar(&cf.dsn, "dsn", "", "campaign: PostgreSQL DSN (default: a private server started from Debian's binaries)")
 	flag.Parse()
 	log.SetFlags(0)
+	if *camp {
+		runCampaignBench(cf)
+		return
+	}
 
 	stub, err := startStub(*h2)
 	if err != nil {

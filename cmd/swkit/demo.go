@@ -34,7 +34,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	defer pm.Close()
-	votes, err := votesFile(pushCfg.db)
+	votes, err := votesFile(pushCfg.DB)
 	if err != nil {
 		return err
 	}

@@ -38,7 +38,7 @@ func TestListenerLimits(t *testing.T) {
 		post string // a POST route with a body-reading handler
 	}{
 		{[]string{"serve", "--addr", "127.0.0.1:0", dir}, "/"},
-		{[]string{"demo", "--addr", "127.0.0.1:0"}, "/api/votes"},
+		{[]string{"demo", "--addr", "127.0.0.1:0", "--db", filepath.Join(t.TempDir(), "swkit.db")}, "/api/votes"},
 	} {
 		t.Run(tc.cmd[0], func(t *testing.T) {
 			url, _ := startCommand(t, tc.cmd...)

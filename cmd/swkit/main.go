@@ -4,7 +4,9 @@
 //	swkit serve [--addr 127.0.0.1:8080] [DIR]  serve DIR with service-worker-ready headers
 //	swkit demo  [--addr 127.0.0.1:3000]        run the cat-rotation example
 //	swkit vapid [--json]                       print a new VAPID key pair
-//	swkit push send --title T                  send a notification to every subscriber
+//	swkit push send --title T                  record a push campaign to every subscriber
+//	swkit push worker                          deliver push campaigns
+//	swkit push status [ID]                     show a campaign's progress
 //
 // Every failure prints one line naming what went wrong and what to do, and exits
 // non-zero.
@@ -30,8 +32,11 @@ Usage:
   swkit demo  [--addr 127.0.0.1:3000] [--rotate 10s] [--images DIR] [--db DSN]
                                                   run the offline cat-rotation example
   swkit vapid [--json]                            print a new VAPID key pair for push
-  swkit push send [--db DSN] --title T [--body B] [--url U] [--ttl D] [--urgency U] [--topic T]
-                                                  send a notification to every subscriber
+  swkit push send [--db DSN] --title T [--body B] [--url U] [--ttl D] [--to-tag TAG] [--wait]
+                                                  record a notification campaign and print its id
+                                                  (--wait: deliver it and print delivered / gone / failed)
+  swkit push worker [--db DSN]                    deliver campaigns (swkit serve with push on does too)
+  swkit push status [--db DSN] [--json] [ID]      show a campaign's progress and results
   swkit unregister [--out sw.js] [--config swkit.json]
                                                   write a service worker that removes itself and swkit's caches
   swkit config schema                             print the JSON Schema of swkit.json

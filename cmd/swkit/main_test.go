@@ -17,13 +17,24 @@ import (
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
+	"github.com/swkit/swkit/internal/pgtest"
+	"github.com/swkit/swkit/store/open"
 )
 
 func TestMain(m *testing.M) {
-	testscript.Main(withCacheHome{m}, map[string]func(){
+	// A child started by startChild: the test binary as the swkit command.
+	if os.Getenv(envChild) == "1" {
+		main()
+	}
+	testscript.Main(withPostgres{withCacheHome{m}}, map[string]func(){
 		"swkit": func() { main() },
 	})
 }
+
+// withPostgres stops the PostgreSQL server that tests may have started.
+type withPostgres struct{ m interface{ Run() int } }
+
+func (w withPostgres) Run() int { return pgtest.Run(w.m) }
 
 // withCacheHome runs the tests with build caches in a temporary folder, not
 // the user's (scripts get their own, see TestScripts).
@@ -36,7 +47,16 @@ func (m withCacheHome) Run() int {
 	}
 	defer os.RemoveAll(dir)
 	os.Setenv("XDG_CACHE_HOME", dir)
-	return m.M.Run()
+	_, before := os.Stat(open.DefaultSQLite)
+	code := m.M.Run()
+	// A command run without --db opens swkit.db in the working directory,
+	// which here is the source folder: a test that forgets --db would
+	// leave a database behind to be committed.
+	if _, after := os.Stat(open.DefaultSQLite); before != nil && after == nil && code == 0 {
+		fmt.Fprintf(os.Stderr, "a test left %s in the package folder: give the command --db in a temporary folder\n", open.DefaultSQLite)
+		return 1
+	}
+	return code
 }
 
 // TestScripts runs the command-line scenarios in testdata/script: what a user

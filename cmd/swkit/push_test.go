@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/swkit/swkit/push"
+	"github.com/swkit/swkit/push/pushserver"
 	"github.com/swkit/swkit/push/pushtest"
 	"github.com/swkit/swkit/store"
 	"github.com/swkit/swkit/store/sqlite"
@@ -79,7 +80,7 @@ func runCmd(t *testing.T, args ...string) (code int, stdout, stderr string) {
 
 func TestPushSendDelivers(t *testing.T) {
 	f := newPushFixture(t, 1)
-	code, stdout, stderr := runCmd(t, append([]string{"push", "send", "--title", "A new cat", "--body", "Number 4", "--url", "/?cat=4", "--ttl", "1h", "--urgency", "low", "--topic", "cats"}, f.flags()...)...)
+	code, stdout, stderr := runCmd(t, append([]string{"push", "send", "--title", "A new cat", "--body", "Number 4", "--url", "/?cat=4", "--ttl", "1h", "--urgency", "low", "--topic", "cats", "--wait"}, f.flags()...)...)
 	if code != 0 || stdout != "delivered 1, gone 0, failed 0\n" || stderr != "" {
 		t.Fatalf("exit %d, stdout %q, stderr %q; want 0 and \"delivered 1, gone 0, failed 0\"", code, stdout, stderr)
 	}
@@ -104,7 +105,7 @@ func TestPushSendFromEnv(t *testing.T) {
 	t.Setenv(envPublicKey, f.keys.Public)
 	t.Setenv(envPrivateKey, f.keys.Private)
 	t.Setenv(envSubject, "https://example.com/contact")
-	code, stdout, stderr := runCmd(t, "push", "send", "--title", "hi", "--push-allow-private")
+	code, stdout, stderr := runCmd(t, "push", "send", "--title", "hi", "--push-allow-private", "--wait")
 	if code != 0 || stdout != "delivered 2, gone 0, failed 0\n" {
 		t.Fatalf("exit %d, stdout %q, stderr %q", code, stdout, stderr)
 	}
@@ -114,7 +115,7 @@ func TestPushSendGoneAndFailed(t *testing.T) {
 	f := newPushFixture(t, 3)
 	f.svc.Respond(f.subs[0].Endpoint, pushtest.Response{Status: http.StatusGone})
 	f.svc.Respond(f.subs[1].Endpoint, pushtest.Response{Status: http.StatusForbidden, Body: "no", Times: 1})
-	code, stdout, stderr := runCmd(t, append([]string{"push", "send", "--title", "hi"}, f.flags()...)...)
+	code, stdout, stderr := runCmd(t, append([]string{"push", "send", "--title", "hi", "--wait"}, f.flags()...)...)
 	if code != 1 || stdout != "delivered 1, gone 1, failed 1\n" {
 		t.Fatalf("exit %d, stdout %q; want 1 and \"delivered 1, gone 1, failed 1\"", code, stdout)
 	}
@@ -126,7 +127,7 @@ func TestPushSendGoneAndFailed(t *testing.T) {
 	}
 
 	// The gone subscription was deleted; the failed one was kept.
-	code, stdout, _ = runCmd(t, append([]string{"push", "send", "--title", "again"}, f.flags()...)...)
+	code, stdout, _ = runCmd(t, append([]string{"push", "send", "--title", "again", "--wait"}, f.flags()...)...)
 	if code != 0 || stdout != "delivered 2, gone 0, failed 0\n" {
 		t.Errorf("second send: exit %d, stdout %q; want delivered 2", code, stdout)
 	}
@@ -166,7 +167,7 @@ func TestServeMountsPushAPI(t *testing.T) {
 	if status, body := post(t, url+"swkit/push/subscriptions", string(sub), ""); status != http.StatusCreated {
 		t.Fatalf("subscribe: status %d, body %s", status, body)
 	}
-	if status, body := post(t, url+"swkit/push/send", `{"title":"hi"}`, "Bearer "+testPushToken); status != http.StatusOK || body != `{"delivered":1,"gone":0,"failed":0}`+"\n" {
+	if status, body := post(t, url+"swkit/push/send?wait=true", `{"title":"hi"}`, "Bearer "+testPushToken); status != http.StatusOK || body != `{"id":1,"delivered":1,"gone":0,"failed":0}`+"\n" {
 		t.Fatalf("send: status %d, body %s", status, body)
 	}
 	if status, _ := post(t, url+"swkit/push/send", `{"title":"hi"}`, "Bearer wrong"); status != http.StatusUnauthorized {
@@ -182,7 +183,7 @@ func TestServeMountsPushAPI(t *testing.T) {
 // one included, reaches the site.
 func TestPushMountAtEndpoint(t *testing.T) {
 	f := newPushFixture(t, 0)
-	c := &pushConfig{db: f.db, publicKey: f.keys.Public, privateKey: f.keys.Private, subject: "mailto:ops@example.com", allowPrivate: true}
+	c := &pushConfig{pushserver.Config{DB: f.db, PublicKey: f.keys.Public, PrivateKey: f.keys.Private, Subject: "mailto:ops@example.com", AllowPrivate: true}}
 	var stderr strings.Builder
 	pm, err := c.mountPush(t.Context(), &stderr)
 	if err != nil {

@@ -12,156 +12,160 @@ import (
 
 	"github.com/swkit/swkit/push"
 	"github.com/swkit/swkit/push/pushapi"
-	"github.com/swkit/swkit/store"
+	"github.com/swkit/swkit/push/pushserver"
 	"github.com/swkit/swkit/store/open"
 )
 
-// The environment variables the push flags fall back to. Secrets belong
-// there rather than in flags, which other users of the machine see in ps.
+// The environment variables the push flags fall back to, the ones a Go
+// program reads with pushserver.FromEnv.
 const (
-	envDB         = "SWKIT_DB"
-	envPublicKey  = "SWKIT_VAPID_PUBLIC_KEY"
-	envPrivateKey = "SWKIT_VAPID_PRIVATE_KEY"
-	envSubject    = "SWKIT_VAPID_SUBJECT"
-	envPushToken  = "SWKIT_PUSH_TOKEN"
+	envDB         = pushserver.EnvDB
+	envPublicKey  = pushserver.EnvPublicKey
+	envPrivateKey = pushserver.EnvPrivateKey
+	envSubject    = pushserver.EnvSubject
+	envPushToken  = pushserver.EnvPushToken
+	envPushProxy  = pushserver.EnvPushProxy
 )
 
-// pushConfig is the push settings shared by serve, demo and push send. An
-// empty flag falls back to its environment variable.
+// pushConfig is the push settings shared by serve, demo and the push
+// commands: flags over pushserver.Config, whose environment variables fill
+// the flags left empty.
 type pushConfig struct {
-	db, publicKey, privateKey, subject, token string
-	allowPrivate                              bool
+	pushserver.Config
 }
 
 // addPushFlags defines the push flags on fl; server adds --push-token.
 func addPushFlags(fl *flag.FlagSet, server bool) *pushConfig {
 	c := &pushConfig{}
-	fl.StringVar(&c.db, "db", "", "store: a SQLite file, sqlite:PATH, postgres://... or 'host=... dbname=...' (env "+envDB+"; default "+open.DefaultSQLite+")")
-	fl.StringVar(&c.publicKey, "vapid-public-key", "", "VAPID public key from \"swkit vapid\" (env "+envPublicKey+")")
-	fl.StringVar(&c.privateKey, "vapid-private-key", "", "VAPID private key (env "+envPrivateKey+", preferred: flags show in ps)")
-	fl.StringVar(&c.subject, "vapid-subject", "", "contact for push services, mailto: or https: (env "+envSubject+")")
-	fl.BoolVar(&c.allowPrivate, "push-allow-private", false, "accept push endpoints on http and private addresses (tests only)")
+	fl.StringVar(&c.DB, "db", "", "store: a SQLite file, sqlite:PATH, postgres://... or 'host=... dbname=...' (env "+envDB+"; default "+open.DefaultSQLite+")")
+	fl.StringVar(&c.PublicKey, "vapid-public-key", "", "VAPID public key from \"swkit vapid\" (env "+envPublicKey+")")
+	fl.StringVar(&c.PrivateKey, "vapid-private-key", "", "VAPID private key (env "+envPrivateKey+", preferred: flags show in ps)")
+	fl.StringVar(&c.Subject, "vapid-subject", "", "contact for push services, mailto: or https: (env "+envSubject+")")
+	fl.BoolVar(&c.AllowPrivate, "push-allow-private", false, "accept push endpoints on http and private addresses (tests only)")
+	fl.StringVar(&c.Proxy, "push-proxy", "", "HTTP proxy URL for requests to push services (env "+envPushProxy+")")
+	fl.DurationVar(&c.Timeout, "push-timeout", 0, "limit for one request to a push service (default 30s)")
 	if server {
-		fl.StringVar(&c.token, "push-token", "", "bearer token that enables the push API's POST send, 16+ characters (env "+envPushToken+")")
+		fl.StringVar(&c.SendToken, "push-token", "", "bearer token that enables the push API's POST send, 16+ characters (env "+envPushToken+")")
 	}
 	return c
 }
 
 // resolve fills empty settings from the environment; call it after parsing.
-func (c *pushConfig) resolve() {
-	for _, f := range []struct {
-		v   *string
-		env string
-	}{
-		{&c.db, envDB}, {&c.publicKey, envPublicKey}, {&c.privateKey, envPrivateKey},
-		{&c.subject, envSubject}, {&c.token, envPushToken},
-	} {
-		if *f.v == "" {
-			*f.v = os.Getenv(f.env)
-		}
-	}
-}
-
-// keysConfigured reports whether push is meant to be on: either key set.
-func (c *pushConfig) keysConfigured() bool { return c.publicKey != "" || c.privateKey != "" }
+func (c *pushConfig) resolve() { c.FillFromEnv() }
 
 // errNoKeys is the one line a user sees when push needs keys.
-var errNoKeys = errors.New(`no VAPID keys: run "swkit vapid" and set ` + envPublicKey + ` and ` + envPrivateKey + ` (or pass --vapid-public-key and --vapid-private-key)`)
+var errNoKeys = fmt.Errorf("%w (or pass --vapid-public-key and --vapid-private-key)", pushserver.ErrNoKeys)
 
-// handler checks the settings, opens the store and returns the push API on
-// it. The caller closes the store.
-func (c *pushConfig) handler(ctx context.Context, logf func(string, ...any), mustExist bool) (*pushapi.Handler, io.Closer, error) {
+// flagNames are the flags behind pushserver.Config's fields.
+var flagNames = map[string]string{
+	"Subject": "vapid-subject", "Proxy": "push-proxy", "Timeout": "push-timeout",
+	"SendToken": "push-token", "DB": "db",
+}
+
+// settingError names the flag behind a refused setting; the library's own
+// text already names the environment variable of a missing one.
+func settingError(err error) error {
+	if errors.Is(err, pushserver.ErrNoKeys) {
+		return errNoKeys
+	}
+	se, ok := errors.AsType[*pushserver.SettingError](err)
+	if !ok {
+		return err
+	}
+	name, ok := flagNames[se.Setting]
+	inner := se.Err
+	oe, refused := errors.AsType[*push.OptionError](inner)
+	if refused {
+		inner = oe.Err
+	}
 	switch {
-	case c.publicKey == "" && c.privateKey == "":
-		return nil, nil, errNoKeys
-	case c.publicKey == "":
-		return nil, nil, errors.New("VAPID private key set but no public key: set " + envPublicKey + " as well (both come from \"swkit vapid\")")
-	case c.privateKey == "":
-		return nil, nil, errors.New("VAPID public key set but no private key: set " + envPrivateKey + " as well (both come from \"swkit vapid\")")
-	case c.subject == "":
-		// RFC 8292 §2.1: push services want a way to reach the sender.
-		return nil, nil, errors.New("no VAPID subject: set " + envSubject + " or --vapid-subject to a mailto: or https: contact (RFC 8292 requires one)")
+	case !ok:
+		return err
+	case se.Setting == "Subject" && !refused:
+		return fmt.Errorf("%w (or pass --%s)", err, name) // missing
 	}
-	v, err := push.ParseVAPIDKeys(c.publicKey, c.privateKey)
-	if ke, ok := errors.AsType[*push.KeyError](err); ok {
-		return nil, nil, fmt.Errorf("VAPID %s key: %w: run \"swkit vapid\" for a fresh pair", ke.Key, ke.Err)
-	} else if err != nil {
-		return nil, nil, err
-	}
-	sender, err := push.NewSender(v, push.SenderOptions{Subject: c.subject, AllowPrivate: c.allowPrivate})
-	if oe, ok := errors.AsType[*push.OptionError](err); ok && oe.Option == "Subject" {
-		return nil, nil, fmt.Errorf("--vapid-subject: %w", oe.Err)
-	} else if err != nil {
-		return nil, nil, err
-	}
-	st, err := c.openStore(ctx, mustExist)
-	if err != nil {
-		return nil, nil, err
-	}
-	h, err := pushapi.New(pushapi.Options{
-		Store: st, VAPID: v, Sender: sender, SendToken: c.token,
-		AllowPrivate: c.allowPrivate, Logf: logf,
-	})
-	if err != nil {
-		st.Close()
-		if oe, ok := errors.AsType[*pushapi.OptionError](err); ok && oe.Option == "SendToken" {
-			return nil, nil, fmt.Errorf("--push-token: %w", oe.Err)
-		}
-		return nil, nil, err
-	}
-	return h, st, nil
+	return fmt.Errorf("--%s: %w", name, inner)
 }
 
 // openStore opens --db. With mustExist a SQLite file must already be there:
 // "push send" on a mistyped path would otherwise create an empty database
 // and report zero deliveries as if all were well.
-func (c *pushConfig) openStore(ctx context.Context, mustExist bool) (open.Store, error) {
-	backend, target, err := open.Parse(c.db)
+func (c *pushConfig) openStore(ctx context.Context, mustExist bool) (pushserver.Store, error) {
+	if err := c.checkExists(mustExist); err != nil {
+		return nil, err
+	}
+	st, err := c.OpenStore(ctx)
+	return st, settingError(err)
+}
+
+func (c *pushConfig) checkExists(mustExist bool) error {
+	backend, target, err := open.Parse(c.DB)
 	if err != nil {
-		return nil, fmt.Errorf("--db: %w", err)
+		return fmt.Errorf("--db: %w", err)
 	}
 	if backend == open.SQLite && mustExist {
 		if _, err := os.Stat(target); errors.Is(err, os.ErrNotExist) {
-			return nil, fmt.Errorf("database %s does not exist: pass --db or set %s to the server's database", target, envDB)
+			return fmt.Errorf("database %s does not exist: pass --db or set %s to the server's database", target, envDB)
 		}
 	}
-	st, err := open.Open(ctx, c.db, store.Options{})
-	if err != nil {
-		what := target // a PostgreSQL DSN may hold a password: never print it
-		if backend == open.Postgres {
-			what = "PostgreSQL"
-		}
-		return nil, fmt.Errorf("open database %s: %w", what, err)
+	return nil
+}
+
+// sender checks the key settings and returns the Sender they describe.
+func (c *pushConfig) sender() (*push.Sender, error) {
+	s, err := c.Sender()
+	return s, settingError(err)
+}
+
+// open checks the settings and opens push on the store: the API, the
+// sender and the store. The caller closes it.
+func (c *pushConfig) open(ctx context.Context, logf func(string, ...any), mustExist bool) (*pushserver.Push, error) {
+	// The keys first, so that a missing one is reported before a missing
+	// database.
+	if _, err := c.sender(); err != nil {
+		return nil, err
 	}
-	return st, nil
+	if err := c.checkExists(mustExist); err != nil {
+		return nil, err
+	}
+	cfg := c.Config
+	cfg.Logf = logf
+	p, err := pushserver.New(ctx, cfg)
+	return p, settingError(err)
 }
 
 // pushMount is the push API in front of a server's own handler, or nothing
 // when push is off.
 type pushMount struct {
-	api   *pushapi.Handler // nil when push is off
-	store io.Closer
-	send  string // whether the send endpoint is on, for note
-	note  string // one line for the operator, once wrap has run
+	api  *pushapi.Handler // nil when push is off
+	push *pushserver.Push
+	send string // whether the send endpoint is on, for note
+	note string // one line for the operator, once wrap has run
 }
 
 // mountPush returns push on when keys are configured, or off with a note
 // saying how to turn it on. Half a configuration is an error, not "off".
 func (c *pushConfig) mountPush(ctx context.Context, stderr io.Writer) (*pushMount, error) {
 	c.resolve()
-	if !c.keysConfigured() {
+	if !c.Enabled() {
 		return &pushMount{note: "push is off: run \"swkit vapid\" and set " + envPublicKey + ", " + envPrivateKey + " and " + envSubject + " to turn it on"}, nil
 	}
 	logf := func(format string, args ...any) { fmt.Fprintf(stderr, format+"\n", args...) }
-	h, st, err := c.handler(ctx, logf, false)
+	p, err := c.open(ctx, logf, false)
 	if err != nil {
 		return nil, err
 	}
 	send := "send endpoint off (set " + envPushToken + " to enable it)"
-	if c.token != "" {
+	if c.SendToken != "" {
 		send = "send endpoint on"
 	}
-	return &pushMount{api: h, store: st, send: send}, nil
+	// Every server with push on delivers campaigns, sharing them with the
+	// other instances on the store.
+	if err := p.Start(); err != nil {
+		p.Close()
+		return nil, err
+	}
+	return &pushMount{api: p.API, push: p, send: send}, nil
 }
 
 // wrap serves the push API under endpoint, a path ending in "/" such as
@@ -184,9 +188,10 @@ func (m *pushMount) wrap(endpoint string, next http.Handler) http.Handler {
 	})
 }
 
-// Close closes the store, if push opened one.
+// Close stops the campaign worker and closes the store, if push opened
+// them. The worker first records what it sent and releases its batches.
 func (m *pushMount) Close() {
-	if m.store != nil {
-		m.store.Close()
+	if m.push != nil {
+		m.push.Close()
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/swkit/swkit/config"
+	"github.com/swkit/swkit/push"
 	"github.com/swkit/swkit/push/pushtest"
 )
 
@@ -170,14 +171,24 @@ func TestNoSecretsInLogs(t *testing.T) {
 				b, _ := json.Marshal(s)
 				record(post(t, url+"swkit/push/subscriptions", string(b), ""))
 			}
+			// A send that fails for two of three subscriptions, delivered
+			// by the server's campaign worker, which logs the failures.
+			record(post(t, url+"swkit/push/send", `{"title":"hi"}`, "Bearer "+testPushToken))
+			for deadline := time.Now().Add(10 * time.Second); !strings.Contains(stderr.String(), "push campaign 1: send to"); time.Sleep(20 * time.Millisecond) {
+				if time.Now().After(deadline) {
+					t.Fatalf("the worker logged no failure; stderr: %s", stderr.String())
+				}
+			}
 			// Wrong tokens, a token in the wrong scheme, bad bodies.
 			for _, auth := range []string{"", "Bearer wrong-token-0123456789", "Basic " + testPushToken, "Bearer " + testPushToken + "x", testPushToken} {
 				record(post(t, url+"swkit/push/send", `{"title":"hi"}`, auth))
 			}
 			record(post(t, url+"swkit/push/send", `{"title":`, "Bearer "+testPushToken))
+			// Past five wrong tokens, this address is refused for a while.
+			if status, _ := post(t, url+"swkit/push/send", `{"title":"hi"}`, "Bearer "+testPushToken); status != http.StatusTooManyRequests {
+				t.Errorf("send after five wrong tokens: status %d, want 429", status)
+			}
 			record(post(t, url+"swkit/push/subscriptions", `{"endpoint":"https://127.0.0.1/x"}`, ""))
-			// A send that fails for two of three subscriptions.
-			record(post(t, url+"swkit/push/send", `{"title":"hi"}`, "Bearer "+testPushToken))
 			if cmd == "demo" {
 				time.Sleep(300 * time.Millisecond) // rotations notify the failing subscriptions
 			}
@@ -200,7 +211,7 @@ func TestNoSecretsInLogs(t *testing.T) {
 				t.Fatal("no shutdown")
 			}
 			printed := stdout.String() + stderr.String()
-			if !strings.Contains(printed, "pushapi") {
+			if !strings.Contains(printed, "pushapi") && !strings.Contains(printed, "push campaign") {
 				t.Errorf("nothing was logged, so the test proves nothing; output:\n%s", printed)
 			}
 			for name, secret := range map[string]string{"VAPID private key": f.keys.Private, "push token": testPushToken} {
@@ -209,6 +220,12 @@ func TestNoSecretsInLogs(t *testing.T) {
 				}
 				if strings.Contains(answers.String(), secret) {
 					t.Errorf("the %s appears in a response body", name)
+				}
+			}
+			// Endpoints are capability URLs: logs show their origin only.
+			for _, s := range []push.Subscription{failing, gone, unreachable} {
+				if path := s.Endpoint[strings.Index(s.Endpoint[len("http://"):], "/")+len("http://"):]; strings.Contains(printed, path) {
+					t.Errorf("the output shows the endpoint path %s", path)
 				}
 			}
 			t.Logf("output (%d bytes):\n%s", len(printed), printed)

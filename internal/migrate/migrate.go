@@ -37,7 +37,8 @@ func (n Note) String() string { return n.Key + ": " + n.Message }
 type Result struct {
 	Config config.Config
 	// From names what the options were found in: "workbox generateSW",
-	// "vite-plugin-pwa", "workbox-webpack-plugin", "next-pwa".
+	// "vite-plugin-pwa", "@vite-pwa/nuxt", "@vite-pwa/vitepress",
+	// "workbox-webpack-plugin", "next-pwa".
 	From  string
 	Notes []Note
 }
@@ -158,18 +159,21 @@ func (t *translator) translate(from string, opts *goja.Object) (*Result, error) 
 	switch from {
 	case "injectManifest":
 		return nil, errors.New("an InjectManifest config: build your worker source with swkit build --inject SRC (swSrc) instead")
-	case "vite-plugin-pwa":
+	case "vite-plugin-pwa", "@vite-pwa/nuxt", "@vite-pwa/vitepress":
 		prefix = "workbox."
 		if s := str(opts.Get("strategies")); s == "injectManifest" {
-			return nil, errors.New("vite-plugin-pwa with strategies: 'injectManifest': build your worker source with swkit build --inject SRC (swSrc) instead")
+			return nil, fmt.Errorf("%s with strategies: 'injectManifest': build your worker source with swkit build --inject SRC (swSrc) instead", from)
 		}
 		for _, k := range opts.Keys() {
 			switch k {
 			case "workbox":
-			case "registerType", "injectRegister", "devOptions", "manifest", "includeAssets", "includeManifestIcons", "manifestFilename", "outDir", "scope", "base", "filename", "strategies", "srcDir", "selfDestroying", "disable", "minify", "injectManifest", "useCredentials", "pwaAssets", "mode":
+			case "outDir":
+				t.note(k, "the site folder is swkit build's argument: swkit build %s", str(opts.Get(k)))
+			case "registerType", "injectRegister", "devOptions", "manifest", "includeAssets", "includeManifestIcons", "manifestFilename", "scope", "base", "filename", "strategies", "srcDir", "selfDestroying", "disable", "minify", "injectManifest", "useCredentials", "pwaAssets", "mode",
+				"client", "registerWebManifestInRouteRules", "writePlugin", "experimental":
 				t.wrapperOption(k)
 			default:
-				t.note(k, "a vite-plugin-pwa option swkit has no use for: dropped")
+				t.note(k, "a %s option swkit has no use for: dropped", from)
 			}
 		}
 		if w, ok := opts.Get("workbox").(*goja.Object); ok {
@@ -192,6 +196,15 @@ func (t *translator) translate(from string, opts *goja.Object) (*Result, error) 
 			if v := wb.Get(d.key); v == nil || goja.IsUndefined(v) {
 				wb.Set(d.key, d.value)
 				t.note(prefix+d.key, "not set: applied vite-plugin-pwa's default, as the browser would see it")
+			}
+		}
+		// registerType 'autoUpdate' forces both on, whatever workbox says.
+		if str(opts.Get("registerType")) == "autoUpdate" {
+			for _, k := range []string{"skipWaiting", "clientsClaim"} {
+				if v := wb.Get(k); v == nil || !v.ToBoolean() {
+					wb.Set(k, true)
+					t.note(prefix+k, "set to true: registerType 'autoUpdate' forces it in %s", from)
+				}
 			}
 		}
 		if s := str(opts.Get("selfDestroying")); s == "true" {
@@ -248,8 +261,12 @@ func (t *translator) wrapperOption(k string) {
 		t.note(k, "keep the web app manifest and its icons as files of the site; they are precached with it")
 	case "includeAssets":
 		t.note(k, "add these files to globPatterns")
+	case "client":
+		t.note(k, "the page helper is the client: register() emits installs and updates as events, and its updateInterval (milliseconds) replaces periodicSyncForUpdates (seconds)")
 	case "devOptions", "disable":
 		t.note(k, "a development setting: use swkit dev; dropped")
+	case "experimental":
+		t.note(k, "a wrapper setting with no swkit equivalent: dropped; navigateFallbackAllowlist limits the fallback to the pages you list")
 	case "scope", "base":
 		t.note(k, "the worker's scope is its folder; for a wider one set server.serviceWorkerAllowed and register(url, {scope})")
 	case "filename", "sw":

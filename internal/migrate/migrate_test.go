@@ -93,8 +93,8 @@ func TestTranslate(t *testing.T) {
 		})
 	}
 	t.Logf("%d of %d configs translated into a swkit.json that builds", worked, len(configs))
-	if len(configs) < 15 {
-		t.Errorf("only %d configs: keep at least 15", len(configs))
+	if len(configs) < 22 {
+		t.Errorf("only %d configs: keep at least 22", len(configs))
 	}
 }
 

@@ -29,11 +29,24 @@
   function GenerateSW(options) { this.__swkitFound = 'workbox-webpack-plugin'; this.options = options || {}; }
   function InjectManifest(options) { this.__swkitFound = 'injectManifest'; this.options = options || {}; }
   const nextPWA = (options) => (next) => ({ __swkitFound: 'next-pwa', options: options || {}, next });
+  // Nuxt's module and VitePress's wrapper pass the config's pwa key to
+  // vite-plugin-pwa; a Nuxt module may also carry its options in its entry.
+  const nuxtConfig = (c) => {
+    if (!c || !Array.isArray(c.modules)) return c;
+    const entry = c.modules.find((m) => (Array.isArray(m) ? m[0] : m) === '@vite-pwa/nuxt');
+    if (entry === undefined) return c;
+    return found('@vite-pwa/nuxt')(Object.assign({}, Array.isArray(entry) ? entry[1] : {}, c.pwa));
+  };
+  const withPwa = (c) => (c && c.pwa ? found('@vite-pwa/vitepress')(c.pwa) : c);
+  global.defineNuxtConfig = nuxtConfig;
   const modules = {
     'vite-plugin-pwa': { VitePWA: found('vite-plugin-pwa') },
     '@vite-pwa/sveltekit': { SvelteKitPWA: found('vite-plugin-pwa') },
     '@vite-pwa/astro': { default: found('vite-plugin-pwa'), __esModule: true },
     vite: { defineConfig: (c) => c },
+    'nuxt/config': { defineNuxtConfig: nuxtConfig },
+    '@vite-pwa/vitepress': { withPwa },
+    vitepress: { defineConfig: (c) => c },
     'workbox-webpack-plugin': { GenerateSW, InjectManifest },
     'workbox-build': {
       generateSW: (options) => (found('workbox generateSW')(options), thenable),

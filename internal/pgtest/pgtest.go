@@ -55,14 +55,19 @@ var (
 
 // Main runs the package's tests (m.Run), then stops the shared server if a
 // test started it, and exits with the tests' status.
-func Main(m *testing.M) {
+func Main(m *testing.M) { os.Exit(Run(m)) }
+
+// Run is Main without the exit, for a TestMain that has its own (such as
+// testscript.Main): it runs the tests, stops the shared server if a test
+// started it, and returns the tests' status.
+func Run(m interface{ Run() int }) int {
 	code := m.Run()
 	if shared != nil {
 		if err := shared.Close(); err != nil {
 			fmt.Fprintln(os.Stderr, "pgtest:", err)
 		}
 	}
-	os.Exit(code)
+	return code
 }
 
 // DB creates a new, empty database on the shared server and returns its DSN.
@@ -324,6 +329,10 @@ func (s *Server) Close() error {
 	}
 	return err
 }
+
+// DSN is the server's administrator DSN, for programs (benchmarks) that
+// use the server outside a test.
+func (s *Server) DSN() string { return s.admin }
 
 // CreateDB creates a new, empty database and returns its DSN; it is dropped
 // when t ends.

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/swkit/swkit/push"
+	"github.com/swkit/swkit/push/campaign"
 )
 
 // MaxTTL is the longest TTL a send request may ask for. Push services keep
@@ -44,6 +45,31 @@ type Notification struct {
 	// Topic lets a later message with the same topic replace an
 	// undelivered one: at most 32 base64url characters.
 	Topic string
+	// Tags, for Enqueue, limits the campaign to subscriptions that carry
+	// any of them. Send refuses them.
+	Tags []string
+}
+
+// Message returns the push message n becomes: its payload (see Payload),
+// with a zero TTL meaning push.DefaultTTL and push.NoStore "TTL: 0". It
+// does not Validate.
+func (n Notification) Message() (push.Message, error) {
+	body, err := n.Payload()
+	if err != nil {
+		return push.Message{}, err
+	}
+	return n.message(body), nil
+}
+
+func (n *Notification) message(body []byte) push.Message {
+	ttl := n.TTL
+	switch {
+	case ttl == 0:
+		ttl = push.DefaultTTL
+	case ttl < 0:
+		ttl = 0
+	}
+	return push.Message{Payload: body, TTL: ttl, Urgency: n.Urgency, Topic: n.Topic}
 }
 
 // Action is a notification button (Notifications API).
@@ -119,6 +145,9 @@ func (n Notification) Validate() error {
 			return &FieldError{"topic", "only letters, digits, - and _"}
 		}
 	}
+	if _, err := campaign.CheckTags(n.Tags); err != nil {
+		return &FieldError{"tags", err.Error()}
+	}
 	return nil
 }
 
@@ -175,13 +204,14 @@ type sendRequest struct {
 	TTL     *int64          `json:"ttl"` // seconds; absent: push.DefaultTTL; 0: push.NoStore
 	Urgency string          `json:"urgency"`
 	Topic   string          `json:"topic"`
+	Tags    []string        `json:"tags"`
 }
 
 func (r *sendRequest) notification() (Notification, error) {
 	n := Notification{
 		Title: r.Title, Body: r.Body, URL: r.URL, Icon: r.Icon, Badge: r.Badge,
 		Image: r.Image, Tag: r.Tag, Actions: r.Actions, Data: r.Data,
-		Urgency: push.Urgency(r.Urgency), Topic: r.Topic,
+		Urgency: push.Urgency(r.Urgency), Topic: r.Topic, Tags: r.Tags,
 	}
 	if r.TTL != nil {
 		switch ttl := *r.TTL; {
@@ -245,26 +275,47 @@ func jsonKind(t reflect.Type) string {
 
 // parseSubscription validates a posted PushSubscription.toJSON() and the
 // endpoint policy; its errors name the field.
-func parseSubscription(body []byte, allowPrivate bool) (push.Subscription, error) {
-	var sub push.Subscription
-	if err := decode(body, &sub); err != nil {
-		return sub, err
+// tags is nil when the body has no "tags"; replaces is the endpoint of a
+// subscription this one replaces (pushsubscriptionchange), if any.
+func parseSubscription(body []byte, allowPrivate bool) (sub push.Subscription, tags *[]string, replaces string, err error) {
+	var req push.Subscription
+	if err := decode(body, &req); err != nil {
+		return sub, nil, "", err
 	}
 	switch {
-	case sub.Endpoint == "":
-		return sub, errors.New("endpoint: required")
-	case sub.Keys.P256dh == "":
-		return sub, errors.New("keys.p256dh: required")
-	case sub.Keys.Auth == "":
-		return sub, errors.New("keys.auth: required")
+	case req.Endpoint == "":
+		return sub, nil, "", errors.New("endpoint: required")
+	case req.Keys.P256dh == "":
+		return sub, nil, "", errors.New("keys.p256dh: required")
+	case req.Keys.Auth == "":
+		return sub, nil, "", errors.New("keys.auth: required")
 	}
-	sub, err := push.ParseSubscription(body)
+	var extra struct {
+		Tags     *[]string `json:"tags"`
+		Replaces string    `json:"replaces"`
+	}
+	if err := decode(body, &extra); err != nil {
+		return sub, nil, "", err
+	}
+	if extra.Tags != nil {
+		t, err := campaign.CheckTags(*extra.Tags)
+		if err != nil {
+			return sub, nil, "", err
+		}
+		tags = &t
+	}
+	sub, err = push.ParseSubscription(body)
 	if err == nil {
 		err = push.CheckEndpoint(sub.Endpoint, allowPrivate)
 	}
 	var se *push.SubscriptionError
 	if errors.As(err, &se) && se.Field != "" {
-		return sub, fmt.Errorf("%s: %w", se.Field, se.Err)
+		return sub, nil, "", fmt.Errorf("%s: %w", se.Field, se.Err)
 	}
-	return sub, err
+	if extra.Replaces != "" {
+		if replaces, err2 := push.NormalizeEndpoint(extra.Replaces); err2 == nil {
+			return sub, tags, replaces, err
+		}
+	}
+	return sub, tags, "", err
 }

@@ -16,9 +16,12 @@
 // The endpoints, relative to the mount path (see docs/push.md for examples):
 //
 //	GET    public-key     {"publicKey": "<base64url>"}
-//	POST   subscriptions  PushSubscription.toJSON() -> 201 (200 if already stored)
+//	POST   subscriptions  PushSubscription.toJSON(), optionally with "tags" -> 201 (200 if already stored)
 //	DELETE subscriptions  {"endpoint": "..."} -> 204, stored or not
-//	POST   send           Authorization: Bearer <token>; a notification -> {"delivered", "gone", "failed"}
+//	POST   send           Authorization: Bearer <token>; a notification -> 202 {"id"} with
+//	                      Options.Campaigns ({"id", "delivered", "gone", "failed"} with ?wait=true),
+//	                      else {"delivered", "gone", "failed"}
+//	GET    campaigns/ID   Authorization: Bearer <token> -> the campaign's counts (ID may be "latest")
 //
 // Security rules: request bodies must be application/json (so that a
 // cross-site HTML form cannot post them) and at most Options.MaxBodyBytes;
@@ -45,6 +48,7 @@ import (
 
 	"github.com/swkit/swkit/config"
 	"github.com/swkit/swkit/push"
+	"github.com/swkit/swkit/push/campaign"
 )
 
 // DefaultPrefix is where swkit's service worker and page helper expect the
@@ -74,6 +78,11 @@ type Options struct {
 	VAPID *push.VAPID
 	// Sender delivers the notifications.
 	Sender *push.Sender
+	// Campaigns, when set, makes POST send record a campaign for the
+	// workers that share this store (package campaign) and answer at
+	// once with its id, and serves GET campaigns/ID. When nil, POST send
+	// delivers from this process before it answers, as Send does.
+	Campaigns campaign.Store
 	// SendToken enables POST send for requests carrying
 	// "Authorization: Bearer <SendToken>". Empty: the send endpoint answers
 	// 404 and only Handler.Send can send. At least MinSendTokenLength
@@ -88,14 +97,29 @@ type Options struct {
 	// means DefaultMaxBodyBytes.
 	MaxBodyBytes int64
 	// Logf receives what error responses leave out (store failures,
-	// delivery errors). Nil means log.Printf.
+	// delivery errors, wrong send tokens). Nil means log.Printf.
 	Logf func(format string, args ...any)
+	// SubscribeLimit bounds POST and DELETE subscriptions per client
+	// address; over it they get 429 with Retry-After. Zero means
+	// DefaultSubscribeLimit; a negative Rate turns it off.
+	SubscribeLimit RateLimit
+	// TokenFailureLimit bounds wrong send tokens per client address: past
+	// it, the client's send and campaign requests get 429 until the bucket
+	// refills, right token or not. Zero means DefaultTokenFailureLimit; a
+	// negative Rate turns it off. Every wrong token is logged with the
+	// client's address.
+	TokenFailureLimit RateLimit
+	// ClientAddr returns the address the limits count by. Nil means the
+	// host of r.RemoteAddr; behind a reverse proxy you trust, return the
+	// address it forwards (X-Forwarded-For), or every client shares one.
+	ClientAddr func(r *http.Request) string
 }
 
 // Handler serves the push API. Create it with New; it is safe for
 // concurrent use.
 type Handler struct {
 	store        Store
+	campaigns    campaign.Store
 	vapid        *push.VAPID
 	sender       *push.Sender
 	allowPrivate bool
@@ -103,6 +127,9 @@ type Handler struct {
 	logf         func(format string, args ...any)
 	sendEnabled  bool
 	tokenSum     [sha256.Size]byte
+	subscribes   *limiter
+	tokenFails   *limiter
+	clientAddr   func(*http.Request) string
 }
 
 // OptionError is an Options field that New refuses.
@@ -132,9 +159,14 @@ func New(opts Options) (*Handler, error) {
 		return nil, &OptionError{"SendToken", fmt.Errorf("at least %d characters, got %d", MinSendTokenLength, len(opts.SendToken))}
 	case opts.MaxBodyBytes < 0:
 		return nil, &OptionError{"MaxBodyBytes", fmt.Errorf("negative (%d)", opts.MaxBodyBytes)}
+	case opts.SubscribeLimit.Rate >= 0 && opts.SubscribeLimit != (RateLimit{}) && (opts.SubscribeLimit.Rate == 0 || opts.SubscribeLimit.Burst < 1):
+		return nil, &OptionError{"SubscribeLimit", errors.New("want a positive Rate and Burst, or a negative Rate for none")}
+	case opts.TokenFailureLimit.Rate >= 0 && opts.TokenFailureLimit != (RateLimit{}) && (opts.TokenFailureLimit.Rate == 0 || opts.TokenFailureLimit.Burst < 1):
+		return nil, &OptionError{"TokenFailureLimit", errors.New("want a positive Rate and Burst, or a negative Rate for none")}
 	}
 	h := &Handler{
 		store:        opts.Store,
+		campaigns:    opts.Campaigns,
 		vapid:        opts.VAPID,
 		sender:       opts.Sender,
 		allowPrivate: opts.AllowPrivate,
@@ -142,6 +174,12 @@ func New(opts Options) (*Handler, error) {
 		logf:         opts.Logf,
 		sendEnabled:  opts.SendToken != "",
 		tokenSum:     sha256.Sum256([]byte(opts.SendToken)),
+		subscribes:   newLimiter(opts.SubscribeLimit, DefaultSubscribeLimit),
+		tokenFails:   newLimiter(opts.TokenFailureLimit, DefaultTokenFailureLimit),
+		clientAddr:   opts.ClientAddr,
+	}
+	if h.clientAddr == nil {
+		h.clientAddr = clientAddr
 	}
 	if h.maxBody == 0 {
 		h.maxBody = DefaultMaxBodyBytes
@@ -165,6 +203,16 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		h.publicKey(w)
 	case "subscriptions":
+		if r.Method == http.MethodPost || r.Method == http.MethodDelete {
+			client := h.clientAddr(r)
+			if ok, wait, log := h.subscribes.allow(client, time.Now()); !ok {
+				if log {
+					h.logf("pushapi: too many subscription requests from %s: answering 429", client)
+				}
+				tooMany(w, wait)
+				return
+			}
+		}
 		switch r.Method {
 		case http.MethodPost:
 			h.subscribe(w, r)
@@ -185,7 +233,16 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		h.send(w, r)
 	default:
-		writeError(w, http.StatusNotFound, "not found")
+		id, ok := strings.CutPrefix(strings.TrimPrefix(r.URL.Path, "/"), "campaigns/")
+		if !ok || !h.sendEnabled || h.campaigns == nil {
+			writeError(w, http.StatusNotFound, "not found")
+			return
+		}
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			methodNotAllowed(w, "GET, HEAD")
+			return
+		}
+		h.campaignStatus(w, r, id)
 	}
 }
 
@@ -203,15 +260,39 @@ func (h *Handler) subscribe(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	sub, err := parseSubscription(body, h.allowPrivate)
+	sub, tags, replaces, err := parseSubscription(body, h.allowPrivate)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
+	ts, canTag := h.store.(TagStore)
+	// A subscription the push service replaced keeps its tags, unless the
+	// new one brings its own. Knowing the old endpoint is the capability.
+	if tags == nil && replaces != "" && canTag {
+		old, err := ts.Tags(r.Context(), replaces)
+		if err != nil {
+			h.internalError(w, "read replaced subscription's tags", redact(err, replaces))
+			return
+		}
+		if len(old) > 0 {
+			tags = &old
+		}
+	}
+	if tags != nil && !canTag {
+		writeError(w, http.StatusBadRequest, "tags: this server's store does not keep tags")
+		return
+	}
 	created, err := h.store.PutSubscription(r.Context(), sub)
 	if err != nil {
-		h.internalError(w, "store subscription", err)
+		h.internalError(w, "store subscription", redact(err, sub.Endpoint))
 		return
+	}
+	// Absent tags leave the stored ones alone; [] clears them.
+	if tags != nil {
+		if err := ts.SetTags(r.Context(), sub.Endpoint, *tags); err != nil {
+			h.internalError(w, "store subscription tags", redact(err, sub.Endpoint))
+			return
+		}
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	if created {
@@ -237,10 +318,14 @@ func (h *Handler) unsubscribe(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "endpoint: required")
 		return
 	}
+	// Stored in normal form, so deleted in normal form.
+	if ep, err := push.NormalizeEndpoint(req.Endpoint); err == nil {
+		req.Endpoint = ep
+	}
 	// Knowing an endpoint is the capability to delete it: endpoints are
 	// unguessable URLs that only the browser and this server hold.
 	if err := h.store.DeleteSubscription(r.Context(), req.Endpoint); err != nil {
-		h.internalError(w, "delete subscription", err)
+		h.internalError(w, "delete subscription", redact(err, req.Endpoint))
 		return
 	}
 	w.Header().Set("Cache-Control", "no-store")
@@ -250,9 +335,7 @@ func (h *Handler) unsubscribe(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) send(w http.ResponseWriter, r *http.Request) {
 	// Authorization comes before reading the body, so that an anonymous
 	// caller learns nothing about what a valid request looks like.
-	if !h.authorized(r) {
-		w.Header().Set("WWW-Authenticate", `Bearer realm="swkit push"`)
-		writeError(w, http.StatusUnauthorized, "unauthorized")
+	if !h.checkToken(w, r) {
 		return
 	}
 	body, ok := h.readBody(w, r)
@@ -271,17 +354,12 @@ func (h *Handler) send(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), sendTimeout)
 	defer cancel()
+	if h.campaigns != nil {
+		h.enqueue(ctx, w, r, n)
+		return
+	}
 	rep, err := h.Send(ctx, n)
-	var fe *FieldError
-	switch {
-	case errors.As(err, &fe):
-		writeError(w, http.StatusBadRequest, fe.Field+": "+fe.Problem)
-		return
-	case errors.Is(err, push.ErrPayloadTooLarge):
-		writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("notification too large: its JSON must fit in %d bytes", push.MaxPayload))
-		return
-	case err != nil:
-		h.internalError(w, "send", err)
+	if h.sendFailed(w, "send", err) {
 		return
 	}
 	w.Header().Set("Cache-Control", "no-store")
@@ -300,6 +378,34 @@ func (h *Handler) authorized(r *http.Request) bool {
 	sum := sha256.Sum256([]byte(got))
 	match := subtle.ConstantTimeCompare(sum[:], h.tokenSum[:]) == 1
 	return isBearer && match
+}
+
+// checkToken answers a request without the send token (401, or 429 once
+// its client has used up its wrong tokens) and reports whether it may go
+// on. Wrong tokens are logged with the client's address.
+func (h *Handler) checkToken(w http.ResponseWriter, r *http.Request) bool {
+	client := h.clientAddr(r)
+	now := time.Now()
+	blocked, wait, log := h.tokenFails.exhausted(client, now)
+	if !blocked {
+		if h.authorized(r) {
+			return true
+		}
+		var ok bool
+		ok, wait, log = h.tokenFails.allow(client, now)
+		blocked = !ok
+	}
+	if blocked {
+		if log {
+			h.logf("pushapi: too many wrong send tokens from %s: refusing its send requests for %v", client, wait)
+		}
+		tooMany(w, wait)
+		return false
+	}
+	h.logf("pushapi: wrong or missing send token from %s for %s %s", client, r.Method, r.URL.Path)
+	w.Header().Set("WWW-Authenticate", `Bearer realm="swkit push"`)
+	writeError(w, http.StatusUnauthorized, "unauthorized")
+	return false
 }
 
 // bearerToken extracts the token of "Bearer <token>"; the scheme name is
@@ -339,6 +445,27 @@ func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool
 	}
 	return body, true
 }
+
+// redacted is an error whose text shows an endpoint by its origin only,
+// for logs: the endpoint is a capability URL, and a store's error (a
+// driver's, a custom Store's) may quote the value it failed on.
+type redacted struct {
+	err      error
+	endpoint string
+}
+
+func redact(err error, endpoint string) error {
+	if err == nil || endpoint == "" {
+		return err
+	}
+	return &redacted{err, endpoint}
+}
+
+func (r *redacted) Error() string {
+	return strings.ReplaceAll(r.err.Error(), r.endpoint, push.Origin(r.endpoint)+"/…")
+}
+
+func (r *redacted) Unwrap() error { return r.err }
 
 func (h *Handler) internalError(w http.ResponseWriter, what string, err error) {
 	h.logf("pushapi: %s: %v", what, err)

@@ -106,6 +106,9 @@ func newEnv(t *testing.T, st pushapi.Store, edit func(*pushapi.Options)) *env {
 	opts := pushapi.Options{
 		Store: st, VAPID: v, Sender: sender, SendToken: token,
 		AllowPrivate: true, Logf: logs.logf,
+		// The tests of the limits turn them on; the others send many
+		// requests from one address.
+		SubscribeLimit: pushapi.RateLimit{Rate: -1}, TokenFailureLimit: pushapi.RateLimit{Rate: -1},
 	}
 	if edit != nil {
 		edit(&opts)

@@ -27,3 +27,18 @@ type Store interface {
 	// without holding a transaction for the whole fan-out.
 	Subscriptions(ctx context.Context, after string, limit int) ([]push.Subscription, error)
 }
+
+// TagStore is a Store that also keeps tags on subscriptions, which a
+// campaign can target. The backends in github.com/swkit/swkit/store
+// implement it; with a Store that does not, subscribing with tags is
+// refused.
+type TagStore interface {
+	Store
+	// SetTags replaces the tags of the stored subscription with this
+	// endpoint (none clears them); for an endpoint not stored it does
+	// nothing. A tag is 1 to 64 letters, digits, - _ . or :, and a
+	// subscription has at most 32.
+	SetTags(ctx context.Context, endpoint string, tags []string) error
+	// Tags returns the subscription's tags, sorted.
+	Tags(ctx context.Context, endpoint string) ([]string, error)
+}

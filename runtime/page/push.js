@@ -5,6 +5,8 @@ import { publicKey as fetchPublicKey, sendJSON } from '../sw/pushApi.js';
  * @property {string} [publicKey] The server's VAPID public key (base64url). Default: GET <endpoint>public-key.
  * @property {string} [endpoint] URL of the push API (package pushapi), ending in "/". Default: "/swkit/push/".
  * @property {ServiceWorkerRegistration} [registration] Default: navigator.serviceWorker.ready.
+ * @property {string[]} [tags] Labels the server keeps with the subscription, for campaigns that target them ("news", "lang:fr"). Default: leave the stored ones as they are.
+ * @property {number} [timeout] Milliseconds for everything after the permission prompt (key, worker, push service, server). Default: 30000; Infinity waits forever.
  */
 
 /**
@@ -15,6 +17,11 @@ import { publicKey as fetchPublicKey, sendJSON } from '../sw/pushApi.js';
 
 const DEFAULT_ENDPOINT = '/swkit/push/';
 
+// DEFAULT_TIMEOUT bounds subscribe() after the prompt: a push service that
+// cannot be reached leaves pushManager.subscribe pending forever, and a page
+// without a worker leaves navigator.serviceWorker.ready pending forever.
+const DEFAULT_TIMEOUT = 30000;
+
 /**
  * Subscribes this browser to push notifications and registers the
  * subscription with the server: asks for notification permission (call it
@@ -22,43 +29,127 @@ const DEFAULT_ENDPOINT = '/swkit/push/';
  * given, subscribes (userVisibleOnly, as browsers require) and posts
  * PushSubscription.toJSON() to <endpoint>subscriptions. An existing
  * subscription made with the same key is reused; one made with another key
- * is replaced. Permission denied or dismissed is a result, not an error;
- * network, server and push-service failures reject with the cause kept.
+ * is replaced. Permission denied or dismissed is a result, not an error.
+ * Network, server and push-service failures, and no answer within
+ * options.timeout, reject with an Error whose message says which step failed
+ * and why (the browser's or the server's own words); cause keeps the original.
  *
  * @param {SubscribeOptions} [options]
  * @returns {Promise<SubscribeResult>}
  */
-export async function subscribe({ publicKey, endpoint = DEFAULT_ENDPOINT, registration } = {}) {
+export async function subscribe({ publicKey, endpoint = DEFAULT_ENDPOINT, registration, tags, timeout = DEFAULT_TIMEOUT } = {}) {
   if (!('serviceWorker' in navigator) || !('PushManager' in window) || !('Notification' in window)) {
     return { permission: 'unsupported', subscription: null };
   }
   let permission;
   try {
+    // Not timed: the user may take their time to answer the prompt.
     permission = await Notification.requestPermission();
   } catch (err) {
-    throw new Error('swkit: asking for notification permission failed', { cause: err });
+    throw failure('asking for notification permission', err);
   }
   if (permission !== 'granted') return { permission, subscription: null };
 
+  const deadline = { at: Date.now() + timeout, timeout };
   const base = apiBase(endpoint);
-  const key = decodeKey(publicKey || (await fetchPublicKey(base)));
-  const reg = registration || (await navigator.serviceWorker.ready);
-  let subscription = await reg.pushManager.getSubscription();
+  const key = decodeKey(publicKey || (await step('GET public-key', fetchPublicKey(base), deadline)));
+  const reg = registration || (await step('serviceWorker.ready (call register() first)', navigator.serviceWorker.ready, deadline));
+  let subscription = await step('getSubscription', reg.pushManager.getSubscription(), deadline);
   if (subscription && !sameKey(subscription.options.applicationServerKey, key)) {
     // RFC 8292 §4.2: a subscription is bound to the key it was made with;
     // messages signed with the new key would be refused.
-    await subscription.unsubscribe();
+    await step('unsubscribe', subscription.unsubscribe(), deadline);
     subscription = null;
   }
   if (!subscription) {
-    try {
-      subscription = await reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: key });
-    } catch (err) {
-      throw new Error('swkit: pushManager.subscribe failed', { cause: err });
-    }
+    subscription = await step('pushManager.subscribe', reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: key }), deadline);
   }
-  await sendJSON(base + 'subscriptions', 'POST', subscription.toJSON());
+  await step('POST subscriptions', sendJSON(base + 'subscriptions', 'POST', withTags(subscription, tags)), deadline);
   return { permission, subscription };
+}
+
+/**
+ * Waits for one step of subscribe() until the deadline, and turns its
+ * failure into an error that names the step and says why.
+ *
+ * @template T
+ * @param {string} what
+ * @param {Promise<T>} promise
+ * @param {{at: number, timeout: number}} deadline at: Date.now() milliseconds.
+ * @returns {Promise<T>}
+ */
+async function step(what, promise, deadline) {
+  let timer;
+  const expired = new Promise((_, reject) => {
+    const left = deadline.at - Date.now();
+    // setTimeout fires at once for delays past 2^31-1 ms: wait forever instead.
+    if (!(left <= 0x7fffffff)) return;
+    timer = setTimeout(() => reject(new DOMException(`no answer in ${deadline.timeout} ms`, 'TimeoutError')), Math.max(0, left));
+  });
+  try {
+    return await Promise.race([promise, expired]);
+  } catch (err) {
+    throw failure(what, err);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * An Error whose message carries the reason: consoles and error reporters
+ * show the message, and many never show cause, where the browser says why
+ * (NotAllowedError: permission denied, AbortError: push service error).
+ *
+ * @param {string} what
+ * @param {unknown} err
+ */
+function failure(what, err) {
+  if (err instanceof Error && err.message.startsWith('swkit: ')) {
+    // Already one of ours (pushApi.js): add its cause's reason, if any.
+    return err.cause === undefined ? err : new Error(`${err.message}: ${reason(err.cause)}`, { cause: err.cause });
+  }
+  return new Error(`swkit: ${what} failed: ${reason(err)}`, { cause: err });
+}
+
+/**
+ * "Name: message" for errors and DOMExceptions, with their causes.
+ *
+ * @param {unknown} err
+ * @returns {string}
+ */
+function reason(err) {
+  if (!(err instanceof Error) && !(err instanceof DOMException)) return String(err);
+  const own = err.name && err.name !== 'Error' ? `${err.name}: ${err.message}` : err.message;
+  return err instanceof Error && err.cause !== undefined ? `${own}: ${reason(err.cause)}` : own;
+}
+
+/**
+ * Replaces the tags the server keeps with this browser's subscription
+ * (an empty array clears them), by posting the subscription again.
+ *
+ * @param {string[]} tags
+ * @param {{endpoint?: string, registration?: ServiceWorkerRegistration}} [options]
+ * @returns {Promise<boolean>} false when this browser has no subscription.
+ */
+export async function setTags(tags, { endpoint = DEFAULT_ENDPOINT, registration } = {}) {
+  if (!Array.isArray(tags)) throw new TypeError('swkit: setTags wants an array of strings');
+  if (!('serviceWorker' in navigator)) return false;
+  const reg = registration || (await navigator.serviceWorker.getRegistration());
+  const subscription = reg && reg.pushManager && (await reg.pushManager.getSubscription());
+  if (!subscription) return false;
+  await sendJSON(apiBase(endpoint) + 'subscriptions', 'POST', withTags(subscription, tags));
+  return true;
+}
+
+/**
+ * The body of POST subscriptions: toJSON(), with tags when given.
+ *
+ * @param {PushSubscription} subscription
+ * @param {string[] | undefined} tags
+ */
+function withTags(subscription, tags) {
+  const body = subscription.toJSON();
+  return tags === undefined ? body : { ...body, tags };
 }
 
 /**
@@ -86,10 +177,10 @@ export async function unsubscribe({ endpoint = DEFAULT_ENDPOINT, registration } 
   try {
     done = await subscription.unsubscribe();
   } catch (err) {
-    throw new Error('swkit: PushSubscription.unsubscribe failed', { cause: serverError || err });
+    throw failure('PushSubscription.unsubscribe', serverError || err);
   }
   if (serverError) {
-    throw new Error('swkit: unsubscribed in the browser, but telling the server failed', { cause: serverError });
+    throw new Error(`swkit: unsubscribed in the browser, but telling the server failed: ${reason(serverError)}`, { cause: serverError });
   }
   return done;
 }

@@ -1,5 +1,5 @@
 import { checkEvery } from './checkEvery.js';
-export { subscribe, unsubscribe } from './push.js';
+export { setTags, subscribe, unsubscribe } from './push.js';
 import { watchSync } from './sync.js';
 export { queue, replay, syncEvents } from './sync.js';
 

@@ -11,7 +11,8 @@ import { publicKey, sendJSON } from './pushApi.js';
  * replaced or dropped the subscription. Subscribes again with the same
  * application server key when the browser has not done it already (the old
  * subscription's key, else the server's GET public-key), posts the new
- * subscription to the server and deletes the old endpoint there.
+ * subscription to the server, naming the one it replaces so that its tags
+ * carry over, and deletes the old endpoint there.
  *
  * @param {ChangedSubscription} change
  * @param {string} endpoint Absolute URL of the push API, ending in "/".
@@ -28,8 +29,11 @@ export async function resubscribe(change, endpoint) {
       throw new Error('swkit: subscribing again after pushsubscriptionchange failed', { cause: err });
     }
   }
-  await sendJSON(endpoint + 'subscriptions', 'POST', fresh.toJSON());
-  if (old && old.endpoint && old.endpoint !== fresh.endpoint) {
+  const replaced = old && old.endpoint && old.endpoint !== fresh.endpoint;
+  // "replaces" lets the server carry the old subscription's tags over.
+  const body = replaced ? { ...fresh.toJSON(), replaces: old.endpoint } : fresh.toJSON();
+  await sendJSON(endpoint + 'subscriptions', 'POST', body);
+  if (replaced) {
     await sendJSON(endpoint + 'subscriptions', 'DELETE', { endpoint: old.endpoint });
   }
   return fresh;

@@ -28,6 +28,7 @@ import (
 	"time"
 
 	"github.com/swkit/swkit/idempotency"
+	"github.com/swkit/swkit/push/campaign"
 	"github.com/swkit/swkit/push/pushapi"
 	"github.com/swkit/swkit/store"
 	"github.com/swkit/swkit/store/postgres"
@@ -45,10 +46,12 @@ const (
 )
 
 // Store is what Open returns, a *sqlite.Store or a *postgres.Store: the
-// subscription store of package pushapi and the key store of package
-// idempotency over one database.
+// subscription store of package pushapi (with tags), the campaign store of
+// package campaign and the key store of package idempotency over one
+// database.
 type Store interface {
-	pushapi.Store
+	pushapi.TagStore
+	campaign.Store
 	idempotency.Store
 	// PurgeExpired deletes expired idempotency keys (see
 	// store.Options.PurgeInterval) and returns how many.

@@ -10,15 +10,21 @@
 // SELECT ... FOR UPDATE in a transaction, so concurrent claims of one key, in
 // one process or many, serialise on the row.
 //
+// Its tables and indexes start with swkit_, so that it can share the
+// application's database (FromDB); a database of an earlier swkit, without
+// the prefix, is upgraded in place when opened.
+//
 // Tested with PostgreSQL 15 (Debian 12's); it needs 9.5 or newer
 // (ON CONFLICT).
 package postgres
 
 import (
 	"context"
+	"database/sql"
 	"embed"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -46,15 +52,18 @@ const ConnectTimeout = 10 * time.Second
 // Store is the push subscriptions and idempotency keys in a PostgreSQL
 // database.
 type Store struct {
-	pool  *pgxpool.Pool
-	where string // host:port/database, for messages (never the password)
+	pool  *pgxpool.Pool // Open's; nil with FromDB
+	db    *sql.DB       // the application's (FromDB); nil with Open
+	where string        // host:port/database, for messages (never the password)
 	opts  store.Options
 	purge backend.Purger
 	sql   sqlHandle // database/sql over pool, for TxStore (tx.go)
+
+	closed atomic.Bool
 }
 
 var (
-	_ pushapi.Store     = (*Store)(nil)
+	_ pushapi.TagStore  = (*Store)(nil)
 	_ idempotency.Store = (*Store)(nil)
 )
 
@@ -92,24 +101,28 @@ func Open(ctx context.Context, dsn string, opts store.Options) (*Store, error) {
 
 // migrate applies the migrations the database lacks in one transaction,
 // under an advisory lock so that processes opening it at once apply each
-// once.
+// once. A database of an earlier swkit, whose tables had no swkit_ prefix,
+// has them renamed first, in the same transaction.
 func (s *Store) migrate(ctx context.Context) error {
 	ms, err := backend.Migrations(migrationFiles, "migrations")
 	if err != nil {
 		return err
 	}
-	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	return s.beginFunc(ctx, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(migrationLock)); err != nil {
 			return fmt.Errorf("lock for migrations: %w", err)
 		}
-		if _, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		if err := upgradeUnprefixed(ctx, tx); err != nil {
+			return fmt.Errorf("rename the tables of an earlier swkit: %w", err)
+		}
+		if _, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS swkit_schema_migrations (
 			version integer PRIMARY KEY,
 			applied_at timestamptz NOT NULL DEFAULT now()
 		)`); err != nil {
-			return fmt.Errorf("create schema_migrations: %w", err)
+			return fmt.Errorf("create swkit_schema_migrations: %w", err)
 		}
 		var have int
-		if err := tx.QueryRow(ctx, `SELECT coalesce(max(version), 0) FROM schema_migrations`).Scan(&have); err != nil {
+		if err := tx.QueryRow(ctx, `SELECT coalesce(max(version), 0) FROM swkit_schema_migrations`).Scan(&have); err != nil {
 			return fmt.Errorf("read schema version: %w", err)
 		}
 		if have > len(ms) {
@@ -121,7 +134,7 @@ func (s *Store) migrate(ctx context.Context) error {
 			if _, err := tx.Exec(ctx, m.SQL); err != nil {
 				return fmt.Errorf("migration %s: %w", m.Name, err)
 			}
-			if _, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version) VALUES ($1)`, m.Version); err != nil {
+			if _, err := tx.Exec(ctx, `INSERT INTO swkit_schema_migrations (version) VALUES ($1)`, m.Version); err != nil {
 				return fmt.Errorf("migration %s: %w", m.Name, err)
 			}
 		}
@@ -136,7 +149,7 @@ func (s *Store) PutSubscription(ctx context.Context, sub push.Subscription) (cre
 	if err := backend.CheckSubscription(sub); err != nil {
 		return false, err
 	}
-	err = s.pool.QueryRow(ctx, `INSERT INTO subscriptions (endpoint, p256dh, auth, created_at)
+	err = s.queryRow(ctx, `INSERT INTO swkit_subscriptions (endpoint, p256dh, auth, created_at)
 		VALUES ($1, $2, $3, $4)
 		ON CONFLICT (endpoint) DO UPDATE SET p256dh = excluded.p256dh, auth = excluded.auth
 		RETURNING xmax = 0`,
@@ -149,7 +162,7 @@ func (s *Store) PutSubscription(ctx context.Context, sub push.Subscription) (cre
 
 // DeleteSubscription implements [pushapi.Store].
 func (s *Store) DeleteSubscription(ctx context.Context, endpoint string) error {
-	if _, err := s.pool.Exec(ctx, `DELETE FROM subscriptions WHERE endpoint = $1`, endpoint); err != nil {
+	if _, err := s.exec(ctx, `DELETE FROM swkit_subscriptions WHERE endpoint = $1`, endpoint); err != nil {
 		return fmt.Errorf("delete subscription: %w", err)
 	}
 	return nil
@@ -160,17 +173,16 @@ func (s *Store) Subscriptions(ctx context.Context, after string, limit int) ([]p
 	if limit <= 0 {
 		limit = backend.PageSize
 	}
-	rows, err := s.pool.Query(ctx, `SELECT endpoint, p256dh, auth FROM subscriptions
-		WHERE endpoint > $1 ORDER BY endpoint LIMIT $2`, after, limit)
-	if err != nil {
-		return nil, fmt.Errorf("list subscriptions: %w", err)
-	}
 	page := make([]push.Subscription, 0, min(limit, 256))
-	var sub push.Subscription
-	_, err = pgx.ForEachRow(rows, []any{&sub.Endpoint, &sub.Keys.P256dh, &sub.Keys.Auth}, func() error {
-		page = append(page, sub)
-		return nil
-	})
+	err := s.query(ctx, func(rows pgx.Rows) error {
+		var sub push.Subscription
+		_, err := pgx.ForEachRow(rows, []any{&sub.Endpoint, &sub.Keys.P256dh, &sub.Keys.Auth}, func() error {
+			page = append(page, sub)
+			return nil
+		})
+		return err
+	}, `SELECT endpoint, p256dh, auth FROM swkit_subscriptions
+		WHERE endpoint > $1 ORDER BY endpoint LIMIT $2`, after, limit)
 	if err != nil {
 		return nil, fmt.Errorf("list subscriptions: %w", err)
 	}
@@ -203,7 +215,7 @@ func (s *Store) begin(ctx context.Context, key, requestHash string, ttl time.Dur
 	token := backend.Token()
 	leaseUntil, expiresAt := now.Add(s.opts.Lease), now.Add(ttl)
 	// The common case, a new key, in one statement outside a transaction.
-	tag, err := s.pool.Exec(ctx, `INSERT INTO idempotency_keys
+	tag, err := s.exec(ctx, `INSERT INTO swkit_idempotency_keys
 		(key, request_hash, token, lease_until, expires_at, ttl_us) VALUES ($1, $2, $3, $4, $5, $6)
 		ON CONFLICT (key) DO NOTHING`,
 		key, requestHash, token, leaseUntil, expiresAt, ttl.Microseconds())
@@ -215,7 +227,7 @@ func (s *Store) begin(ctx context.Context, key, requestHash string, ttl time.Dur
 	}
 
 	var refused error
-	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	err = s.beginFunc(ctx, func(tx pgx.Tx) error {
 		var (
 			hash    string
 			lease   *time.Time
@@ -225,7 +237,7 @@ func (s *Store) begin(ctx context.Context, key, requestHash string, ttl time.Dur
 			body    []byte
 		)
 		err := tx.QueryRow(ctx, `SELECT request_hash, lease_until, expires_at, status, header::text, body
-			FROM idempotency_keys WHERE key = $1 FOR UPDATE`, key).Scan(&hash, &lease, &expires, &status, &header, &body)
+			FROM swkit_idempotency_keys WHERE key = $1 FOR UPDATE`, key).Scan(&hash, &lease, &expires, &status, &header, &body)
 		if errors.Is(err, pgx.ErrNoRows) {
 			retry = true
 			return nil
@@ -239,11 +251,11 @@ func (s *Store) begin(ctx context.Context, key, requestHash string, ttl time.Dur
 		}
 		switch action := backend.Decide(r, requestHash, now); action {
 		case backend.Replace:
-			_, err = tx.Exec(ctx, `UPDATE idempotency_keys SET request_hash = $2, token = $3, lease_until = $4,
+			_, err = tx.Exec(ctx, `UPDATE swkit_idempotency_keys SET request_hash = $2, token = $3, lease_until = $4,
 				expires_at = $5, ttl_us = $6, status = NULL, header = NULL, body = NULL WHERE key = $1`,
 				key, requestHash, token, leaseUntil, expiresAt, ttl.Microseconds())
 		case backend.TakeOver:
-			_, err = tx.Exec(ctx, `UPDATE idempotency_keys SET token = $2, lease_until = $3 WHERE key = $1`,
+			_, err = tx.Exec(ctx, `UPDATE swkit_idempotency_keys SET token = $2, lease_until = $3 WHERE key = $1`,
 				key, token, leaseUntil)
 		case backend.Replay:
 			var h string
@@ -279,7 +291,7 @@ func (s *Store) begin(ctx context.Context, key, requestHash string, ttl time.Dur
 
 // completeSQL stores the response of the claim ($1 key, $2 token): $3
 // status, $4 header, $5 body, $6 now.
-const completeSQL = `UPDATE idempotency_keys
+const completeSQL = `UPDATE swkit_idempotency_keys
 	SET status = $3, header = $4::text::jsonb, body = $5, token = NULL, lease_until = NULL,
 		expires_at = $6::timestamptz + ttl_us * interval '1 microsecond'
 	WHERE key = $1 AND token = $2`
@@ -290,7 +302,7 @@ func (s *Store) Complete(ctx context.Context, c idempotency.Claim, resp idempote
 	if err != nil {
 		return err
 	}
-	tag, err := s.pool.Exec(ctx, completeSQL, c.Key, c.Token, resp.Status, header, body, s.opts.Now())
+	tag, err := s.exec(ctx, completeSQL, c.Key, c.Token, resp.Status, header, body, s.opts.Now())
 	if err != nil {
 		return fmt.Errorf("complete: %w", err)
 	}
@@ -305,7 +317,7 @@ func (s *Store) Release(ctx context.Context, c idempotency.Claim) error {
 	if err := backend.CheckClaim("release", c); err != nil {
 		return err
 	}
-	tag, err := s.pool.Exec(ctx, `DELETE FROM idempotency_keys WHERE key = $1 AND token = $2`, c.Key, c.Token)
+	tag, err := s.exec(ctx, `DELETE FROM swkit_idempotency_keys WHERE key = $1 AND token = $2`, c.Key, c.Token)
 	if err != nil {
 		return fmt.Errorf("release: %w", err)
 	}
@@ -319,7 +331,7 @@ func (s *Store) Release(ctx context.Context, c idempotency.Claim) error {
 // and returns how many it deleted. A key still claimed under a running lease
 // is kept. BeginIdempotent calls it every Options.PurgeInterval.
 func (s *Store) PurgeExpired(ctx context.Context, now time.Time) (int64, error) {
-	tag, err := s.pool.Exec(ctx, `DELETE FROM idempotency_keys
+	tag, err := s.exec(ctx, `DELETE FROM swkit_idempotency_keys
 		WHERE expires_at <= $1 AND (status IS NOT NULL OR lease_until <= $1)`, now)
 	if err != nil {
 		return 0, fmt.Errorf("purge expired idempotency keys: %w", err)
@@ -328,8 +340,12 @@ func (s *Store) PurgeExpired(ctx context.Context, now time.Time) (int64, error) 
 }
 
 // Close closes the connection pool, waiting for connections in use to be
-// returned to it. Calls after Close fail.
+// returned to it; with FromDB, it leaves the application's *sql.DB open.
+// Calls after Close fail with an error wrapping [store.ErrClosed].
 func (s *Store) Close() error {
+	if s.closed.Swap(true) || s.pool == nil {
+		return nil
+	}
 	s.pool.Close()
 	return nil
 }

@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	"database/sql"
 	"strings"
 	"testing"
 	"time"
@@ -49,6 +50,27 @@ func TestConformance(t *testing.T) {
 	})
 }
 
+// TestConformanceFromDB runs the suite on Stores over an application's
+// *sql.DB (pgx's stdlib driver), one *sql.DB for each Store.
+func TestConformanceFromDB(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) storetest.OpenFunc {
+		dsn := pgtest.DB(t)
+		return func(t *testing.T, opts store.Options) (storetest.Store, error) {
+			db, err := sql.Open("pgx", dsn)
+			if err != nil {
+				return nil, err
+			}
+			t.Cleanup(func() { db.Close() })
+			s, err := postgres.FromDB(t.Context(), db, opts)
+			if err != nil {
+				return nil, err
+			}
+			t.Cleanup(func() { s.Close() })
+			return s, nil
+		}
+	})
+}
+
 // TestMigrationsOnce opens one database from many Stores at once and checks
 // that each migration was recorded once.
 func TestMigrationsOnce(t *testing.T) {
@@ -74,7 +96,7 @@ func TestMigrationsOnce(t *testing.T) {
 	}
 	defer conn.Close(context.Background())
 	var rows, versions int
-	if err := conn.QueryRow(t.Context(), `SELECT count(*), count(DISTINCT version) FROM schema_migrations`).Scan(&rows, &versions); err != nil {
+	if err := conn.QueryRow(t.Context(), `SELECT count(*), count(DISTINCT version) FROM swkit_schema_migrations`).Scan(&rows, &versions); err != nil {
 		t.Fatal(err)
 	}
 	if rows != versions || rows == 0 {

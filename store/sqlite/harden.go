@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -32,14 +31,18 @@ func createPrivate(path string) error {
 	return f.Close()
 }
 
+// lockSQL writes nothing, yet needs the write lock and a writable file, as
+// any write statement does.
+const lockSQL = `DELETE FROM swkit_schema_migrations WHERE version < 0`
+
 // checkWritable fails when the database can be read but not written (the
 // file read-only, or on a read-only file system), which SQLite otherwise
 // reports only at the first write: a server would start, then answer every
 // subscribe and every keyed request with an error. Any write statement
 // needs the write lock and a writable file, even one that changes nothing.
 func (s *Store) checkWritable(ctx context.Context) error {
-	err := s.write(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `DELETE FROM schema_migrations WHERE version < 0`)
+	err := s.write(ctx, func(tx dbtx) error {
+		_, err := tx.ExecContext(ctx, lockSQL)
 		return err
 	})
 	if err != nil {

@@ -11,11 +11,17 @@
 // busy timeout and foreign keys on, and synchronous=FULL: a write is on
 // disk when its call returns, so a completed idempotency key survives a
 // power loss or an OS crash (with NORMAL the last commits could roll back,
-// and a retry would apply a key twice). New files are created 0600. Every write goes through one connection,
-// so the writes of one process queue in Go rather than fail with SQLITE_BUSY,
-// and each write is an immediate transaction (BEGIN IMMEDIATE), so a claim's
-// read and write happen under SQLite's write lock: two processes on one file
-// still apply a key once, waiting for each other up to the busy timeout.
+// and a retry would apply a key twice). New files are created 0600. With
+// Open, every write goes through one connection, so the writes of one
+// process queue in Go rather than in SQLite's busy handler; with FromDB
+// they go through the application's pool. Each write is an immediate
+// transaction (BEGIN IMMEDIATE), so a claim's read and write happen under
+// SQLite's write lock: two processes on one file still apply a key once,
+// waiting for each other up to the busy timeout.
+//
+// Its tables and indexes start with swkit_, so that it can share the
+// application's file (FromDB); a file of an earlier swkit, without the
+// prefix, is upgraded in place when opened.
 // The file must be on a local disk: SQLite's locking does not hold over
 // network file systems, and WAL mode needs shared memory.
 package sqlite
@@ -23,6 +29,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"embed"
 	"errors"
 	"fmt"
@@ -30,6 +37,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	msqlite "modernc.org/sqlite" // also registers the "sqlite" database/sql driver
@@ -56,10 +64,13 @@ type Store struct {
 	w     *sql.DB // one connection: every write, in BEGIN IMMEDIATE transactions
 	r     *sql.DB // readers, query_only
 	purge backend.Purger
+
+	borrowed bool // w and r are the application's *sql.DB (FromDB)
+	closed   atomic.Bool
 }
 
 var (
-	_ pushapi.Store     = (*Store)(nil)
+	_ pushapi.TagStore  = (*Store)(nil)
 	_ idempotency.Store = (*Store)(nil)
 )
 
@@ -84,17 +95,15 @@ func Open(ctx context.Context, path string, opts store.Options) (*Store, error) 
 	s := &Store{path: path, opts: opts.WithDefaults()}
 	s.purge.Interval = s.opts.PurgeInterval
 
-	common := "?_pragma=busy_timeout(" + fmt.Sprint(BusyTimeout.Milliseconds()) + ")" +
-		"&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(" + synchronous + ")"
 	var err error
-	if s.w, err = sql.Open("sqlite", path+common+"&_txlock=immediate"); err != nil {
+	if s.w, err = sql.Open("sqlite", DSN(path)+"&_txlock=immediate"); err != nil {
 		return nil, s.openErr(err)
 	}
 	s.w.SetMaxOpenConns(1)
 	s.w.SetMaxIdleConns(1)
 	s.w.SetConnMaxIdleTime(0)
 	s.w.SetConnMaxLifetime(0)
-	if s.r, err = sql.Open("sqlite", path+common+"&_pragma=query_only(1)"); err != nil {
+	if s.r, err = sql.Open("sqlite", DSN(path)+"&_pragma=query_only(1)"); err != nil {
 		s.w.Close()
 		return nil, s.openErr(err)
 	}
@@ -161,20 +170,25 @@ func (s *Store) openErr(err error) error {
 
 // migrate applies the migrations the file lacks, all in one immediate
 // transaction, so that processes opening a new file at once apply each once.
+// A file of an earlier swkit, whose tables had no swkit_ prefix, has them
+// renamed first, in the same transaction.
 func (s *Store) migrate(ctx context.Context) error {
 	ms, err := backend.Migrations(migrationFiles, "migrations")
 	if err != nil {
 		return err
 	}
-	return s.write(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+	return s.write(ctx, func(tx dbtx) error {
+		if err := upgradeUnprefixed(ctx, tx); err != nil {
+			return fmt.Errorf("rename the tables of an earlier swkit: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS swkit_schema_migrations (
 			version INTEGER PRIMARY KEY,
 			applied_at INTEGER NOT NULL
 		)`); err != nil {
-			return fmt.Errorf("create schema_migrations: %w", err)
+			return fmt.Errorf("create swkit_schema_migrations: %w", err)
 		}
 		var have int
-		if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(version), 0) FROM schema_migrations`).Scan(&have); err != nil {
+		if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(version), 0) FROM swkit_schema_migrations`).Scan(&have); err != nil {
 			return fmt.Errorf("read schema version: %w", err)
 		}
 		if have > len(ms) {
@@ -184,7 +198,7 @@ func (s *Store) migrate(ctx context.Context) error {
 			if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
 				return fmt.Errorf("migration %s: %w", m.Name, err)
 			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`,
+			if _, err := tx.ExecContext(ctx, `INSERT INTO swkit_schema_migrations (version, applied_at) VALUES (?, ?)`,
 				m.Version, s.opts.Now().UnixMicro()); err != nil {
 				return fmt.Errorf("migration %s: %w", m.Name, err)
 			}
@@ -193,18 +207,78 @@ func (s *Store) migrate(ctx context.Context) error {
 	})
 }
 
-// write runs fn in an immediate transaction on the writer connection.
-func (s *Store) write(ctx context.Context, fn func(*sql.Tx) error) error {
-	tx, err := s.w.BeginTx(ctx, nil)
+// dbtx is what a write runs its statements on.
+type dbtx interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// write runs fn in an immediate transaction. BEGIN IMMEDIATE takes the
+// file's write lock, waiting for it up to the busy timeout, before fn reads
+// anything, so that fn's reads and writes are one step for every process
+// on the file. It is sent by hand on a connection held for the purpose
+// rather than through database/sql's BeginTx, whose BEGIN is the driver's
+// (deferred, unless its DSN says otherwise): so it holds on an
+// application's *sql.DB (FromDB) as on the Store's own.
+func (s *Store) write(ctx context.Context, fn func(dbtx) error) error {
+	if s.closed.Load() {
+		return store.ErrClosed
+	}
+	c, err := s.w.Conn(ctx)
 	if err != nil {
 		return err
 	}
-	if err := fn(tx); err != nil {
-		tx.Rollback()
+	defer c.Close()
+	if _, err := c.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
 		return err
 	}
-	return tx.Commit()
+	if s.borrowed {
+		err = checkConn(ctx, c)
+	}
+	if err == nil {
+		err = fn(c)
+	}
+	if err == nil {
+		// Not cut short by ctx: a commit stopped halfway would leave the
+		// caller unsure whether it happened.
+		if _, err = c.ExecContext(context.WithoutCancel(ctx), "COMMIT"); err == nil {
+			return nil
+		}
+	}
+	rollback(c)
+	return err
 }
+
+// rollback ends the transaction on c. When that fails, c may still be in
+// it, or broken: it is discarded rather than handed back to the pool, where
+// its next user (the application's, with FromDB) would find itself inside
+// swkit's transaction.
+func rollback(c *sql.Conn) {
+	if _, err := c.ExecContext(context.Background(), "ROLLBACK"); err != nil {
+		c.Raw(func(any) error { return driver.ErrBadConn })
+	}
+}
+
+// query and queryRow are the reads, which fail with store.ErrClosed after
+// Close (an application's *sql.DB stays open).
+func (s *Store) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	if s.closed.Load() {
+		return nil, store.ErrClosed
+	}
+	return s.r.QueryContext(ctx, q, args...)
+}
+
+func (s *Store) queryRow(ctx context.Context, q string, args ...any) interface{ Scan(...any) error } {
+	if s.closed.Load() {
+		return errRow{store.ErrClosed}
+	}
+	return s.r.QueryRowContext(ctx, q, args...)
+}
+
+type errRow struct{ err error }
+
+func (r errRow) Scan(...any) error { return r.err }
 
 // PutSubscription implements [pushapi.Store]. The immediate transaction
 // makes the look-up and the upsert one step, so that of two processes
@@ -213,13 +287,13 @@ func (s *Store) PutSubscription(ctx context.Context, sub push.Subscription) (cre
 	if err := backend.CheckSubscription(sub); err != nil {
 		return false, err
 	}
-	err = s.write(ctx, func(tx *sql.Tx) error {
+	err = s.write(ctx, func(tx dbtx) error {
 		var n int
-		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM subscriptions WHERE endpoint = ?`, sub.Endpoint).Scan(&n); err != nil {
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM swkit_subscriptions WHERE endpoint = ?`, sub.Endpoint).Scan(&n); err != nil {
 			return err
 		}
 		created = n == 0
-		_, err := tx.ExecContext(ctx, `INSERT INTO subscriptions (endpoint, p256dh, auth, created_at)
+		_, err := tx.ExecContext(ctx, `INSERT INTO swkit_subscriptions (endpoint, p256dh, auth, created_at)
 			VALUES (?, ?, ?, ?)
 			ON CONFLICT (endpoint) DO UPDATE SET p256dh = excluded.p256dh, auth = excluded.auth`,
 			sub.Endpoint, sub.Keys.P256dh, sub.Keys.Auth, s.opts.Now().UnixMicro())
@@ -233,8 +307,8 @@ func (s *Store) PutSubscription(ctx context.Context, sub push.Subscription) (cre
 
 // DeleteSubscription implements [pushapi.Store].
 func (s *Store) DeleteSubscription(ctx context.Context, endpoint string) error {
-	err := s.write(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `DELETE FROM subscriptions WHERE endpoint = ?`, endpoint)
+	err := s.write(ctx, func(tx dbtx) error {
+		_, err := tx.ExecContext(ctx, `DELETE FROM swkit_subscriptions WHERE endpoint = ?`, endpoint)
 		return err
 	})
 	if err != nil {
@@ -248,7 +322,7 @@ func (s *Store) Subscriptions(ctx context.Context, after string, limit int) ([]p
 	if limit <= 0 {
 		limit = backend.PageSize
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT endpoint, p256dh, auth FROM subscriptions
+	rows, err := s.query(ctx, `SELECT endpoint, p256dh, auth FROM swkit_subscriptions
 		WHERE endpoint > ? ORDER BY endpoint LIMIT ?`, after, limit)
 	if err != nil {
 		return nil, fmt.Errorf("list subscriptions: %w", err)
@@ -281,7 +355,7 @@ func (s *Store) BeginIdempotent(ctx context.Context, key, requestHash string, tt
 	}
 	var claim idempotency.Claim
 	var refused error
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx dbtx) error {
 		var (
 			hash          string
 			lease, status sql.NullInt64
@@ -290,7 +364,7 @@ func (s *Store) BeginIdempotent(ctx context.Context, key, requestHash string, tt
 			body          []byte
 		)
 		err := tx.QueryRowContext(ctx, `SELECT request_hash, lease_until, expires_at, status, header, body
-			FROM idempotency_keys WHERE key = ?`, key).Scan(&hash, &lease, &expires, &status, &header, &body)
+			FROM swkit_idempotency_keys WHERE key = ?`, key).Scan(&hash, &lease, &expires, &status, &header, &body)
 		action := backend.Replace
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
@@ -307,7 +381,7 @@ func (s *Store) BeginIdempotent(ctx context.Context, key, requestHash string, tt
 		token := backend.Token()
 		switch action {
 		case backend.Replace:
-			_, err = tx.ExecContext(ctx, `INSERT INTO idempotency_keys
+			_, err = tx.ExecContext(ctx, `INSERT INTO swkit_idempotency_keys
 				(key, request_hash, token, lease_until, expires_at, ttl_us) VALUES (?, ?, ?, ?, ?, ?)
 				ON CONFLICT (key) DO UPDATE SET request_hash = excluded.request_hash,
 					token = excluded.token, lease_until = excluded.lease_until,
@@ -315,7 +389,7 @@ func (s *Store) BeginIdempotent(ctx context.Context, key, requestHash string, tt
 					status = NULL, header = NULL, body = NULL`,
 				key, requestHash, token, now.Add(s.opts.Lease).UnixMicro(), now.Add(ttl).UnixMicro(), ttl.Microseconds())
 		case backend.TakeOver:
-			_, err = tx.ExecContext(ctx, `UPDATE idempotency_keys SET token = ?, lease_until = ? WHERE key = ?`,
+			_, err = tx.ExecContext(ctx, `UPDATE swkit_idempotency_keys SET token = ?, lease_until = ? WHERE key = ?`,
 				token, now.Add(s.opts.Lease).UnixMicro(), key)
 		case backend.Replay:
 			h, err := backend.DecodeHeader(header.String)
@@ -346,7 +420,15 @@ func (s *Store) BeginIdempotent(ctx context.Context, key, requestHash string, tt
 // Complete implements [idempotency.Store]: CompleteTx in a transaction of
 // its own.
 func (s *Store) Complete(ctx context.Context, c idempotency.Claim, resp idempotency.Response) error {
-	return s.write(ctx, func(tx *sql.Tx) error { return s.CompleteTx(ctx, tx, c, resp) })
+	header, body, err := backend.CompleteArgs(c, resp)
+	if err != nil {
+		return err
+	}
+	err = s.write(ctx, func(tx dbtx) error { return s.complete(ctx, tx, c, resp.Status, header, body) })
+	if err != nil {
+		return fmt.Errorf("complete: %w", err)
+	}
+	return nil
 }
 
 // Release implements [idempotency.Store].
@@ -355,8 +437,8 @@ func (s *Store) Release(ctx context.Context, c idempotency.Claim) error {
 		return err
 	}
 	var n int64
-	err := s.write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `DELETE FROM idempotency_keys WHERE key = ? AND token = ?`, c.Key, c.Token)
+	err := s.write(ctx, func(tx dbtx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM swkit_idempotency_keys WHERE key = ? AND token = ?`, c.Key, c.Token)
 		if err != nil {
 			return err
 		}
@@ -377,9 +459,9 @@ func (s *Store) Release(ctx context.Context, c idempotency.Claim) error {
 // is kept. BeginIdempotent calls it every Options.PurgeInterval.
 func (s *Store) PurgeExpired(ctx context.Context, now time.Time) (int64, error) {
 	var n int64
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx dbtx) error {
 		us := now.UnixMicro()
-		res, err := tx.ExecContext(ctx, `DELETE FROM idempotency_keys
+		res, err := tx.ExecContext(ctx, `DELETE FROM swkit_idempotency_keys
 			WHERE expires_at <= ? AND (status IS NOT NULL OR lease_until <= ?)`, us, us)
 		if err != nil {
 			return err
@@ -393,8 +475,13 @@ func (s *Store) PurgeExpired(ctx context.Context, now time.Time) (int64, error) 
 	return n, nil
 }
 
-// Close closes the database. Calls after Close fail.
+// Close closes the database, unless it is an application's (FromDB): then
+// it leaves it open for the application to close. Either way, calls after
+// Close fail with an error wrapping [store.ErrClosed].
 func (s *Store) Close() error {
+	if s.closed.Swap(true) || s.borrowed {
+		return nil
+	}
 	var errs []error
 	if s.r != nil {
 		errs = append(errs, s.r.Close())

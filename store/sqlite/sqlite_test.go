@@ -40,6 +40,27 @@ func TestConformance(t *testing.T) {
 	})
 }
 
+// TestConformanceFromDB runs the suite on Stores over an application's
+// *sql.DB, one *sql.DB (a pool of its own) for each Store.
+func TestConformanceFromDB(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) storetest.OpenFunc {
+		path := filepath.Join(t.TempDir(), "app.db")
+		return func(t *testing.T, opts store.Options) (storetest.Store, error) {
+			db, err := sql.Open("sqlite", sqlite.DSN(path))
+			if err != nil {
+				return nil, err
+			}
+			t.Cleanup(func() { db.Close() })
+			s, err := sqlite.FromDB(t.Context(), db, opts)
+			if err != nil {
+				return nil, err
+			}
+			t.Cleanup(func() { s.Close() })
+			return s, nil
+		}
+	})
+}
+
 func TestOpenUnusablePath(t *testing.T) {
 	dir := t.TempDir()
 	file := filepath.Join(dir, "file.txt")
@@ -102,7 +123,7 @@ func TestMigrationsOnce(t *testing.T) {
 	}
 	defer db.Close()
 	var rows, versions int
-	if err := db.QueryRow(`SELECT count(*), count(DISTINCT version) FROM schema_migrations`).Scan(&rows, &versions); err != nil {
+	if err := db.QueryRow(`SELECT count(*), count(DISTINCT version) FROM swkit_schema_migrations`).Scan(&rows, &versions); err != nil {
 		t.Fatal(err)
 	}
 	if rows != versions || rows == 0 {
@@ -111,5 +132,43 @@ func TestMigrationsOnce(t *testing.T) {
 	var mode string
 	if err := db.QueryRow(`PRAGMA journal_mode`).Scan(&mode); err != nil || mode != "wal" {
 		t.Errorf("journal_mode = %q, %v; want wal", mode, err)
+	}
+}
+
+// TestSubscriptionLookupIndexed: storing and deleting a subscription find
+// its row through the primary key, so the time does not grow with the
+// number of stored endpoints sharing its prefix.
+func TestSubscriptionLookupIndexed(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "swkit.db")
+	s, err := sqlite.Open(t.Context(), path, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, q := range []string{
+		`SELECT count(*) FROM swkit_subscriptions WHERE endpoint = ?`,
+		`DELETE FROM swkit_subscriptions WHERE endpoint = ?`,
+		`DELETE FROM swkit_subscription_tags WHERE endpoint = ?`,
+	} {
+		var plan []string
+		rows, err := db.Query(`EXPLAIN QUERY PLAN `+q, "https://fcm.googleapis.com/fcm/send/x")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var id, parent, unused int
+			var detail string
+			rows.Scan(&id, &parent, &unused, &detail)
+			plan = append(plan, detail)
+		}
+		rows.Close()
+		if p := strings.Join(plan, "; "); !strings.Contains(p, "USING PRIMARY KEY") && !strings.Contains(p, "USING INDEX") {
+			t.Errorf("%s: plan %q, want an index search", q, p)
+		}
 	}
 }

@@ -33,6 +33,7 @@ import (
 
 	"github.com/swkit/swkit/idempotency"
 	"github.com/swkit/swkit/push"
+	"github.com/swkit/swkit/push/campaign"
 	"github.com/swkit/swkit/push/pushapi"
 	"github.com/swkit/swkit/store"
 )
@@ -40,7 +41,8 @@ import (
 // Store is what the suite checks: a backend is both consumers' store, and
 // purges and closes.
 type Store interface {
-	pushapi.Store
+	pushapi.TagStore
+	campaign.Store
 	idempotency.Store
 	PurgeExpired(ctx context.Context, now time.Time) (int64, error)
 	Close() error
@@ -84,6 +86,14 @@ func Run(t *testing.T, newDB NewDB) {
 		{"ConcurrentOpen", testConcurrentOpen},
 		{"CanceledContext", testCanceledContext},
 		{"AfterClose", testAfterClose},
+		{"Tags", testTags},
+		{"CampaignDelivery", testCampaignDelivery},
+		{"CampaignTargetsTags", testCampaignTargetsTags},
+		{"CampaignClaimRace", testCampaignClaimRace},
+		{"CampaignLeaseTakeover", testCampaignLeaseTakeover},
+		{"CampaignRetrying", testCampaignRetrying},
+		{"CampaignLateSubscriptions", testCampaignLateSubscriptions},
+		{"CampaignThrottles", testCampaignThrottles},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, newDB) })

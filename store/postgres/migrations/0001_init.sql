@@ -2,7 +2,7 @@
 -- "after") is byte order whatever the database's locale, as the store
 -- documents and as the SQLite backend does.
 
-CREATE TABLE subscriptions (
+CREATE TABLE swkit_subscriptions (
 	endpoint   text COLLATE "C" PRIMARY KEY,
 	p256dh     text NOT NULL,
 	auth       text NOT NULL,
@@ -12,7 +12,7 @@ CREATE TABLE subscriptions (
 -- One row per idempotency key. While a claim is held, token and lease_until
 -- are set and status is NULL; once completed, token and lease_until are NULL
 -- and status, header and body hold the response to replay.
-CREATE TABLE idempotency_keys (
+CREATE TABLE swkit_idempotency_keys (
 	key          text COLLATE "C" PRIMARY KEY,
 	request_hash text NOT NULL,
 	token        text,
@@ -24,4 +24,4 @@ CREATE TABLE idempotency_keys (
 	body         bytea
 );
 
-CREATE INDEX idempotency_keys_expires_at ON idempotency_keys (expires_at);
+CREATE INDEX swkit_idempotency_keys_expires_at ON swkit_idempotency_keys (expires_at);

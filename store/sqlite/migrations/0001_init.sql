@@ -1,6 +1,6 @@
 -- Times are microseconds since the Unix epoch (UTC).
 
-CREATE TABLE subscriptions (
+CREATE TABLE swkit_subscriptions (
 	endpoint   TEXT PRIMARY KEY, -- BINARY collation: byte order, as the store documents
 	p256dh     TEXT NOT NULL,
 	auth       TEXT NOT NULL,
@@ -10,7 +10,7 @@ CREATE TABLE subscriptions (
 -- One row per idempotency key. While a claim is held, token and lease_until
 -- are set and status is NULL; once completed, token and lease_until are NULL
 -- and status, header and body hold the response to replay.
-CREATE TABLE idempotency_keys (
+CREATE TABLE swkit_idempotency_keys (
 	key          TEXT PRIMARY KEY,
 	request_hash TEXT NOT NULL,
 	token        TEXT,
@@ -22,4 +22,4 @@ CREATE TABLE idempotency_keys (
 	body         BLOB
 );
 
-CREATE INDEX idempotency_keys_expires_at ON idempotency_keys (expires_at);
+CREATE INDEX swkit_idempotency_keys_expires_at ON swkit_idempotency_keys (expires_at);
