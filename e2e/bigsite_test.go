@@ -63,10 +63,14 @@ register('/sw.js');
 			mu              sync.Mutex
 			inFlight, most  int
 			requests        = map[string]int{}
+			pageLoaded      = map[string]bool{}
 			transientFailed = map[string]bool{}
 		)
 		srv := browsertest.NewServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if r.Header.Get("Sec-Fetch-Dest") != "empty" { // not the worker's precache fetch
+				mu.Lock()
+				pageLoaded[r.URL.Path] = true
+				mu.Unlock()
 				fileServer.ServeHTTP(w, r)
 				return
 			}
@@ -103,18 +107,22 @@ register('/sw.js');
 		if len(transientFailed) == 0 {
 			t.Fatal("no request failed transiently: the retry path was not exercised")
 		}
+		// Each file once (twice after a 503), but those the page loaded
+		// itself: those the install may take from the HTTP cache.
 		for _, e := range res.Entries {
 			p := "/" + e.URL
 			want := 1
 			if transientFailed[p] {
 				want = 2
 			}
-			if requests[p] != want {
-				t.Errorf("%s fetched %d times, want %d", p, requests[p], want)
+			if n := requests[p]; n != want && !(pageLoaded[p] && n < want) {
+				t.Errorf("%s fetched %d times, want %d", p, n, want)
 			}
 		}
-		if len(requests) != files {
-			t.Errorf("the worker fetched %d paths, want %d", len(requests), files)
+		for p := range requests {
+			if !slices.ContainsFunc(res.Entries, func(e swkit.PrecacheEntry) bool { return "/"+e.URL == p }) {
+				t.Errorf("the worker fetched %s, which is not precached", p)
+			}
 		}
 		if most > precacheConcurrency || most < 2 {
 			t.Errorf("at most %d precache requests were in flight, want 2 to %d", most, precacheConcurrency)

@@ -115,15 +115,6 @@ func precacheName(t *testing.T, tab *browsertest.Tab) string {
 	return browsertest.Eval[string](tab, `caches.keys().then(ks => ks.find(k => k.startsWith('swkit-precache-')) ?? '')`)
 }
 
-// workerVersion asks the worker that controls the page for its version; a
-// worker that was replaced a moment ago never answers, hence the timeout.
-const workerVersion = `new Promise((resolve) => {
-	const ch = new MessageChannel();
-	ch.port1.onmessage = (e) => resolve(e.data.version);
-	navigator.serviceWorker.controller.postMessage({type: 'swkit:get-version'}, [ch.port2]);
-	setTimeout(() => resolve(null), 500);
-})`
-
 // switchHandler serves whichever handler was set last.
 type switchHandler struct{ h atomic.Pointer[http.Handler] }
 
@@ -159,7 +150,7 @@ func devTakesOverProduction(t *testing.T, e *browsertest.Engine) {
 	tab.WaitFor(`navigator.serviceWorker.getRegistration().then(r => r?.active?.state === 'activated')`)
 	tab.Reload()
 	tab.WaitController()
-	prodVersion := browsertest.Eval[string](tab, workerVersion)
+	prodVersion := workerVersion(tab)
 	if n := len(tab.CacheKeys(precacheName(t, tab))); n < 3 {
 		t.Fatalf("production precache holds %d entries, want the site's 3", n)
 	}
@@ -173,7 +164,7 @@ func devTakesOverProduction(t *testing.T, e *browsertest.Engine) {
 	tab.Reload()
 	tab.Update()
 	waitActivated(tab)
-	if v := browsertest.Eval[string](tab, workerVersion); v == "" || v == prodVersion {
+	if v := workerVersion(tab); v == "" || v == prodVersion {
 		t.Fatalf("after the dev server's page load, the page's worker answers version %q; want the dev worker's, not the production %q", v, prodVersion)
 	}
 	reg := tab.Registration()
@@ -211,7 +202,7 @@ func devTakesOverProduction(t *testing.T, e *browsertest.Engine) {
 	}))`)
 	browsertest.Eval[bool](tab, `navigator.serviceWorker.getRegistration().then(r => { r.waiting.postMessage({type: 'swkit:skip-waiting'}); return true; })`)
 	waitActivated(tab)
-	if v := browsertest.Eval[string](tab, workerVersion); v != prod2Version {
+	if v := workerVersion(tab); v != prod2Version {
 		t.Fatalf("after skip waiting, the page is controlled by version %q, want the production worker's %q", v, prod2Version)
 	}
 

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -380,9 +379,7 @@ func TestModifyURLPrefixFromCDN(t *testing.T) {
 	}
 	cfg := config.Config{ModifyURLPrefix: map[string]string{"css/": cdn.URL("/css/")}}
 	srv, tab := serveSite(t, files, cfg, nil)
-	if got := cdn.Counts(workerFetch)["/css/app.css"]; got != 1 {
-		t.Errorf("the install fetched the CDN's stylesheet %d times, want 1", got)
-	}
+	checkInstallFetched(t, cdn, []string{"/css/app.css"})
 	if got := srv.Counts(workerFetch)["/css/app.css"]; got != 0 {
 		t.Errorf("the install fetched the origin's stylesheet %d times, want 0", got)
 	}
@@ -422,11 +419,7 @@ func TestWorkerInFolderOffline(t *testing.T) {
 	t.Cleanup(func() { h.Close() })
 	srv := browsertest.NewServer(t, h)
 	tab := controlledTab(t, srv.URL("/"))
-	got := srv.Paths(workerFetch)
-	slices.Sort(got)
-	if want := []string{"/app/page.html", "/index.html", "/style.css", "/swkit.js"}; !slices.Equal(got, want) {
-		t.Errorf("the install fetched %v, want %v", got, want)
-	}
+	checkInstallFetched(t, srv, []string{"/app/page.html", "/index.html", "/style.css", "/swkit.js"})
 	srv.Stop()
 	for _, tc := range []struct{ path, want string }{{"/", "home page"}, {"/app/page.html", "app page"}} {
 		if err := navigateErr(tab, srv.URL(tc.path)); err != nil {

@@ -57,12 +57,7 @@ func TestRenderedPagesOffline(t *testing.T) {
 	srv := browsertest.NewServer(t, mux)
 
 	tab := controlledTab(t, srv.URL("/"))
-	installed := srv.Counts(workerFetch)
-	for _, p := range []string{"/", "/notes", "/style.css", "/swkit.js"} {
-		if installed[p] != 1 {
-			t.Errorf("the install fetched %s %d times, want 1 (all: %v)", p, installed[p], installed)
-		}
-	}
+	checkInstallFetched(t, srv, []string{"/", "/notes", "/style.css", "/swkit.js"})
 
 	srv.Stop()
 	srv.ResetHits()

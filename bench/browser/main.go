@@ -44,20 +44,6 @@ import (
 	"github.com/swkit/swkit/internal/static"
 )
 
-// tb is the testing.TB that browsertest wants, printing what fails.
-type tb struct{ *testing.B }
-
-func (t tb) Fatal(args ...any) { fmt.Fprintln(os.Stderr, args...); t.B.FailNow() }
-func (t tb) Fatalf(format string, args ...any) {
-	fmt.Fprintf(os.Stderr, format+"\n", args...)
-	t.B.FailNow()
-}
-func (t tb) Errorf(format string, args ...any) {
-	fmt.Fprintf(os.Stderr, format+"\n", args...)
-	t.B.Fail()
-}
-func (t tb) Logf(format string, args ...any) { fmt.Fprintf(os.Stderr, format+"\n", args...) }
-
 var (
 	work    = flag.String("work", "bench/work/browser", "folder with site-small (and site-large) made by run.sh")
 	workbox = flag.String("workbox", "bench/work/node_modules/.bin/workbox", "workbox-cli")
@@ -71,15 +57,7 @@ var (
 
 func main() {
 	flag.Parse()
-	ok := true
-	testing.Benchmark(func(b *testing.B) {
-		if b.N > 1 {
-			return // testing.Benchmark asks for more rounds of a fast function; ours runs once
-		}
-		defer func() { ok = !b.Failed() }()
-		run(tb{b})
-	})
-	if !ok {
+	if !browsertest.RunCommand(run) {
 		os.Exit(1)
 	}
 }
@@ -140,11 +118,11 @@ const pageName = "swbench.html"
 // tool builds a worker for a site folder and returns the files to overlay.
 type tool struct {
 	name  string
-	build func(t tb, site string) map[string][]byte
+	build func(t testing.TB, site string) map[string][]byte
 }
 
 func swkitTool() tool {
-	return tool{"swkit", func(t tb, site string) map[string][]byte {
+	return tool{"swkit", func(t testing.TB, site string) map[string][]byte {
 		out, err := swkit.Build(os.DirFS(site), swkit.Config{})
 		if err != nil {
 			t.Fatal(err)
@@ -154,7 +132,7 @@ func swkitTool() tool {
 }
 
 func workboxTool() tool {
-	return tool{"Workbox 7", func(t tb, site string) map[string][]byte {
+	return tool{"Workbox 7", func(t testing.TB, site string) map[string][]byte {
 		out := site + "-workbox-out"
 		os.RemoveAll(out)
 		cfg := filepath.Join(filepath.Dir(site), "workbox-config.cjs")
@@ -187,7 +165,7 @@ func workboxTool() tool {
 }
 
 // server serves site with files overlaid and the bench page, counting.
-func server(t tb, site string, files map[string][]byte) (*browsertest.Server, *counter, func(map[string][]byte)) {
+func server(t testing.TB, site string, files map[string][]byte) (*browsertest.Server, *counter, func(map[string][]byte)) {
 	c := &counter{}
 	var h atomic.Pointer[http.Handler]
 	set := func(files map[string][]byte) {
@@ -213,7 +191,7 @@ type installResult struct {
 }
 
 // install opens a fresh tab on srv and waits for the worker to activate.
-func install(t tb, br *browsertest.Browser, srv *browsertest.Server, c *counter) (*browsertest.Tab, *tracer, installResult) {
+func install(t testing.TB, br *browsertest.Browser, srv *browsertest.Server, c *counter) (*browsertest.Tab, *tracer, installResult) {
 	tab := br.NewTab(t)
 	tab.Timeout = *wait
 	tr := traceWorkers(t, tab, *verbose)
@@ -249,7 +227,7 @@ type updateResult struct {
 // (or, with nothing changed, for the check to end). A new worker that fails
 // its install (goes redundant) stops the run with what the browser reported,
 // rather than leaving it to wait for a worker that never comes.
-func update(t tb, tab *browsertest.Tab, tr *tracer, c *counter, set func(map[string][]byte), files map[string][]byte, changed bool) updateResult {
+func update(t testing.TB, tab *browsertest.Tab, tr *tracer, c *counter, set func(map[string][]byte), files map[string][]byte, changed bool) updateResult {
 	browsertest.Eval[bool](tab, `navigator.serviceWorker.getRegistration().then((r) => { window.prevActive = r.active; return true; })`)
 	set(files)
 	c.reset()
@@ -290,7 +268,7 @@ func update(t tb, tab *browsertest.Tab, tr *tracer, c *counter, set func(map[str
 
 // changeOne rewrites the first non-fingerprinted CSS file of site and
 // returns a function that restores it.
-func changeOne(t tb, site string) (string, func()) {
+func changeOne(t testing.TB, site string) (string, func()) {
 	var target string
 	fs.WalkDir(os.DirFS(site), ".", func(p string, d fs.DirEntry, err error) error {
 		if target == "" && err == nil && !d.IsDir() && strings.HasSuffix(p, ".css") && !static.DefaultHashedName(p) {
@@ -321,7 +299,7 @@ func median(xs []float64) float64 {
 	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }
 
-func run(t tb) {
+func run(t testing.TB) {
 	br, err := browsertest.Launch("")
 	if err != nil {
 		t.Fatal(err)
@@ -347,7 +325,7 @@ func run(t tb) {
 	}
 }
 
-func runSmall(t tb, br *browsertest.Browser, tools []tool) {
+func runSmall(t testing.TB, br *browsertest.Browser, tools []tool) {
 	site := filepath.Join(*work, "site-small")
 	fmt.Printf("## 1,000-file site (%s), %d rounds per tool\n\n", site, *rounds)
 	built := map[string]map[string][]byte{}
@@ -389,7 +367,7 @@ func runSmall(t tb, br *browsertest.Browser, tools []tool) {
 	}
 }
 
-func runLarge(t tb, br *browsertest.Browser, tools []tool) {
+func runLarge(t testing.TB, br *browsertest.Browser, tools []tool) {
 	site := filepath.Join(*work, "site-large")
 	fmt.Printf("\n## 20,000-file site (%s), one round per tool\n\n", site)
 	fmt.Println("| tool | sw.js | imported scripts | install | update check, nothing changed | update, one file changed | one-file update, update() to installed |")

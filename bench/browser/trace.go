@@ -6,6 +6,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"testing"
 	"time"
 
 	"github.com/chromedp/cdproto/cdp"
@@ -32,7 +33,7 @@ func (tr *tracer) since() string { return fmt.Sprintf("%6.1fs", time.Since(tr.st
 
 // traceWorkers starts following tab's ServiceWorker domain; with verbose,
 // each change is printed as it happens.
-func traceWorkers(t tb, tab *browsertest.Tab, verbose bool) *tracer {
+func traceWorkers(t testing.TB, tab *browsertest.Tab, verbose bool) *tracer {
 	tr := &tracer{start: time.Now(), versions: map[string]string{}}
 	err := chromedp.Listen(tab.Ctx, func(ev any) {
 		switch e := ev.(type) {

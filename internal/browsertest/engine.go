@@ -170,18 +170,89 @@ func (r *Restartable) Restart(kill bool) error { return r.restart(kill) }
 // own, which ends with it, so the test is skipped there, saying why.
 func (e *Engine) Own(t *testing.T) *Restartable {
 	t.Helper()
-	switch e.Name {
+	if own, restart := startRestartable(t, e.Name); own != nil {
+		return &Restartable{Engine: own, restart: restart}
+	}
+	t.Skipf("%s: a WebDriver session's website data ends with it, so no restart keeps a profile (docs/testing.md)", e.Name)
+	return nil
+}
+
+// startRestartable starts a Chromium or a Firefox for t alone, closed at
+// t's cleanup, and returns it with its restart; nil for other engines.
+func startRestartable(t testing.TB, name string) (*Engine, func(kill bool) error) {
+	t.Helper()
+	switch name {
 	case Chromium:
 		b := New(t)
-		return &Restartable{Engine: &Engine{Name: e.Name, newTab: b.NewTab}, restart: b.Restart}
+		return &Engine{Name: name, newTab: b.NewTab}, b.Restart
 	case Firefox:
 		ff, err := launchFirefox()
 		if err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(ff.close)
-		return &Restartable{Engine: &Engine{Name: e.Name, newTab: ff.newTab}, restart: ff.Restart}
+		return &Engine{Name: name, newTab: ff.newTab}, ff.Restart
 	}
-	t.Skipf("%s: a WebDriver session's website data ends with it, so no restart keeps a profile (docs/testing.md)", e.Name)
-	return nil
+	return nil, nil
 }
+
+// Start starts a browser of the engine of name for t alone, outside a
+// package of browser tests (a benchmark command), on a fresh profile,
+// closed at t's cleanup. Its tabs share that profile.
+func Start(t testing.TB, name string) *Engine {
+	t.Helper()
+	if name != WebKit {
+		if e, _ := startRestartable(t, name); e != nil {
+			return e
+		}
+		t.Fatalf("browsertest: unknown engine %q", name)
+	}
+	drv, err := launchWebKitDriver()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(drv.close)
+	s, err := drv.newSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.close)
+	first := true
+	return &Engine{Name: name, newTab: func(tt testing.TB) *Tab {
+		tt.Helper()
+		if first {
+			first = false
+			return s.firstTab(tt)
+		}
+		return s.newTab(tt)
+	}}
+}
+
+// RunCommand runs f with a testing.TB outside a test (a benchmark
+// command), printing what it logs and reports to stderr, and reports
+// whether it passed.
+func RunCommand(f func(t testing.TB)) bool {
+	ok := true
+	testing.Benchmark(func(b *testing.B) {
+		if b.N > 1 {
+			return // testing.Benchmark asks for more rounds of a fast function; f runs once
+		}
+		defer func() { ok = !b.Failed() }()
+		f(commandTB{b})
+	})
+	return ok
+}
+
+// commandTB is a testing.TB that prints what fails.
+type commandTB struct{ *testing.B }
+
+func (t commandTB) Fatal(args ...any) { fmt.Fprintln(os.Stderr, args...); t.B.FailNow() }
+func (t commandTB) Fatalf(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, format+"\n", args...)
+	t.B.FailNow()
+}
+func (t commandTB) Errorf(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, format+"\n", args...)
+	t.B.Fail()
+}
+func (t commandTB) Logf(format string, args ...any) { fmt.Fprintf(os.Stderr, format+"\n", args...) }

@@ -190,6 +190,10 @@ func entrySource(cfg config.Config, manifestJS, prelude string) (string, error) 
 		imports["navigation"] = "./sw/navigation.js"
 		field("navigation", "navigation")
 	}
+	if staticRoutesOn(cfg) {
+		imports["staticRoutes"] = "./sw/staticRoutes.js"
+		field("staticRoutes", "staticRoutes")
+	}
 	if len(routes) > 0 {
 		field("routes", "[\n    "+strings.Join(routes, ",\n    ")+"\n  ]")
 	}
@@ -218,6 +222,21 @@ func entrySource(cfg config.Config, manifestJS, prelude string) (string, error) 
 	fmt.Fprintf(&src, "sw({\n  version_: %s,\n%s});\n", jsonText(version), body.String())
 	src.WriteString(pushSrc)
 	return src.String(), nil
+}
+
+// staticRoutesOn reports whether the worker declares its precache as
+// static routes: unless the config turns them off, or a route cuts range
+// requests (it cuts the precache's answers too, which needs the worker).
+func staticRoutesOn(cfg config.Config) bool {
+	if cfg.StaticRoutes != nil && !*cfg.StaticRoutes {
+		return false
+	}
+	for _, rc := range cfg.RuntimeCaching {
+		if rc.Options.RangeRequests {
+			return false
+		}
+	}
+	return true
 }
 
 // pushCall writes the push() call that adds push notifications; its options

@@ -175,8 +175,9 @@ func TestGenerateShipsOnlyUsedModules(t *testing.T) {
 		destination  = "sw/destination.js"
 		urlPattern   = "sw/urlPattern.js"
 		ranges       = "sw/strategies/rangeResponse.js"
+		statics      = "sw/staticRoutes.js"
 	)
-	all := []string{networkFirst, cacheOnly, swr, broadcast, expiration, sync, navigation, destination, urlPattern, ranges}
+	all := []string{networkFirst, cacheOnly, swr, broadcast, expiration, sync, navigation, destination, urlPattern, ranges, statics}
 	check := func(name string, cfg config.Config, want ...string) {
 		t.Helper()
 		mods := bundledModules(t, cfg)
@@ -189,30 +190,32 @@ func TestGenerateShipsOnlyUsedModules(t *testing.T) {
 			}
 		}
 	}
-	check("precache-only", config.Config{})
+	check("precache-only", config.Config{}, statics)
+	off := false
+	check("static routes off", config.Config{StaticRoutes: &off})
 	check("networkFirst", config.Config{RuntimeCaching: []config.RuntimeCaching{
 		{URLPattern: "/api/**", Handler: "NetworkFirst", Options: config.RuntimeOptions{NetworkTimeoutSeconds: 3}},
-	}}, networkFirst, urlPattern)
+	}}, networkFirst, urlPattern, statics)
 	check("cacheFirst with expiration", config.Config{RuntimeCaching: []config.RuntimeCaching{
 		{URLPattern: "/api/**", Handler: "cacheFirst", Options: config.RuntimeOptions{Expiration: &config.Expiration{MaxEntries: 3}}},
-	}}, expiration, urlPattern)
+	}}, expiration, urlPattern, statics)
 	check("staleWhileRevalidate", config.Config{RuntimeCaching: []config.RuntimeCaching{
 		{URLPattern: "/img/**", Handler: "staleWhileRevalidate"},
 		{URLPattern: "/api/**", Method: "POST", Handler: "networkOnly", Options: config.RuntimeOptions{BackgroundSync: &config.BackgroundSync{Name: "q"}}},
-	}}, swr, sync, urlPattern)
+	}}, swr, sync, urlPattern, statics)
 	check("broadcastUpdate and cacheOnly", config.Config{RuntimeCaching: []config.RuntimeCaching{
 		{URLPattern: "/img/**", Handler: "staleWhileRevalidate", Options: config.RuntimeOptions{BroadcastUpdate: &config.BroadcastUpdate{}}},
 		{URLPattern: "/x/**", Handler: "cacheOnly"},
-	}}, swr, broadcast, cacheOnly, urlPattern)
+	}}, swr, broadcast, cacheOnly, urlPattern, statics)
 	check("destination only", config.Config{RuntimeCaching: []config.RuntimeCaching{
 		{Destination: []string{"document"}, Handler: "networkFirst"},
-	}}, networkFirst, destination)
+	}}, networkFirst, destination, statics)
 	check("destination and pattern, ranges", config.Config{RuntimeCaching: []config.RuntimeCaching{
 		{Destination: []string{"video"}, URLPattern: "/media/**", Handler: "cacheOnly", Options: config.RuntimeOptions{RangeRequests: true}},
 	}}, cacheOnly, destination, urlPattern, ranges)
-	check("navigateFallback", config.Config{NavigateFallback: "index.html"}, navigation)
-	check("offlinePage", config.Config{OfflinePage: "offline.html"}, navigation)
-	check("navigationPreload", config.Config{NavigationPreload: true}, navigation)
+	check("navigateFallback", config.Config{NavigateFallback: "index.html"}, navigation, statics)
+	check("offlinePage", config.Config{OfflinePage: "offline.html"}, navigation, statics)
+	check("navigationPreload", config.Config{NavigationPreload: true}, navigation, statics)
 
 	// And in the output: precache-only code has none of the strategies'
 	// or expiration's strings.

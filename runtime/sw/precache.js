@@ -32,6 +32,7 @@ import { withoutRedirect } from './withoutRedirect.js';
  * @property {(cleanupOutdatedCaches: boolean) => Promise<void>} activate_ Removes what this version does not list.
  * @property {(url: string | URL) => string | undefined} keyFor_ The cache key answering url, if precached.
  * @property {(key: string) => Promise<Response | undefined>} matchKey_ The response stored under a key.
+ * @property {Map<string, string>} keys_ Each entry's absolute URL and its cache key, in manifest order.
  */
 
 /**
@@ -87,6 +88,8 @@ export function precache(manifest, options) {
   let parts = 1;
   while (keyBytes > parts * (4 << 20)) parts *= 2;
   const names = Array.from({ length: parts }, (_, i) => `${prefix}v1${parts > 1 ? `.${i}of${parts}` : ''}-${scope}`);
+  /** Each cache opened once per worker life: caches.open costs a round trip to the browser. */
+  const opened = new Map();
   /**
    * The cache of a key: a 31-multiplier string hash of it, modulo parts (a
    * power of two; keys are ASCII, URLs being serialized so). Not hashed
@@ -94,35 +97,43 @@ export function precache(manifest, options) {
    * precache lookup of a fetch comes here.
    *
    * @param {string} key
+   * @returns {Promise<Cache>}
    */
-  const cacheOf = (key) =>
-    caches.open(
-      names[parts < 2 ? 0 : [...key].reduce((h, c) => (Math.imul(h, 31) + c.charCodeAt(0)) | 0, 0) & (parts - 1)],
-    );
+  const cacheOf = (key) => {
+    const name = names[parts < 2 ? 0 : [...key].reduce((h, c) => (Math.imul(h, 31) + c.charCodeAt(0)) | 0, 0) & (parts - 1)];
+    let cache = opened.get(name);
+    if (!cache) opened.set(name, (cache = caches.open(name)));
+    return cache;
+  };
 
   /** @param {[string, string, string]} entry */
   const fetchEntry = async ([url, key, integrity]) => {
-    // cache: 'reload' goes past the HTTP cache: a revision is a promise about
-    // the bytes, and a stale HTTP-cached copy would break it. Hashed names
-    // (no revision) use it too: their first fetch is rare, and a copy that an
-    // HTTP cache garbled would otherwise stay until the name changes.
     /** @param {unknown} why @param {unknown} [cause] */
     const fail = (why, cause) => {
       throw new Error(`swkit: precaching ${url}: ${why}`, { cause });
     };
-    /** @type {Response} */
-    let response;
+    /** @param {RequestCache} cache */
+    const get = (cache) => fetch(url, { cache, credentials: 'same-origin', integrity });
+    // First the browser's HTTP cache, whatever the age of its copy, when
+    // the integrity vouches for the bytes: on a first visit the page has
+    // just fetched most of these files, and downloading them again would
+    // double what the visit costs. A copy that does not match (an older
+    // version, a garbled one) fails the integrity check, and then
+    // cache: 'reload' goes past the HTTP cache to the server. Without an
+    // integrity only 'reload' keeps the revision's promise about the bytes.
+    /** @type {Response | undefined} */
+    let response = integrity ? await get('force-cache').then((r) => (r.ok ? r : undefined), () => undefined) : undefined;
     // Tried again after a network error or a 5xx answer, twice at most,
     // 250 and 500 ms later. A fetch that fails its integrity check rejects
     // with the same TypeError as a network error, so it is tried again too.
-    for (let attempt = 0; ; ) {
+    for (let attempt = 0; !response; ) {
       try {
-        response = await fetch(url, { cache: 'reload', credentials: 'same-origin', integrity });
-        if (response.status < 500 || attempt > 1) break;
+        const r = await get('reload');
+        if (r.status < 500 || attempt > 1) response = r;
       } catch (err) {
         if (attempt > 1) fail('network or integrity error', err);
       }
-      await new Promise((resolve) => setTimeout(resolve, ++attempt * 250));
+      if (!response) await new Promise((resolve) => setTimeout(resolve, ++attempt * 250));
     }
     // A redirect is fine when it lands on the same file: the directory form
     // of an index file ("/a/index.html" -> "/a/"), which many servers send.
@@ -174,6 +185,7 @@ export function precache(manifest, options) {
     },
 
     keyFor_,
+    keys_: keys,
 
     async matchKey_(key) {
       return (await cacheOf(key)).match(key);
@@ -185,14 +197,18 @@ export function precache(manifest, options) {
    * @returns {string | undefined}
    */
   function keyFor_(input) {
+    // Most requests name a manifest URL exactly, and a request's URL has no
+    // fragment: one map lookup, no URL parsing.
+    const exact = keys.get(String(input));
+    if (exact) return exact;
     const url = new URL(input, base);
     url.hash = '';
     // Only touch the query when a parameter goes: deleting re-serializes it.
     for (const param of [...url.searchParams.keys()]) {
       if (ignore.some((re) => re.test(param))) url.searchParams.delete(param);
     }
-    const exact = keys.get(url.href);
-    if (exact) return exact;
+    const found = keys.get(url.href);
+    if (found) return found;
     const suffix = url.pathname.endsWith('/') ? directoryIndex : options.cleanURLs_ !== false && '.html';
     if (!suffix) return undefined;
     url.pathname += suffix;

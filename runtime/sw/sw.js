@@ -30,6 +30,8 @@ import { network } from './strategies/network.js';
  * @property {boolean} [navigationPreload_]
  * @property {typeof import('./navigation.js').navigation} [navigation_] Given
  *   when one of the three above is set.
+ * @property {typeof import('./staticRoutes.js').staticRoutes} [staticRoutes_] Given when
+ *   static routes are on.
  * @property {Route[]} [routes_] The first route whose method equals the request's and whose match accepts its URL answers.
  */
 
@@ -48,13 +50,16 @@ import { network } from './strategies/network.js';
 export function sw(config) {
   const pre = precache(config.manifest_, config);
   const navigation = config.navigation_?.(config, pre);
+  const statics = config.staticRoutes_?.(pre, config);
 
   addEventListener('install', (event) => {
     // A rejection fails the install: the old worker keeps control.
     event.waitUntil(
-      pre.install_().then(() => {
-        if (config.skipWaiting_) return skipWaiting();
-      }),
+      (async () => {
+        await pre.install_();
+        await statics?.install_(event);
+        if (config.skipWaiting_) await skipWaiting();
+      })(),
     );
   });
 
@@ -62,6 +67,7 @@ export function sw(config) {
     event.waitUntil(
       (async () => {
         await pre.activate_(!config.keepOutdatedCaches_);
+        await statics?.activate_();
         if (config.clientsClaim_) await clients.claim();
         // Turn it off too when not configured: an older version may have
         // turned it on, and nobody would read the preload responses.
@@ -92,26 +98,50 @@ export function sw(config) {
    */
   function respond(event) {
     const { request } = event;
-    const url = new URL(request.url);
-    const nav = request.mode === 'navigate' && navigation;
     const get = request.method === 'GET';
+    // Precached URLs first, and on their path as little as possible: the
+    // key from the request's URL string, no route tested unless the
+    // request asks for a range (which a route with rangeRequests cuts).
+    const key = get && pre.keyFor_(request.url);
+    const nav = request.mode === 'navigate' && navigation;
+    if (key && !nav) return fromPrecache(key, request, () => fetch(request));
+
+    const url = new URL(request.url);
     /** @type {import('./strategies/fetchAndCache.js').Context & {url: URL}} */
     const context = { event, request, url };
     if (nav) nav.preload_(event, context);
-    const fromNetwork = () => network(context);
-
-    const key = get && pre.keyFor_(url);
-    const route = (config.routes_ || []).find((r) => r.method_ === request.method && r.match_(url, request));
     // The network when the cache lost the entry (storage cleared under a
     // running worker).
-    if (key) {
-      return pre.matchKey_(key).then((cached) =>
-        (cached && route?.range_ && request.headers.has('range') ? route.range_(request, cached) : cached) || fromNetwork());
-    }
+    if (key) return fromPrecache(key, request, () => network(context));
+    const route = findRoute(request, url);
     if (route) {
       const answer = route.handler_(context);
       return nav ? nav.offline_(answer) : answer;
     }
     return nav && get ? nav.fallback_(context) : undefined;
+  }
+
+  /**
+   * @param {Request} request
+   * @param {URL} url
+   */
+  function findRoute(request, url) {
+    return config.routes_?.find((r) => r.method_ === request.method && r.match_(url, request));
+  }
+
+  /**
+   * The precached response under key, cut to the requested range when a
+   * route with rangeRequests takes the URL; fromNetwork when the cache lost it.
+   *
+   * @param {string} key
+   * @param {Request} request
+   * @param {() => Promise<Response>} fromNetwork
+   * @returns {Promise<Response>}
+   */
+  async function fromPrecache(key, request, fromNetwork) {
+    const cached = await pre.matchKey_(key);
+    if (!cached) return fromNetwork();
+    const range = config.routes_ && request.headers.has('range') && findRoute(request, new URL(request.url))?.range_;
+    return range ? range(request, cached) : cached;
   }
 }

@@ -32,9 +32,9 @@ export function precacheAndRoute(manifest, options = {}) {
   });
   addEventListener('install', (event) => event.waitUntil(pre.install_()));
   addEventListener('activate', (event) => event.waitUntil(pre.activate_(options.cleanupOutdatedCaches ?? true)));
-  setPrecache(({ request, url }) => {
+  setPrecache(({ request }) => {
     if (request.method !== 'GET') return undefined;
-    const key = pre.keyFor_(url);
+    const key = pre.keyFor_(request.url);
     // The network when the cache lost the entry (storage cleared under a
     // running worker).
     return key ? pre.matchKey_(key).then((cached) => cached || fetch(request)) : undefined;
