@@ -24,7 +24,10 @@ func TestExampleEmbedOffline(t *testing.T) {
 	if out, err := exec.CommandContext(ctx, "go", "build", "-o", bin, "../_examples/embed").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
-	cmd := exec.CommandContext(ctx, bin, "--addr", "127.0.0.1:0")
+	ln := browsertest.Listen(t) // a port no other test's origin had
+	addr := ln.Addr().String()
+	ln.Close()
+	cmd := exec.CommandContext(ctx, bin, "--addr", addr)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -34,10 +33,7 @@ func buildExample(t *testing.T, pkg string, args ...string) *exampleProgram {
 	if out, err := exec.Command("go", "build", "-o", bin, pkg).CombinedOutput(); err != nil {
 		t.Fatalf("go build %s: %v\n%s", pkg, err, out)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
+	ln := browsertest.Listen(t)
 	addr := ln.Addr().String()
 	ln.Close()
 	p := &exampleProgram{t: t, bin: bin, args: args, addr: addr}

@@ -91,10 +91,7 @@ func (e *Engine) OwnHTTPS(t *testing.T, site HTTPSSite) *Engine {
 // refuses everything else, and returns its address.
 func startTunnel(t *testing.T, host string) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
+	ln := Listen(t)
 	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h, port, err := net.SplitHostPort(r.Host)
 		if r.Method != http.MethodConnect || err != nil || h != host {

@@ -39,13 +39,48 @@ type Server struct {
 	hits  []Hit
 }
 
-// NewServer starts h on a free port of 127.0.0.1, stopped at cleanup.
+// usedPorts are the addresses on 127.0.0.1 that Listen has returned in
+// this test binary. A package's browser keeps its storage (workers,
+// caches, static routes) from test to test, so a test whose server got an
+// earlier test's port would find that test's worker in control of its
+// origin, serving the other site.
+var usedPorts = struct {
+	sync.Mutex
+	m map[string]bool
+}{m: map[string]bool{}}
+
+// Listen listens on a port of 127.0.0.1 that no earlier Listen of this
+// test binary returned: a new origin for the browsers.
+func Listen(t testing.TB) net.Listener {
+	t.Helper()
+	usedPorts.Lock()
+	defer usedPorts.Unlock()
+	var held []net.Listener // kept open so that the kernel offers another port
+	defer func() {
+		for _, ln := range held {
+			ln.Close()
+		}
+	}()
+	for range 1000 {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if addr := ln.Addr().String(); !usedPorts.m[addr] {
+			usedPorts.m[addr] = true
+			return ln
+		}
+		held = append(held, ln)
+	}
+	t.Fatal("browsertest: every port of 127.0.0.1 offered was used before")
+	return nil
+}
+
+// NewServer starts h on a new port of 127.0.0.1 (see Listen), stopped at
+// cleanup.
 func NewServer(t testing.TB, h http.Handler) *Server {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
+	ln := Listen(t)
 	s := &Server{handler: h, addr: ln.Addr().String()}
 	s.serve(ln)
 	t.Cleanup(s.Stop)
