@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"path"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/dop251/goja"
@@ -169,7 +170,9 @@ func (t *translator) translate(from string, opts *goja.Object) (*Result, error) 
 			case "workbox":
 			case "outDir":
 				t.note(k, "the site folder is swkit build's argument: swkit build %s", str(opts.Get(k)))
-			case "registerType", "injectRegister", "devOptions", "manifest", "includeAssets", "includeManifestIcons", "manifestFilename", "scope", "base", "filename", "strategies", "srcDir", "selfDestroying", "disable", "minify", "injectManifest", "useCredentials", "pwaAssets", "mode",
+			case "manifest":
+				t.manifest(opts.Get(k), &cfg)
+			case "registerType", "injectRegister", "devOptions", "includeAssets", "includeManifestIcons", "manifestFilename", "scope", "base", "filename", "strategies", "srcDir", "selfDestroying", "disable", "minify", "injectManifest", "useCredentials", "pwaAssets", "mode",
 				"client", "registerWebManifestInRouteRules", "writePlugin", "experimental":
 				t.wrapperOption(k)
 			default:
@@ -249,6 +252,67 @@ func (t *translator) translate(from string, opts *goja.Object) (*Result, error) 
 		return nil, err
 	}
 	return &Result{Config: cfg, From: from, Notes: t.notes}, nil
+}
+
+// manifestKeys are the web app manifest's members that swkit.json's
+// manifest section has.
+var manifestKeys = map[string]func(m *config.Manifest) *string{
+	"name":             func(m *config.Manifest) *string { return &m.Name },
+	"short_name":       func(m *config.Manifest) *string { return &m.ShortName },
+	"description":      func(m *config.Manifest) *string { return &m.Description },
+	"start_url":        func(m *config.Manifest) *string { return &m.StartURL },
+	"scope":            func(m *config.Manifest) *string { return &m.Scope },
+	"display":          func(m *config.Manifest) *string { return &m.Display },
+	"theme_color":      func(m *config.Manifest) *string { return &m.ThemeColor },
+	"background_color": func(m *config.Manifest) *string { return &m.BackgroundColor },
+}
+
+// manifest translates a wrapper's web app manifest into swkit.json's
+// manifest section, whose icons swkit build makes from one source image:
+// the largest raster icon listed. Without one, the manifest stays a file
+// of the site.
+func (t *translator) manifest(v goja.Value, cfg *config.Config) {
+	o, ok := v.(*goja.Object)
+	if !ok {
+		t.note("manifest", "no web app manifest (%s): dropped", str(v))
+		return
+	}
+	var m config.Manifest
+	icon, size := "", 0
+	for _, k := range o.Keys() {
+		if field, ok := manifestKeys[k]; ok {
+			*field(&m) = str(o.Get(k))
+			continue
+		}
+		if k != "icons" {
+			t.note("manifest."+k, "not in swkit.json's manifest section: dropped")
+			continue
+		}
+		icons, _ := o.Get(k).Export().([]any)
+		for _, ic := range icons {
+			im, _ := ic.(map[string]any)
+			src, _ := im["src"].(string)
+			sizes, _ := im["sizes"].(string)
+			switch strings.ToLower(path.Ext(src)) {
+			case ".png", ".jpg", ".jpeg", ".gif", ".webp":
+			default:
+				continue
+			}
+			for _, sz := range strings.Fields(sizes) {
+				w, _, _ := strings.Cut(sz, "x")
+				if n, err := strconv.Atoi(w); err == nil && n > size {
+					icon, size = src, n
+				}
+			}
+		}
+	}
+	if icon == "" {
+		t.note("manifest", "no PNG, JPEG, GIF or WebP icon with its sizes to make the icons from: keep the manifest and its icons as files of the site, or set manifest.icon")
+		return
+	}
+	m.Icon = strings.TrimPrefix(icon, "/")
+	cfg.Manifest = &m
+	t.note("manifest", "translated: swkit build writes manifest.webmanifest and the icons, made from %s (%dpx; 512 or more gives sharp icons); link it from your pages as docs/config.md shows, and remove the wrapper from your build so that it no longer writes its own", m.Icon, size)
 }
 
 // wrapperOption notes an option of the wrapper that swkit handles

@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"fmt"
+	"image"
+	"image/png"
 	"os"
 	"path/filepath"
 	"strings"
@@ -27,7 +30,7 @@ func site() fstest.MapFS {
 		"css/site.css":          f("body{}"),
 		"assets/app.css":        f("body{}"),
 		"layouts/base.html":     f("<main></main>"),
-		"manifest.webmanifest":  f("{}"),
+		"pwa-192x192.png":       {Data: pngSquare(192)},
 		"img/logo.png":          f("png"),
 		"analytics-sw.js":       f("// analytics"),
 		"reports/summary.html":  f("<p>report</p>"),
@@ -143,5 +146,53 @@ func TestFromFunction(t *testing.T) {
 	}
 	if _, why := fromFunction(`({url}) => url.searchParams.has('x')`); why == "" {
 		t.Error("an unknown form was translated")
+	}
+}
+
+// pngSquare is a PNG image of n×n pixels, for a manifest's source icon.
+func pngSquare(n int) []byte {
+	img := image.NewRGBA(image.Rect(0, 0, n, n))
+	for i := range img.Pix {
+		img.Pix[i] = 0x80
+	}
+	var b bytes.Buffer
+	if err := png.Encode(&b, img); err != nil {
+		panic(err)
+	}
+	return b.Bytes()
+}
+
+// TestManifest: a wrapper's manifest becomes the manifest section, its
+// largest raster icon the source; manifest: false is dropped.
+func TestManifest(t *testing.T) {
+	res, err := Translate("vite.config.js", []byte(`
+import { VitePWA } from 'vite-plugin-pwa';
+export default { plugins: [VitePWA({ manifest: {
+  name: 'Notes', display: 'standalone', lang: 'en',
+  icons: [
+    { src: '/logo.svg', sizes: 'any', type: 'image/svg+xml' },
+    { src: '/icons/192.png', sizes: '192x192' },
+    { src: '/icons/512.png', sizes: '512x512', purpose: 'any maskable' },
+  ],
+} })] };`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := res.Config.Manifest
+	if m == nil || m.Name != "Notes" || m.Display != "standalone" || m.Icon != "icons/512.png" {
+		t.Fatalf("manifest section %+v, want Notes, standalone, icons/512.png", m)
+	}
+	if !strings.Contains(fmt.Sprint(res.Notes), "manifest.lang: not in swkit.json's manifest section") {
+		t.Errorf("notes %v do not say that lang was dropped", res.Notes)
+	}
+
+	res, err = Translate("vite.config.js", []byte(`
+import { VitePWA } from 'vite-plugin-pwa';
+export default { plugins: [VitePWA({ manifest: false })] };`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Config.Manifest != nil || !strings.Contains(fmt.Sprint(res.Notes), "manifest: no web app manifest (false): dropped") {
+		t.Errorf("manifest: false gave %+v, notes %v", res.Config.Manifest, res.Notes)
 	}
 }
