@@ -298,6 +298,9 @@ func (t *translator) manifest(v goja.Value, cfg *config.Config) {
 			default:
 				continue
 			}
+			if strings.Contains(src, "//") { // on another host: not a file of the site
+				continue
+			}
 			for _, sz := range strings.Fields(sizes) {
 				w, _, _ := strings.Cut(sz, "x")
 				if n, err := strconv.Atoi(w); err == nil && n > size {
@@ -306,8 +309,29 @@ func (t *translator) manifest(v goja.Value, cfg *config.Config) {
 			}
 		}
 	}
-	if icon == "" {
-		t.note("manifest", "no PNG, JPEG, GIF or WebP icon with its sizes to make the icons from: keep the manifest and its icons as files of the site, or set manifest.icon")
+	// What swkit.json's checks would refuse is dropped with a note, so
+	// that the translation stays a config that builds.
+	for _, c := range []struct {
+		key string
+		v   *string
+	}{{"theme_color", &m.ThemeColor}, {"background_color", &m.BackgroundColor}} {
+		if _, ok := config.ParseHexColor(*c.v); *c.v != "" && !ok {
+			t.note("manifest."+c.key, "%q: swkit.json's manifest takes hex colours (swkit paints them into the icons): dropped; write it as #rrggbb", *c.v)
+			*c.v = ""
+		}
+	}
+	switch m.Display {
+	case "", "fullscreen", "standalone", "minimal-ui", "browser":
+	default:
+		t.note("manifest.display", "%q: swkit.json's manifest takes fullscreen, standalone, minimal-ui or browser: dropped (standalone)", m.Display)
+		m.Display = ""
+	}
+	switch {
+	case icon == "":
+		t.note("manifest", "no PNG, JPEG, GIF or WebP icon of the site with its sizes to make the icons from: keep the manifest and its icons as files of the site, or set manifest.icon")
+		return
+	case m.Name == "" && m.ShortName == "":
+		t.note("manifest", "no name or short_name, which installing needs: keep the manifest as a file of the site, or write the manifest section by hand")
 		return
 	}
 	m.Icon = strings.TrimPrefix(icon, "/")

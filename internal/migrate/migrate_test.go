@@ -168,7 +168,7 @@ func TestManifest(t *testing.T) {
 	res, err := Translate("vite.config.js", []byte(`
 import { VitePWA } from 'vite-plugin-pwa';
 export default { plugins: [VitePWA({ manifest: {
-  name: 'Notes', display: 'standalone', lang: 'en',
+  name: 'Notes', display: 'standalone', lang: 'en', theme_color: 'white', background_color: '#123456',
   icons: [
     { src: '/logo.svg', sizes: 'any', type: 'image/svg+xml' },
     { src: '/icons/192.png', sizes: '192x192' },
@@ -179,8 +179,11 @@ export default { plugins: [VitePWA({ manifest: {
 		t.Fatal(err)
 	}
 	m := res.Config.Manifest
-	if m == nil || m.Name != "Notes" || m.Display != "standalone" || m.Icon != "icons/512.png" {
-		t.Fatalf("manifest section %+v, want Notes, standalone, icons/512.png", m)
+	if m == nil || m.Name != "Notes" || m.Display != "standalone" || m.Icon != "icons/512.png" || m.ThemeColor != "" || m.BackgroundColor != "#123456" {
+		t.Fatalf("manifest section %+v, want Notes, standalone, icons/512.png, no theme colour, background #123456", m)
+	}
+	if err := config.Validate(&res.Config); err != nil {
+		t.Errorf("the translated manifest section fails swkit.json's checks: %v", err)
 	}
 	if !strings.Contains(fmt.Sprint(res.Notes), "manifest.lang: not in swkit.json's manifest section") {
 		t.Errorf("notes %v do not say that lang was dropped", res.Notes)
