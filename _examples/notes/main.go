@@ -32,6 +32,7 @@ import (
 	"github.com/swkit/swkit/push"
 	"github.com/swkit/swkit/push/pushapi"
 	"github.com/swkit/swkit/push/pushserver"
+	"github.com/swkit/swkit/server"
 	"github.com/swkit/swkit/store"
 	"github.com/swkit/swkit/store/sqlite"
 )
@@ -127,7 +128,9 @@ func run(ctx context.Context, addr, dbPath string) error {
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	// swkit's server settings for the internet: a header cap and body and
+	// send deadlines that follow progress, as the other examples use.
+	srv := server.HTTPServer(mux, server.Limits{})
 	fmt.Printf("listening on http://%s\n", ln.Addr())
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
