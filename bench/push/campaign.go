@@ -60,11 +60,11 @@ func runCampaignBench(f campaignFlags) {
 	var stubs []*stub
 	var pems []byte
 	for range f.services {
-		s, err := startStub(f.h2)
+		s, err := startStub(f.h2, !f.h2)
 		if err != nil {
 			log.Fatal(err)
 		}
-		defer s.srv.Close()
+		defer s.close()
 		stubs = append(stubs, s)
 		pems = append(pems, s.cert...)
 	}
@@ -125,7 +125,7 @@ func runCampaignBench(f campaignFlags) {
 				"SWKIT_VAPID_PUBLIC_KEY="+keys.Public, "SWKIT_VAPID_PRIVATE_KEY="+keys.Private,
 				"SWKIT_VAPID_SUBJECT=mailto:bench@example.com")
 			if f.cpuprofile != "" && len(procs) == 0 {
-				// The first worker's first 20 s (cmd/swkit/cpuprofile.go).
+				// The first worker's first 10 s (cmd/swkit/cpuprofile.go).
 				cmd.Env = append(cmd.Env, "SWKIT_CPUPROFILE="+fmt.Sprintf("%s.%dw", f.cpuprofile, workers))
 			}
 			cmd.Stderr = os.Stderr
@@ -157,12 +157,13 @@ func runCampaignBench(f campaignFlags) {
 			p.Process.Signal(syscall.SIGINT)
 			p.Wait()
 		}
-		var got int64
+		var got, bad int64
 		for _, s := range stubs {
 			got += s.count.Load()
+			bad += s.bad.Load()
 		}
-		if got-before != int64(f.subs) || s.Delivered != int64(f.subs) {
-			log.Fatalf("workers %d: stubs got %d requests, campaign delivered %d, for %d subscriptions", workers, got-before, s.Delivered, f.subs)
+		if got-before != int64(f.subs) || s.Delivered != int64(f.subs) || bad != 0 {
+			log.Fatalf("workers %d: stubs got %d requests (%d not a push), campaign delivered %d, for %d subscriptions", workers, got-before, bad, s.Delivered, f.subs)
 		}
 		el := s.UpdatedAt.Sub(s.StartedAt)
 		var mem []string
@@ -195,7 +196,7 @@ func loadSubs(ctx context.Context, dsn string, stubs []*stub, n int) error {
 		return err
 	}
 	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, `TRUNCATE subscriptions CASCADE`); err != nil {
+	if _, err := conn.Exec(ctx, `TRUNCATE swkit_subscriptions CASCADE`); err != nil {
 		return err
 	}
 	rows := make([][]any, n)
@@ -222,11 +223,11 @@ func loadSubs(ctx context.Context, dsn string, stubs []*stub, n int) error {
 		})
 	}
 	wg.Wait()
-	_, err = conn.CopyFrom(ctx, pgx.Identifier{"subscriptions"}, []string{"endpoint", "p256dh", "auth", "created_at"}, pgx.CopyFromRows(rows))
+	_, err = conn.CopyFrom(ctx, pgx.Identifier{"swkit_subscriptions"}, []string{"endpoint", "p256dh", "auth", "created_at"}, pgx.CopyFromRows(rows))
 	if err != nil {
 		return err
 	}
-	_, err = conn.Exec(ctx, `ANALYZE subscriptions`)
+	_, err = conn.Exec(ctx, `ANALYZE swkit_subscriptions`)
 	return err
 }
 

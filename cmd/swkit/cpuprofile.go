@@ -9,7 +9,7 @@ import (
 )
 
 // With -tags swkitprofile, SWKIT_CPUPROFILE=FILE writes a CPU profile of
-// the process's first 20 seconds: how bench/push -cpuprofile looks inside
+// the process's first 10 seconds: how bench/push -cpuprofile looks inside
 // a worker under load. Not in normal builds.
 func init() {
 	path := os.Getenv("SWKIT_CPUPROFILE")
@@ -24,7 +24,7 @@ func init() {
 		f.Close()
 		return
 	}
-	time.AfterFunc(20*time.Second, func() {
+	time.AfterFunc(10*time.Second, func() {
 		pprof.StopCPUProfile()
 		f.Close()
 	})
