@@ -64,7 +64,7 @@ func main() {
 	flag.StringVar(&cf.workers, "workers", "1,2", "campaign: worker counts to run, one campaign each")
 	flag.BoolVar(&cf.h2, "campaign-h2", false, "campaign: stubs offer HTTP/2, as the large push services do")
 	flag.StringVar(&cf.dsn, "dsn", "", "campaign: PostgreSQL DSN (default: a private server started from Debian's binaries)")
-	flag.StringVar(&cf.cpuprofile, "cpuprofile", "", "campaign: write a CPU profile of the first worker's first 20 s to FILE.<n>w (go tool pprof bench/work/swkit FILE.1w)")
+	flag.StringVar(&cf.cpuprofile, "cpuprofile", "", "campaign: write a CPU profile of the first worker's first 10 s to FILE.<n>w (go tool pprof bench/work/swkit FILE.1w)")
 	flag.Parse()
 	log.SetFlags(0)
 	if *camp {
