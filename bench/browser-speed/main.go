@@ -9,7 +9,11 @@
 //   - the floor: a hand-written worker that answers with caches.match;
 //   - swkit's with static routes (InstallEvent.addRoutes, where the engine has it);
 //   - swkit's and Workbox's again with 50 runtimeCaching routes that match
-//     nothing on the page (what a route costs each request).
+//     nothing on the page (what a route costs each request);
+//   - when -workers names them, the floor with static routes to its cache:
+//     floor-static-each with one URLPattern per URL, as swkit declares them,
+//     and floor-static-all with one pattern for every path, the least a
+//     static router can do (no worker code, one test a request).
 //
 // For each worker it reports medians over -loads rounds, the order of the
 // workers rotated each round: the warm controlled load (navigation start to
@@ -197,9 +201,19 @@ func buildWorkers(site string, urls []string) ([]worker, error) {
 			return swkitWorker("swkit-50", site, config.Config{StaticRoutes: &off}, true)
 		}},
 	}
+	names := strings.Split(*only, ",")
+	// Only when -workers names them.
+	for _, s := range []spec{
+		{"floor-static-each", func() (worker, error) { return floorStatic(urls, true), nil }},
+		{"floor-static-all", func() (worker, error) { return floorStatic(urls, false), nil }},
+	} {
+		if slices.Contains(names, s.name) {
+			specs = append(specs, s)
+		}
+	}
 	var out []worker
 	for _, s := range specs {
-		if *only != "" && !slices.Contains(strings.Split(*only, ","), s.name) {
+		if *only != "" && !slices.Contains(names, s.name) {
 			continue
 		}
 		w, err := s.build()

@@ -104,3 +104,18 @@ addEventListener('fetch', (event) => {
 `
 	return worker{"floor (caches.match)", map[string][]byte{"sw.js": []byte(src)}}
 }
+
+// floorStatic is the floor with static routes to its cache: one URLPattern
+// per URL when each is set, else one pattern for every path.
+func floorStatic(urls []string, each bool) worker {
+	w := floorWorker(urls)
+	cond := `{ urlPattern: { pathname: '/*' } }`
+	if each {
+		cond = `{ or: URLS.map((u) => ({ urlPattern: { pathname: u, search: '' } })) }`
+	}
+	src := string(w.files["sw.js"]) + `addEventListener('install', (event) => {
+  if (event.addRoutes) event.waitUntil(event.addRoutes({ condition: ` + cond + `, source: { cacheName: 'floor' } }));
+});
+`
+	return worker{"floor-static", map[string][]byte{"sw.js": []byte(src)}}
+}
