@@ -181,10 +181,10 @@ func startStub(h2, lean bool) (*stub, error) {
 
 // serveLean answers HTTP/1.1 keep-alive requests on ln with 201, parsing
 // only what counting and checking a push needs. The stubs stand in for
-// push services on other machines; net/http's server costs about 45 µs of
-// CPU a request here, which on 2 cores is a fifth of the budget of 10,000
-// deliveries/s, so the campaign benchmark uses this one (about a third of
-// that) to measure the worker rather than its stand-in peers.
+// push services on other machines; net/http's server took 48 µs of CPU a
+// request here, which on 2 cores is a fifth of the budget of 10,000
+// deliveries/s, so the campaign benchmark uses this one (17 to 22 µs) to
+// measure the worker rather than its stand-ins.
 func serveLean(ln net.Listener, s *stub) {
 	for {
 		c, err := ln.Accept()
