@@ -87,9 +87,9 @@ type Config struct {
 	NavigationPreload bool `json:"navigationPreload,omitempty"`
 	// StaticRoutes declares the precache to the browser as static routes
 	// (InstallEvent.addRoutes, Chromium 123 and later), so that the browser
-	// answers precached URLs from Cache Storage without starting the worker
-	// or running its fetch handler. Browsers without addRoutes are
-	// unaffected. Default: true.
+	// answers precached URLs from Cache Storage without running the
+	// worker's fetch handler. Browsers without addRoutes are unaffected.
+	// Default: true.
 	StaticRoutes *bool `json:"staticRoutes,omitempty"`
 	// AdditionalManifestEntries are URLs to precache besides the site's
 	// files: pages a server renders, files on another host. Each is

@@ -13,8 +13,8 @@ const MAX_URLS = 1000;
 
 /**
  * Static routes (InstallEvent.addRoutes, Chromium 123 and later): the
- * browser answers precached URLs from Cache Storage without starting the
- * worker or running its fetch handler. Elsewhere this does nothing.
+ * browser answers precached URLs from Cache Storage without running the
+ * worker's fetch handler. Elsewhere this does nothing.
  *
  * The router looks a request up as it is, so its cache must hold each
  * file under its plain URL, while the precache keys revisions
