@@ -57,6 +57,7 @@ var (
 	engine  = flag.String("engine", browsertest.Chromium, "browser engine: chromium, firefox or webkit")
 	loads   = flag.Int("loads", 20, "rounds: loads per worker, warm and after a stop each")
 	only    = flag.String("workers", "", "comma-separated worker names to run (default all)")
+	delay   = flag.Duration("register-delay", 0, "how long after its load event the page registers its worker")
 	profile = flag.String("profile", "", "after the rounds, profile the JavaScript of the workers so named (comma-separated) over -loads warm loads each (Chromium)")
 )
 
@@ -104,7 +105,7 @@ type sample struct {
 
 func run(t testing.TB) error {
 	site := filepath.Join(*work, "site")
-	urls, err := writeSite(site)
+	urls, err := writeSite(site, *delay)
 	if err != nil {
 		return err
 	}

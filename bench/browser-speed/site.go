@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 )
 
 // The benchmark site: one page with 200 subresources, the mix the brief
@@ -22,7 +23,7 @@ const (
 
 // writeSite writes the site into dir (made afresh) and returns its URLs,
 // relative, the page first. The content is the same on every run.
-func writeSite(dir string) ([]string, error) {
+func writeSite(dir string, registerDelay time.Duration) ([]string, error) {
 	if err := os.RemoveAll(dir); err != nil {
 		return nil, err
 	}
@@ -46,8 +47,10 @@ func writeSite(dir string) ([]string, error) {
 		files[name] = filler(rng, fmt.Sprintf("window.loaded = (window.loaded || 0) + 1; // %02d\n", i), "// %s\n", 3000+rng.IntN(5000))
 		fmt.Fprintf(&page, "<script src=\"/%s\"></script>\n", name)
 	}
-	// Every worker registers the same way, after load, as the seed advises.
-	page.WriteString("<script>addEventListener('load', () => navigator.serviceWorker.register('/sw.js'));</script>\n</body></html>\n")
+	// Every worker registers the same way, after load, as the seed advises
+	// (-register-delay later still: whether the register call is what
+	// starts a stopped worker).
+	fmt.Fprintf(&page, "<script>addEventListener('load', () => setTimeout(() => navigator.serviceWorker.register('/sw.js'), %d));</script>\n</body></html>\n", registerDelay.Milliseconds())
 	files["index.html"] = []byte(page.String())
 
 	urls := []string{""}
